@@ -1,0 +1,4 @@
+export { PUBLISH_SCOPE, type Principal, type ServicePrincipal, type UserPrincipal } from "./claims";
+export { TokenError, verifyToken } from "./verify-token";
+export { signToken, type TokenRequest } from "./sign-token";
+export { bearerToken, requirePublisher, requireUser, serviceOf, userOf } from "./bearer";

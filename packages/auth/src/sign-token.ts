@@ -1,0 +1,28 @@
+import jwt from "jsonwebtoken";
+import type { AuthConfig } from "@herald/core";
+import { PUBLISH_SCOPE } from "./claims";
+
+export type TokenRequest =
+  | {
+      readonly kind: "user";
+      readonly sub: string;
+      readonly role: "admin" | "user";
+      readonly email?: string;
+      readonly projects?: readonly string[];
+    }
+  | { readonly kind: "service"; readonly sub: string; readonly scopes?: readonly string[] };
+
+/**
+ * Signs a token with the configured HMAC secret. Meant for development and
+ * tests; production tokens come from the platform's identity provider.
+ */
+export function signToken(request: TokenRequest, auth: AuthConfig, expiresInSeconds = 24 * 3600): string {
+  if (!auth.signingSecret) {
+    throw new Error("tokens can only be signed with an HS256 JWT_SECRET (RS256 keys verify, they do not sign here)");
+  }
+  const claims =
+    request.kind === "user"
+      ? { role: request.role, ...(request.email && { email: request.email }), projects: request.projects ?? [] }
+      : { scope: (request.scopes ?? [PUBLISH_SCOPE]).join(" ") };
+  return jwt.sign(claims, auth.signingSecret, { algorithm: "HS256", subject: request.sub, expiresIn: expiresInSeconds });
+}

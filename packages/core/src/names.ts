@@ -1,0 +1,30 @@
+/**
+ * Redis key, stream, consumer-group and Socket.IO room names. Every process
+ * derives them from one namespace so that several Herald installations (or
+ * parallel test runs) can share a Redis without seeing each other's traffic.
+ *
+ * Stream keys share the `{events}` hash tag so that the publish script, which
+ * touches the stream and the idempotency keys atomically, stays on one slot
+ * of a Redis Cluster.
+ */
+export interface RedisNames {
+  readonly eventStream: string;
+  readonly deadLetterStream: string;
+  readonly idempotencyKeyPrefix: string;
+  readonly socketIoKey: string;
+}
+
+export const ROUTER_CONSUMER_GROUP = "router";
+
+export function redisNames(namespace: string): RedisNames {
+  return {
+    eventStream: `${namespace}:{events}:stream`,
+    deadLetterStream: `${namespace}:{events}:dead`,
+    idempotencyKeyPrefix: `${namespace}:{events}:idem:`,
+    socketIoKey: `${namespace}:socket.io`,
+  };
+}
+
+export function userRoom(userId: string): string {
+  return `user:${userId}`;
+}

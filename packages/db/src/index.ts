@@ -1,0 +1,3 @@
+export { createDatabase, pingDatabase, type Database } from "./client";
+export { applyMigrations, defaultMigrationsDir, ensureDatabase, type MigrateOptions, type MigrateResult } from "./migrate";
+export { Prisma } from "./generated/prisma/client";

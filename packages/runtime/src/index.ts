@@ -1,0 +1,4 @@
+export { createLogger, type Logger } from "./logger";
+export { createRedis, pingRedis, type RedisConnectionOptions } from "./redis";
+export { createServiceApp, errorHandler, listen, notFoundHandler, type ReadinessCheck, type ServiceAppOptions } from "./http-service";
+export { exitOnStartupFailure, onShutdown, type ShutdownStep } from "./shutdown";
