@@ -4,7 +4,8 @@ export interface UserPrincipal {
   readonly userId: string;
   readonly role: "admin" | "user";
   readonly email?: string;
-  readonly projects: readonly string[];
+  /** Absent when the token carries no `projects` claim (the stored list then stands). */
+  readonly projects?: readonly string[];
   /** Seconds since the epoch, when the token stops being valid. */
   readonly expiresAt?: number;
 }

@@ -39,12 +39,13 @@ export function verifyToken(token: string | undefined, auth: AuthConfig): Princi
 
   if (claims.role === "admin" || claims.role === "user") {
     const email = typeof claims.email === "string" ? claims.email : undefined;
+    const projects = stringList(claims.projects);
     return {
       kind: "user",
       userId: subject,
       role: claims.role,
       ...(email !== undefined && { email }),
-      projects: stringList(claims.projects) ?? [],
+      ...(projects !== undefined && { projects }),
       ...(claims.exp !== undefined && { expiresAt: claims.exp }),
     };
   }

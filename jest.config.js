@@ -1,0 +1,14 @@
+/** @type {import('jest').Config} */
+module.exports = {
+  testEnvironment: "node",
+  transform: { "^.+\\.(t|j)sx?$": ["@swc/jest"] },
+  // Tests import the packages' sources; end-to-end tests run the built services.
+  moduleNameMapper: {
+    "^@herald/(core|auth|runtime|db)$": "<rootDir>/packages/$1/src",
+    "^(\\.{1,2}/.*)\\.js$": "$1",
+  },
+  testMatch: ["<rootDir>/{packages,services}/*/test/**/*.test.ts", "<rootDir>/test/**/*.test.ts"],
+  globalSetup: "<rootDir>/test/support/global-setup.ts",
+  testTimeout: 60_000,
+  maxWorkers: 2,
+};

@@ -1,0 +1,40 @@
+// Mints a development token signed with JWT_SECRET (or the dev default).
+//   npm run token -- --sub 42 --role admin [--email a@b.c] [--projects p1,p2]
+//   npm run token -- --producer [--sub billing-service]
+import { createRequire } from "node:module";
+import { parseArgs } from "node:util";
+
+const require = createRequire(import.meta.url);
+const { loadConfig } = require("@herald/core");
+const { signToken } = require("@herald/auth");
+
+const { values } = parseArgs({
+  options: {
+    sub: { type: "string" },
+    role: { type: "string", default: "user" },
+    email: { type: "string" },
+    projects: { type: "string" },
+    producer: { type: "boolean", default: false },
+    "expires-in": { type: "string", default: String(24 * 3600) },
+  },
+});
+const config = loadConfig();
+const expiresIn = Number(values["expires-in"]);
+if (!Number.isInteger(expiresIn) || expiresIn <= 0) {
+  console.error("--expires-in must be a positive number of seconds");
+  process.exit(2);
+}
+if (values.producer) {
+  console.log(signToken({ kind: "service", sub: values.sub ?? "dev-producer" }, config.auth, expiresIn));
+} else {
+  if (!values.sub) {
+    console.error("usage: npm run token -- --sub <user id> [--role admin|user] [--email x] [--projects a,b] | --producer");
+    process.exit(2);
+  }
+  if (values.role !== "admin" && values.role !== "user") {
+    console.error("--role must be admin or user");
+    process.exit(2);
+  }
+  const projects = values.projects?.split(",").map((p) => p.trim()).filter(Boolean);
+  console.log(signToken({ kind: "user", sub: values.sub, role: values.role, email: values.email, projects }, config.auth, expiresIn));
+}

@@ -1,0 +1,80 @@
+import express, { Router, type NextFunction, type Request, type Response } from "express";
+import { ApiError, MAX_BATCH_EVENTS, validateEvent, type AuthConfig, type HeraldEvent } from "@herald/core";
+import { requirePublisher, serviceOf } from "@herald/auth";
+import type { Logger } from "@herald/runtime";
+import type { EventPublisher } from "./event-publisher";
+
+export interface EventsRouterOptions {
+  readonly auth: AuthConfig;
+  readonly publisher: EventPublisher;
+  readonly maxBodyBytes: number;
+  readonly logger: Logger;
+}
+
+function requireJson(req: Request, _res: Response, next: NextFunction): void {
+  if (!req.is("application/json")) {
+    throw new ApiError(415, "unsupported_media_type", "Content-Type must be application/json");
+  }
+  next();
+}
+
+function validateAll(inputs: readonly unknown[], producer: string, prefix?: (index: number) => string): HeraldEvent[] {
+  const now = new Date();
+  const events: HeraldEvent[] = [];
+  for (const [index, input] of inputs.entries()) {
+    const result = validateEvent(input, { now, producer, pathPrefix: prefix?.(index) });
+    if (!result.ok) {
+      const message = result.code === "unknown_event_type" ? "unknown event type" : "event is invalid";
+      throw new ApiError(400, result.code, prefix ? `${prefix(index)}: ${message}` : message, result.issues);
+    }
+    events.push(result.event);
+  }
+  return events;
+}
+
+function batchInputs(body: unknown): unknown[] {
+  const events = (body as { events?: unknown } | null)?.events;
+  if (typeof body !== "object" || body === null || Array.isArray(body) || !Array.isArray(events)) {
+    throw new ApiError(400, "invalid_batch", 'body must be an object with an "events" array');
+  }
+  const extra = Object.keys(body).filter((k) => k !== "events");
+  if (extra.length > 0) throw new ApiError(400, "invalid_batch", `unknown field(s): ${extra.join(", ")}`);
+  if (events.length === 0) throw new ApiError(400, "invalid_batch", "events must not be empty");
+  if (events.length > MAX_BATCH_EVENTS) {
+    throw new ApiError(413, "batch_too_large", `a batch holds at most ${MAX_BATCH_EVENTS} events, got ${events.length}`);
+  }
+  return events;
+}
+
+export function createEventsRouter(options: EventsRouterOptions): Router {
+  const { publisher, logger } = options;
+  const router = Router();
+  router.use(requirePublisher(options.auth), requireJson, express.json({ limit: options.maxBodyBytes, strict: false }));
+
+  const enqueue = async (events: HeraldEvent[]): Promise<void> => {
+    let outcome;
+    try {
+      outcome = await publisher.publish(events);
+    } catch (error) {
+      logger.warn({ err: (error as Error).message }, "publish failed: redis unavailable");
+      throw new ApiError(503, "redis_unavailable", "the event bus is unavailable; retry later");
+    }
+    if (outcome.status === "backlog_full") {
+      throw new ApiError(429, "backpressure", "the event backlog is full; retry later");
+    }
+  };
+
+  router.post("/", async (req, res) => {
+    const [event] = validateAll([req.body], serviceOf(req).subject);
+    await enqueue([event!]);
+    res.status(202).json({ id: event!.id, status: "accepted" });
+  });
+
+  router.post("/batch", async (req, res) => {
+    const events = validateAll(batchInputs(req.body), serviceOf(req).subject, (i) => `events.${i}`);
+    await enqueue(events);
+    res.status(202).json({ ids: events.map((e) => e.id), status: "accepted" });
+  });
+
+  return router;
+}

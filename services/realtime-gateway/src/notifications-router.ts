@@ -1,0 +1,84 @@
+import { Router, type Request } from "express";
+import { z } from "zod";
+import { ApiError, EVENT_CATEGORIES, type AuthConfig } from "@herald/core";
+import { requireUser, userOf } from "@herald/auth";
+import type { NotificationRepository } from "./notification-repository";
+import type { UnreadCountBroadcaster } from "./socket-server";
+import type { UserSync } from "./user-sync";
+
+export interface NotificationsRouterOptions {
+  readonly auth: AuthConfig;
+  readonly repository: NotificationRepository;
+  readonly users: UserSync;
+  readonly broadcastUnreadCount: UnreadCountBroadcaster;
+}
+
+const booleanParam = z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1");
+
+const listQuerySchema = z
+  .object({
+    unread_only: booleanParam.optional(),
+    category: z.enum(EVENT_CATEGORIES).optional(),
+    limit: z.coerce.number().int().min(1).max(100).default(20),
+    cursor: z.string().regex(/^\d{1,18}$/, "must be a cursor returned by a previous page").optional(),
+  })
+  .strict();
+
+function parseQuery<T>(schema: z.ZodType<T>, req: Request): T {
+  const parsed = schema.safeParse(req.query);
+  if (!parsed.success) {
+    const details = parsed.error.issues.map((i) => ({ path: i.path.join("."), message: i.message }));
+    const fields = [...new Set(details.map((d) => d.path || "query"))].join(", ");
+    throw new ApiError(400, "invalid_query", `invalid query parameter(s): ${fields}`, details);
+  }
+  return parsed.data;
+}
+
+function notificationId(req: Request): bigint {
+  const raw = String(req.params.id);
+  if (!/^\d{1,18}$/.test(raw)) throw new ApiError(400, "invalid_id", "notification id must be a positive integer");
+  return BigInt(raw);
+}
+
+export function createNotificationsRouter(options: NotificationsRouterOptions): Router {
+  const { repository, users, broadcastUnreadCount } = options;
+  const router = Router();
+  router.use(requireUser(options.auth), async (req, _res, next) => {
+    await users.ensure(userOf(req));
+    next();
+  });
+
+  router.get("/", async (req, res) => {
+    const query = parseQuery(listQuerySchema, req);
+    const page = await repository.list({
+      userId: userOf(req).userId,
+      unreadOnly: query.unread_only ?? false,
+      category: query.category,
+      limit: query.limit,
+      beforeId: query.cursor === undefined ? undefined : BigInt(query.cursor),
+    });
+    res.json(page);
+  });
+
+  router.get("/unread-count", async (req, res) => {
+    res.json({ count: await repository.unreadCount(userOf(req).userId) });
+  });
+
+  router.post("/read-all", async (req, res) => {
+    const { userId } = userOf(req);
+    await repository.markAllRead(userId);
+    broadcastUnreadCount(userId, 0);
+    res.status(204).end();
+  });
+
+  router.post("/:id/read", async (req, res) => {
+    const { userId } = userOf(req);
+    if (!(await repository.markRead(userId, notificationId(req)))) {
+      throw new ApiError(404, "not_found", "no such notification");
+    }
+    broadcastUnreadCount(userId, await repository.unreadCount(userId));
+    res.status(204).end();
+  });
+
+  return router;
+}

@@ -1,0 +1,55 @@
+import http from "node:http";
+import os from "node:os";
+import { loadConfig, redisNames, ROUTER_CONSUMER_GROUP } from "@herald/core";
+import { applyMigrations, createDatabase, pingDatabase } from "@herald/db";
+import { createLogger, createRedis, createServiceApp, exitOnStartupFailure, listen, onShutdown, pingRedis } from "@herald/runtime";
+import { NotificationPusher } from "./notification-pusher";
+import { NotificationStore } from "./notification-store";
+import { createBatchRouter } from "./route-batch";
+import { StreamConsumer } from "./stream-consumer";
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger("router", config.logLevel);
+  if (config.migrateOnStart) {
+    await applyMigrations({ databaseUrl: config.databaseUrl, migrationsDir: config.migrationsDir, log: (msg, f) => logger.info(f, msg) });
+  }
+  const names = redisNames(config.namespace);
+  const db = createDatabase(config.databaseUrl);
+  const redis = createRedis(config.redisUrl, { name: "router", logger });
+  const reader = createRedis(config.redisUrl, { name: "router-reader", logger });
+
+  const store = new NotificationStore(db);
+  const pusher = new NotificationPusher(redis, names.socketIoKey);
+  const consumer = new StreamConsumer(
+    reader,
+    redis,
+    {
+      stream: names.eventStream,
+      group: ROUTER_CONSUMER_GROUP,
+      consumer: config.router.consumerName ?? `${os.hostname()}-${process.pid}`,
+      deadLetterStream: names.deadLetterStream,
+      batchSize: config.router.batchSize,
+      blockMs: config.router.blockMs,
+      claimIdleMs: config.router.claimIdleMs,
+      maxDeliveries: config.router.maxDeliveries,
+      dependenciesHealthy: async () => (await pingDatabase(db)) && (await pingRedis(redis)),
+      logger,
+    },
+    createBatchRouter(store, pusher, logger),
+  );
+
+  const app = createServiceApp({ service: "router", readiness: { redis: () => pingRedis(redis), postgres: () => pingDatabase(db) } });
+  const server = http.createServer(app);
+  const port = await listen(server, config.ports.router);
+  await consumer.start();
+  logger.info({ port }, "router consuming events");
+
+  onShutdown(logger, [
+    () => consumer.stop(),
+    () => new Promise((resolve) => server.close(resolve)),
+    () => Promise.all([redis.quit(), reader.disconnect(), db.$disconnect()]),
+  ]);
+}
+
+main().catch(exitOnStartupFailure(createLogger("router")));

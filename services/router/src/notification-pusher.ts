@@ -1,0 +1,37 @@
+import type { Redis } from "ioredis";
+import { Emitter } from "@socket.io/redis-emitter";
+import { SOCKET_EVENTS, userRoom, type NotificationMessage } from "@herald/core";
+import type { PendingPush } from "./notification-store";
+
+/**
+ * Pushes stored notifications to users' Socket.IO rooms on every gateway,
+ * through the Redis emitter (the router holds no sockets itself).
+ */
+export class NotificationPusher {
+  private readonly emitter: Emitter;
+
+  constructor(
+    private readonly redis: Redis,
+    socketIoKey: string,
+  ) {
+    this.emitter = new Emitter(redis, { key: socketIoKey });
+  }
+
+  /**
+   * Emits in id order. A user with several new notifications sees the unread
+   * count grow one by one up to the stored total.
+   */
+  async push(pushes: readonly PendingPush[], unreadCounts: ReadonlyMap<string, number>): Promise<void> {
+    const remaining = new Map<string, number>();
+    for (const p of pushes) remaining.set(p.userId, (remaining.get(p.userId) ?? 0) + 1);
+    for (const { userId, ...notification } of pushes) {
+      const left = remaining.get(userId)! - 1;
+      remaining.set(userId, left);
+      const message: NotificationMessage = { ...notification, unreadCount: Math.max(0, (unreadCounts.get(userId) ?? 0) - left) };
+      this.emitter.to(userRoom(userId)).emit(SOCKET_EVENTS.notification, message);
+    }
+    // The emitter publishes without waiting; a round trip on the same
+    // connection confirms Redis has taken every publish before we record them.
+    if (pushes.length > 0) await this.redis.ping();
+  }
+}

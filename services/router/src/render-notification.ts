@@ -1,0 +1,84 @@
+import { getEventType, type HeraldEvent } from "@herald/core";
+
+const MAX_BODY = 500;
+
+function text(value: unknown): string | undefined {
+  if (typeof value === "string" && value.trim()) return value.trim();
+  if (typeof value === "number" && Number.isFinite(value)) return String(value);
+  return undefined;
+}
+
+/** What the event is about, in the producer's words when it gave any. */
+function subject(event: HeraldEvent): string {
+  const p = event.payload;
+  return (
+    text(p.jobName) ??
+    text(p.name) ??
+    text(p.title) ??
+    (text(p.jobId) && `job ${text(p.jobId)}`) ??
+    (event.source && `${event.source.type} ${event.source.id}`) ??
+    event.type
+  );
+}
+
+function systemBody(event: HeraldEvent): string {
+  const p = event.payload;
+  const where = [text(p.host), text(p.mountPoint) ?? (text(p.gpuIndex) && `GPU ${text(p.gpuIndex)}`)].filter(Boolean).join(" ");
+  const metric = text(p.metric);
+  const value = text(p.value);
+  const threshold = text(p.threshold);
+  const state = text(p.state);
+  const parts = [
+    where || undefined,
+    metric && value ? `${metric} ${value}` : undefined,
+    threshold ? `(threshold ${threshold})` : undefined,
+    state === "resolved" ? "resolved" : undefined,
+  ].filter(Boolean);
+  return parts.length > 0 ? parts.join(" ") : getEventType(event.type).description;
+}
+
+function defaultBody(event: HeraldEvent): string {
+  const p = event.payload;
+  const name = subject(event);
+  switch (event.type) {
+    case "job.submitted":
+      return `${name} was submitted`;
+    case "job.started":
+      return `${name} started`;
+    case "job.progress":
+      return text(p.percent) ? `${name} is ${text(p.percent)}% done` : `${name} made progress`;
+    case "job.completed":
+      return `${name} completed`;
+    case "job.failed":
+      return text(p.error) ? `${name} failed: ${text(p.error)}` : `${name} failed`;
+    case "job.cancelled":
+      return `${name} was cancelled`;
+    case "review.submitted":
+      return `${name} is waiting for your review`;
+    case "review.approved":
+      return `${name} was approved`;
+    case "review.rejected":
+      return text(p.reason) ? `${name} was rejected: ${text(p.reason)}` : `${name} was rejected`;
+    case "review.comment":
+      return text(p.comment) ? `New comment on ${name}: ${text(p.comment)}` : `New comment on ${name}`;
+    case "collab.mention":
+      return `You were mentioned in ${name}`;
+    case "collab.lock":
+      return `${name} was locked`;
+    case "system.disk_warning":
+    case "system.gpu_warning":
+    case "system.gpu_critical":
+    case "system.restart":
+      return systemBody(event);
+  }
+}
+
+/**
+ * Title and body as plain text. They are stored and sent as data: every
+ * renderer (web UI, email HTML) escapes them where it displays them.
+ */
+export function renderNotification(event: HeraldEvent): { title: string; body: string } {
+  const title = getEventType(event.type).title;
+  const body = text(event.payload.message) ?? defaultBody(event);
+  return { title, body: body.length > MAX_BODY ? `${body.slice(0, MAX_BODY - 1)}…` : body };
+}

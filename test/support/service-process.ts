@@ -1,0 +1,103 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { once } from "node:events";
+import net from "node:net";
+import path from "node:path";
+
+export type ServiceName = "ingest" | "router" | "realtime-gateway";
+
+const PORT_ENV: Record<ServiceName, string> = {
+  ingest: "INGEST_PORT",
+  router: "ROUTER_PORT",
+  "realtime-gateway": "GATEWAY_PORT",
+};
+
+const ROOT = path.resolve(__dirname, "..", "..");
+
+export async function freePort(): Promise<number> {
+  const server = net.createServer();
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * One Herald service running as its own OS process, from its built
+ * dist/main.js, exactly as `npm start --workspace services/<name>` runs it.
+ */
+export class ServiceProcess {
+  private child?: ChildProcess;
+  private output: string[] = [];
+  readonly port: number;
+
+  private constructor(
+    readonly name: ServiceName,
+    private readonly env: Record<string, string>,
+    port: number,
+  ) {
+    this.port = port;
+  }
+
+  static async start(name: ServiceName, env: Record<string, string>): Promise<ServiceProcess> {
+    const port = env[PORT_ENV[name]] ? Number(env[PORT_ENV[name]]) : await freePort();
+    const service = new ServiceProcess(name, { ...env, [PORT_ENV[name]]: String(port) }, port);
+    await service.spawn();
+    return service;
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  get logs(): string {
+    return this.output.join("");
+  }
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  async spawn(): Promise<void> {
+    const child = spawn(process.execPath, [path.join(ROOT, "services", this.name, "dist", "main.js")], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? "", LOG_LEVEL: "info", ...this.env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    this.child = child;
+    child.stdout!.on("data", (chunk: Buffer) => this.output.push(chunk.toString()));
+    child.stderr!.on("data", (chunk: Buffer) => this.output.push(chunk.toString()));
+    await this.waitReady(child);
+  }
+
+  private async waitReady(child: ChildProcess, timeoutMs = 20_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if (child.exitCode !== null) throw new Error(`${this.name} exited with ${child.exitCode}:\n${this.logs}`);
+      try {
+        const res = await fetch(`${this.url}/ready`);
+        if (res.ok) return;
+      } catch {
+        // not listening yet
+      }
+      await sleep(100);
+    }
+    throw new Error(`${this.name} not ready after ${timeoutMs} ms:\n${this.logs}`);
+  }
+
+  /** Sends a signal and waits for the process to exit. */
+  async stop(signal: NodeJS.Signals = "SIGTERM"): Promise<number | null> {
+    const child = this.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return child?.exitCode ?? null;
+    const exited = once(child, "exit");
+    child.kill(signal);
+    const [code] = (await exited) as [number | null];
+    return code;
+  }
+
+  kill(): Promise<number | null> {
+    return this.stop("SIGKILL");
+  }
+}

@@ -1,0 +1,13 @@
+import { signToken } from "@herald/auth";
+import { loadConfig } from "@herald/core";
+import { TEST_JWT_SECRET } from "./env";
+
+const auth = loadConfig({ JWT_SECRET: TEST_JWT_SECRET }).auth;
+
+export function userToken(sub: string, role: "admin" | "user" = "user", extra: { email?: string; projects?: string[] } = {}, expiresIn?: number): string {
+  return signToken({ kind: "user", sub, role, ...extra }, auth, expiresIn);
+}
+
+export function producerToken(sub = "test-producer", scopes?: string[]): string {
+  return signToken({ kind: "service", sub, scopes }, auth);
+}
