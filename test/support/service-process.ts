@@ -11,6 +11,9 @@ const PORT_ENV: Record<ServiceName, string> = {
   "realtime-gateway": "GATEWAY_PORT",
 };
 
+/** `health`: the process is up; `ready`: its Redis and Postgres are reachable too. */
+export type WaitFor = "health" | "ready";
+
 const ROOT = path.resolve(__dirname, "..", "..");
 
 export async function freePort(): Promise<number> {
@@ -37,13 +40,14 @@ export class ServiceProcess {
     readonly name: ServiceName,
     private readonly env: Record<string, string>,
     port: number,
+    private readonly waitFor: WaitFor,
   ) {
     this.port = port;
   }
 
-  static async start(name: ServiceName, env: Record<string, string>): Promise<ServiceProcess> {
+  static async start(name: ServiceName, env: Record<string, string>, waitFor: WaitFor = "ready"): Promise<ServiceProcess> {
     const port = env[PORT_ENV[name]] ? Number(env[PORT_ENV[name]]) : await freePort();
-    const service = new ServiceProcess(name, { ...env, [PORT_ENV[name]]: String(port) }, port);
+    const service = new ServiceProcess(name, { ...env, [PORT_ENV[name]]: String(port) }, port, waitFor);
     await service.spawn();
     return service;
   }
@@ -77,7 +81,7 @@ export class ServiceProcess {
     while (Date.now() < deadline) {
       if (child.exitCode !== null) throw new Error(`${this.name} exited with ${child.exitCode}:\n${this.logs}`);
       try {
-        const res = await fetch(`${this.url}/ready`);
+        const res = await fetch(`${this.url}/${this.waitFor}`);
         if (res.ok) return;
       } catch {
         // not listening yet

@@ -3,7 +3,7 @@ import { Redis } from "ioredis";
 import { redisNames, type RedisNames } from "@herald/core";
 import { createTestDatabase, type TestDatabase } from "./database";
 import { TEST_JWT_SECRET, TEST_REDIS_URL } from "./env";
-import { ServiceProcess, type ServiceName } from "./service-process";
+import { ServiceProcess, type ServiceName, type WaitFor } from "./service-process";
 
 /**
  * A Herald installation of a test's own: its own database, its own Redis
@@ -39,8 +39,8 @@ export class TestStack {
     };
   }
 
-  async start(name: ServiceName, options: { key?: string; env?: Record<string, string> } = {}): Promise<ServiceProcess> {
-    const service = await ServiceProcess.start(name, this.env(options.env));
+  async start(name: ServiceName, options: { key?: string; env?: Record<string, string>; waitFor?: WaitFor } = {}): Promise<ServiceProcess> {
+    const service = await ServiceProcess.start(name, this.env(options.env), options.waitFor);
     this.services.set(options.key ?? name, service);
     return service;
   }

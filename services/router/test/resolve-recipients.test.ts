@@ -1,0 +1,72 @@
+import type { HeraldEvent } from "@herald/core";
+import { resolveRecipients } from "../src/resolve-recipients";
+
+const event = (overrides: Partial<HeraldEvent> & Pick<HeraldEvent, "type">): HeraldEvent => ({
+  id: "e1",
+  occurredAt: "2026-01-01T00:00:00.000Z",
+  receivedAt: "2026-01-01T00:00:00.000Z",
+  payload: {},
+  ...overrides,
+});
+
+const ADMINS = ["admin-1", "admin-2"];
+
+const ids = (e: HeraldEvent, admins: readonly string[] = ADMINS) => resolveRecipients(e, admins).map((r) => r.userId);
+
+describe("resolveRecipients (contract: who receives an event)", () => {
+  it.each([
+    ["job.* goes to payload.ownerUserId", event({ type: "job.completed", actorUserId: "ci", payload: { ownerUserId: "u1" } }), ["u1"]],
+    ["job.* falls back to the actor when no owner is given", event({ type: "job.failed", actorUserId: "u2" }), ["u2"]],
+    ["the actor who owns the job hears about it", event({ type: "job.started", actorUserId: "u1", payload: { ownerUserId: "u1" } }), ["u1"]],
+    ["numeric owner ids are strings", event({ type: "job.cancelled", payload: { ownerUserId: 42 } }), ["42"]],
+    ["job.* with neither owner nor actor reaches nobody", event({ type: "job.progress" }), []],
+    ["review.approved goes to the content owner", event({ type: "review.approved", actorUserId: "rev", payload: { contentOwnerUserId: "own" } }), ["own"]],
+    [
+      "review.submitted adds the reviewers",
+      event({ type: "review.submitted", actorUserId: "own", payload: { contentOwnerUserId: "own2", reviewerUserIds: ["r1", "r2"] } }),
+      ["own2", "r1", "r2"],
+    ],
+    [
+      "reviewers are only for review.submitted",
+      event({ type: "review.comment", payload: { contentOwnerUserId: "own", reviewerUserIds: ["r1"] } }),
+      ["own"],
+    ],
+    [
+      "the actor never hears of their own review action",
+      event({ type: "review.submitted", actorUserId: "own", payload: { contentOwnerUserId: "own", reviewerUserIds: ["r1"] } }),
+      ["r1"],
+    ],
+    ["collab.mention goes to the mentioned users", event({ type: "collab.mention", actorUserId: "a", payload: { mentionedUserIds: ["m1", "a", "m2"] } }), ["m1", "m2"]],
+    ["collab.lock goes to notifyUserIds", event({ type: "collab.lock", payload: { notifyUserIds: ["n1"], mentionedUserIds: ["x"] } }), ["n1"]],
+    ["duplicates collapse", event({ type: "collab.lock", payload: { notifyUserIds: ["n1", "n1"] } }), ["n1"]],
+    ["malformed recipient fields are ignored", event({ type: "collab.mention", payload: { mentionedUserIds: "m1" } }), []],
+    ["system.* goes to every admin", event({ type: "system.disk_warning", payload: { host: "h" } }), ADMINS],
+    ["system.* reaches admins even when an admin acted", event({ type: "system.restart", actorUserId: "admin-1" }), ADMINS],
+    [
+      "explicit recipients replace the per-type fields",
+      event({ type: "job.completed", recipients: ["x", "y"], payload: { ownerUserId: "u1" } }),
+      ["x", "y"],
+    ],
+    [
+      "explicit recipients still exclude a non-owner actor",
+      event({ type: "review.approved", actorUserId: "x", recipients: ["x", "y"] }),
+      ["y"],
+    ],
+    ["critical events add admins to explicit recipients", event({ type: "system.gpu_critical", recipients: ["oncall"] }), ["oncall", ...ADMINS]],
+  ])("%s", (_name, input, expected) => {
+    expect(ids(input)).toEqual(expected);
+  });
+
+  it("marks why each user receives the event", () => {
+    const recipients = resolveRecipients(event({ type: "system.gpu_critical", recipients: ["oncall", "admin-1"] }), ADMINS);
+    expect(recipients).toEqual([
+      { userId: "oncall", reason: "direct" },
+      { userId: "admin-1", reason: "admin" },
+      { userId: "admin-2", reason: "admin" },
+    ]);
+  });
+
+  it("non-critical events never add admins", () => {
+    expect(ids(event({ type: "job.completed", payload: { ownerUserId: "u1" } }))).toEqual(["u1"]);
+  });
+});

@@ -1,0 +1,97 @@
+import { freePort } from "../support/service-process";
+import { publish } from "../support/clients";
+import { TestStack } from "../support/stack";
+import { producerToken, userToken } from "../support/tokens";
+
+const MAX_BODY = 64 * 1024;
+const MAX_BACKLOG = 40;
+
+/** Every rejected request answers the contract's status and code and enqueues nothing. */
+describe("ingest rejects bad input and changes nothing", () => {
+  let stack: TestStack;
+  let ingest: string;
+  const valid = { type: "job.completed", payload: { ownerUserId: "u1" } };
+
+  beforeAll(async () => {
+    stack = await TestStack.create({ INGEST_MAX_BODY_BYTES: String(MAX_BODY), INGEST_MAX_BACKLOG: String(MAX_BACKLOG) });
+    ingest = (await stack.start("ingest")).url;
+  });
+  afterAll(() => stack.stop());
+
+  async function expectRejected(request: Promise<{ status: number; body?: Record<string, any> }>, status: number, code: string) {
+    const before = await stack.streamLength();
+    const response = await request;
+    expect({ status: response.status, code: response.body?.error?.code }).toEqual({ status, code });
+    expect(typeof response.body?.error?.message).toBe("string");
+    expect(await stack.streamLength()).toBe(before);
+    return response.body!.error;
+  }
+
+  it("401 without a token or with a bad one", async () => {
+    await expectRejected(publish(ingest, undefined, valid), 401, "unauthorized");
+    await expectRejected(publish(ingest, "not-a-jwt", valid), 401, "unauthorized");
+  });
+
+  it("403 for tokens without the events:publish scope", async () => {
+    await expectRejected(publish(ingest, userToken("42", "admin"), valid), 403, "forbidden");
+    await expectRejected(publish(ingest, producerToken("svc", ["events:read"]), valid), 403, "forbidden");
+  });
+
+  it("400 for malformed JSON, 415 for a body that is not JSON", async () => {
+    await expectRejected(publish(ingest, producerToken(), undefined, { raw: '{"type": "job.completed",' }), 400, "invalid_json");
+    await expectRejected(publish(ingest, producerToken(), undefined, { raw: "type=job.completed", contentType: "application/x-www-form-urlencoded" }), 415, "unsupported_media_type");
+  });
+
+  it("400 for an unknown type, naming the field", async () => {
+    const error = await expectRejected(publish(ingest, producerToken(), { type: "job.exploded" }), 400, "unknown_event_type");
+    expect(error.details).toEqual([{ path: "type", message: "unknown event type" }]);
+  });
+
+  it("400 for invalid fields, with each problem's path", async () => {
+    const error = await expectRejected(
+      publish(ingest, producerToken(), { type: "job.failed", occurredAt: "yesterday", payload: { reviewerUserIds: "u1" }, colour: "red" }),
+      400,
+      "invalid_event",
+    );
+    const paths = (error.details as { path: string }[]).map((d) => d.path).sort();
+    expect(paths).toEqual(expect.arrayContaining(["occurredAt", "payload.reviewerUserIds"]));
+    expect(JSON.stringify(error.details)).toContain("colour");
+  });
+
+  it("413 for a body over the size limit", async () => {
+    const big = { type: "job.completed", payload: { ownerUserId: "u1", log: "x".repeat(MAX_BODY + 1) } };
+    await expectRejected(publish(ingest, producerToken(), big), 413, "payload_too_large");
+  });
+
+  it("413 for a batch over 1000 events, 400 for a batch with one bad event: nothing from either is enqueued", async () => {
+    const tooMany = Array.from({ length: 1001 }, () => ({ type: "job.started" }));
+    await expectRejected(publish(ingest, producerToken(), { events: tooMany }, { path: "/batch" }), 413, "batch_too_large");
+    const oneBad = [valid, valid, { type: "nope" }];
+    const error = await expectRejected(publish(ingest, producerToken(), { events: oneBad }, { path: "/batch" }), 400, "unknown_event_type");
+    expect(error.message).toContain("events.2");
+    await expectRejected(publish(ingest, producerToken(), { events: [] }, { path: "/batch" }), 400, "invalid_batch");
+    await expectRejected(publish(ingest, producerToken(), [valid], { path: "/batch" }), 400, "invalid_batch");
+  });
+
+  it("accepts a valid batch atomically and answers 429 once the backlog is full", async () => {
+    const before = await stack.streamLength();
+    const batch = Array.from({ length: MAX_BACKLOG - before - 1 }, (_, i) => ({ ...valid, id: `fill-${i}` }));
+    const accepted = await publish(ingest, producerToken(), { events: batch }, { path: "/batch" });
+    expect(accepted.status).toBe(202);
+    expect(accepted.body!.ids).toEqual(batch.map((e) => e.id));
+    expect(await stack.streamLength()).toBe(MAX_BACKLOG - 1);
+    // Two more do not fit: the whole batch is refused, not half of it.
+    await expectRejected(publish(ingest, producerToken(), { events: [valid, valid] }, { path: "/batch" }), 429, "backpressure");
+    expect((await publish(ingest, producerToken(), valid)).status).toBe(202);
+    await expectRejected(publish(ingest, producerToken(), valid), 429, "backpressure");
+  });
+
+  it("503 when Redis is unreachable", async () => {
+    const deadRedis = `redis://127.0.0.1:${await freePort()}`;
+    const lonely = await stack.start("ingest", { key: "ingest-no-redis", env: { REDIS_URL: deadRedis }, waitFor: "health" });
+    expect((await fetch(`${lonely.url}/ready`)).status).toBe(503);
+    const response = await publish(lonely.url, producerToken(), valid);
+    expect(response.status).toBe(503);
+    expect(response.body?.error.code).toBe("redis_unavailable");
+  });
+});
