@@ -38,6 +38,13 @@ export class NotificationStore {
     return rows.map((r) => r.id);
   }
 
+  /**
+   * Stores a batch in one statement (so atomically, in one round trip): the
+   * recipients' user rows, the events and the notifications, each inserted
+   * set-wise with ON CONFLICT DO NOTHING. Returns what still has to be pushed
+   * to sockets: the rows inserted now plus any stored by an earlier attempt
+   * that crashed before pushing them, with each user's unread count.
+   */
   async persist(events: readonly HeraldEvent[], drafts: readonly NotificationDraft[]): Promise<PersistedBatch> {
     // `ord` keeps stream order: ids (and so notification order per user) follow it.
     const eventRows = events.map((e, ord) => ({
@@ -51,55 +58,77 @@ export class NotificationStore {
       payload: e.payload,
       occurred_at: e.occurredAt,
     }));
-    const userIds = [...new Set(drafts.map((d) => d.userId))];
+    const draftRows = drafts.map((d, ord) => ({ ...d, ord }));
     const eventIds = events.map((e) => e.id);
 
-    return this.db.$transaction(async (tx) => {
-      if (userIds.length > 0) {
-        await tx.$executeRaw`INSERT INTO users (id) SELECT unnest(${userIds}::text[]) ON CONFLICT (id) DO NOTHING`;
-      }
-      await tx.$executeRaw`
+    // Sibling data-modifying CTEs share one snapshot: the plain reads of
+    // `notifications` below see only rows that existed before this statement,
+    // which is exactly the "stored earlier, not yet pushed" set.
+    const rows = await this.db.$queryRaw<(PushRow & { fresh: boolean; unread_before: bigint })[]>`
+      WITH drafts AS (
+        SELECT * FROM jsonb_to_recordset(${JSON.stringify(draftRows)}::jsonb)
+          AS d("eventId" text, "userId" text, "eventType" text, category text, critical boolean, title text, body text, channels jsonb, ord int)
+      ),
+      new_users AS (
+        INSERT INTO users (id) SELECT DISTINCT "userId" FROM drafts ON CONFLICT (id) DO NOTHING
+      ),
+      new_events AS (
         INSERT INTO events (id, event_type_id, source_entity_type, source_entity_id, actor_user_id, project_id, payload, occurred_at)
         SELECT x.id, et.id, x.source_type, x.source_id, x.actor, x.project, x.payload, x.occurred_at
         FROM jsonb_to_recordset(${JSON.stringify(eventRows)}::jsonb)
           AS x(id text, type text, source_type text, source_id text, actor text, project text, payload jsonb, occurred_at timestamptz, ord int)
         JOIN event_types et ON et.name = x.type
         ORDER BY x.ord
-        ON CONFLICT (id) DO NOTHING`;
-      if (drafts.length > 0) {
-        await tx.$executeRaw`
-          INSERT INTO notifications (event_id, user_id, event_type, category, critical, title, body, channels)
-          SELECT d."eventId", d."userId", d."eventType", d.category, d.critical, d.title, d.body,
-                 ARRAY(SELECT jsonb_array_elements_text(d.channels))
-          FROM jsonb_to_recordset(${JSON.stringify(drafts.map((d, ord) => ({ ...d, ord })))}::jsonb)
-            AS d("eventId" text, "userId" text, "eventType" text, category text, critical boolean, title text, body text, channels jsonb, ord int)
-          ORDER BY d.ord
-          ON CONFLICT (event_id, user_id) DO NOTHING`;
-      }
-      // Includes rows stored by an earlier attempt that crashed before pushing them.
-      const rows = await tx.$queryRaw<PushRow[]>`
-        SELECT n.id, n.event_id, n.user_id, n.event_type, n.category, n.critical, n.title, n.body, n.created_at, e.payload
-        FROM notifications n JOIN events e ON e.id = n.event_id
-        WHERE n.event_id = ANY(${eventIds}::text[]) AND NOT n.is_delivered AND 'in_app' = ANY(n.channels)
-        ORDER BY n.id`;
-      const pushUsers = [...new Set(rows.map((r) => r.user_id))];
-      const counts =
-        pushUsers.length === 0
-          ? []
-          : await tx.$queryRaw<{ user_id: string; count: bigint }[]>`
-              SELECT user_id, count(*) AS count FROM notifications
-              WHERE user_id = ANY(${pushUsers}::text[]) AND NOT is_read GROUP BY user_id`;
-      return {
-        pushes: rows.map(toPendingPush),
-        unreadCounts: new Map(counts.map((c) => [c.user_id, Number(c.count)])),
-      };
-    });
+        ON CONFLICT (id) DO NOTHING
+      ),
+      inserted AS (
+        INSERT INTO notifications (event_id, user_id, event_type, category, critical, title, body, channels)
+        SELECT d."eventId", d."userId", d."eventType", d.category, d.critical, d.title, d.body,
+               ARRAY(SELECT jsonb_array_elements_text(d.channels))
+        FROM drafts d
+        ORDER BY d.ord
+        ON CONFLICT (event_id, user_id) DO NOTHING
+        RETURNING id, event_id, user_id, event_type, category, critical, title, body, created_at, channels
+      ),
+      to_push AS (
+        SELECT id, event_id, user_id, event_type, category, critical, title, body, created_at, true AS fresh FROM inserted
+        WHERE 'in_app' = ANY(channels)
+        UNION ALL
+        SELECT id, event_id, user_id, event_type, category, critical, title, body, created_at, false AS fresh FROM notifications
+        WHERE event_id = ANY(${eventIds}::text[]) AND NOT is_delivered AND 'in_app' = ANY(channels)
+      ),
+      unread_before AS (
+        SELECT user_id, count(*) AS n FROM notifications
+        WHERE user_id IN (SELECT user_id FROM to_push) AND NOT is_read
+        GROUP BY user_id
+      )
+      SELECT p.*, COALESCE(e.payload, x.payload) AS payload, COALESCE(u.n, 0) AS unread_before
+      FROM to_push p
+      LEFT JOIN events e ON e.id = p.event_id
+      LEFT JOIN jsonb_to_recordset(${JSON.stringify(eventRows)}::jsonb) AS x(id text, payload jsonb) ON x.id = p.event_id
+      LEFT JOIN unread_before u ON u.user_id = p.user_id
+      ORDER BY p.id`;
+
+    const unreadCounts = new Map<string, number>();
+    for (const row of rows) {
+      // Rows inserted by this statement are unread but not yet in `unread_before`.
+      const sofar = unreadCounts.get(row.user_id) ?? Number(row.unread_before);
+      unreadCounts.set(row.user_id, sofar + (row.fresh ? 1 : 0));
+    }
+    return { pushes: rows.map(toPendingPush), unreadCounts };
   }
 
+  /**
+   * Records that rows were pushed. The commit skips waiting for the WAL flush
+   * (synchronous_commit off, for this statement's transaction only): should
+   * Postgres crash before the flush, the cost is one repeated push of these
+   * rows, never a lost notification.
+   */
   async markPushed(notificationIds: readonly number[]): Promise<void> {
     if (notificationIds.length === 0) return;
     await this.db.$executeRaw`
       UPDATE notifications SET is_delivered = true, delivered_at = now()
+      FROM (SELECT set_config('synchronous_commit', 'off', true)) AS relaxed
       WHERE id = ANY(${notificationIds.map(String)}::bigint[]) AND NOT is_delivered`;
   }
 }

@@ -1,4 +1,4 @@
-import { parseStreamEvent, type HeraldEvent } from "@herald/core";
+import { getEventType, parseStreamEvent, type HeraldEvent } from "@herald/core";
 import type { Logger } from "@herald/runtime";
 import type { NotificationPusher } from "./notification-pusher";
 import type { NotificationStore } from "./notification-store";
@@ -20,13 +20,24 @@ export function createBatchRouter(store: NotificationStore, pusher: Notification
     }
     if (events.length === 0) return { rejected };
 
-    const needsAdmins = events.some((e) => e.type.startsWith("system."));
+    const started = performance.now();
+    const needsAdmins = events.some((e) => getEventType(e.type).critical);
     const adminIds = needsAdmins ? await store.adminIds() : [];
     const drafts = events.flatMap((event) => routeEvent(event, adminIds));
     const { pushes, unreadCounts } = await store.persist(events, drafts);
+    const stored = performance.now();
     await pusher.push(pushes, unreadCounts);
     await store.markPushed(pushes.map((p) => p.id));
-    logger.debug({ events: events.length, notifications: drafts.length, pushed: pushes.length }, "routed batch");
+    logger.debug(
+      {
+        events: events.length,
+        notifications: drafts.length,
+        pushed: pushes.length,
+        storeMs: +(stored - started).toFixed(2),
+        pushMs: +(performance.now() - stored).toFixed(2),
+      },
+      "routed batch",
+    );
     return { rejected };
   };
 }
