@@ -1,0 +1,81 @@
+// `npm start`: builds, migrates and runs the whole Herald stack locally, then
+// prints where to connect and dev tokens to connect with.
+import { spawnSync } from "node:child_process";
+import { createRequire } from "node:module";
+import { preflight } from "./lib/preflight.mjs";
+import { ROOT, STACK_SERVICES, startService, stopAll, waitReady } from "./lib/service-runner.mjs";
+
+const require = createRequire(`${ROOT}/package.json`);
+
+function run(command, args) {
+  const result = spawnSync(command, args, { cwd: ROOT, stdio: "inherit" });
+  if (result.status !== 0) process.exit(result.status ?? 1);
+}
+
+console.log("herald: building…");
+run("npx", ["turbo", "run", "build", "--output-logs=errors-only"]);
+
+const { loadConfig } = require("@herald/core");
+const { applyMigrations } = require("@herald/db");
+const { signToken } = require("@herald/auth");
+const config = loadConfig();
+
+const problems = await preflight({ redisUrl: config.redisUrl, databaseUrl: config.databaseUrl });
+if (problems.length > 0) {
+  console.error(`\nherald: cannot start:\n\n${problems.join("\n\n")}\n`);
+  process.exit(1);
+}
+
+const migrated = await applyMigrations({ databaseUrl: config.databaseUrl, migrationsDir: config.migrationsDir });
+console.log(`herald: database ready (${migrated.applied.length} migration(s) applied now, ${migrated.alreadyApplied} before)`);
+
+const portOf = { ROUTER_PORT: config.ports.router, INGEST_PORT: config.ports.ingest, GATEWAY_PORT: config.ports.gateway };
+// Migrations just ran: the services need not race each other to do it again.
+const children = STACK_SERVICES.map((s) => ({ ...s, child: startService(s.name, { MIGRATE_ON_START: "false" }) }));
+let stopping = false;
+for (const { name, child } of children) {
+  child.on("exit", (code, signal) => {
+    if (stopping) return;
+    console.error(`herald: ${name} exited unexpectedly (${signal ?? code}); stopping the stack`);
+    void shutdown(1);
+  });
+}
+async function shutdown(code) {
+  if (stopping) return;
+  stopping = true;
+  await stopAll(children.map((c) => c.child));
+  process.exit(code);
+}
+process.on("SIGINT", () => void shutdown(0));
+process.on("SIGTERM", () => void shutdown(0));
+
+try {
+  await Promise.all(children.map(({ name, portEnv, child }) => waitReady(child, `http://127.0.0.1:${portOf[portEnv]}`).catch((e) => {
+    throw new Error(`${name}: ${e.message}`);
+  })));
+} catch (error) {
+  console.error(`herald: ${error.message}`);
+  await shutdown(1);
+}
+
+const adminToken = signToken({ kind: "user", sub: "admin", role: "admin" }, config.auth);
+const producerToken = signToken({ kind: "service", sub: "dev-producer" }, config.auth);
+const ingest = `http://127.0.0.1:${config.ports.ingest}`;
+const gateway = `http://127.0.0.1:${config.ports.gateway}`;
+console.log(`
+herald is running${config.auth.usingDevSecret ? " (dev JWT secret: tokens below are for local use only)" : ""}
+
+  producer API   ${ingest}/api/v1/events
+  notifications  ${gateway}/api/v1/notifications   (Socket.IO at ${gateway}/socket.io)
+
+  producer token  ${producerToken}
+  admin token     ${adminToken}        (user id "admin"; more: npm run token -- --sub 42 --role user)
+
+  try it:
+    curl -X POST ${ingest}/api/v1/events -H 'content-type: application/json' \\
+      -H "authorization: Bearer ${producerToken}" \\
+      -d '{"type":"job.completed","payload":{"ownerUserId":"admin","jobName":"hello"}}'
+    curl ${gateway}/api/v1/notifications -H "authorization: Bearer ${adminToken}"
+
+Ctrl-C stops everything.
+`);
