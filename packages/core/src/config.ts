@@ -1,3 +1,5 @@
+import os from "node:os";
+import path from "node:path";
 import { z } from "zod";
 
 /**
@@ -13,6 +15,8 @@ const flag = (fallback: boolean) =>
     .enum(["true", "false", "1", "0", "yes", "no"])
     .default(fallback ? "true" : "false")
     .transform((v) => v === "true" || v === "1" || v === "yes");
+const nonNegativeInt = (fallback: number) => z.coerce.number().int().min(0).default(fallback);
+const percent = (fallback: number) => z.coerce.number().min(0).max(100).default(fallback);
 const optionalString = z
   .string()
   .optional()
@@ -46,6 +50,38 @@ const envSchema = z.object({
   INGEST_MAX_BACKLOG: positiveInt(100_000),
   IDEMPOTENCY_TTL_SECONDS: positiveInt(24 * 3600),
 
+  /** Where, and as whom (a producer token), the hardware monitor publishes. */
+  INGEST_URL: z.string().url().default("http://127.0.0.1:3000"),
+  HERALD_TOKEN: optionalString,
+  /** The host name alerts carry; defaults to the machine's (a DaemonSet passes the node name). */
+  MONITOR_HOSTNAME: optionalString,
+  NVIDIA_SMI_PATH: z.string().min(1).default("nvidia-smi"),
+  /** A hung nvidia-smi (a GPU falling off the bus can cause one) is killed after this. */
+  NVIDIA_SMI_TIMEOUT_MS: positiveInt(10_000),
+  MONITOR_INTERVAL_MS: positiveInt(15_000),
+  /** How long a threshold must hold, at every poll, before its alert fires. */
+  MONITOR_FOR_MS: nonNegativeInt(60_000),
+  /** Consecutive polls past the hysteresis margin before an alert clears. */
+  MONITOR_CLEAR_POLLS: positiveInt(2),
+  /** How often a persisting alert is announced again. */
+  MONITOR_REPEAT_MS: positiveInt(4 * 3_600_000),
+  /** Comma-separated mount points, or "auto": every real filesystem in /proc/self/mounts. */
+  DISK_MOUNTS: z.string().default("/"),
+  /** Where a container sees the host's root filesystem (e.g. /host): mounts are read under it. */
+  MONITOR_HOST_ROOT: optionalString,
+  GPU_TEMP_WARNING_C: z.coerce.number().default(85),
+  GPU_TEMP_CRITICAL_C: z.coerce.number().default(90),
+  GPU_TEMP_HYSTERESIS_C: z.coerce.number().min(0).default(5),
+  DISK_FREE_WARNING_PERCENT: percent(10),
+  DISK_FREE_CRITICAL_PERCENT: percent(5),
+  DISK_FREE_HYSTERESIS_PERCENT: percent(5),
+  /** Alerts wait here while ingest is unreachable, and alert state outlives restarts here. */
+  MONITOR_BUFFER_DIR: optionalString,
+  /** Buffered events kept at most; past it the oldest are dropped (and counted in /health). */
+  MONITOR_BUFFER_MAX_EVENTS: positiveInt(10_000),
+  /** Longest wait between delivery attempts while ingest is unreachable. */
+  MONITOR_RETRY_MAX_MS: positiveInt(30_000),
+
   ROUTER_BATCH_SIZE: positiveInt(200),
   /** A pending entry idle this long belongs to a dead consumer and is reclaimed. */
   ROUTER_CLAIM_IDLE_MS: positiveInt(30_000),
@@ -53,6 +89,14 @@ const envSchema = z.object({
   ROUTER_CONSUMER_NAME: optionalString,
   /** Deliveries of one stream entry after which it is parked in the dead-letter stream. */
   ROUTER_MAX_DELIVERIES: positiveInt(10),
+
+  /** Safety net for the router's preference cache, on top of explicit invalidation. */
+  PREFERENCE_CACHE_TTL_MS: positiveInt(60_000),
+
+  DIGEST_HOURLY_MS: positiveInt(3_600_000),
+  DIGEST_DAILY_MS: positiveInt(86_400_000),
+  /** How often due digests and DND releases are checked. */
+  SCHEDULER_TICK_MS: positiveInt(60_000),
 
   CORS_ORIGINS: optionalString,
 });
@@ -91,15 +135,50 @@ export interface HeraldConfig {
     readonly maxBacklog: number;
     readonly idempotencyTtlSeconds: number;
   };
+  readonly hardwareMonitor: HardwareMonitorConfig;
   readonly router: {
     readonly batchSize: number;
     readonly claimIdleMs: number;
     readonly blockMs: number;
     readonly consumerName?: string;
     readonly maxDeliveries: number;
+    readonly preferenceCacheTtlMs: number;
+  };
+  readonly scheduler: {
+    readonly tickMs: number;
+    readonly digestIntervalMs: { readonly hourly: number; readonly daily: number };
   };
   /** Allowed browser origins for REST and Socket.IO; undefined means any. */
   readonly corsOrigins?: readonly string[];
+}
+
+/** Warning and critical levels of one metric, and how far back it must come to clear. */
+export interface AlertThresholds {
+  readonly warning: number;
+  readonly critical: number;
+  readonly hysteresis: number;
+}
+
+export interface HardwareMonitorConfig {
+  readonly ingestUrl: string;
+  readonly token?: string;
+  readonly hostname: string;
+  readonly nvidiaSmiPath: string;
+  readonly nvidiaSmiTimeoutMs: number;
+  readonly intervalMs: number;
+  readonly forMs: number;
+  readonly clearPolls: number;
+  readonly repeatMs: number;
+  /** Mount points to watch, or "auto" to discover the real filesystems. */
+  readonly diskMounts: readonly string[] | "auto";
+  readonly hostRoot?: string;
+  /** Degrees Celsius, at or above which a GPU is hot. */
+  readonly gpuTemperature: AlertThresholds;
+  /** Percent of space available to non-root users, below which a disk is short. */
+  readonly diskFreePercent: AlertThresholds;
+  readonly bufferDir: string;
+  readonly bufferMaxEvents: number;
+  readonly retryMaxMs: number;
 }
 
 export class ConfigError extends Error {
@@ -119,6 +198,44 @@ function resolveAuth(env: z.infer<typeof envSchema>, production: boolean): AuthC
     throw new ConfigError("JWT_SECRET must be at least 32 characters when NODE_ENV=production");
   }
   return { algorithm: "HS256", verificationKey: secret, signingSecret: secret, usingDevSecret };
+}
+
+function resolveHardwareMonitor(env: z.infer<typeof envSchema>): HardwareMonitorConfig {
+  if (env.GPU_TEMP_CRITICAL_C <= env.GPU_TEMP_WARNING_C) {
+    throw new ConfigError("GPU_TEMP_CRITICAL_C must be above GPU_TEMP_WARNING_C");
+  }
+  if (env.DISK_FREE_CRITICAL_PERCENT > env.DISK_FREE_WARNING_PERCENT) {
+    throw new ConfigError("DISK_FREE_CRITICAL_PERCENT must not be above DISK_FREE_WARNING_PERCENT");
+  }
+  let diskMounts: readonly string[] | "auto" = "auto";
+  if (env.DISK_MOUNTS.trim() !== "auto") {
+    diskMounts = [...new Set(env.DISK_MOUNTS.split(",").map((m) => m.trim()).filter(Boolean))];
+    const relative = diskMounts.filter((m) => !m.startsWith("/"));
+    if (relative.length > 0) throw new ConfigError(`DISK_MOUNTS: mount points must be absolute paths or "auto", got ${relative.join(", ")}`);
+  }
+  return {
+    ingestUrl: env.INGEST_URL,
+    token: env.HERALD_TOKEN,
+    hostname: env.MONITOR_HOSTNAME ?? os.hostname(),
+    nvidiaSmiPath: env.NVIDIA_SMI_PATH,
+    nvidiaSmiTimeoutMs: env.NVIDIA_SMI_TIMEOUT_MS,
+    intervalMs: env.MONITOR_INTERVAL_MS,
+    forMs: env.MONITOR_FOR_MS,
+    clearPolls: env.MONITOR_CLEAR_POLLS,
+    repeatMs: env.MONITOR_REPEAT_MS,
+    diskMounts,
+    hostRoot: env.MONITOR_HOST_ROOT,
+    gpuTemperature: { warning: env.GPU_TEMP_WARNING_C, critical: env.GPU_TEMP_CRITICAL_C, hysteresis: env.GPU_TEMP_HYSTERESIS_C },
+    diskFreePercent: {
+      warning: env.DISK_FREE_WARNING_PERCENT,
+      critical: env.DISK_FREE_CRITICAL_PERCENT,
+      hysteresis: env.DISK_FREE_HYSTERESIS_PERCENT,
+    },
+    // The OS temp dir suits a laptop; hosts and pods set a directory that outlives reboots.
+    bufferDir: env.MONITOR_BUFFER_DIR ?? path.join(os.tmpdir(), "herald-hardware-monitor"),
+    bufferMaxEvents: env.MONITOR_BUFFER_MAX_EVENTS,
+    retryMaxMs: env.MONITOR_RETRY_MAX_MS,
+  };
 }
 
 export function loadConfig(source: Record<string, string | undefined> = process.env): HeraldConfig {
@@ -152,12 +269,18 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       maxBacklog: env.INGEST_MAX_BACKLOG,
       idempotencyTtlSeconds: env.IDEMPOTENCY_TTL_SECONDS,
     },
+    hardwareMonitor: resolveHardwareMonitor(env),
     router: {
       batchSize: env.ROUTER_BATCH_SIZE,
       claimIdleMs: env.ROUTER_CLAIM_IDLE_MS,
       blockMs: env.ROUTER_BLOCK_MS,
       consumerName: env.ROUTER_CONSUMER_NAME,
       maxDeliveries: env.ROUTER_MAX_DELIVERIES,
+      preferenceCacheTtlMs: env.PREFERENCE_CACHE_TTL_MS,
+    },
+    scheduler: {
+      tickMs: env.SCHEDULER_TICK_MS,
+      digestIntervalMs: { hourly: env.DIGEST_HOURLY_MS, daily: env.DIGEST_DAILY_MS },
     },
     corsOrigins: env.CORS_ORIGINS?.split(",").map((o) => o.trim()).filter(Boolean),
   };

@@ -9,7 +9,15 @@ export {
   type EventTypeDefinition,
   type EventTypeName,
 } from "./catalog";
-export { ConfigError, DEV_JWT_SECRET, loadConfig, type AuthConfig, type HeraldConfig } from "./config";
+export {
+  ConfigError,
+  DEV_JWT_SECRET,
+  loadConfig,
+  type AlertThresholds,
+  type AuthConfig,
+  type HardwareMonitorConfig,
+  type HeraldConfig,
+} from "./config";
 export {
   MAX_BATCH_EVENTS,
   parseStreamEvent,
@@ -20,5 +28,25 @@ export {
   type ValidationIssue,
 } from "./event-schema";
 export { ApiError, type ApiErrorBody } from "./api-error";
-export { ROUTER_CONSUMER_GROUP, redisNames, userRoom, type RedisNames } from "./names";
-export { SOCKET_EVENTS, type NotificationMessage } from "./notification";
+export { QUEUES, ROUTER_CONSUMER_GROUP, redisNames, userRoom, type RedisNames } from "./names";
+export { NOTIFICATION_STATUSES, SOCKET_EVENTS, VISIBLE_STATUSES, type NotificationMessage, type NotificationStatus } from "./notification";
+export {
+  CHANNELS,
+  DEFAULT_DIGEST_TYPES,
+  DEFAULT_SETTINGS,
+  DIGEST_INTERVALS,
+  SCOPES,
+  defaultPreference,
+  isDndActive,
+  preferenceUpdateSchema,
+  settingsUpdateSchema,
+  type Channel,
+  type DigestInterval,
+  type NotificationSettings,
+  type Preference,
+  type PreferenceUpdate,
+  type Scope,
+  type SettingsUpdate,
+} from "./preferences";
+export { DIGEST_ITEM_LIMIT, buildDigest, digestBody, digestTitle, type DigestItem, type DigestPayload } from "./digest";
+export { SCHEDULER_JOBS, schedulerJobId, type ReleaseDndJob, type SendDigestJob } from "./scheduler-jobs";

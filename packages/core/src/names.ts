@@ -12,7 +12,17 @@ export interface RedisNames {
   readonly deadLetterStream: string;
   readonly idempotencyKeyPrefix: string;
   readonly socketIoKey: string;
+  /** Bumped whenever a user's role, projects, preferences or settings change; routers drop their caches when it moves. */
+  readonly recipientVersionKey: string;
+  /** BullMQ key prefix: every queue of this installation lives under it. */
+  readonly queuePrefix: string;
 }
+
+/** BullMQ queue names (under RedisNames.queuePrefix). */
+export const QUEUES = {
+  /** Digest and DND-release jobs, run by the digest-scheduler. */
+  scheduler: "scheduler",
+} as const;
 
 export const ROUTER_CONSUMER_GROUP = "router";
 
@@ -22,6 +32,8 @@ export function redisNames(namespace: string): RedisNames {
     deadLetterStream: `${namespace}:{events}:dead`,
     idempotencyKeyPrefix: `${namespace}:{events}:idem:`,
     socketIoKey: `${namespace}:socket.io`,
+    recipientVersionKey: `${namespace}:recipients:version`,
+    queuePrefix: `${namespace}:bull`,
   };
 }
 

@@ -22,7 +22,7 @@ describe("applyMigrations", () => {
 
   it("creates the database, applies every migration once, records it as Prisma does and seeds the catalog", async () => {
     const first = await applyMigrations({ databaseUrl: url });
-    expect(first.applied).toEqual(["20261122000000_init"]);
+    expect(first.applied).toEqual(["20261122000000_init", "20261122020000_routing_states"]);
     // Concurrent starts (several services at once) wait for each other and apply nothing twice.
     const again = await Promise.all([applyMigrations({ databaseUrl: url }), applyMigrations({ databaseUrl: url })]);
     expect(again.map((r) => r.applied)).toEqual([[], []]);
@@ -31,7 +31,8 @@ describe("applyMigrations", () => {
     await client.connect();
     const { rows: recorded } = await client.query(`SELECT migration_name, checksum, finished_at IS NOT NULL AS done FROM _prisma_migrations`);
     const sql = readFileSync(path.join(defaultMigrationsDir(), "20261122000000_init", "migration.sql"));
-    expect(recorded).toEqual([{ migration_name: "20261122000000_init", checksum: createHash("sha256").update(sql).digest("hex"), done: true }]);
+    expect(recorded).toHaveLength(2);
+    expect(recorded[0]).toEqual({ migration_name: "20261122000000_init", checksum: createHash("sha256").update(sql).digest("hex"), done: true });
 
     const { rows: types } = await client.query(`SELECT name, category, is_critical AS critical, description FROM event_types ORDER BY id`);
     expect(types).toEqual(EVENT_TYPES.map(({ name, category, critical, description }) => ({ name, category, critical, description })));

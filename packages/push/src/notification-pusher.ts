@@ -1,11 +1,14 @@
 import type { Redis } from "ioredis";
 import { Emitter } from "@socket.io/redis-emitter";
 import { SOCKET_EVENTS, userRoom, type NotificationMessage } from "@herald/core";
-import type { PendingPush } from "./notification-store";
+
+/** A stored notification that still has to be pushed to its user's sockets. */
+export type PendingPush = Omit<NotificationMessage, "unreadCount"> & { readonly userId: string };
 
 /**
  * Pushes stored notifications to users' Socket.IO rooms on every gateway,
- * through the Redis emitter (the router holds no sockets itself).
+ * through the Redis emitter: the processes that push (router, scheduler)
+ * hold no sockets themselves.
  */
 export class NotificationPusher {
   private readonly emitter: Emitter;
@@ -34,4 +37,11 @@ export class NotificationPusher {
     // connection confirms Redis has taken every publish before we record them.
     if (pushes.length > 0) await this.redis.ping();
   }
+
+  /** Tells every socket of each user their unread count (after reads, releases, digests). */
+  async pushUnreadCounts(counts: ReadonlyMap<string, number>): Promise<void> {
+    for (const [userId, count] of counts) this.emitter.to(userRoom(userId)).emit(SOCKET_EVENTS.unreadCount, { count });
+    if (counts.size > 0) await this.redis.ping();
+  }
 }
+

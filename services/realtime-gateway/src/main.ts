@@ -1,10 +1,17 @@
 import http from "node:http";
+import express from "express";
+import { Queue } from "bullmq";
 import cors from "cors";
-import { loadConfig, redisNames } from "@herald/core";
+import { loadConfig, QUEUES, redisNames } from "@herald/core";
 import { applyMigrations, createDatabase, pingDatabase } from "@herald/db";
 import { createLogger, createRedis, createServiceApp, errorHandler, exitOnStartupFailure, listen, notFoundHandler, onShutdown, pingRedis } from "@herald/runtime";
 import { NotificationRepository } from "./notification-repository";
 import { createNotificationsRouter } from "./notifications-router";
+import { PreferencesRepository } from "./preferences-repository";
+import { RecipientVersion } from "./recipient-version";
+import { SchedulerClient } from "./scheduler-client";
+import { createSettingsRouter } from "./settings-router";
+import { SettingsRepository } from "./settings-repository";
 import { createSocketServer } from "./socket-server";
 import { UserSync } from "./user-sync";
 
@@ -17,8 +24,12 @@ async function main(): Promise<void> {
   const db = createDatabase(config.databaseUrl);
   const pubClient = createRedis(config.redisUrl, { name: "gateway-pub", logger });
   const subClient = pubClient.duplicate();
+  const names = redisNames(config.namespace);
   const repository = new NotificationRepository(db);
-  const users = new UserSync(db);
+  const version = new RecipientVersion(pubClient, names.recipientVersionKey);
+  const users = new UserSync(db, version);
+  const schedulerQueue = new Queue(QUEUES.scheduler, { connection: pubClient.duplicate(), prefix: names.queuePrefix });
+  const scheduler = new SchedulerClient(schedulerQueue);
 
   const app = createServiceApp({
     service: "realtime-gateway",
@@ -31,12 +42,24 @@ async function main(): Promise<void> {
     auth: config.auth,
     pubClient,
     subClient,
-    socketIoKey: redisNames(config.namespace).socketIoKey,
+    socketIoKey: names.socketIoKey,
     corsOrigins: config.corsOrigins,
     repository,
     users,
     logger,
   });
+  app.use(express.json({ limit: "64kb" }));
+  app.use(
+    "/api/v1/notifications",
+    createSettingsRouter({
+      auth: config.auth,
+      db,
+      preferences: new PreferencesRepository(db, version),
+      settings: new SettingsRepository(db, version),
+      scheduler,
+      users,
+    }),
+  );
   app.use("/api/v1/notifications", createNotificationsRouter({ auth: config.auth, repository, users, broadcastUnreadCount }));
   app.use(notFoundHandler);
   app.use(errorHandler(logger));
@@ -47,6 +70,7 @@ async function main(): Promise<void> {
   onShutdown(logger, [
     // Closing Socket.IO disconnects clients, which reconnect to another gateway.
     () => new Promise((resolve) => io.close(() => resolve(undefined))),
+    () => schedulerQueue.close(),
     () => Promise.all([pubClient.quit(), subClient.quit(), db.$disconnect()]),
   ]);
 }

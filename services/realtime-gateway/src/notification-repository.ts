@@ -1,9 +1,9 @@
 import type { Database } from "@herald/db";
-import type { EventCategory } from "@herald/core";
+import { VISIBLE_STATUSES, type EventCategory } from "@herald/core";
 
 export interface NotificationItem {
   readonly id: number;
-  readonly eventId: string;
+  readonly eventId: string | null;
   readonly type: string;
   readonly category: string;
   readonly title: string;
@@ -18,20 +18,27 @@ export interface NotificationItem {
 export interface ListQuery {
   readonly userId: string;
   readonly unreadOnly: boolean;
-  readonly category?: EventCategory;
+  readonly category?: EventCategory | "digest";
   readonly limit: number;
   /** Return notifications older than this id. */
   readonly beforeId?: bigint;
 }
 
-/** Every query is scoped by user id: a user can only ever touch their own rows. */
+/**
+ * Every query is scoped by user id, so a user only ever touches their own
+ * rows, and by visibility: in-app notifications not waiting for DND or a digest.
+ */
 export class NotificationRepository {
   constructor(private readonly db: Database) {}
+
+  private visible(userId: string) {
+    return { userId, status: { in: [...VISIBLE_STATUSES] }, channels: { has: "in_app" } };
+  }
 
   async list(query: ListQuery): Promise<{ items: NotificationItem[]; nextCursor: string | null }> {
     const rows = await this.db.notification.findMany({
       where: {
-        userId: query.userId,
+        ...this.visible(query.userId),
         ...(query.beforeId !== undefined && { id: { lt: query.beforeId } }),
         ...(query.unreadOnly && { isRead: false }),
         ...(query.category && { category: query.category }),
@@ -48,7 +55,7 @@ export class NotificationRepository {
       category: n.category,
       title: n.title,
       body: n.body,
-      payload: n.event.payload,
+      payload: n.payload ?? n.event?.payload ?? {},
       critical: n.critical,
       read: n.isRead,
       readAt: n.readAt?.toISOString() ?? null,
@@ -58,19 +65,20 @@ export class NotificationRepository {
     return { items, nextCursor: rows.length > query.limit && last ? String(last.id) : null };
   }
 
-  /** Marks one notification read; false when the user has no notification with that id. */
+  /** Marks one notification read; false when the user has no such visible notification. */
   async markRead(userId: string, id: bigint): Promise<boolean> {
-    const { count } = await this.db.notification.updateMany({ where: { id, userId, isRead: false }, data: { isRead: true, readAt: new Date() } });
+    const where = { ...this.visible(userId), id };
+    const { count } = await this.db.notification.updateMany({ where: { ...where, isRead: false }, data: { isRead: true, readAt: new Date() } });
     if (count > 0) return true;
-    return (await this.db.notification.count({ where: { id, userId } })) > 0;
+    return (await this.db.notification.count({ where })) > 0;
   }
 
   async markAllRead(userId: string): Promise<number> {
-    const { count } = await this.db.notification.updateMany({ where: { userId, isRead: false }, data: { isRead: true, readAt: new Date() } });
+    const { count } = await this.db.notification.updateMany({ where: { ...this.visible(userId), isRead: false }, data: { isRead: true, readAt: new Date() } });
     return count;
   }
 
   async unreadCount(userId: string): Promise<number> {
-    return this.db.notification.count({ where: { userId, isRead: false } });
+    return this.db.notification.count({ where: { ...this.visible(userId), isRead: false } });
   }
 }

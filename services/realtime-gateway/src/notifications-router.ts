@@ -18,7 +18,7 @@ const booleanParam = z.enum(["true", "false", "1", "0"]).transform((v) => v === 
 const listQuerySchema = z
   .object({
     unread_only: booleanParam.optional(),
-    category: z.enum(EVENT_CATEGORIES).optional(),
+    category: z.enum([...EVENT_CATEGORIES, "digest"]).optional(),
     limit: z.coerce.number().int().min(1).max(100).default(20),
     cursor: z.string().regex(/^\d{1,18}$/, "must be a cursor returned by a previous page").optional(),
   })

@@ -1,12 +1,5 @@
 import { getEventType, type HeraldEvent } from "@herald/core";
 
-export type RecipientReason = "direct" | "admin";
-
-export interface Recipient {
-  readonly userId: string;
-  readonly reason: RecipientReason;
-}
-
 function stringValue(value: unknown): string | undefined {
   if (typeof value === "string" && value.length > 0) return value;
   if (typeof value === "number" && Number.isInteger(value)) return String(value);
@@ -44,20 +37,11 @@ export function directRecipientsByType(event: HeraldEvent): string[] {
 
 /**
  * Direct recipients of an event: the explicit `recipients` list when given,
- * else the contract's per-type fields; critical events add every admin.
- * The actor never hears about their own action unless they own the job.
+ * else the contract's per-type fields. The actor never hears about their own
+ * action unless they own the job.
  */
-export function resolveRecipients(event: HeraldEvent, adminIds: readonly string[]): Recipient[] {
-  const definition = getEventType(event.type);
+export function directRecipients(event: HeraldEvent): string[] {
   const direct = event.recipients ?? directRecipientsByType(event);
-  const actorMayHear = definition.category === "job" && event.actorUserId === jobOwner(event);
-  const recipients = new Map<string, Recipient>();
-  for (const userId of direct) {
-    if (userId === event.actorUserId && !actorMayHear) continue;
-    recipients.set(userId, { userId, reason: "direct" });
-  }
-  if (definition.critical) {
-    for (const userId of adminIds) recipients.set(userId, { userId, reason: "admin" });
-  }
-  return [...recipients.values()];
+  const actorMayHear = getEventType(event.type).category === "job" && event.actorUserId === jobOwner(event);
+  return [...new Set(direct)].filter((userId) => userId !== event.actorUserId || actorMayHear);
 }

@@ -3,8 +3,9 @@ import os from "node:os";
 import { loadConfig, redisNames, ROUTER_CONSUMER_GROUP } from "@herald/core";
 import { applyMigrations, createDatabase, pingDatabase } from "@herald/db";
 import { createLogger, createRedis, createServiceApp, exitOnStartupFailure, listen, onShutdown, pingRedis } from "@herald/runtime";
-import { NotificationPusher } from "./notification-pusher";
+import { NotificationPusher } from "@herald/push";
 import { NotificationStore } from "./notification-store";
+import { RecipientDirectory } from "./recipient-directory";
 import { createBatchRouter } from "./route-batch";
 import { StreamConsumer } from "./stream-consumer";
 
@@ -21,6 +22,7 @@ async function main(): Promise<void> {
 
   const store = new NotificationStore(db);
   const pusher = new NotificationPusher(redis, names.socketIoKey);
+  const directory = new RecipientDirectory(db, redis, names.recipientVersionKey, config.router.preferenceCacheTtlMs);
   const consumer = new StreamConsumer(
     reader,
     redis,
@@ -36,7 +38,7 @@ async function main(): Promise<void> {
       dependenciesHealthy: async () => (await pingDatabase(db)) && (await pingRedis(redis)),
       logger,
     },
-    createBatchRouter(store, pusher, logger),
+    createBatchRouter({ directory, store, pusher, logger }),
   );
 
   const app = createServiceApp({ service: "router", readiness: { redis: () => pingRedis(redis), postgres: () => pingDatabase(db) } });

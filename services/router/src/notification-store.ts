@@ -1,9 +1,9 @@
 import type { Database } from "@herald/db";
-import type { HeraldEvent, NotificationMessage, EventCategory, EventTypeName } from "@herald/core";
+import type { HeraldEvent, EventCategory, EventTypeName } from "@herald/core";
+import type { PendingPush } from "@herald/push";
+import { markPushed, VISIBLE_UNREAD } from "@herald/db";
 import type { NotificationDraft } from "./route-event";
 
-/** A stored notification that still has to be pushed to the user's sockets. */
-export type PendingPush = Omit<NotificationMessage, "unreadCount"> & { readonly userId: string };
 
 export interface PersistedBatch {
   readonly pushes: readonly PendingPush[];
@@ -32,11 +32,6 @@ interface PushRow {
  */
 export class NotificationStore {
   constructor(private readonly db: Database) {}
-
-  async adminIds(): Promise<string[]> {
-    const rows = await this.db.$queryRaw<{ id: string }[]>`SELECT id FROM users WHERE role = 'admin' ORDER BY id`;
-    return rows.map((r) => r.id);
-  }
 
   /**
    * Stores a batch in one statement (so atomically, in one round trip): the
@@ -67,7 +62,7 @@ export class NotificationStore {
     const rows = await this.db.$queryRaw<(PushRow & { fresh: boolean; unread_before: bigint })[]>`
       WITH drafts AS (
         SELECT * FROM jsonb_to_recordset(${JSON.stringify(draftRows)}::jsonb)
-          AS d("eventId" text, "userId" text, "eventType" text, category text, critical boolean, title text, body text, channels jsonb, ord int)
+          AS d("eventId" text, "userId" text, "eventType" text, category text, critical boolean, title text, body text, channels jsonb, status text, ord int)
       ),
       new_users AS (
         INSERT INTO users (id) SELECT DISTINCT "userId" FROM drafts ON CONFLICT (id) DO NOTHING
@@ -82,24 +77,24 @@ export class NotificationStore {
         ON CONFLICT (id) DO NOTHING
       ),
       inserted AS (
-        INSERT INTO notifications (event_id, user_id, event_type, category, critical, title, body, channels)
+        INSERT INTO notifications (event_id, user_id, event_type, category, critical, title, body, channels, status)
         SELECT d."eventId", d."userId", d."eventType", d.category, d.critical, d.title, d.body,
-               ARRAY(SELECT jsonb_array_elements_text(d.channels))
+               ARRAY(SELECT jsonb_array_elements_text(d.channels)), d.status
         FROM drafts d
         ORDER BY d.ord
         ON CONFLICT (event_id, user_id) DO NOTHING
-        RETURNING id, event_id, user_id, event_type, category, critical, title, body, created_at, channels
+        RETURNING id, event_id, user_id, event_type, category, critical, title, body, created_at, channels, status
       ),
       to_push AS (
         SELECT id, event_id, user_id, event_type, category, critical, title, body, created_at, true AS fresh FROM inserted
-        WHERE 'in_app' = ANY(channels)
+        WHERE status = 'pending' AND 'in_app' = ANY(channels)
         UNION ALL
         SELECT id, event_id, user_id, event_type, category, critical, title, body, created_at, false AS fresh FROM notifications
-        WHERE event_id = ANY(${eventIds}::text[]) AND NOT is_delivered AND 'in_app' = ANY(channels)
+        WHERE event_id = ANY(${eventIds}::text[]) AND status = 'pending' AND 'in_app' = ANY(channels)
       ),
       unread_before AS (
         SELECT user_id, count(*) AS n FROM notifications
-        WHERE user_id IN (SELECT user_id FROM to_push) AND NOT is_read
+        WHERE user_id IN (SELECT user_id FROM to_push) AND ${VISIBLE_UNREAD}
         GROUP BY user_id
       )
       SELECT p.*, COALESCE(e.payload, x.payload) AS payload, COALESCE(u.n, 0) AS unread_before
@@ -118,18 +113,8 @@ export class NotificationStore {
     return { pushes: rows.map(toPendingPush), unreadCounts };
   }
 
-  /**
-   * Records that rows were pushed. The commit skips waiting for the WAL flush
-   * (synchronous_commit off, for this statement's transaction only): should
-   * Postgres crash before the flush, the cost is one repeated push of these
-   * rows, never a lost notification.
-   */
-  async markPushed(notificationIds: readonly number[]): Promise<void> {
-    if (notificationIds.length === 0) return;
-    await this.db.$executeRaw`
-      UPDATE notifications SET is_delivered = true, delivered_at = now()
-      FROM (SELECT set_config('synchronous_commit', 'off', true)) AS relaxed
-      WHERE id = ANY(${notificationIds.map(String)}::bigint[]) AND NOT is_delivered`;
+  markPushed(notificationIds: readonly number[]): Promise<void> {
+    return markPushed(this.db, notificationIds);
   }
 }
 

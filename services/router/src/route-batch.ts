@@ -1,15 +1,26 @@
-import { getEventType, parseStreamEvent, type HeraldEvent } from "@herald/core";
+import { parseStreamEvent, type HeraldEvent } from "@herald/core";
+import type { NotificationPusher } from "@herald/push";
 import type { Logger } from "@herald/runtime";
-import type { NotificationPusher } from "./notification-pusher";
 import type { NotificationStore } from "./notification-store";
-import { routeEvent } from "./route-event";
+import type { RecipientDirectory } from "./recipient-directory";
+import { candidates, routeEvent } from "./route-event";
 import type { BatchHandler, RejectedEntry, StreamEntry } from "./stream-consumer";
+
+export interface BatchRouterDependencies {
+  readonly directory: RecipientDirectory;
+  readonly store: NotificationStore;
+  readonly pusher: NotificationPusher;
+  readonly logger: Logger;
+  readonly now?: () => Date;
+}
 
 /**
  * The router's unit of work: a batch of stream entries becomes stored events
- * and notifications (one transaction), then socket pushes, then acks.
+ * and notifications (one statement), then socket pushes, then acks. Database
+ * round trips per batch are constant: at most one to load users the cache
+ * lacks, one to store, one to record pushes.
  */
-export function createBatchRouter(store: NotificationStore, pusher: NotificationPusher, logger: Logger): BatchHandler {
+export function createBatchRouter({ directory, store, pusher, logger, now = () => new Date() }: BatchRouterDependencies): BatchHandler {
   return async (entries: readonly StreamEntry[]) => {
     const events: HeraldEvent[] = [];
     const rejected: RejectedEntry[] = [];
@@ -21,9 +32,11 @@ export function createBatchRouter(store: NotificationStore, pusher: Notification
     if (events.length === 0) return { rejected };
 
     const started = performance.now();
-    const needsAdmins = events.some((e) => getEventType(e.type).critical);
-    const adminIds = needsAdmins ? await store.adminIds() : [];
-    const drafts = events.flatMap((event) => routeEvent(event, adminIds));
+    const scopes = await directory.refresh();
+    const userIds = events.flatMap((event) => [...candidates(event, scopes).keys()]);
+    const profileOf = await directory.profilesFor(userIds);
+    const at = now();
+    const drafts = events.flatMap((event) => routeEvent(event, scopes, profileOf, at));
     const { pushes, unreadCounts } = await store.persist(events, drafts);
     const stored = performance.now();
     await pusher.push(pushes, unreadCounts);

@@ -1,8 +1,27 @@
-import { getEventType, type HeraldEvent } from "@herald/core";
+import { defaultPreference, DEFAULT_SETTINGS, getEventType, type Channel, type EventTypeName, type HeraldEvent, type NotificationSettings, type Preference } from "@herald/core";
+import { decideDelivery, type Relation } from "./decide-delivery";
+import { directRecipients } from "./direct-recipients";
 import { renderNotification } from "./render-notification";
-import { resolveRecipients } from "./resolve-recipients";
 
-export type Channel = "in_app" | "email" | "webhook";
+/** What routing knows about one user. */
+export interface UserProfile {
+  readonly isAdmin: boolean;
+  readonly preferences: ReadonlyMap<string, Preference>;
+  readonly settings: Pick<NotificationSettings, "dndEnabled" | "dndUntil" | "digestEnabled" | "digestTypes">;
+}
+
+export const DEFAULT_PROFILE: UserProfile = { isAdmin: false, preferences: new Map(), settings: DEFAULT_SETTINGS };
+
+/** Who beyond the direct recipients may hear of an event, by scope. */
+export interface ScopeIndex {
+  readonly admins: readonly string[];
+  /** Users with scope my_projects or all for the type who belong to the project. */
+  projectMembers(type: EventTypeName, projectId: string): readonly string[];
+  /** Users with scope all for the type. */
+  everyoneSubscribers(type: EventTypeName): readonly string[];
+}
+
+export type DraftStatus = "pending" | "held" | "digest";
 
 /** A notification the router has decided to create. */
 export interface NotificationDraft {
@@ -14,25 +33,59 @@ export interface NotificationDraft {
   readonly title: string;
   readonly body: string;
   readonly channels: readonly Channel[];
+  readonly status: DraftStatus;
 }
 
-/** Channels a user gets until they change their preferences (contract defaults). */
-export function defaultChannels(critical: boolean): Channel[] {
-  return critical ? ["in_app", "email"] : ["in_app"];
+/** Every user who might hear of the event, with the strongest relation each has to it. */
+export function candidates(event: HeraldEvent, scopes: ScopeIndex): Map<string, Relation> {
+  const definition = getEventType(event.type);
+  const found = new Map<string, Relation>();
+  for (const userId of directRecipients(event)) found.set(userId, "direct");
+  const addIfNew = (userId: string, relation: Relation) => {
+    if (!found.has(userId) && userId !== event.actorUserId) found.set(userId, relation);
+  };
+  if (event.projectId) for (const userId of scopes.projectMembers(event.type, event.projectId)) addIfNew(userId, "project");
+  for (const userId of scopes.everyoneSubscribers(event.type)) addIfNew(userId, "other");
+  // Critical events reach every admin, the actor included.
+  if (definition.critical) for (const userId of scopes.admins) if (!found.has(userId)) found.set(userId, "other");
+  return found;
 }
 
 /** Decides which notifications one event produces. Pure: no I/O. */
-export function routeEvent(event: HeraldEvent, adminIds: readonly string[]): NotificationDraft[] {
+export function routeEvent(
+  event: HeraldEvent,
+  scopes: ScopeIndex,
+  profileOf: (userId: string) => UserProfile,
+  now: Date,
+): NotificationDraft[] {
   const definition = getEventType(event.type);
   const { title, body } = renderNotification(event);
-  return resolveRecipients(event, adminIds).map((recipient) => ({
-    eventId: event.id,
-    userId: recipient.userId,
-    eventType: event.type,
-    category: definition.category,
-    critical: definition.critical,
-    title,
-    body,
-    channels: defaultChannels(definition.critical),
-  }));
+  const drafts: NotificationDraft[] = [];
+  for (const [userId, relation] of candidates(event, scopes)) {
+    const profile = profileOf(userId);
+    const decision = decideDelivery(
+      { type: event.type, critical: definition.critical },
+      {
+        relation,
+        isAdmin: profile.isAdmin,
+        preference: profile.preferences.get(event.type) ?? defaultPreference(event.type),
+        settings: profile.settings,
+      },
+      now,
+    );
+    if (decision.action === "drop") continue;
+    const status: DraftStatus = decision.action === "deliver" ? "pending" : decision.action === "hold" ? "held" : "digest";
+    drafts.push({
+      eventId: event.id,
+      userId,
+      eventType: event.type,
+      category: definition.category,
+      critical: definition.critical,
+      title,
+      body,
+      channels: decision.channels,
+      status,
+    });
+  }
+  return drafts;
 }

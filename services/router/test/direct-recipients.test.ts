@@ -1,5 +1,5 @@
 import type { HeraldEvent } from "@herald/core";
-import { resolveRecipients } from "../src/resolve-recipients";
+import { directRecipients } from "../src/direct-recipients";
 
 const event = (overrides: Partial<HeraldEvent> & Pick<HeraldEvent, "type">): HeraldEvent => ({
   id: "e1",
@@ -9,11 +9,9 @@ const event = (overrides: Partial<HeraldEvent> & Pick<HeraldEvent, "type">): Her
   ...overrides,
 });
 
-const ADMINS = ["admin-1", "admin-2"];
+const ids = (e: HeraldEvent) => directRecipients(e);
 
-const ids = (e: HeraldEvent, admins: readonly string[] = ADMINS) => resolveRecipients(e, admins).map((r) => r.userId);
-
-describe("resolveRecipients (contract: who receives an event)", () => {
+describe("directRecipients (contract: who receives an event)", () => {
   it.each([
     ["job.* goes to payload.ownerUserId", event({ type: "job.completed", actorUserId: "ci", payload: { ownerUserId: "u1" } }), ["u1"]],
     ["job.* falls back to the actor when no owner is given", event({ type: "job.failed", actorUserId: "u2" }), ["u2"]],
@@ -40,8 +38,7 @@ describe("resolveRecipients (contract: who receives an event)", () => {
     ["collab.lock goes to notifyUserIds", event({ type: "collab.lock", payload: { notifyUserIds: ["n1"], mentionedUserIds: ["x"] } }), ["n1"]],
     ["duplicates collapse", event({ type: "collab.lock", payload: { notifyUserIds: ["n1", "n1"] } }), ["n1"]],
     ["malformed recipient fields are ignored", event({ type: "collab.mention", payload: { mentionedUserIds: "m1" } }), []],
-    ["system.* goes to every admin", event({ type: "system.disk_warning", payload: { host: "h" } }), ADMINS],
-    ["system.* reaches admins even when an admin acted", event({ type: "system.restart", actorUserId: "admin-1" }), ADMINS],
+    ["system.* names nobody directly (admins are added by routing)", event({ type: "system.disk_warning", payload: { host: "h" } }), []],
     [
       "explicit recipients replace the per-type fields",
       event({ type: "job.completed", recipients: ["x", "y"], payload: { ownerUserId: "u1" } }),
@@ -52,21 +49,8 @@ describe("resolveRecipients (contract: who receives an event)", () => {
       event({ type: "review.approved", actorUserId: "x", recipients: ["x", "y"] }),
       ["y"],
     ],
-    ["critical events add admins to explicit recipients", event({ type: "system.gpu_critical", recipients: ["oncall"] }), ["oncall", ...ADMINS]],
+    ["system.* may name explicit recipients", event({ type: "system.gpu_critical", recipients: ["oncall"] }), ["oncall"]],
   ])("%s", (_name, input, expected) => {
     expect(ids(input)).toEqual(expected);
-  });
-
-  it("marks why each user receives the event", () => {
-    const recipients = resolveRecipients(event({ type: "system.gpu_critical", recipients: ["oncall", "admin-1"] }), ADMINS);
-    expect(recipients).toEqual([
-      { userId: "oncall", reason: "direct" },
-      { userId: "admin-1", reason: "admin" },
-      { userId: "admin-2", reason: "admin" },
-    ]);
-  });
-
-  it("non-critical events never add admins", () => {
-    expect(ids(event({ type: "job.completed", payload: { ownerUserId: "u1" } }))).toEqual(["u1"]);
   });
 });

@@ -1,0 +1,1 @@
+export { NotificationPusher, type PendingPush } from "./notification-pusher";

@@ -1,0 +1,27 @@
+import type { Database } from "@herald/db";
+import type { DigestClock } from "./digest-window";
+
+export interface DueWork {
+  /** Users whose digest is due now (and who are not in DND). */
+  readonly digests: string[];
+  /** Users with notifications held for a DND that is over. */
+  readonly releases: string[];
+}
+
+/** What the periodic tick finds to do: two indexed queries, however many users there are. */
+export async function findDueWork(db: Database, clock: DigestClock, now: Date): Promise<DueWork> {
+  const [digests, releases] = await Promise.all([
+    db.$queryRaw<{ user_id: string }[]>`
+      SELECT user_id FROM user_notification_settings
+      WHERE digest_enabled
+        AND (digest_last_sent_at IS NULL OR digest_last_sent_at + make_interval(secs =>
+              (CASE digest_interval WHEN 'hourly' THEN ${clock.intervalMs.hourly} ELSE ${clock.intervalMs.daily} END)::float8 / 1000) <= ${now})
+        AND NOT (dnd_enabled AND (dnd_until IS NULL OR dnd_until > ${now}))`,
+    db.$queryRaw<{ user_id: string }[]>`
+      SELECT DISTINCT n.user_id FROM notifications n
+      LEFT JOIN user_notification_settings s ON s.user_id = n.user_id
+      WHERE n.status IN ('held', 'released')
+        AND NOT (COALESCE(s.dnd_enabled, false) AND (s.dnd_until IS NULL OR s.dnd_until > ${now}))`,
+  ]);
+  return { digests: digests.map((r) => r.user_id), releases: releases.map((r) => r.user_id) };
+}

@@ -1,0 +1,47 @@
+import http from "node:http";
+import { Queue } from "bullmq";
+import { loadConfig, QUEUES, redisNames } from "@herald/core";
+import { applyMigrations, createDatabase, pingDatabase } from "@herald/db";
+import { NotificationPusher } from "@herald/push";
+import { createLogger, createRedis, createServiceApp, exitOnStartupFailure, listen, onShutdown, pingRedis } from "@herald/runtime";
+import { startSchedulerWorker } from "./scheduler-worker";
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger("digest-scheduler", config.logLevel);
+  if (config.migrateOnStart) {
+    await applyMigrations({ databaseUrl: config.databaseUrl, migrationsDir: config.migrationsDir, log: (msg, f) => logger.info(f, msg) });
+  }
+  const names = redisNames(config.namespace);
+  const db = createDatabase(config.databaseUrl);
+  const redis = createRedis(config.redisUrl, { name: "digest-scheduler", logger });
+  const workerConnection = createRedis(config.redisUrl, { name: "digest-scheduler-worker", logger });
+  const queue = new Queue(QUEUES.scheduler, { connection: redis, prefix: names.queuePrefix });
+  const pusher = new NotificationPusher(redis, names.socketIoKey);
+
+  const worker = await startSchedulerWorker({
+    queue,
+    connection: workerConnection,
+    prefix: names.queuePrefix,
+    db,
+    pusher,
+    clock: { intervalMs: config.scheduler.digestIntervalMs },
+    tickMs: config.scheduler.tickMs,
+    logger,
+  });
+
+  const app = createServiceApp({ service: "digest-scheduler", readiness: { redis: () => pingRedis(redis), postgres: () => pingDatabase(db) } });
+  const server = http.createServer(app);
+  const port = await listen(server, config.ports.digestScheduler);
+  logger.info({ port, tickMs: config.scheduler.tickMs }, "digest scheduler running");
+
+  onShutdown(logger, [
+    // Finishes the jobs in hand; BullMQ hands unfinished ones to another replica after a crash.
+    () => worker.close(),
+    () => new Promise((resolve) => server.close(resolve)),
+    () => queue.close(),
+    () => Promise.all([redis.quit(), workerConnection.quit(), db.$disconnect()]),
+  ]);
+}
+
+main().catch(exitOnStartupFailure(createLogger("digest-scheduler")));

@@ -1,0 +1,16 @@
+import { isDndActive } from "@herald/core";
+import type { Database } from "@herald/db";
+import type { NotificationPusher } from "@herald/push";
+import { dispatchPending } from "./dispatch-pending";
+
+/**
+ * Ends a user's DND hold: held notifications become released (one statement,
+ * so none is skipped or released twice) and are then pushed in the order
+ * they arrived. Does nothing while the user's DND is still on.
+ */
+export async function releaseHeld(db: Database, pusher: NotificationPusher, userId: string, now: Date): Promise<number> {
+  const settings = await db.userNotificationSettings.findUnique({ where: { userId }, select: { dndEnabled: true, dndUntil: true } });
+  if (settings && isDndActive(settings, now)) return 0;
+  await db.$executeRaw`UPDATE notifications SET status = 'released' WHERE user_id = ${userId} AND status = 'held'`;
+  return dispatchPending(db, pusher, userId, "released");
+}

@@ -1,0 +1,83 @@
+import { Worker, type Job, type Queue } from "bullmq";
+import type { Redis } from "ioredis";
+import { SCHEDULER_JOBS, schedulerJobId, type ReleaseDndJob, type SendDigestJob } from "@herald/core";
+import type { Database } from "@herald/db";
+import type { NotificationPusher } from "@herald/push";
+import type { Logger } from "@herald/runtime";
+import type { DigestClock } from "./digest-window";
+import { findDueWork } from "./find-due-work";
+import { releaseHeld } from "./release-held";
+import { sendDigest } from "./send-digest";
+
+export interface SchedulerWorkerOptions {
+  readonly queue: Queue;
+  readonly connection: Redis;
+  readonly prefix: string;
+  readonly db: Database;
+  readonly pusher: NotificationPusher;
+  readonly clock: DigestClock;
+  readonly tickMs: number;
+  readonly concurrency?: number;
+  readonly logger: Logger;
+}
+
+const PER_USER_JOB = { removeOnComplete: true, removeOnFail: 1000, attempts: 8, backoff: { type: "exponential", delay: 1000 } } as const;
+
+/**
+ * Runs the scheduler queue. The tick is a BullMQ job scheduler, so however
+ * many scheduler replicas run, one tick job exists per interval; it fans out
+ * one job per user, whose deterministic job ids keep two ticks (or two
+ * replicas) from queueing the same user's work twice.
+ */
+export async function startSchedulerWorker(options: SchedulerWorkerOptions): Promise<Worker> {
+  const { queue, db, pusher, clock, logger } = options;
+  await queue.upsertJobScheduler(
+    SCHEDULER_JOBS.tick,
+    { every: options.tickMs },
+    { name: SCHEDULER_JOBS.tick, data: {}, opts: { removeOnComplete: true, removeOnFail: 100 } },
+  );
+
+  const handlers: Record<string, (job: Job) => Promise<unknown>> = {
+    [SCHEDULER_JOBS.tick]: async () => {
+      const now = new Date();
+      const due = await findDueWork(db, clock, now);
+      const periodEnd = now.toISOString();
+      await queue.addBulk([
+        ...due.releases.map((userId) => ({
+          name: SCHEDULER_JOBS.releaseDnd,
+          data: { userId } satisfies ReleaseDndJob,
+          opts: { ...PER_USER_JOB, jobId: schedulerJobId("release", userId) },
+        })),
+        ...due.digests.map((userId) => ({
+          name: SCHEDULER_JOBS.sendDigest,
+          data: { userId, periodEnd } satisfies SendDigestJob,
+          opts: { ...PER_USER_JOB, jobId: schedulerJobId("digest", userId, periodEnd) },
+        })),
+      ]);
+      return due;
+    },
+    [SCHEDULER_JOBS.releaseDnd]: async (job) => {
+      const released = await releaseHeld(db, pusher, (job.data as ReleaseDndJob).userId, new Date());
+      if (released > 0) logger.info({ userId: (job.data as ReleaseDndJob).userId, released }, "released DND-held notifications");
+      return released;
+    },
+    [SCHEDULER_JOBS.sendDigest]: async (job) => {
+      const data = job.data as SendDigestJob;
+      const outcome = await sendDigest(db, pusher, data, clock, new Date());
+      if (outcome === "sent") logger.info({ userId: data.userId, periodEnd: data.periodEnd }, "digest sent");
+      return outcome;
+    },
+  };
+
+  const worker = new Worker(
+    queue.name,
+    async (job) => {
+      const handler = handlers[job.name];
+      if (!handler) throw new Error(`unknown scheduler job: ${job.name}`);
+      return handler(job);
+    },
+    { connection: options.connection, prefix: options.prefix, concurrency: options.concurrency ?? 4 },
+  );
+  worker.on("failed", (job, error) => logger.warn({ job: job?.name, jobId: job?.id, err: error.message }, "scheduler job failed"));
+  return worker;
+}

@@ -1,0 +1,84 @@
+import { buildDigest, digestBody, digestTitle, isDndActive, type Channel, type DigestInterval, type SendDigestJob } from "@herald/core";
+import type { Database } from "@herald/db";
+import type { NotificationPusher } from "@herald/push";
+import { dispatchPending } from "./dispatch-pending";
+import { isDigestDue, type DigestClock } from "./digest-window";
+
+export type DigestOutcome = "sent" | "empty" | "not_due" | "disabled" | "in_dnd";
+
+interface ItemRow {
+  id: bigint;
+  event_id: string | null;
+  event_type: string;
+  title: string;
+  body: string;
+  created_at: Date;
+  channels: string[];
+}
+
+/**
+ * Sends one user's digest for the period ending at `job.periodEnd`.
+ *
+ * One transaction, holding the user's settings row, writes the digest
+ * notification (its dedupe key is the user and period, so a retried job
+ * cannot write a second), marks the summarized notifications digested and
+ * moves the period on. The push happens after the commit and is repeated by
+ * a retry if the process dies in between. A period with nothing in it sends
+ * nothing and just moves on.
+ */
+export async function sendDigest(
+  db: Database,
+  pusher: NotificationPusher,
+  job: SendDigestJob,
+  clock: DigestClock,
+  now: Date,
+): Promise<DigestOutcome> {
+  const periodEnd = new Date(job.periodEnd);
+  const outcome = await db.$transaction(async (tx): Promise<DigestOutcome> => {
+    const [settings] = await tx.$queryRaw<
+      { digest_enabled: boolean; digest_interval: string; digest_last_sent_at: Date | null; dnd_enabled: boolean; dnd_until: Date | null }[]
+    >`SELECT digest_enabled, digest_interval, digest_last_sent_at, dnd_enabled, dnd_until
+      FROM user_notification_settings WHERE user_id = ${job.userId} FOR UPDATE`;
+    if (!settings) return "disabled";
+    if (!job.flush) {
+      if (!settings.digest_enabled) return "disabled";
+      if (!isDigestDue(settings.digest_last_sent_at, settings.digest_interval as DigestInterval, clock, periodEnd)) return "not_due";
+      if (isDndActive({ dndEnabled: settings.dnd_enabled, dndUntil: settings.dnd_until }, now)) return "in_dnd";
+    }
+    const items = await tx.$queryRaw<ItemRow[]>`
+      SELECT id, event_id, event_type, title, body, created_at, channels FROM notifications
+      WHERE user_id = ${job.userId} AND status = 'digest' AND created_at <= ${periodEnd}
+      ORDER BY id FOR UPDATE`;
+    if (items.length > 0) {
+      const from = settings.digest_last_sent_at ?? items[0]!.created_at;
+      const payload = buildDigest(
+        items.map((i) => ({
+          notificationId: Number(i.id),
+          eventId: i.event_id,
+          type: i.event_type,
+          title: i.title,
+          body: i.body,
+          createdAt: i.created_at.toISOString(),
+        })),
+        from,
+        periodEnd,
+      );
+      // In-app always, plus any channel the user chose for the summarized types.
+      const channels = [...new Set<Channel>(["in_app", ...items.flatMap((i) => i.channels as Channel[])])];
+      await tx.$executeRaw`
+        INSERT INTO notifications (event_id, user_id, event_type, category, critical, title, body, payload, channels, status, dedupe_key)
+        VALUES (NULL, ${job.userId}, 'digest', 'digest', false, ${digestTitle(payload)}, ${digestBody(payload)},
+                ${JSON.stringify(payload)}::jsonb, ${channels}::text[], 'pending', ${`digest:${job.userId}:${job.periodEnd}`})
+        ON CONFLICT (dedupe_key) DO NOTHING`;
+      // The digest stands for them: they show in the feed as already read.
+      await tx.$executeRaw`
+        UPDATE notifications SET status = 'digested', is_read = true, read_at = now()
+        WHERE id = ANY(${items.map((i) => String(i.id))}::bigint[])`;
+    }
+    await tx.$executeRaw`UPDATE user_notification_settings SET digest_last_sent_at = ${periodEnd} WHERE user_id = ${job.userId}`;
+    return items.length > 0 ? "sent" : "empty";
+  });
+  // Also finishes the push of a digest committed by an attempt that died before pushing.
+  await dispatchPending(db, pusher, job.userId, "digest");
+  return outcome;
+}

@@ -1,0 +1,16 @@
+import type { Redis } from "ioredis";
+
+/**
+ * Tells routers that some user's role, projects, preferences or settings
+ * changed: they drop their cached view of users on their next batch.
+ */
+export class RecipientVersion {
+  constructor(
+    private readonly redis: Redis,
+    private readonly key: string,
+  ) {}
+
+  async bump(): Promise<void> {
+    await this.redis.incr(this.key);
+  }
+}

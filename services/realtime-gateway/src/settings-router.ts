@@ -1,0 +1,82 @@
+import { Router, type Request } from "express";
+import type { z } from "zod";
+import { ApiError, isDndActive, isEventTypeName, preferenceUpdateSchema, settingsUpdateSchema, type AuthConfig } from "@herald/core";
+import { requireUser, userOf } from "@herald/auth";
+import type { Database } from "@herald/db";
+import { previewDigest } from "./digest-preview";
+import type { PreferencesRepository } from "./preferences-repository";
+import type { SchedulerClient } from "./scheduler-client";
+import type { SettingsRepository } from "./settings-repository";
+import type { UserSync } from "./user-sync";
+
+export interface SettingsRouterOptions {
+  readonly auth: AuthConfig;
+  readonly db: Database;
+  readonly preferences: PreferencesRepository;
+  readonly settings: SettingsRepository;
+  readonly scheduler: SchedulerClient;
+  readonly users: UserSync;
+}
+
+/** Parses a JSON body; a 400 names every offending field and nothing is changed. */
+export function parseBody<T>(schema: z.ZodType<T>, req: Request): T {
+  if (!req.is("application/json")) throw new ApiError(415, "unsupported_media_type", "Content-Type must be application/json");
+  const parsed = schema.safeParse(req.body);
+  if (!parsed.success) {
+    const details = parsed.error.issues.map((i) => ({
+      path: i.path.join(".") || ((i as { keys?: string[] }).keys ?? []).join(", "),
+      message: i.message,
+    }));
+    const fields = [...new Set(details.map((d) => d.path).filter(Boolean))];
+    const message = fields.length > 0 ? `invalid field(s): ${fields.join(", ")}` : details.map((d) => d.message).join("; ");
+    throw new ApiError(400, "invalid_body", message, details);
+  }
+  return parsed.data;
+}
+
+/** Preferences, settings and the digest preview: a user's own, never anyone else's. */
+export function createSettingsRouter(options: SettingsRouterOptions): Router {
+  const { preferences, settings, scheduler, users, db } = options;
+  const router = Router();
+  router.use(requireUser(options.auth), async (req, _res, next) => {
+    await users.ensure(userOf(req));
+    next();
+  });
+
+  router.get("/preferences", async (req, res) => {
+    res.json({ items: await preferences.list(userOf(req).userId) });
+  });
+
+  router.put("/preferences/:eventType", async (req, res) => {
+    const type = String(req.params.eventType);
+    if (!isEventTypeName(type)) {
+      throw new ApiError(400, "unknown_event_type", `eventType: unknown event type ${type}`, [{ path: "eventType", message: "unknown event type" }]);
+    }
+    const update = parseBody(preferenceUpdateSchema, req);
+    res.json(await preferences.update(userOf(req).userId, type, update));
+  });
+
+  router.get("/settings", async (req, res) => {
+    res.json(await settings.get(userOf(req).userId));
+  });
+
+  router.put("/settings", async (req, res) => {
+    const { userId } = userOf(req);
+    const update = parseBody(settingsUpdateSchema, req);
+    const { before, after, webhookSecret } = await settings.update(userId, update);
+    const now = new Date();
+    const wasDnd = isDndActive({ dndEnabled: before.dndEnabled, dndUntil: before.dndUntil ? new Date(before.dndUntil) : null }, now);
+    const isDnd = isDndActive({ dndEnabled: after.dndEnabled, dndUntil: after.dndUntil ? new Date(after.dndUntil) : null }, now);
+    // Switching DND off releases what it held at once, not at the next tick.
+    if (wasDnd && !isDnd) await scheduler.releaseDnd(userId);
+    // Leaving digest mode sends what was waiting for the digest now.
+    if (before.digestEnabled && !after.digestEnabled) await scheduler.flushDigest(userId, now);
+    res.json({ ...after, ...(webhookSecret && { webhookSecret }) });
+  });
+
+  router.get("/digest", async (req, res) => {
+    res.json(await previewDigest(db, userOf(req).userId));
+  });
+
+  return router;
+}

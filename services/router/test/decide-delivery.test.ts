@@ -1,0 +1,145 @@
+import { DEFAULT_DIGEST_TYPES, getEventType, type Channel, type EventTypeName, type Scope } from "@herald/core";
+import { decideDelivery, type Decision, type Relation } from "../src/decide-delivery";
+
+/**
+ * The full matrix: event category (one type each, critical or not, digested
+ * by default or not) × enabled × channels × scope × DND × digest mode ×
+ * admin/non-admin × direct/project/other. Each row's expected outcome comes
+ * from the contract's rules written out below as a table, first match wins.
+ */
+const TYPES: EventTypeName[] = ["job.completed", "review.approved", "collab.mention", "system.gpu_critical"];
+const CHANNEL_SETS: Channel[][] = [[], ["in_app"], ["email"], ["in_app", "webhook"]];
+const SCOPES: Scope[] = ["my_jobs", "my_projects", "all"];
+const RELATIONS: Relation[] = ["direct", "project", "other"];
+const BOOLS = [false, true];
+
+interface Row {
+  type: EventTypeName;
+  critical: boolean;
+  enabled: boolean;
+  channels: Channel[];
+  scope: Scope;
+  dnd: boolean;
+  digest: boolean;
+  admin: boolean;
+  relation: Relation;
+}
+
+const drop = (reason: string) => ({ action: "drop", reason });
+const digested = (type: EventTypeName) => (DEFAULT_DIGEST_TYPES as readonly string[]).includes(type);
+const inScope = (r: Row) => r.relation === "direct" || (r.relation === "project" && r.scope !== "my_jobs") || (r.relation === "other" && r.scope === "all");
+
+/** The contract's order, as data: [rule, applies to row, expected outcome]. */
+const RULES: [string, (r: Row) => boolean, (r: Row) => object][] = [
+  ["critical → every admin, in-app + email + their own channels", (r) => r.critical && r.admin, (r) => ({ action: "deliver", channels: [...new Set(["in_app", "email", ...(r.enabled ? r.channels : [])])] })],
+  ["disabled type → nothing", (r) => !r.enabled, () => drop("disabled")],
+  ["no channels (muted) → nothing", (r) => r.channels.length === 0, () => drop("muted")],
+  ["outside the chosen scope → nothing", (r) => !inScope(r), () => drop("out_of_scope")],
+  ["critical (non-admin) → now, never held or digested", (r) => r.critical, (r) => ({ action: "deliver", channels: r.channels })],
+  ["digest mode and a digested type → digest", (r) => r.digest && digested(r.type), (r) => ({ action: "digest", channels: r.channels })],
+  ["DND → held", (r) => r.dnd, (r) => ({ action: "hold", channels: r.channels })],
+  ["otherwise → now", () => true, (r) => ({ action: "deliver", channels: r.channels })],
+];
+
+function expected(row: Row): { rule: string; outcome: object } {
+  const [rule, , outcome] = RULES.find(([, applies]) => applies(row))!;
+  return { rule, outcome: outcome(row) };
+}
+
+const now = new Date("2026-06-01T12:00:00Z");
+const matrix: Row[] = [];
+for (const type of TYPES)
+  for (const enabled of BOOLS)
+    for (const channels of CHANNEL_SETS)
+      for (const scope of SCOPES)
+        for (const dnd of BOOLS)
+          for (const digest of BOOLS)
+            for (const admin of BOOLS)
+              for (const relation of RELATIONS)
+                matrix.push({ type, critical: getEventType(type).critical, enabled, channels, scope, dnd, digest, admin, relation });
+
+function decide(row: Row): Decision {
+  return decideDelivery(
+    { type: row.type, critical: row.critical },
+    {
+      relation: row.relation,
+      isAdmin: row.admin,
+      preference: { enabled: row.enabled, channels: row.channels, scope: row.scope },
+      settings: { dndEnabled: row.dnd, dndUntil: null, digestEnabled: row.digest, digestTypes: DEFAULT_DIGEST_TYPES },
+    },
+    now,
+  );
+}
+
+describe("decideDelivery over the full matrix", () => {
+  it("covers every combination: 4 types × 2 × 4 channel sets × 3 scopes × 2 × 2 × 2 × 3 relations", () => {
+    expect(matrix).toHaveLength(2304);
+  });
+
+  it.each(matrix.map((row) => [describeRow(row), row] as const))("%s", (_name, row) => {
+    expect(decide(row)).toEqual(expected(row).outcome);
+  });
+
+  it("exercises every rule", () => {
+    const used = new Set(matrix.map((row) => expected(row).rule));
+    expect([...used].sort()).toEqual(RULES.map(([rule]) => rule).sort());
+  });
+});
+
+describe("decideDelivery: rows a reader can check by eye", () => {
+  const row = (over: Partial<Row>): Row => ({
+    type: "job.completed",
+    critical: false,
+    enabled: true,
+    channels: ["in_app"],
+    scope: "my_jobs",
+    dnd: false,
+    digest: false,
+    admin: false,
+    relation: "direct",
+    ...over,
+  });
+  it.each<[string, Partial<Row>, object]>([
+    ["job owner, defaults → in-app now", {}, { action: "deliver", channels: ["in_app"] }],
+    ["reviewer who muted job.* → nothing", { channels: [] }, { action: "drop", reason: "muted" }],
+    ["project member with my_jobs → nothing", { relation: "project" }, { action: "drop", reason: "out_of_scope" }],
+    ["project member with my_projects → now", { relation: "project", scope: "my_projects" }, { action: "deliver", channels: ["in_app"] }],
+    ["stranger with my_projects → nothing", { relation: "other", scope: "my_projects" }, { action: "drop", reason: "out_of_scope" }],
+    ["stranger with all → now", { relation: "other", scope: "all" }, { action: "deliver", channels: ["in_app"] }],
+    ["owner in DND → held", { dnd: true }, { action: "hold", channels: ["in_app"] }],
+    ["owner in digest mode → digest", { digest: true }, { action: "digest", channels: ["in_app"] }],
+    ["review.approved in digest mode (not a digested type) → now", { type: "review.approved", digest: true }, { action: "deliver", channels: ["in_app"] }],
+    ["admin in DND, gpu_critical, all muted → in-app + email now", { type: "system.gpu_critical", critical: true, admin: true, dnd: true, channels: [], relation: "other" }, { action: "deliver", channels: ["in_app", "email"] }],
+    ["admin with webhook for gpu_critical → in-app + email + webhook", { type: "system.gpu_critical", critical: true, admin: true, channels: ["webhook"] }, { action: "deliver", channels: ["in_app", "email", "webhook"] }],
+    ["non-admin named on gpu_critical, in DND → now", { type: "system.gpu_critical", critical: true, dnd: true }, { action: "deliver", channels: ["in_app"] }],
+  ])("%s", (_name, over, outcome) => {
+    expect(decide(row(over))).toEqual(outcome);
+  });
+
+  it("DND with an end in the past is over", () => {
+    const decision = decideDelivery(
+      { type: "job.failed", critical: false },
+      {
+        relation: "direct",
+        isAdmin: false,
+        preference: { enabled: true, channels: ["in_app"], scope: "my_jobs" },
+        settings: { dndEnabled: true, dndUntil: new Date(now.getTime() - 1), digestEnabled: false, digestTypes: [] },
+      },
+      now,
+    );
+    expect(decision).toEqual({ action: "deliver", channels: ["in_app"] });
+  });
+});
+
+function describeRow(r: Row): string {
+  return [
+    r.type,
+    r.enabled ? "enabled" : "disabled",
+    `[${r.channels.join(",")}]`,
+    r.scope,
+    r.dnd ? "dnd" : "-",
+    r.digest ? "digest" : "-",
+    r.admin ? "admin" : "user",
+    r.relation,
+  ].join(" ");
+}
