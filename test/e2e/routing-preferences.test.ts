@@ -6,7 +6,7 @@ const DIGEST_MS = 2500;
 
 /**
  * Preferences, scope, DND and digests, end to end: ingest, router, gateway
- * and digest-scheduler as processes; users on real Socket.IO clients.
+ * and two digest-scheduler replicas as processes; users on real Socket.IO clients.
  */
 describe("routing honours each user's preferences and settings", () => {
   let stack: TestStack;
@@ -18,6 +18,8 @@ describe("routing honours each user's preferences and settings", () => {
   beforeAll(async () => {
     stack = await TestStack.create({ SCHEDULER_TICK_MS: "250", DIGEST_HOURLY_MS: String(DIGEST_MS), PREFERENCE_CACHE_TTL_MS: "600000" });
     await Promise.all([stack.start("ingest"), stack.start("router"), stack.start("realtime-gateway"), stack.start("digest-scheduler")]);
+    // A second scheduler replica: digests and DND releases must still happen exactly once.
+    await stack.start("digest-scheduler", { key: "digest-scheduler-2" });
     gateway = stack.service("realtime-gateway").url;
     ingest = stack.service("ingest").url;
   });
