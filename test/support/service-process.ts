@@ -3,13 +3,14 @@ import { once } from "node:events";
 import net from "node:net";
 import path from "node:path";
 
-export type ServiceName = "ingest" | "router" | "realtime-gateway" | "digest-scheduler";
+export type ServiceName = "ingest" | "router" | "realtime-gateway" | "digest-scheduler" | "hardware-monitor";
 
 const PORT_ENV: Record<ServiceName, string> = {
   ingest: "INGEST_PORT",
   router: "ROUTER_PORT",
   "realtime-gateway": "GATEWAY_PORT",
   "digest-scheduler": "DIGEST_SCHEDULER_PORT",
+  "hardware-monitor": "HARDWARE_MONITOR_PORT",
 };
 
 /** `health`: the process is up; `ready`: its Redis and Postgres are reachable too. */

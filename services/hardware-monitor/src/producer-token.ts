@@ -1,0 +1,30 @@
+import { signToken } from "@herald/auth";
+import { ConfigError, type HeraldConfig } from "@herald/core";
+
+const DEV_TOKEN_SECONDS = 3600;
+
+/**
+ * The token the agent publishes with: HERALD_TOKEN, or outside production a
+ * short-lived producer token it signs itself with the dev JWT settings, so
+ * `npm start` works with nothing to set up. Re-signed before it expires.
+ */
+export function producerToken(config: HeraldConfig, subject: string): { token: string | (() => string); minted: boolean } {
+  const configured = config.hardwareMonitor.token;
+  if (configured) return { token: configured, minted: false };
+  if (config.production) throw new ConfigError("HERALD_TOKEN must be set to a producer token (scope events:publish) when NODE_ENV=production");
+  if (!config.auth.signingSecret) {
+    throw new ConfigError("HERALD_TOKEN is not set and cannot be minted with an RS256 public key: set HERALD_TOKEN");
+  }
+  let token = "";
+  let renewAt = 0;
+  return {
+    minted: true,
+    token: () => {
+      if (Date.now() >= renewAt) {
+        token = signToken({ kind: "service", sub: subject }, config.auth, DEV_TOKEN_SECONDS);
+        renewAt = Date.now() + (DEV_TOKEN_SECONDS / 2) * 1000;
+      }
+      return token;
+    },
+  };
+}

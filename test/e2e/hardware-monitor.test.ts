@@ -1,0 +1,157 @@
+import { promises as fs } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import type { NotificationMessage } from "@herald/core";
+import { eventually, RecordingClient, sleep } from "../support/clients";
+import { FakeNvidiaSmi, oneGpuCsv } from "../support/fake-nvidia-smi";
+import type { ServiceProcess } from "../support/service-process";
+import { TestStack } from "../support/stack";
+import { producerToken, userToken } from "../support/tokens";
+
+/**
+ * The hardware-monitor agent as its own process, reading a fake nvidia-smi,
+ * publishing through ingest to router and realtime-gateway, with real Redis,
+ * Postgres and Socket.IO clients.
+ */
+describe("hardware-monitor end to end", () => {
+  let stack: TestStack;
+  const clients: RecordingClient[] = [];
+  const cleanup: (() => Promise<unknown>)[] = [];
+
+  beforeAll(async () => {
+    stack = await TestStack.create();
+    await Promise.all([stack.start("ingest"), stack.start("router"), stack.start("realtime-gateway")]);
+  });
+
+  afterAll(async () => {
+    clients.forEach((c) => c.close());
+    await stack.stop();
+    await Promise.all(cleanup.map((c) => c()));
+  });
+
+  const connect = async (token: string) => {
+    const client = new RecordingClient(stack.service("realtime-gateway").url, token);
+    clients.push(client);
+    await client.connected();
+    // The first unread count means the gateway has stored the user (and its role).
+    await eventually(() => (client.unreadCounts.length > 0 ? true : undefined), 5_000, "initial unread count");
+    return client;
+  };
+
+  /** A monitor polling every 100 ms, firing after 300 ms, with disk alerts out of the way. */
+  const startMonitor = async (key: string, host: string, smi: FakeNvidiaSmi, bufferDir: string): Promise<ServiceProcess> =>
+    stack.start("hardware-monitor", {
+      key,
+      env: {
+        INGEST_URL: stack.service("ingest").url,
+        HERALD_TOKEN: producerToken("hardware-monitor"),
+        NVIDIA_SMI_PATH: smi.path,
+        MONITOR_HOSTNAME: host,
+        MONITOR_INTERVAL_MS: "100",
+        MONITOR_FOR_MS: "300",
+        MONITOR_RETRY_MAX_MS: "300",
+        MONITOR_BUFFER_DIR: bufferDir,
+        DISK_MOUNTS: os.tmpdir(),
+        DISK_FREE_WARNING_PERCENT: "0",
+        DISK_FREE_CRITICAL_PERCENT: "0",
+      },
+    });
+
+  const tempDir = async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), "hm-e2e-"));
+    cleanup.push(() => fs.rm(dir, { recursive: true, force: true }));
+    return dir;
+  };
+
+  const fakeSmi = async (csv: string) => {
+    const smi = await FakeNvidiaSmi.create({ stdout: csv });
+    cleanup.push(() => smi.remove());
+    return smi;
+  };
+
+  const health = async (monitor: ServiceProcess) => (await (await fetch(`${monitor.url}/health`)).json()) as Record<string, any>;
+  const fromHost = (client: RecordingClient, host: string): NotificationMessage[] => client.notifications.filter((n) => n.payload.host === host);
+  const describeNotification = (n: NotificationMessage) => `${n.type}${n.payload.state === "firing" || n.payload.state === "resolved" ? `:${String(n.payload.state)}` : ""}`;
+
+  it("a GPU at 92 °C reaches an admin in DND as exactly one system.gpu_critical; a normal user gets nothing", async () => {
+    const admin = await connect(userToken("hm-admin", "admin"));
+    const user = await connect(userToken("hm-user", "user"));
+    await stack.db.query(
+      "INSERT INTO user_notification_settings (user_id, dnd_enabled, dnd_until) VALUES ($1, true, now() + interval '1 hour')",
+      ["hm-admin"],
+    );
+    const uuid = "GPU-8d7e6f5a-4b3c-4d2e-9f1a-0b9c8d7e6f5a";
+    const smi = await fakeSmi(oneGpuCsv(92, "0x0000000000000000", uuid));
+    const monitor = await startMonitor("hm-hot", "gpu-node-7", smi, await tempDir());
+
+    const critical = await eventually(() => admin.notifications.find((n) => n.type === "system.gpu_critical"), 15_000, "gpu_critical");
+    expect(critical).toMatchObject({
+      type: "system.gpu_critical",
+      category: "system",
+      critical: true,
+      title: "GPU critical",
+      payload: { host: "gpu-node-7", uuid, gpuIndex: 0, metric: "temperature.gpu", value: 92, threshold: 90, severity: "critical", state: "firing" },
+    });
+    expect(critical.body).toContain("gpu-node-7");
+    expect(critical.body).toContain("92");
+
+    // Ten more polls at 92 °C: still firing, nothing new to say.
+    await sleep(1_000);
+    expect(admin.notifications.filter((n) => n.type === "system.gpu_critical")).toHaveLength(1);
+    expect(admin.notifications.filter((n) => n.type === "system.gpu_warning")).toHaveLength(0);
+    expect(user.notifications).toEqual([]);
+    expect(await stack.db.query("SELECT id FROM notifications WHERE user_id = 'hm-user'")).toEqual([]);
+    expect(await stack.db.query("SELECT n.id FROM notifications n JOIN events e ON e.id = n.event_id WHERE n.user_id = 'hm-admin' AND e.payload->>'severity' = 'critical'")).toHaveLength(1);
+
+    const state = await health(monitor);
+    expect(state).toMatchObject({
+      status: "ok",
+      service: "hardware-monitor",
+      host: "gpu-node-7",
+      nvidiaSmi: { state: "ok", reasonField: "clocks_event_reasons.active" },
+      gpus: [{ uuid, index: 0, temperatureC: 92 }],
+      alerts: [{ key: `gpu/${uuid}/thermal`, level: "critical" }],
+      delivery: { pending: 0 },
+    });
+    expect(state.lastPoll.durationMs).toEqual(expect.any(Number));
+    await monitor.stop();
+  });
+
+  it("alerts raised while ingest is down arrive after it is back, in order, once, even across an agent crash", async () => {
+    const admin = await connect(userToken("hm-admin-2", "admin"));
+    const host = "gpu-node-8";
+    const smi = await fakeSmi(oneGpuCsv(50));
+    const bufferDir = await tempDir();
+    const monitor = await startMonitor("hm-outage", host, smi, bufferDir);
+    await eventually(() => fromHost(admin, host).find((n) => n.type === "system.restart"), 10_000, "first restart notice");
+
+    const ingest = stack.service("ingest");
+    await ingest.stop();
+
+    await smi.set({ stdout: oneGpuCsv(93) });
+    await eventually(async () => ((await health(monitor)).alerts.some((a: { level: string }) => a.level === "critical") ? true : undefined), 10_000, "critical raised");
+    await smi.set({ stdout: oneGpuCsv(50) });
+    const buffered = await eventually(async () => {
+      const h = await health(monitor);
+      return h.alerts.length === 0 && h.delivery.pending >= 2 ? h : undefined;
+    }, 10_000, "resolve raised and both buffered");
+    expect(buffered.delivery).toMatchObject({ pending: 2, lastError: { code: "network_error" } });
+
+    // The agent dies with both alerts still undelivered; what it buffered is on disk.
+    await monitor.kill();
+    await monitor.spawn();
+    await ingest.spawn();
+
+    const expected = ["system.restart", "system.gpu_critical:firing", "system.gpu_critical:resolved", "system.restart"];
+    await eventually(() => (fromHost(admin, host).length >= expected.length ? true : undefined), 15_000, "buffered alerts delivered");
+    await sleep(700);
+    const received = fromHost(admin, host);
+    expect(received.map(describeNotification)).toEqual(expected);
+    const ids = received.map((n) => n.id);
+    expect([...ids].sort((a, b) => a - b)).toEqual(ids);
+    expect(received[1]!.payload).toMatchObject({ value: 93, severity: "critical" });
+    expect(received[2]!.payload).toMatchObject({ value: 50, state: "resolved", alertId: received[1]!.payload.alertId });
+    expect(await stack.db.query("SELECT id FROM events WHERE payload->>'host' = $1", [host])).toHaveLength(4);
+    expect((await health(monitor)).delivery).toMatchObject({ pending: 0 });
+  });
+});
