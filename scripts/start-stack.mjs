@@ -29,9 +29,23 @@ if (problems.length > 0) {
 const migrated = await applyMigrations({ databaseUrl: config.databaseUrl, migrationsDir: config.migrationsDir });
 console.log(`herald: database ready (${migrated.applied.length} migration(s) applied now, ${migrated.alreadyApplied} before)`);
 
-const portOf = { ROUTER_PORT: config.ports.router, INGEST_PORT: config.ports.ingest, GATEWAY_PORT: config.ports.gateway };
+const portOf = {
+  ROUTER_PORT: config.ports.router,
+  INGEST_PORT: config.ports.ingest,
+  GATEWAY_PORT: config.ports.gateway,
+  HARDWARE_MONITOR_PORT: config.ports.hardwareMonitor,
+};
+// Outside production the monitor signs its own short-lived dev token; in
+// production it insists on HERALD_TOKEN, which this script can mint for it.
+const monitorToken =
+  config.production && !config.hardwareMonitor.token && config.auth.signingSecret
+    ? { HERALD_TOKEN: signToken({ kind: "service", sub: "hardware-monitor" }, config.auth, 30 * 24 * 3600) }
+    : {};
+const extraEnv = {
+  "hardware-monitor": { ...(!process.env.INGEST_URL && { INGEST_URL: `http://127.0.0.1:${config.ports.ingest}` }), ...monitorToken },
+};
 // Migrations just ran: the services need not race each other to do it again.
-const children = STACK_SERVICES.map((s) => ({ ...s, child: startService(s.name, { MIGRATE_ON_START: "false" }) }));
+const children = STACK_SERVICES.map((s) => ({ ...s, child: startService(s.name, { MIGRATE_ON_START: "false", ...extraEnv[s.name] }) }));
 let stopping = false;
 for (const { name, child } of children) {
   child.on("exit", (code, signal) => {
@@ -67,6 +81,7 @@ herald is running${config.auth.usingDevSecret ? " (dev JWT secret: tokens below 
 
   producer API   ${ingest}/api/v1/events
   notifications  ${gateway}/api/v1/notifications   (Socket.IO at ${gateway}/socket.io)
+  hardware       http://127.0.0.1:${config.ports.hardwareMonitor}/health   (this machine's GPUs and disks; alerts go to admins)
 
   producer token  ${producerToken}
   admin token     ${adminToken}        (user id "admin"; more: npm run token -- --sub 42 --role user)

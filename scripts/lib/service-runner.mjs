@@ -11,6 +11,9 @@ export const STACK_SERVICES = [
   { name: "router", portEnv: "ROUTER_PORT" },
   { name: "ingest", portEnv: "INGEST_PORT" },
   { name: "realtime-gateway", portEnv: "GATEWAY_PORT" },
+  // Watches this machine's disks (and GPUs, where nvidia-smi exists) and
+  // publishes system.* alerts to the ingest started above.
+  { name: "hardware-monitor", portEnv: "HARDWARE_MONITOR_PORT" },
 ];
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));

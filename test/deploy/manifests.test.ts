@@ -185,8 +185,25 @@ describe("k8s manifests", () => {
     }
   });
 
-  it("deploys ingest, router and realtime-gateway", () => {
-    expect(workloads.map((m) => heraldContainer(m.obj).service).sort()).toEqual(["ingest", "realtime-gateway", "router"]);
+  it("deploys ingest, router, realtime-gateway and hardware-monitor", () => {
+    expect(workloads.map((m) => heraldContainer(m.obj).service).sort()).toEqual(["hardware-monitor", "ingest", "realtime-gateway", "router"]);
+  });
+
+  it("runs hardware-monitor on every GPU node, naming alerts by node and publishing to the ingest Service", () => {
+    const [monitor] = workloads.filter((m) => heraldContainer(m.obj).service === "hardware-monitor");
+    expect(monitor!.obj.kind).toBe("DaemonSet");
+    const { container } = heraldContainer(monitor!.obj);
+    const env = Object.fromEntries((container.env ?? []).map((e: any) => [e.name, e]));
+    expect(env.MONITOR_HOSTNAME.valueFrom.fieldRef.fieldPath).toBe("spec.nodeName");
+    const ingest = ofKind("Service").find((s) => s.obj.metadata.name === "ingest")!.obj;
+    expect(new URL(env.INGEST_URL.value).port).toBe(String(ingest.spec.ports[0].port));
+    expect(new URL(env.INGEST_URL.value).hostname.split(".")[0]).toBe("ingest");
+    // The buffer of undelivered alerts must be writable under a read-only root.
+    const mounted = container.volumeMounts.map((v: any) => v.mountPath);
+    expect(mounted).toContain(env.MONITOR_BUFFER_DIR.value);
+    // Publishing needs a producer token, which only the Secret may carry.
+    expect(Object.keys(ofKind("Secret")[0]!.obj.stringData)).toContain("HERALD_TOKEN");
+    expect(env.HERALD_TOKEN).toBeUndefined();
   });
 
   it("gives the gateway Service ClientIP affinity, for Socket.IO long-polling", () => {
