@@ -10,6 +10,11 @@ export interface RedisConnectionOptions {
   readonly failFast?: boolean;
   readonly name?: string;
   readonly logger?: Logger;
+  /**
+   * Send commands issued in the same tick as one write. For connections that
+   * fire many independent commands at once (the emitter's PUBLISHes).
+   */
+  readonly autoPipelining?: boolean;
 }
 
 export function createRedis(url: string, options: RedisConnectionOptions = {}): Redis {
@@ -19,6 +24,7 @@ export function createRedis(url: string, options: RedisConnectionOptions = {}): 
     // clients bound it instead.
     maxRetriesPerRequest: options.failFast ? 1 : null,
     enableOfflineQueue: !options.failFast,
+    enableAutoPipelining: options.autoPipelining ?? false,
     retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
   };
   const client = new Redis(url, redisOptions);

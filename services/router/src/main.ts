@@ -17,7 +17,7 @@ async function main(): Promise<void> {
   }
   const names = redisNames(config.namespace);
   const db = createDatabase(config.databaseUrl);
-  const redis = createRedis(config.redisUrl, { name: "router", logger });
+  const redis = createRedis(config.redisUrl, { name: "router", logger, autoPipelining: true });
   const reader = createRedis(config.redisUrl, { name: "router-reader", logger });
 
   const store = new NotificationStore(db);
