@@ -1,6 +1,6 @@
 import type { EventCategory, EventTypeName } from "@herald/core";
 import { markPushed, unreadCounts, type Database } from "@herald/db";
-import type { NotificationPusher, PendingPush } from "@herald/push";
+import type { NotificationPusher, PendingPush } from "@herald/dispatch";
 
 interface Row {
   id: bigint;

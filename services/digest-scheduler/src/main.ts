@@ -2,7 +2,7 @@ import http from "node:http";
 import { Queue } from "bullmq";
 import { loadConfig, QUEUES, redisNames } from "@herald/core";
 import { applyMigrations, createDatabase, pingDatabase } from "@herald/db";
-import { NotificationPusher } from "@herald/push";
+import { NotificationPusher } from "@herald/dispatch";
 import { createLogger, createRedis, createServiceApp, exitOnStartupFailure, listen, onShutdown, pingRedis } from "@herald/runtime";
 import { startSchedulerWorker } from "./scheduler-worker";
 

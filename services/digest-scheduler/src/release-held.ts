@@ -1,6 +1,6 @@
 import { isDndActive } from "@herald/core";
 import type { Database } from "@herald/db";
-import type { NotificationPusher } from "@herald/push";
+import type { NotificationPusher } from "@herald/dispatch";
 import { dispatchPending } from "./dispatch-pending";
 
 /**

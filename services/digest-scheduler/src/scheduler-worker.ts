@@ -2,7 +2,7 @@ import { Worker, type Job, type Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import { SCHEDULER_JOBS, schedulerJobId, type ReleaseDndJob, type SendDigestJob } from "@herald/core";
 import type { Database } from "@herald/db";
-import type { NotificationPusher } from "@herald/push";
+import type { NotificationPusher } from "@herald/dispatch";
 import type { Logger } from "@herald/runtime";
 import type { DigestClock } from "./digest-window";
 import { findDueWork } from "./find-due-work";

@@ -1,6 +1,6 @@
 import { buildDigest, digestBody, digestTitle, isDndActive, type Channel, type DigestInterval, type SendDigestJob } from "@herald/core";
 import type { Database } from "@herald/db";
-import type { NotificationPusher } from "@herald/push";
+import type { NotificationPusher } from "@herald/dispatch";
 import { dispatchPending } from "./dispatch-pending";
 import { isDigestDue, type DigestClock } from "./digest-window";
 

@@ -1,5 +1,5 @@
 import { createDatabase, type Database } from "@herald/db";
-import type { NotificationPusher, PendingPush } from "@herald/push";
+import type { NotificationPusher, PendingPush } from "@herald/dispatch";
 import { createTestDatabase, type TestDatabase } from "../../../test/support/database";
 import { sendDigest } from "../src/send-digest";
 

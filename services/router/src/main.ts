@@ -3,7 +3,7 @@ import os from "node:os";
 import { loadConfig, redisNames, ROUTER_CONSUMER_GROUP } from "@herald/core";
 import { applyMigrations, createDatabase, pingDatabase } from "@herald/db";
 import { createLogger, createRedis, createServiceApp, exitOnStartupFailure, listen, onShutdown, pingRedis } from "@herald/runtime";
-import { NotificationPusher } from "@herald/push";
+import { NotificationPusher } from "@herald/dispatch";
 import { NotificationStore } from "./notification-store";
 import { RecipientDirectory } from "./recipient-directory";
 import { createBatchRouter } from "./route-batch";

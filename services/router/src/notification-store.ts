@@ -1,6 +1,6 @@
 import type { Database } from "@herald/db";
 import type { HeraldEvent, EventCategory, EventTypeName } from "@herald/core";
-import type { PendingPush } from "@herald/push";
+import type { PendingPush } from "@herald/dispatch";
 import { markPushed, VISIBLE_UNREAD } from "@herald/db";
 import type { NotificationDraft } from "./route-event";
 

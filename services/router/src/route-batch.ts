@@ -1,5 +1,5 @@
 import { parseStreamEvent, type HeraldEvent } from "@herald/core";
-import type { NotificationPusher } from "@herald/push";
+import type { NotificationPusher } from "@herald/dispatch";
 import type { Logger } from "@herald/runtime";
 import type { NotificationStore } from "./notification-store";
 import type { RecipientDirectory } from "./recipient-directory";
