@@ -12,9 +12,13 @@ import { OutboxSender } from "../src/delivery/outbox-sender";
 const logger = pino({ level: "silent" });
 const event = (id: string): HeraldEventInput => ({ id, type: "system.gpu_warning", payload: { host: "h", value: id } });
 
+const created: string[] = [];
 async function tempDir(): Promise<string> {
-  return fs.mkdtemp(path.join(os.tmpdir(), "hm-outbox-"));
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), "hm-outbox-"));
+  created.push(dir);
+  return dir;
 }
+afterAll(() => Promise.all(created.map((dir) => fs.rm(dir, { recursive: true, force: true }))));
 
 describe("DiskOutbox", () => {
   it("keeps events in order across a reopen (a restart or crash)", async () => {
