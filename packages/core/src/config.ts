@@ -21,6 +21,8 @@ const optionalString = z
   .string()
   .optional()
   .transform((v) => (v === undefined || v.trim() === "" ? undefined : v));
+/** Unset (or blank) stays undefined: the setting then falls back to another one. */
+const optionalNonNegativeInt = optionalString.pipe(z.coerce.number<string | undefined>().int().min(0).optional());
 
 const envSchema = z.object({
   NODE_ENV: z.string().default("development"),
@@ -99,6 +101,25 @@ const envSchema = z.object({
   SCHEDULER_TICK_MS: positiveInt(60_000),
 
   CORS_ORIGINS: optionalString,
+
+  /** Sockets one user may hold on one gateway process; the next is refused. */
+  GATEWAY_MAX_CONNECTIONS_PER_USER: positiveInt(20),
+  /** Inbound Socket.IO messages per second one connection may send (sustained), and the burst above it. */
+  GATEWAY_INBOUND_RATE_PER_SECOND: positiveInt(10),
+  GATEWAY_INBOUND_BURST: positiveInt(20),
+  /** Largest inbound Socket.IO message (clients only send small control messages). */
+  GATEWAY_MAX_MESSAGE_BYTES: positiveInt(16 * 1024),
+  /** Missed notifications replayed on reconnect at most; past it the newest are sent and the client told to reload the list. */
+  GATEWAY_CATCH_UP_LIMIT: positiveInt(1000),
+  /** Engine.IO transports accepted: "websocket" alone needs no sticky sessions; polling does. */
+  GATEWAY_TRANSPORTS: z.string().default("polling,websocket"),
+  /** How long a toast stays up before it closes by itself (0: until dismissed), and per category. */
+  TOAST_EXPIRE_MS: nonNegativeInt(5_000),
+  TOAST_EXPIRE_MS_JOB: optionalNonNegativeInt,
+  TOAST_EXPIRE_MS_REVIEW: optionalNonNegativeInt,
+  TOAST_EXPIRE_MS_SYSTEM: optionalNonNegativeInt,
+  TOAST_EXPIRE_MS_COLLABORATION: optionalNonNegativeInt,
+  TOAST_EXPIRE_MS_DIGEST: optionalNonNegativeInt,
 });
 
 export type RawEnv = z.input<typeof envSchema>;
@@ -150,6 +171,26 @@ export interface HeraldConfig {
   };
   /** Allowed browser origins for REST and Socket.IO; undefined means any. */
   readonly corsOrigins?: readonly string[];
+  readonly gateway: GatewayConfig;
+}
+
+export const GATEWAY_TRANSPORTS = ["polling", "websocket"] as const;
+export type GatewayTransport = (typeof GATEWAY_TRANSPORTS)[number];
+
+/** Auto-expire delays of in-app toasts, in ms; 0 keeps a toast until it is dismissed. */
+export interface ToastConfig {
+  readonly defaultAutoExpireMs: number;
+  readonly categories: Readonly<Record<"job" | "review" | "system" | "collaboration" | "digest", number>>;
+}
+
+export interface GatewayConfig {
+  readonly maxConnectionsPerUser: number;
+  readonly inboundRatePerSecond: number;
+  readonly inboundBurst: number;
+  readonly maxMessageBytes: number;
+  readonly catchUpLimit: number;
+  readonly transports: readonly GatewayTransport[];
+  readonly toast: ToastConfig;
 }
 
 /** Warning and critical levels of one metric, and how far back it must come to clear. */
@@ -198,6 +239,33 @@ function resolveAuth(env: z.infer<typeof envSchema>, production: boolean): AuthC
     throw new ConfigError("JWT_SECRET must be at least 32 characters when NODE_ENV=production");
   }
   return { algorithm: "HS256", verificationKey: secret, signingSecret: secret, usingDevSecret };
+}
+
+function resolveGateway(env: z.infer<typeof envSchema>): GatewayConfig {
+  const transports = [...new Set(env.GATEWAY_TRANSPORTS.split(",").map((t) => t.trim()).filter(Boolean))];
+  const unknown = transports.filter((t) => !(GATEWAY_TRANSPORTS as readonly string[]).includes(t));
+  if (transports.length === 0 || unknown.length > 0) {
+    throw new ConfigError(`GATEWAY_TRANSPORTS: expected a comma-separated subset of ${GATEWAY_TRANSPORTS.join(", ")}, got ${env.GATEWAY_TRANSPORTS}`);
+  }
+  const fallback = env.TOAST_EXPIRE_MS;
+  return {
+    maxConnectionsPerUser: env.GATEWAY_MAX_CONNECTIONS_PER_USER,
+    inboundRatePerSecond: env.GATEWAY_INBOUND_RATE_PER_SECOND,
+    inboundBurst: env.GATEWAY_INBOUND_BURST,
+    maxMessageBytes: env.GATEWAY_MAX_MESSAGE_BYTES,
+    catchUpLimit: env.GATEWAY_CATCH_UP_LIMIT,
+    transports: transports as GatewayTransport[],
+    toast: {
+      defaultAutoExpireMs: fallback,
+      categories: {
+        job: env.TOAST_EXPIRE_MS_JOB ?? fallback,
+        review: env.TOAST_EXPIRE_MS_REVIEW ?? fallback,
+        system: env.TOAST_EXPIRE_MS_SYSTEM ?? fallback,
+        collaboration: env.TOAST_EXPIRE_MS_COLLABORATION ?? fallback,
+        digest: env.TOAST_EXPIRE_MS_DIGEST ?? fallback,
+      },
+    },
+  };
 }
 
 function resolveHardwareMonitor(env: z.infer<typeof envSchema>): HardwareMonitorConfig {
@@ -283,5 +351,6 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       digestIntervalMs: { hourly: env.DIGEST_HOURLY_MS, daily: env.DIGEST_DAILY_MS },
     },
     corsOrigins: env.CORS_ORIGINS?.split(",").map((o) => o.trim()).filter(Boolean),
+    gateway: resolveGateway(env),
   };
 }

@@ -12,9 +12,13 @@ export {
 export {
   ConfigError,
   DEV_JWT_SECRET,
+  GATEWAY_TRANSPORTS,
   loadConfig,
   type AlertThresholds,
   type AuthConfig,
+  type GatewayConfig,
+  type GatewayTransport,
+  type ToastConfig,
   type HardwareMonitorConfig,
   type HeraldConfig,
 } from "./config";
@@ -50,3 +54,11 @@ export {
 } from "./preferences";
 export { DIGEST_ITEM_LIMIT, buildDigest, digestBody, digestTitle, type DigestItem, type DigestPayload } from "./digest";
 export { SCHEDULER_JOBS, schedulerJobId, type ReleaseDndJob, type SendDigestJob } from "./scheduler-jobs";
+export {
+  GATEWAY_EVENTS,
+  type CaughtUpMessage,
+  type GatewayErrorCode,
+  type GatewayErrorMessage,
+  type ReauthResult,
+  type ToastConfigMessage,
+} from "./realtime";

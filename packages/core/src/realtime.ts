@@ -1,0 +1,55 @@
+import type { ToastConfig } from "./config";
+
+/**
+ * The realtime gateway's Socket.IO protocol beyond `notification` and
+ * `unread_count` (SOCKET_EVENTS). The browser client (packages/client) keeps
+ * its own copy of these names, since it must not depend on this package; a
+ * test there checks the two agree.
+ */
+export const GATEWAY_EVENTS = {
+  /** Server → client, once per connection, after any catch-up and before live notifications. */
+  caughtUp: "caught_up",
+  /** Server → client, on connect: how long toasts stay up. */
+  toastConfig: "toast_config",
+  /** Server → client: the socket's token expired; the server disconnects right after. */
+  authExpired: "auth_expired",
+  /** Server → client: a limit was exceeded; the server disconnects right after. */
+  limitExceeded: "limit_exceeded",
+  /** Server → client: the gateway could not serve this connection (e.g. catch-up failed); it disconnects, the client retries. */
+  gatewayError: "gateway_error",
+  /** Client → server, with an ack: replace the socket's token with a fresh one for the same user before it expires. */
+  reauth: "reauth",
+} as const;
+
+/** `caught_up`: where the socket's notification stream now stands. */
+export interface CaughtUpMessage {
+  /** The newest notification id the client now has (or had before), its cursor for the next reconnect; null if it has none. */
+  readonly lastNotificationId: number | null;
+  /** Missed notifications sent just before this message, oldest first. */
+  readonly replayed: number;
+  /** More were missed than the gateway replays: only the newest were sent; reload the list over REST. */
+  readonly truncated: boolean;
+}
+
+/** Codes in `connect_error` `data.code`, and in `auth_expired` / `limit_exceeded` / `gateway_error` `code`. */
+export type GatewayErrorCode =
+  | "token_missing"
+  | "token_expired"
+  | "token_invalid"
+  | "invalid_handshake"
+  | "origin_not_allowed"
+  | "too_many_connections"
+  | "rate_limited"
+  | "subject_mismatch"
+  | "catch_up_failed"
+  | "unavailable";
+
+export interface GatewayErrorMessage {
+  readonly code: GatewayErrorCode;
+  readonly message: string;
+}
+
+/** `reauth` ack: the new token's expiry (seconds since the epoch; null if it never expires), or why it was refused. */
+export type ReauthResult = { readonly ok: true; readonly expiresAt: number | null } | { readonly ok: false; readonly error: GatewayErrorMessage };
+
+export type ToastConfigMessage = ToastConfig;

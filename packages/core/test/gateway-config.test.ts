@@ -1,0 +1,32 @@
+import { loadConfig } from "../src";
+
+describe("gateway settings", () => {
+  it("defaults: 20 sockets per user, 10 msg/s (burst 20), 16 KiB messages, 1000 replayed, both transports, 5 s toasts", () => {
+    expect(loadConfig({}).gateway).toEqual({
+      maxConnectionsPerUser: 20,
+      inboundRatePerSecond: 10,
+      inboundBurst: 20,
+      maxMessageBytes: 16_384,
+      catchUpLimit: 1000,
+      transports: ["polling", "websocket"],
+      toast: { defaultAutoExpireMs: 5000, categories: { job: 5000, review: 5000, system: 5000, collaboration: 5000, digest: 5000 } },
+    });
+  });
+
+  it("a category's toast delay falls back to TOAST_EXPIRE_MS unless set (0 keeps the toast up)", () => {
+    const { toast } = loadConfig({ TOAST_EXPIRE_MS: "3000", TOAST_EXPIRE_MS_SYSTEM: "0", TOAST_EXPIRE_MS_REVIEW: "8000", TOAST_EXPIRE_MS_JOB: " " }).gateway;
+    expect(toast).toEqual({ defaultAutoExpireMs: 3000, categories: { job: 3000, review: 8000, system: 0, collaboration: 3000, digest: 3000 } });
+  });
+
+  it("refuses negative or non-numeric toast delays and unknown transports, naming the setting", () => {
+    expect(() => loadConfig({ TOAST_EXPIRE_MS_SYSTEM: "-1" })).toThrow(/TOAST_EXPIRE_MS_SYSTEM/);
+    expect(() => loadConfig({ TOAST_EXPIRE_MS: "soon" })).toThrow(/TOAST_EXPIRE_MS/);
+    expect(() => loadConfig({ GATEWAY_TRANSPORTS: "websocket,carrier-pigeon" })).toThrow(/GATEWAY_TRANSPORTS.*carrier-pigeon/);
+    expect(() => loadConfig({ GATEWAY_TRANSPORTS: " , " })).toThrow(/GATEWAY_TRANSPORTS/);
+    expect(() => loadConfig({ GATEWAY_MAX_CONNECTIONS_PER_USER: "0" })).toThrow(/GATEWAY_MAX_CONNECTIONS_PER_USER/);
+  });
+
+  it("takes websocket alone (no sticky sessions needed)", () => {
+    expect(loadConfig({ GATEWAY_TRANSPORTS: "websocket" }).gateway.transports).toEqual(["websocket"]);
+  });
+});
