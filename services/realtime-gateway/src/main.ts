@@ -13,6 +13,7 @@ import { SchedulerClient } from "./scheduler-client";
 import { createSettingsRouter } from "./settings-router";
 import { SettingsRepository } from "./settings-repository";
 import { createSocketServer } from "./socket-server";
+import { createToastConfigRouter } from "./toast-config-router";
 import { UserSync } from "./user-sync";
 
 async function main(): Promise<void> {
@@ -37,18 +38,22 @@ async function main(): Promise<void> {
   });
   app.use(cors({ origin: config.corsOrigins ? [...config.corsOrigins] : true }));
   const server = http.createServer(app);
-  const { io, broadcastUnreadCount } = createSocketServer({
+  const { io, broadcastUnreadCount, metrics } = createSocketServer({
     httpServer: server,
     auth: config.auth,
     pubClient,
     subClient,
     socketIoKey: names.socketIoKey,
     corsOrigins: config.corsOrigins,
+    gateway: config.gateway,
     repository,
     users,
     logger,
   });
+  app.use(metrics.router());
   app.use(express.json({ limit: "64kb" }));
+  // Before the routers below, which require a user token for everything under this path.
+  app.use("/api/v1/notifications", createToastConfigRouter(config.gateway.toast));
   app.use(
     "/api/v1/notifications",
     createSettingsRouter({

@@ -15,6 +15,17 @@ export interface NotificationItem {
   readonly createdAt: string;
 }
 
+/** What a (re)connecting socket is owed, read in one snapshot. */
+export interface CatchUpSnapshot {
+  /** Visible notifications after the client's last id, oldest first: all of them, or the newest `limit` if more. */
+  readonly items: NotificationItem[];
+  /** More than `limit` were missed. */
+  readonly truncated: boolean;
+  /** The user's newest visible notification id, if any. */
+  readonly newestId: number | null;
+  readonly unreadCount: number;
+}
+
 export interface ListQuery {
   readonly userId: string;
   readonly unreadOnly: boolean;
@@ -45,22 +56,10 @@ export class NotificationRepository {
       },
       orderBy: { id: "desc" },
       take: query.limit + 1,
-      include: { event: { select: { payload: true } } },
+      include,
     });
     const page = rows.slice(0, query.limit);
-    const items = page.map((n) => ({
-      id: Number(n.id),
-      eventId: n.eventId,
-      type: n.eventType,
-      category: n.category,
-      title: n.title,
-      body: n.body,
-      payload: n.payload ?? n.event?.payload ?? {},
-      critical: n.critical,
-      read: n.isRead,
-      readAt: n.readAt?.toISOString() ?? null,
-      createdAt: n.createdAt.toISOString(),
-    }));
+    const items = page.map(toItem);
     const last = page.at(-1);
     return { items, nextCursor: rows.length > query.limit && last ? String(last.id) : null };
   }
@@ -78,7 +77,53 @@ export class NotificationRepository {
     return count;
   }
 
+  /**
+   * Reads, in one REPEATABLE READ snapshot, what a socket connecting with
+   * `afterId` missed (nothing is replayed without one), the newest visible id
+   * and the unread count, so that all three describe the same moment.
+   */
+  async catchUp(userId: string, afterId: bigint | undefined, limit: number): Promise<CatchUpSnapshot> {
+    const where = this.visible(userId);
+    const newestQuery = this.db.notification.findFirst({ where, orderBy: { id: "desc" }, select: { id: true } });
+    const unreadQuery = this.db.notification.count({ where: { ...where, isRead: false } });
+    const snapshot = { isolationLevel: "RepeatableRead" } as const;
+    // Newest first, one more than the limit: tells whether older ones were left out.
+    const [missed, newest, unreadCount] =
+      afterId === undefined
+        ? [[], ...(await this.db.$transaction([newestQuery, unreadQuery], snapshot))] as const
+        : await this.db.$transaction(
+            [this.db.notification.findMany({ where: { ...where, id: { gt: afterId } }, orderBy: { id: "desc" }, take: limit + 1, include }), newestQuery, unreadQuery],
+            snapshot,
+          );
+    return {
+      items: missed.slice(0, limit).reverse().map(toItem),
+      truncated: missed.length > limit,
+      newestId: newest ? Number(newest.id) : null,
+      unreadCount,
+    };
+  }
+
   async unreadCount(userId: string): Promise<number> {
     return this.db.notification.count({ where: { ...this.visible(userId), isRead: false } });
   }
+}
+
+const include = { event: { select: { payload: true } } } as const;
+
+type NotificationRow = Awaited<ReturnType<Database["notification"]["findFirstOrThrow"]>> & { event: { payload: unknown } | null };
+
+function toItem(n: NotificationRow): NotificationItem {
+  return {
+    id: Number(n.id),
+    eventId: n.eventId,
+    type: n.eventType,
+    category: n.category,
+    title: n.title,
+    body: n.body,
+    payload: n.payload ?? n.event?.payload ?? {},
+    critical: n.critical,
+    read: n.isRead,
+    readAt: n.readAt?.toISOString() ?? null,
+    createdAt: n.createdAt.toISOString(),
+  };
 }

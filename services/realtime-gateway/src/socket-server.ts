@@ -1,11 +1,16 @@
 import type { Server as HttpServer } from "node:http";
 import type { Redis } from "ioredis";
-import { Server, type Socket } from "socket.io";
-import { createAdapter } from "@socket.io/redis-adapter";
-import { SOCKET_EVENTS, userRoom, type AuthConfig } from "@herald/core";
-import { TokenError, verifyToken, type UserPrincipal } from "@herald/auth";
+import { Server, type DefaultEventsMap } from "socket.io";
+import { SOCKET_EVENTS, userRoom, type AuthConfig, type GatewayConfig, type GatewayErrorCode } from "@herald/core";
+import { verifyToken } from "@herald/auth";
 import type { Logger } from "@herald/runtime";
+import { CatchUpGates, createGatedAdapter } from "./catch-up-gate";
+import { ConnectionRegistry } from "./connection-registry";
+import { GatewayMetrics } from "./gateway-metrics";
+import { parseHandshakeAuth } from "./handshake";
 import type { NotificationRepository } from "./notification-repository";
+import { originAllowed } from "./origin-policy";
+import { startSession, tokenErrorCode, type GatewaySocket, type SocketData } from "./socket-session";
 import type { UserSync } from "./user-sync";
 
 export type UnreadCountBroadcaster = (userId: string, count: number) => void;
@@ -18,13 +23,16 @@ export interface SocketServerOptions {
   readonly subClient: Redis;
   readonly socketIoKey: string;
   readonly corsOrigins?: readonly string[];
+  readonly gateway: GatewayConfig;
   readonly repository: NotificationRepository;
   readonly users: UserSync;
   readonly logger: Logger;
 }
 
-interface SocketData {
-  user: UserPrincipal;
+export interface SocketServer {
+  readonly io: Server<DefaultEventsMap, DefaultEventsMap, DefaultEventsMap, SocketData>;
+  readonly broadcastUnreadCount: UnreadCountBroadcaster;
+  readonly metrics: GatewayMetrics;
 }
 
 /**
@@ -32,47 +40,58 @@ interface SocketData {
  * the handshake and joins its own user's room, which is the only room it is
  * ever in; the router's emitter and other gateways reach it there.
  */
-export function createSocketServer(options: SocketServerOptions): { io: Server; broadcastUnreadCount: UnreadCountBroadcaster } {
-  const { logger, repository, users } = options;
-  const io = new Server<Record<string, never>, Record<string, (...args: unknown[]) => void>, Record<string, never>, SocketData>(
+export function createSocketServer(options: SocketServerOptions): SocketServer {
+  const { logger, repository, users, gateway } = options;
+  const gates = new CatchUpGates();
+  const registry = new ConnectionRegistry(gateway.maxConnectionsPerUser);
+  const metrics = new GatewayMetrics(registry);
+  const io = new Server<DefaultEventsMap, DefaultEventsMap, DefaultEventsMap, SocketData>(
     options.httpServer,
     {
-      adapter: createAdapter(options.pubClient, options.subClient, { key: options.socketIoKey }),
+      adapter: createGatedAdapter(options.pubClient, options.subClient, options.socketIoKey, gates),
       cors: { origin: options.corsOrigins ? [...options.corsOrigins] : true },
+      transports: [...gateway.transports],
+      // Clients only send small control messages (reauth): a large frame is abuse.
+      maxHttpBufferSize: gateway.maxMessageBytes,
       serveClient: false,
     },
   );
 
   io.use((socket, next) => {
-    const token = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
+    const refuse = (code: GatewayErrorCode, message: string) => {
+      metrics.connectionRefused(code);
+      next(Object.assign(new Error(message), { data: { code } }));
+    };
+    // CORS headers guard polling; a WebSocket upgrade carries the Origin but no browser enforces anything on it.
+    if (!originAllowed(socket.handshake.headers.origin, options.corsOrigins)) return refuse("origin_not_allowed", "origin not allowed");
+    const handshake = parseHandshakeAuth(socket.handshake.auth);
+    if (!handshake.ok) return refuse("invalid_handshake", handshake.message);
+    let principal;
     try {
-      const principal = verifyToken(typeof token === "string" ? token : undefined, options.auth);
-      if (principal.kind !== "user") throw new TokenError("invalid", "a user token is required");
-      socket.data.user = principal;
-      users.ensure(principal).then(
-        () => next(),
-        (error: Error) => {
-          logger.warn({ err: error.message }, "user sync failed during handshake");
-          next(Object.assign(new Error("service unavailable"), { data: { code: "unavailable" } }));
-        },
-      );
+      principal = verifyToken(handshake.token, options.auth);
     } catch (error) {
-      const reason = error instanceof TokenError ? error.reason : "invalid";
-      next(Object.assign(new Error(error instanceof TokenError ? error.message : "unauthorized"), { data: { code: `token_${reason}` } }));
+      return refuse(tokenErrorCode(error), error instanceof Error ? error.message : "unauthorized");
     }
-  });
-
-  io.on("connection", (socket: Socket) => {
-    const user = (socket.data as SocketData).user;
-    void socket.join(userRoom(user.userId));
-    repository.unreadCount(user.userId).then(
-      (count) => socket.emit(SOCKET_EVENTS.unreadCount, { count }),
-      (error: Error) => logger.warn({ err: error.message }, "unread count on connect failed"),
+    if (principal.kind !== "user") return refuse("token_invalid", "a user token is required");
+    if (!registry.hasRoom(principal.userId)) {
+      return refuse("too_many_connections", `at most ${gateway.maxConnectionsPerUser} connections per user on one gateway`);
+    }
+    socket.data.user = principal;
+    socket.data.lastNotificationId = handshake.lastNotificationId;
+    socket.data.replaying = false;
+    users.ensure(principal).then(
+      () => next(),
+      (error: Error) => {
+        logger.warn({ err: error.message }, "user sync failed during handshake");
+        refuse("unavailable", "service unavailable");
+      },
     );
   });
+
+  io.on("connection", (socket: GatewaySocket) => startSession(socket, { auth: options.auth, limits: gateway, registry, gates, repository, users, metrics, logger }));
 
   const broadcastUnreadCount: UnreadCountBroadcaster = (userId, count) => {
     io.to(userRoom(userId)).emit(SOCKET_EVENTS.unreadCount, { count });
   };
-  return { io, broadcastUnreadCount };
+  return { io, broadcastUnreadCount, metrics };
 }

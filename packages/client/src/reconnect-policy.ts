@@ -1,0 +1,56 @@
+import type { ErrorCode } from "./protocol";
+
+/**
+ * What to do after a connection attempt failed or a connection ended:
+ * - `retry`: try again after a back-off delay, on the next gateway URL;
+ * - `refresh`: get a fresh token and reconnect at once;
+ * - `stop`: give up and report the error (retrying cannot help).
+ */
+export type NextStep = "retry" | "refresh" | "stop";
+
+/**
+ * `code` is the gateway's reason (connect_error data.code, or the code of
+ * auth_expired / limit_exceeded / gateway_error just before it closed the
+ * socket); undefined for network failures, a gateway going away and the like.
+ * `canRefresh` is whether the token comes from a function that can mint a
+ * new one.
+ */
+export function nextStep(code: ErrorCode | undefined, canRefresh: boolean): NextStep {
+  switch (code) {
+    case undefined:
+    case "rate_limited":
+    case "catch_up_failed":
+    case "unavailable":
+      return "retry";
+    case "token_expired":
+      return canRefresh ? "refresh" : "stop";
+    case "token_missing":
+    case "token_invalid":
+    case "subject_mismatch":
+      // A token function may have been handed a revoked or wrong token once; asking it again is cheap, looping is not.
+      return "stop";
+    case "invalid_handshake":
+    case "origin_not_allowed":
+    case "too_many_connections":
+      return "stop";
+  }
+}
+
+/** Exponential back-off with full jitter: a random delay up to base·2^attempt, capped. */
+export function backoffDelay(attempt: number, baseMs: number, maxMs: number, random: () => number = Math.random): number {
+  const ceiling = Math.min(maxMs, baseMs * 2 ** Math.max(0, attempt));
+  return Math.round(ceiling * random());
+}
+
+/** When a JWT expires (its `exp`, seconds since the epoch), read without verifying; undefined if it has none or is not a JWT. */
+export function tokenExpiry(token: string): number | undefined {
+  const payload = token.split(".")[1];
+  if (!payload) return undefined;
+  try {
+    const json = atob(payload.replace(/-/g, "+").replace(/_/g, "/").padEnd(Math.ceil(payload.length / 4) * 4, "="));
+    const exp = (JSON.parse(json) as { exp?: unknown }).exp;
+    return typeof exp === "number" ? exp : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,64 @@
+import { GATEWAY_EVENTS, SOCKET_EVENTS } from "@herald/core";
+import { backoffDelay, EVENTS, nextStep, SeenIds, tokenExpiry, type ErrorCode } from "../src";
+
+describe("EVENTS", () => {
+  it("names the same events as the gateway's protocol in @herald/core", () => {
+    expect(EVENTS).toEqual({ ...SOCKET_EVENTS, ...GATEWAY_EVENTS });
+  });
+});
+
+describe("SeenIds", () => {
+  it("reports repeats, including an older id seen before, and accepts an older id never seen (a DND release)", () => {
+    const seen = new SeenIds();
+    expect([seen.add(5), seen.add(7), seen.add(5), seen.add(7)]).toEqual([true, true, false, false]);
+    expect(seen.add(6)).toBe(true);
+  });
+
+  it("forgets the oldest beyond its capacity", () => {
+    const seen = new SeenIds(3);
+    [1, 2, 3, 4].forEach((id) => seen.add(id));
+    expect(seen.size).toBe(3);
+    expect([seen.has(1), seen.has(2), seen.has(4)]).toEqual([false, true, true]);
+  });
+});
+
+describe("nextStep", () => {
+  const table: [ErrorCode | undefined, boolean, string][] = [
+    [undefined, false, "retry"],
+    [undefined, true, "retry"],
+    ["rate_limited", false, "retry"],
+    ["catch_up_failed", false, "retry"],
+    ["unavailable", true, "retry"],
+    ["token_expired", true, "refresh"],
+    ["token_expired", false, "stop"],
+    ["token_missing", true, "stop"],
+    ["token_invalid", true, "stop"],
+    ["subject_mismatch", true, "stop"],
+    ["invalid_handshake", true, "stop"],
+    ["origin_not_allowed", true, "stop"],
+    ["too_many_connections", true, "stop"],
+  ];
+  it.each(table)("%p (token function: %p) → %p", (code, canRefresh, step) => {
+    expect(nextStep(code, canRefresh)).toBe(step);
+  });
+});
+
+describe("backoffDelay", () => {
+  it("doubles the ceiling per attempt up to the cap, with full jitter", () => {
+    expect([0, 1, 2, 3, 10].map((a) => backoffDelay(a, 500, 10_000, () => 1))).toEqual([500, 1000, 2000, 4000, 10_000]);
+    expect(backoffDelay(3, 500, 10_000, () => 0)).toBe(0);
+    expect(backoffDelay(1, 500, 10_000, () => 0.5)).toBe(500);
+  });
+});
+
+describe("tokenExpiry", () => {
+  const jwt = (payload: object) => `eyJhbGciOiJIUzI1NiJ9.${Buffer.from(JSON.stringify(payload)).toString("base64url")}.sig`;
+  it("reads exp without verifying", () => {
+    expect(tokenExpiry(jwt({ sub: "1", exp: 1_900_000_000 }))).toBe(1_900_000_000);
+    // base64url characters (- and _) and missing padding
+    expect(tokenExpiry(jwt({ sub: "ÿÿÿ>>>???", exp: 7 }))).toBe(7);
+  });
+  it.each(["", "abc", "a.!!!.c", jwt({ sub: "1" }), jwt({ exp: "soon" })])("undefined for %p", (token) => {
+    expect(tokenExpiry(token)).toBeUndefined();
+  });
+});

@@ -1,0 +1,74 @@
+import { GATEWAY_EVENTS, SOCKET_EVENTS, type CaughtUpMessage, type EventCategory, type EventTypeName, type NotificationMessage } from "@herald/core";
+import type { CatchUpGates } from "./catch-up-gate";
+import type { CatchUpSnapshot, NotificationItem, NotificationRepository } from "./notification-repository";
+import type { GatewaySocket } from "./socket-session";
+
+/**
+ * Replayed notifications as `notification` messages. Each carries the unread
+ * count as it stood when it arrived, as live ones do: counting up, one unread
+ * at a time, to the current total on the last one.
+ */
+export function replayMessages(items: readonly NotificationItem[], unreadCount: number): NotificationMessage[] {
+  let unreadAfter = items.filter((n) => !n.read).length;
+  return items.map((n) => {
+    if (!n.read) unreadAfter -= 1;
+    return {
+      id: n.id,
+      eventId: n.eventId,
+      type: n.type as EventTypeName | "digest",
+      category: n.category as EventCategory | "digest",
+      title: n.title,
+      body: n.body,
+      payload: (n.payload ?? {}) as Readonly<Record<string, unknown>>,
+      critical: n.critical,
+      createdAt: n.createdAt,
+      unreadCount: Math.max(0, unreadCount - unreadAfter),
+    };
+  });
+}
+
+/**
+ * Where the client stands after catch-up. `cursor` is the newest id it now
+ * has, which live notifications held during catch-up must exceed to be sent
+ * (null when it gave no id: nothing was replayed, nothing can be a
+ * duplicate). `caughtUp` tells the client its cursor for the next reconnect:
+ * without an id of its own, the newest id that existed when it connected,
+ * since everything after that reaches it live.
+ */
+export function catchUpOutcome(lastNotificationId: bigint | undefined, snapshot: CatchUpSnapshot): { cursor: number | null; caughtUp: CaughtUpMessage } {
+  const replayed = snapshot.items.length;
+  if (lastNotificationId === undefined) {
+    return { cursor: null, caughtUp: { lastNotificationId: snapshot.newestId, replayed, truncated: false } };
+  }
+  const cursor = Math.max(Number(lastNotificationId), snapshot.items.at(-1)?.id ?? 0);
+  return { cursor, caughtUp: { lastNotificationId: cursor, replayed, truncated: snapshot.truncated } };
+}
+
+export interface CatchUpDependencies {
+  readonly repository: NotificationRepository;
+  readonly gates: CatchUpGates;
+  readonly limit: number;
+}
+
+/**
+ * Runs with the socket's gate closed and the socket already in its room:
+ * reads the snapshot, sends the missed notifications (oldest first), the
+ * unread count and `caught_up`, then opens the gate, all in one tick once the
+ * query has returned, so nothing live can slip in between.
+ *
+ * A held `unread_count` published before the snapshot but received after the
+ * join would be replayed after the snapshot's count; that window is one Redis
+ * delivery long, and the next change corrects it.
+ */
+export async function catchUp(socket: GatewaySocket, userId: string, lastNotificationId: bigint | undefined, deps: CatchUpDependencies): Promise<CaughtUpMessage | undefined> {
+  const snapshot = await deps.repository.catchUp(userId, lastNotificationId, deps.limit);
+  if (socket.disconnected) return undefined;
+  socket.data.replaying = true;
+  for (const message of replayMessages(snapshot.items, snapshot.unreadCount)) socket.emit(SOCKET_EVENTS.notification, message);
+  socket.data.replaying = false;
+  socket.emit(SOCKET_EVENTS.unreadCount, { count: snapshot.unreadCount });
+  const { cursor, caughtUp } = catchUpOutcome(lastNotificationId, snapshot);
+  socket.emit(GATEWAY_EVENTS.caughtUp, caughtUp);
+  deps.gates.open(socket.id, cursor);
+  return caughtUp;
+}

@@ -1,0 +1,97 @@
+import { catchUpOutcome, replayMessages } from "../src/catch-up";
+import { heldToDeliver, notificationIdOf, type HeldBroadcast } from "../src/catch-up-gate";
+import type { NotificationItem } from "../src/notification-repository";
+
+const item = (id: number, read = false): NotificationItem => ({
+  id,
+  eventId: `e${id}`,
+  type: "job.completed",
+  category: "job",
+  title: "Job completed",
+  body: `j${id} completed`,
+  payload: { n: id },
+  critical: false,
+  read,
+  readAt: read ? "2026-01-01T00:00:00.000Z" : null,
+  createdAt: "2026-01-01T00:00:00.000Z",
+});
+
+describe("replayMessages", () => {
+  it("gives each replayed notification the unread count as it stood on arrival, ending at the current total", () => {
+    // 7 unread in all; of the replayed ones, 11 and 13 were read since (in another tab).
+    const messages = replayMessages([item(10), item(11, true), item(12), item(13, true), item(14)], 7);
+    expect(messages.map((m) => [m.id, m.unreadCount])).toEqual([
+      [10, 5],
+      [11, 5],
+      [12, 6],
+      [13, 6],
+      [14, 7],
+    ]);
+    expect(messages[0]).toEqual({
+      id: 10,
+      eventId: "e10",
+      type: "job.completed",
+      category: "job",
+      title: "Job completed",
+      body: "j10 completed",
+      payload: { n: 10 },
+      critical: false,
+      createdAt: "2026-01-01T00:00:00.000Z",
+      unreadCount: 5,
+    });
+  });
+
+  it("never reports a negative count (rows read meanwhile)", () => {
+    expect(replayMessages([item(1), item(2)], 0).map((m) => m.unreadCount)).toEqual([0, 0]);
+    expect(replayMessages([], 3)).toEqual([]);
+  });
+});
+
+describe("catchUpOutcome", () => {
+  const snapshot = (items: NotificationItem[], newestId: number | null, truncated = false) => ({ items, newestId, truncated, unreadCount: 0 });
+
+  it("without a last id: nothing replayed, nothing deduplicated, the cursor starts at the newest id", () => {
+    expect(catchUpOutcome(undefined, snapshot([], 42))).toEqual({ cursor: null, caughtUp: { lastNotificationId: 42, replayed: 0, truncated: false } });
+    expect(catchUpOutcome(undefined, snapshot([], null))).toEqual({ cursor: null, caughtUp: { lastNotificationId: null, replayed: 0, truncated: false } });
+  });
+
+  it("with a last id: the cursor is the newest replayed id", () => {
+    expect(catchUpOutcome(5n, snapshot([item(7), item(9)], 9))).toEqual({ cursor: 9, caughtUp: { lastNotificationId: 9, replayed: 2, truncated: false } });
+  });
+
+  it("with nothing missed the cursor stays at the client's id, even one beyond anything stored", () => {
+    expect(catchUpOutcome(9n, snapshot([], 9))).toEqual({ cursor: 9, caughtUp: { lastNotificationId: 9, replayed: 0, truncated: false } });
+    expect(catchUpOutcome(500n, snapshot([], 9)).cursor).toBe(500);
+  });
+
+  it("passes truncation on", () => {
+    expect(catchUpOutcome(1n, snapshot([item(90), item(91)], 91, true)).caughtUp).toEqual({ lastNotificationId: 91, replayed: 2, truncated: true });
+  });
+});
+
+describe("heldToDeliver", () => {
+  const held = (event: string, arg: unknown): HeldBroadcast => ({ data: [event, arg], deliver: () => undefined });
+  const notification = (id: unknown) => held("notification", { id });
+
+  it("drops notifications at or below the cursor and keeps the rest in arrival order", () => {
+    const list = [notification(8), held("unread_count", { count: 3 }), notification(10), notification(9), notification(11), held("unread_count", { count: 4 })];
+    expect(heldToDeliver(list, 9).map((h) => h.data)).toEqual([["unread_count", { count: 3 }], ["notification", { id: 10 }], ["notification", { id: 11 }], ["unread_count", { count: 4 }]]);
+  });
+
+  it("keeps everything when there is no cursor", () => {
+    const list = [notification(1), notification(2)];
+    expect(heldToDeliver(list, null)).toEqual(list);
+  });
+
+  it("keeps what it cannot identify rather than risk losing it", () => {
+    const list = [notification("7"), notification(undefined), held("notification", null), held("other", { id: 1 })];
+    expect(heldToDeliver(list, 100)).toEqual(list);
+  });
+
+  it("notificationIdOf reads only notification ids", () => {
+    expect(notificationIdOf(["notification", { id: 5 }])).toBe(5);
+    expect(notificationIdOf(["unread_count", { id: 5 }])).toBeUndefined();
+    expect(notificationIdOf(["notification"])).toBeUndefined();
+    expect(notificationIdOf([])).toBeUndefined();
+  });
+});

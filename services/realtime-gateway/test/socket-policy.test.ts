@@ -1,0 +1,126 @@
+import { ConnectionRegistry } from "../src/connection-registry";
+import { parseHandshakeAuth } from "../src/handshake";
+import { originAllowed } from "../src/origin-policy";
+import { fullBucket, takeToken, type TokenBucket } from "../src/token-bucket";
+import { checkExpiry, MAX_TIMER_MS } from "../src/token-expiry";
+
+describe("parseHandshakeAuth", () => {
+  it.each([
+    [undefined, { ok: true, token: undefined, lastNotificationId: undefined }],
+    [null, { ok: true, token: undefined, lastNotificationId: undefined }],
+    ["a string", { ok: true, token: undefined, lastNotificationId: undefined }],
+    [{ token: "" }, { ok: true, token: undefined, lastNotificationId: undefined }],
+    [{ token: 42 }, { ok: true, token: undefined, lastNotificationId: undefined }],
+    [{ token: "t" }, { ok: true, token: "t", lastNotificationId: undefined }],
+    [{ token: "t", lastNotificationId: null }, { ok: true, token: "t", lastNotificationId: undefined }],
+    [{ token: "t", lastNotificationId: 0 }, { ok: true, token: "t", lastNotificationId: 0n }],
+    [{ token: "t", lastNotificationId: 12345 }, { ok: true, token: "t", lastNotificationId: 12345n }],
+    [{ token: "t", lastNotificationId: "987654321012345678" }, { ok: true, token: "t", lastNotificationId: 987654321012345678n }],
+  ])("accepts %p", (auth, expected) => {
+    expect(parseHandshakeAuth(auth)).toEqual(expected);
+  });
+
+  it.each([-1, 1.5, Number.MAX_SAFE_INTEGER + 1, Number.NaN, "", "-3", "1e3", "12 ", "1234567890123456789", true, {}, [1]])("refuses lastNotificationId %p", (id) => {
+    expect(parseHandshakeAuth({ token: "t", lastNotificationId: id })).toEqual({ ok: false, message: expect.stringContaining("lastNotificationId") });
+  });
+});
+
+describe("takeToken (inbound message rate)", () => {
+  const limits = { ratePerSecond: 10, burst: 3 };
+
+  it("allows a burst, then refuses until time refills a token", () => {
+    let bucket: TokenBucket = fullBucket(limits, 0);
+    const outcomes: boolean[] = [];
+    for (let i = 0; i < 5; i++) {
+      const r = takeToken(bucket, limits, 0);
+      outcomes.push(r.allowed);
+      bucket = r.bucket;
+    }
+    expect(outcomes).toEqual([true, true, true, false, false]);
+    expect(takeToken(bucket, limits, 99).allowed).toBe(false);
+    expect(takeToken(bucket, limits, 100).allowed).toBe(true);
+  });
+
+  it("sustains exactly the configured rate", () => {
+    let bucket = fullBucket(limits, 0);
+    let allowed = 0;
+    // One message every 10 ms for 10 s: 1000 attempts, 10/s allowed plus the initial burst.
+    for (let t = 0; t < 10_000; t += 10) {
+      const r = takeToken(bucket, limits, t);
+      bucket = r.bucket;
+      if (r.allowed) allowed += 1;
+    }
+    expect(allowed).toBeGreaterThanOrEqual(100);
+    expect(allowed).toBeLessThanOrEqual(103);
+  });
+
+  it("never stores more than the burst, and ignores a clock that goes back", () => {
+    const idle = takeToken(fullBucket(limits, 0), limits, 3_600_000);
+    expect(idle.bucket.tokens).toBe(limits.burst - 1);
+    const back = takeToken({ tokens: 0.5, at: 1000 }, limits, 500);
+    expect(back).toEqual({ allowed: false, bucket: { tokens: 0.5, at: 500 } });
+  });
+});
+
+describe("checkExpiry", () => {
+  it("a token without exp never expires", () => {
+    expect(checkExpiry(undefined, 0)).toEqual({ expired: false, checkAgainInMs: undefined });
+  });
+
+  it("looks again exactly at expiry", () => {
+    expect(checkExpiry(100, 99_000)).toEqual({ expired: false, checkAgainInMs: 1000 });
+  });
+
+  it("is expired at and after exp", () => {
+    expect(checkExpiry(100, 100_000)).toEqual({ expired: true });
+    expect(checkExpiry(100, 100_001)).toEqual({ expired: true });
+  });
+
+  it("caps the wait at the longest timer Node allows (a longer one would fire at once)", () => {
+    expect(checkExpiry(10 ** 10, 0)).toEqual({ expired: false, checkAgainInMs: MAX_TIMER_MS });
+  });
+});
+
+describe("originAllowed", () => {
+  const allowed = ["https://app.example", "http://localhost:5173"];
+
+  it.each([
+    [undefined, undefined, true],
+    ["https://evil.example", undefined, true],
+    [undefined, allowed, true],
+    ["https://app.example", allowed, true],
+    ["http://localhost:5173", allowed, true],
+    ["https://evil.example", allowed, false],
+    ["https://app.example.evil.example", allowed, false],
+    ["http://app.example", allowed, false],
+    ["https://app.example:443", allowed, false],
+    ["null", allowed, false],
+    ["https://app.example", [], false],
+  ] as const)("origin %p with %p → %p", (origin, list, expected) => {
+    expect(originAllowed(origin, list)).toBe(expected);
+  });
+});
+
+describe("ConnectionRegistry", () => {
+  it("holds each user to the limit, independently, and frees room on removal", () => {
+    const registry = new ConnectionRegistry(2);
+    expect([registry.add("a", "s1"), registry.add("a", "s2"), registry.add("a", "s3")]).toEqual([true, true, false]);
+    expect(registry.hasRoom("a")).toBe(false);
+    expect(registry.add("b", "s4")).toBe(true);
+    expect([registry.socketCount, registry.userCount, registry.countFor("a")]).toEqual([3, 2, 2]);
+    registry.remove("a", "s1");
+    expect(registry.hasRoom("a")).toBe(true);
+    expect(registry.add("a", "s5")).toBe(true);
+  });
+
+  it("counts a socket once, and forgets users with none left", () => {
+    const registry = new ConnectionRegistry(5);
+    registry.add("a", "s1");
+    registry.add("a", "s1");
+    expect(registry.socketCount).toBe(1);
+    registry.remove("a", "s1");
+    registry.remove("a", "s1");
+    registry.remove("nobody", "s9");
+    expect([registry.socketCount, registry.userCount]).toEqual([0, 0]);
+  });
+});
