@@ -1,0 +1,171 @@
+// Gateway scale: starts router, ingest and N realtime gateways on a scratch
+// database and Redis namespace, opens many Socket.IO clients from a separate
+// process (one user each, spread over the gateways), publishes events at a
+// fixed rate over HTTP to random connected users, and prints connected
+// sockets, events/s, publish→socket latency and gateway RSS per 1,000 sockets.
+// Stops by itself.
+//
+//   node bench/gateway-scale.mjs [--sockets 1000] [--gateways 1] [--rate 200] [--seconds 15]
+import { execFileSync, fork } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { parseArgs } from "node:util";
+import { ROOT, startService, stopAll, waitReady } from "../scripts/lib/service-runner.mjs";
+
+const require = createRequire(`${ROOT}/package.json`);
+const { loadConfig } = require("@herald/core");
+const { signToken } = require("@herald/auth");
+const { Client } = require("pg");
+const { Redis } = require("ioredis");
+
+const { values } = parseArgs({
+  options: {
+    sockets: { type: "string", default: "1000" },
+    gateways: { type: "string", default: "1" },
+    rate: { type: "string", default: "200" },
+    seconds: { type: "string", default: "15" },
+    concurrency: { type: "string", default: "100" },
+  },
+});
+const sockets = Number(values.sockets);
+const gatewayCount = Number(values.gateways);
+const rate = Number(values.rate);
+const seconds = Number(values.seconds);
+
+// Each gateway holds up to all sockets, and so does the client process: both need a descriptor per socket.
+const fdLimit = Number(execFileSync("sh", ["-c", "ulimit -n"]).toString().trim());
+const fdNeeded = sockets + 1024;
+if (Number.isFinite(fdLimit) && fdLimit < fdNeeded) {
+  console.error(`open-file limit is ${fdLimit}; ${sockets} sockets need about ${fdNeeded} per process.`);
+  console.error(`Raise it for this shell first, e.g.  ulimit -n ${Math.max(fdNeeded, 65536)}  (up to the hard limit, ulimit -Hn), then run again.`);
+  process.exit(2);
+}
+
+const base = loadConfig();
+const suffix = randomBytes(3).toString("hex");
+const pgBase = new URL(base.databaseUrl);
+const dbName = `herald_bench_${suffix}`;
+const databaseUrl = Object.assign(new URL(pgBase), { pathname: `/${dbName}` }).toString();
+const namespace = `bench${suffix}`;
+const ports = { INGEST_PORT: "3200", ROUTER_PORT: "3202" };
+const gatewayPorts = Array.from({ length: gatewayCount }, (_, i) => 3210 + i);
+const env = { DATABASE_URL: databaseUrl, HERALD_NAMESPACE: namespace, LOG_LEVEL: "warn", ...ports };
+const auth = loadConfig({ JWT_SECRET: process.env.JWT_SECRET }).auth;
+
+const children = [];
+let swarm;
+const cleanup = async () => {
+  swarm?.connected && swarm.send({ type: "close" });
+  await stopAll(children);
+  const admin = new Client({ connectionString: Object.assign(new URL(pgBase), { pathname: "/postgres" }).toString() });
+  await admin.connect();
+  await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+  await admin.end();
+  const redis = new Redis(base.redisUrl);
+  const keys = await redis.keys(`${namespace}:*`);
+  if (keys.length) await redis.del(...keys);
+  redis.disconnect();
+};
+
+const rssKiB = (pid) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))[1]);
+const mib = (kib) => (kib / 1024).toFixed(1);
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const fromSwarm = (type) => new Promise((resolve) => swarm.on("message", function handler(m) {
+  if (m.type === type) {
+    swarm.off("message", handler);
+    resolve(m);
+  }
+}));
+
+async function gaugeSum(name) {
+  let sum = 0;
+  for (const port of gatewayPorts) {
+    const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    const line = text.split("\n").find((l) => l.startsWith(`${name} `));
+    sum += Number(line?.split(" ")[1] ?? 0);
+  }
+  return sum;
+}
+
+try {
+  // The router migrates the fresh database first; the others then find it ready.
+  const router = startService("router", env);
+  children.push(router);
+  await waitReady(router, `http://127.0.0.1:${ports.ROUTER_PORT}`);
+  const ingest = startService("ingest", env);
+  children.push(ingest);
+  const gateways = gatewayPorts.map((port) => startService("realtime-gateway", { ...env, GATEWAY_PORT: String(port) }));
+  children.push(...gateways);
+  await waitReady(ingest, `http://127.0.0.1:${ports.INGEST_PORT}`);
+  await Promise.all(gateways.map((g, i) => waitReady(g, `http://127.0.0.1:${gatewayPorts[i]}`)));
+  await sleep(1000);
+  const rssBefore = gateways.map((g) => rssKiB(g.pid));
+
+  // Sockets from a separate process.
+  swarm = fork(new URL("./lib/socket-swarm.mjs", import.meta.url), [], { env: { ...process.env, ...env }, stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  const users = Array.from({ length: sockets }, (_, i) => `bench-user-${i}`);
+  swarm.on("message", (m) => m.type === "progress" && process.stdout.write(`\r  connecting… ${m.connected}/${sockets}`));
+  swarm.send({ type: "connect", urls: gatewayPorts.map((p) => `http://127.0.0.1:${p}`), users, concurrency: Number(values.concurrency) });
+  const connected = await fromSwarm("connected");
+  process.stdout.write("\n");
+  await sleep(2000);
+  const rssAfter = gateways.map((g) => rssKiB(g.pid));
+  const gaugeSockets = await gaugeSum("herald_gateway_connected_sockets");
+
+  // Publish at a fixed rate: at each tick, send however many are due by now.
+  const producerToken = signToken({ kind: "service", sub: "bench" }, auth);
+  const publishUrl = `http://127.0.0.1:${ports.INGEST_PORT}/api/v1/events`;
+  const publishOne = async (i) => {
+    const owner = users[Math.floor(Math.random() * connected.connected)] ?? users[0];
+    const res = await fetch(publishUrl, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${producerToken}` },
+      body: JSON.stringify({ id: `scale-${suffix}-${i}`, type: "job.completed", payload: { ownerUserId: owner, jobName: `j${i}`, sentAt: Date.now() } }),
+    });
+    if (res.status !== 202) failedPublishes += 1;
+    await res.arrayBuffer();
+  };
+  let sent = 0;
+  let failedPublishes = 0;
+  const total = rate * seconds;
+  const inFlight = new Set();
+  const started = performance.now();
+  while (sent < total) {
+    const due = Math.min(total, Math.floor(((performance.now() - started) / 1000) * rate) + 1);
+    while (sent < due) {
+      const p = publishOne(sent++).catch(() => (failedPublishes += 1));
+      inFlight.add(p);
+      p.finally(() => inFlight.delete(p));
+    }
+    await sleep(5);
+  }
+  await Promise.all(inFlight);
+  const publishSeconds = (performance.now() - started) / 1000;
+
+  // Let the tail arrive (bounded), then collect.
+  const deadline = Date.now() + 15_000;
+  let report;
+  for (;;) {
+    swarm.send({ type: "report" });
+    report = await fromSwarm("report");
+    if (report.received >= sent - failedPublishes || Date.now() > deadline) break;
+    await sleep(250);
+  }
+  const deliverSeconds = (performance.now() - started) / 1000;
+  const lat = report.latencies;
+  const pct = (p) => (lat.length ? lat[Math.min(lat.length - 1, Math.floor((p / 100) * lat.length))].toFixed(0) : "n/a");
+
+  console.log(`gateway scale: ${sockets} sockets over ${gatewayCount} gateway(s), ${rate} events/s for ${seconds} s`);
+  console.log(`  connected sockets     ${connected.connected} (gateways report ${gaugeSockets}), failed ${JSON.stringify(connected.failed)}, in ${(connected.ms / 1000).toFixed(1)} s`);
+  console.log(`  events published      ${sent - failedPublishes} (${failedPublishes} failed) at ${((sent - failedPublishes) / publishSeconds).toFixed(0)}/s; delivered ${report.received} (${(report.received / deliverSeconds).toFixed(0)}/s)`);
+  console.log(`  publish→socket        p50 ${pct(50)} ms   p95 ${pct(95)} ms   p99 ${pct(99)} ms   max ${lat.at(-1) ?? "n/a"} ms`);
+  gateways.forEach((_, i) => {
+    const perGateway = Math.round(connected.connected / gatewayCount);
+    const per1000 = perGateway > 0 ? (rssAfter[i] - rssBefore[i]) / (perGateway / 1000) : 0;
+    console.log(`  gateway ${i + 1} RSS         ${mib(rssBefore[i])} MiB idle → ${mib(rssAfter[i])} MiB with ~${perGateway} sockets: ${mib(per1000)} MiB per 1,000 sockets`);
+  });
+  if (connected.connected !== sockets || report.received < sent - failedPublishes) process.exitCode = 1;
+} finally {
+  await cleanup();
+}
