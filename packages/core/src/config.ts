@@ -100,6 +100,30 @@ const envSchema = z.object({
   /** How often due digests and DND releases are checked. */
   SCHEDULER_TICK_MS: positiveInt(60_000),
 
+  /** Hosts webhooks may reach although they resolve to private, loopback or link-local addresses. */
+  WEBHOOK_ALLOWED_HOSTS: optionalString,
+  WEBHOOK_MAX_ATTEMPTS: positiveInt(5),
+  /** First retry delay; each further retry doubles it. */
+  WEBHOOK_BACKOFF_MS: positiveInt(1_000),
+  WEBHOOK_TIMEOUT_MS: positiveInt(10_000),
+  WEBHOOK_CONCURRENCY: positiveInt(32),
+  /** Requests in flight to one host at most, so a slow endpoint cannot take every worker slot. */
+  WEBHOOK_PER_HOST_CONCURRENCY: positiveInt(4),
+  EMAIL_MAX_ATTEMPTS: positiveInt(5),
+  EMAIL_BACKOFF_MS: positiveInt(1_000),
+  EMAIL_CONCURRENCY: positiveInt(8),
+  SMTP_HOST: z.string().default("127.0.0.1"),
+  SMTP_PORT: port(587),
+  /** TLS from the first byte (port 465); otherwise STARTTLS is used when offered. */
+  SMTP_SECURE: flag(false),
+  SMTP_FROM: z.string().default("Herald <herald@localhost>"),
+  SMTP_USER: optionalString,
+  SMTP_PASSWORD: optionalString,
+  SMTP_POOL_SIZE: positiveInt(5),
+  /** BullMQ lock on a job in hand; a worker that dies loses it after this and the job runs again. */
+  DELIVERY_LOCK_MS: positiveInt(30_000),
+  DELIVERY_STALLED_INTERVAL_MS: positiveInt(30_000),
+
   CORS_ORIGINS: optionalString,
 
   /** Sockets one user may hold on one gateway process; the next is refused. */
@@ -165,6 +189,7 @@ export interface HeraldConfig {
     readonly maxDeliveries: number;
     readonly preferenceCacheTtlMs: number;
   };
+  readonly delivery: DeliveryConfig;
   readonly scheduler: {
     readonly tickMs: number;
     readonly digestIntervalMs: { readonly hourly: number; readonly daily: number };
@@ -220,6 +245,32 @@ export interface HardwareMonitorConfig {
   readonly bufferDir: string;
   readonly bufferMaxEvents: number;
   readonly retryMaxMs: number;
+}
+
+export interface RetryPolicy {
+  readonly maxAttempts: number;
+  readonly backoffMs: number;
+}
+
+export interface DeliveryConfig {
+  readonly webhook: RetryPolicy & {
+    readonly timeoutMs: number;
+    readonly concurrency: number;
+    readonly perHostConcurrency: number;
+    readonly allowedHosts: readonly string[];
+  };
+  readonly email: RetryPolicy & { readonly concurrency: number };
+  readonly smtp: {
+    readonly host: string;
+    readonly port: number;
+    readonly secure: boolean;
+    readonly from: string;
+    readonly user?: string;
+    readonly password?: string;
+    readonly poolSize: number;
+  };
+  readonly lockMs: number;
+  readonly stalledIntervalMs: number;
 }
 
 export class ConfigError extends Error {
@@ -345,6 +396,28 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       consumerName: env.ROUTER_CONSUMER_NAME,
       maxDeliveries: env.ROUTER_MAX_DELIVERIES,
       preferenceCacheTtlMs: env.PREFERENCE_CACHE_TTL_MS,
+    },
+    delivery: {
+      webhook: {
+        maxAttempts: env.WEBHOOK_MAX_ATTEMPTS,
+        backoffMs: env.WEBHOOK_BACKOFF_MS,
+        timeoutMs: env.WEBHOOK_TIMEOUT_MS,
+        concurrency: env.WEBHOOK_CONCURRENCY,
+        perHostConcurrency: env.WEBHOOK_PER_HOST_CONCURRENCY,
+        allowedHosts: env.WEBHOOK_ALLOWED_HOSTS?.split(",").map((h) => h.trim().toLowerCase()).filter(Boolean) ?? [],
+      },
+      email: { maxAttempts: env.EMAIL_MAX_ATTEMPTS, backoffMs: env.EMAIL_BACKOFF_MS, concurrency: env.EMAIL_CONCURRENCY },
+      smtp: {
+        host: env.SMTP_HOST,
+        port: env.SMTP_PORT,
+        secure: env.SMTP_SECURE,
+        from: env.SMTP_FROM,
+        user: env.SMTP_USER,
+        password: env.SMTP_PASSWORD,
+        poolSize: env.SMTP_POOL_SIZE,
+      },
+      lockMs: env.DELIVERY_LOCK_MS,
+      stalledIntervalMs: env.DELIVERY_STALLED_INTERVAL_MS,
     },
     scheduler: {
       tickMs: env.SCHEDULER_TICK_MS,

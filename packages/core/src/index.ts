@@ -16,6 +16,8 @@ export {
   loadConfig,
   type AlertThresholds,
   type AuthConfig,
+  type DeliveryConfig,
+  type RetryPolicy,
   type GatewayConfig,
   type GatewayTransport,
   type ToastConfig,
@@ -62,3 +64,4 @@ export {
   type ReauthResult,
   type ToastConfigMessage,
 } from "./realtime";
+export { DELIVERY_STATUSES, EXTERNAL_CHANNELS, deliveryJobId, type DeliveryJob, type DeliveryStatus, type ExternalChannel } from "./delivery-jobs";

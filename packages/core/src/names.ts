@@ -22,6 +22,10 @@ export interface RedisNames {
 export const QUEUES = {
   /** Digest and DND-release jobs, run by the digest-scheduler. */
   scheduler: "scheduler",
+  /** One job per webhook delivery, run by the delivery-worker. */
+  webhook: "deliveries-webhook",
+  /** One job per email delivery, run by the delivery-worker. */
+  email: "deliveries-email",
 } as const;
 
 export const ROUTER_CONSUMER_GROUP = "router";

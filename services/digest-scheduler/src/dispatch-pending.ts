@@ -1,6 +1,6 @@
 import type { EventCategory, EventTypeName } from "@herald/core";
-import { markPushed, unreadCounts, type Database } from "@herald/db";
-import type { NotificationPusher, PendingPush } from "@herald/dispatch";
+import { unreadCounts, type Database } from "@herald/db";
+import type { Dispatcher, PendingNotification } from "@herald/dispatch";
 
 interface Row {
   id: bigint;
@@ -12,35 +12,35 @@ interface Row {
   title: string;
   body: string;
   created_at: Date;
+  channels: string[];
   payload: Record<string, unknown> | null;
 }
 
 /**
- * Pushes a user's notifications that the scheduler owns and has not yet
- * dispatched (DND releases, digests), oldest first, then records the push.
+ * Dispatches a user's notifications that the scheduler owns and has not yet
+ * sent out (DND releases, digests), oldest first, on every channel they have.
  * Safe to repeat after a crash: only rows still undispatched are sent.
  */
-export async function dispatchPending(db: Database, pusher: NotificationPusher, userId: string, kind: "released" | "digest"): Promise<number> {
+export async function dispatchPending(db: Database, dispatcher: Dispatcher, userId: string, kind: "released" | "digest"): Promise<number> {
   const rows =
     kind === "released"
       ? await db.$queryRaw<Row[]>`
-          SELECT n.id, n.event_id, n.user_id, n.event_type, n.category, n.critical, n.title, n.body, n.created_at,
+          SELECT n.id, n.event_id, n.user_id, n.event_type, n.category, n.critical, n.title, n.body, n.created_at, n.channels,
                  COALESCE(n.payload, e.payload) AS payload
           FROM notifications n LEFT JOIN events e ON e.id = n.event_id
-          WHERE n.user_id = ${userId} AND n.status = 'released' AND 'in_app' = ANY(n.channels) ORDER BY n.id`
+          WHERE n.user_id = ${userId} AND n.status = 'released' ORDER BY n.id`
       : await db.$queryRaw<Row[]>`
-          SELECT id, event_id, user_id, event_type, category, critical, title, body, created_at, payload
+          SELECT id, event_id, user_id, event_type, category, critical, title, body, created_at, channels, payload
           FROM notifications
-          WHERE user_id = ${userId} AND status = 'pending' AND event_id IS NULL AND 'in_app' = ANY(channels) ORDER BY id`;
+          WHERE user_id = ${userId} AND status = 'pending' AND event_id IS NULL ORDER BY id`;
   if (rows.length === 0) return 0;
-  const inApp = rows.map(toPendingPush);
-  await pusher.push(inApp, await unreadCounts(db, [userId]));
-  await markPushed(db, inApp.map((p) => p.id));
+  await dispatcher.dispatch(rows.map(toPendingNotification), await unreadCounts(db, [userId]));
   return rows.length;
 }
 
-function toPendingPush(row: Row): PendingPush {
+function toPendingNotification(row: Row): PendingNotification {
   return {
+    channels: row.channels,
     id: Number(row.id),
     eventId: row.event_id,
     userId: row.user_id,

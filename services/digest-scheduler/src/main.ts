@@ -2,7 +2,7 @@ import http from "node:http";
 import { Queue } from "bullmq";
 import { loadConfig, QUEUES, redisNames } from "@herald/core";
 import { applyMigrations, createDatabase, pingDatabase } from "@herald/db";
-import { NotificationPusher } from "@herald/dispatch";
+import { DeliveryEnqueuer, Dispatcher, NotificationPusher, openDeliveryQueues } from "@herald/dispatch";
 import { createLogger, createRedis, createServiceApp, exitOnStartupFailure, listen, onShutdown, pingRedis } from "@herald/runtime";
 import { startSchedulerWorker } from "./scheduler-worker";
 
@@ -17,14 +17,15 @@ async function main(): Promise<void> {
   const redis = createRedis(config.redisUrl, { name: "digest-scheduler", logger });
   const workerConnection = createRedis(config.redisUrl, { name: "digest-scheduler-worker", logger });
   const queue = new Queue(QUEUES.scheduler, { connection: redis, prefix: names.queuePrefix });
-  const pusher = new NotificationPusher(redis, names.socketIoKey);
+  const deliveryQueues = openDeliveryQueues(redis, names.queuePrefix);
+  const dispatcher = new Dispatcher(db, new NotificationPusher(redis, names.socketIoKey), new DeliveryEnqueuer(deliveryQueues, config.delivery));
 
   const worker = await startSchedulerWorker({
     queue,
     connection: workerConnection,
     prefix: names.queuePrefix,
     db,
-    pusher,
+    dispatcher,
     clock: { intervalMs: config.scheduler.digestIntervalMs },
     tickMs: config.scheduler.tickMs,
     logger,
@@ -40,6 +41,7 @@ async function main(): Promise<void> {
     () => worker.close(),
     () => new Promise((resolve) => server.close(resolve)),
     () => queue.close(),
+    () => deliveryQueues.close(),
     () => Promise.all([redis.quit(), workerConnection.quit(), db.$disconnect()]),
   ]);
 }

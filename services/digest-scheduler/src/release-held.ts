@@ -1,6 +1,6 @@
 import { isDndActive } from "@herald/core";
 import type { Database } from "@herald/db";
-import type { NotificationPusher } from "@herald/dispatch";
+import type { Dispatcher } from "@herald/dispatch";
 import { dispatchPending } from "./dispatch-pending";
 
 /**
@@ -8,9 +8,9 @@ import { dispatchPending } from "./dispatch-pending";
  * so none is skipped or released twice) and are then pushed in the order
  * they arrived. Does nothing while the user's DND is still on.
  */
-export async function releaseHeld(db: Database, pusher: NotificationPusher, userId: string, now: Date): Promise<number> {
+export async function releaseHeld(db: Database, dispatcher: Dispatcher, userId: string, now: Date): Promise<number> {
   const settings = await db.userNotificationSettings.findUnique({ where: { userId }, select: { dndEnabled: true, dndUntil: true } });
   if (settings && isDndActive(settings, now)) return 0;
   await db.$executeRaw`UPDATE notifications SET status = 'released' WHERE user_id = ${userId} AND status = 'held'`;
-  return dispatchPending(db, pusher, userId, "released");
+  return dispatchPending(db, dispatcher, userId, "released");
 }

@@ -2,7 +2,7 @@ import { Worker, type Job, type Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import { SCHEDULER_JOBS, schedulerJobId, type ReleaseDndJob, type SendDigestJob } from "@herald/core";
 import type { Database } from "@herald/db";
-import type { NotificationPusher } from "@herald/dispatch";
+import type { Dispatcher } from "@herald/dispatch";
 import type { Logger } from "@herald/runtime";
 import type { DigestClock } from "./digest-window";
 import { findDueWork } from "./find-due-work";
@@ -14,7 +14,7 @@ export interface SchedulerWorkerOptions {
   readonly connection: Redis;
   readonly prefix: string;
   readonly db: Database;
-  readonly pusher: NotificationPusher;
+  readonly dispatcher: Dispatcher;
   readonly clock: DigestClock;
   readonly tickMs: number;
   readonly concurrency?: number;
@@ -30,7 +30,7 @@ const PER_USER_JOB = { removeOnComplete: true, removeOnFail: 1000, attempts: 8, 
  * replicas) from queueing the same user's work twice.
  */
 export async function startSchedulerWorker(options: SchedulerWorkerOptions): Promise<Worker> {
-  const { queue, db, pusher, clock, logger } = options;
+  const { queue, db, dispatcher, clock, logger } = options;
   await queue.upsertJobScheduler(
     SCHEDULER_JOBS.tick,
     { every: options.tickMs },
@@ -57,13 +57,13 @@ export async function startSchedulerWorker(options: SchedulerWorkerOptions): Pro
       return due;
     },
     [SCHEDULER_JOBS.releaseDnd]: async (job) => {
-      const released = await releaseHeld(db, pusher, (job.data as ReleaseDndJob).userId, new Date());
+      const released = await releaseHeld(db, dispatcher, (job.data as ReleaseDndJob).userId, new Date());
       if (released > 0) logger.info({ userId: (job.data as ReleaseDndJob).userId, released }, "released DND-held notifications");
       return released;
     },
     [SCHEDULER_JOBS.sendDigest]: async (job) => {
       const data = job.data as SendDigestJob;
-      const outcome = await sendDigest(db, pusher, data, clock, new Date());
+      const outcome = await sendDigest(db, dispatcher, data, clock, new Date());
       if (outcome === "sent") logger.info({ userId: data.userId, periodEnd: data.periodEnd }, "digest sent");
       return outcome;
     },

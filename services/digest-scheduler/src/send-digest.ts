@@ -1,6 +1,6 @@
 import { buildDigest, digestBody, digestTitle, isDndActive, type Channel, type DigestInterval, type SendDigestJob } from "@herald/core";
 import type { Database } from "@herald/db";
-import type { NotificationPusher } from "@herald/dispatch";
+import type { Dispatcher } from "@herald/dispatch";
 import { dispatchPending } from "./dispatch-pending";
 import { isDigestDue, type DigestClock } from "./digest-window";
 
@@ -28,7 +28,7 @@ interface ItemRow {
  */
 export async function sendDigest(
   db: Database,
-  pusher: NotificationPusher,
+  dispatcher: Dispatcher,
   job: SendDigestJob,
   clock: DigestClock,
   now: Date,
@@ -79,6 +79,6 @@ export async function sendDigest(
     return items.length > 0 ? "sent" : "empty";
   });
   // Also finishes the push of a digest committed by an attempt that died before pushing.
-  await dispatchPending(db, pusher, job.userId, "digest");
+  await dispatchPending(db, dispatcher, job.userId, "digest");
   return outcome;
 }

@@ -1,18 +1,20 @@
-import { createDatabase, type Database } from "@herald/db";
-import type { NotificationPusher, PendingPush } from "@herald/dispatch";
+import { createDatabase, markDispatched, type Database } from "@herald/db";
+import type { Dispatcher, PendingNotification } from "@herald/dispatch";
 import { createTestDatabase, type TestDatabase } from "../../../test/support/database";
 import { sendDigest } from "../src/send-digest";
 
-/** Records pushes; can be told to die mid-way, as a process would. */
-class RecordingPusher {
-  pushed: PendingPush[] = [];
+/** Records what is dispatched and marks it so, as the real one does; can be told to die mid-way. */
+class RecordingDispatcher {
+  pushed: PendingNotification[] = [];
   failNext = false;
-  async push(pushes: readonly PendingPush[]): Promise<void> {
+  constructor(private readonly db: () => Database) {}
+  async dispatch(notifications: readonly PendingNotification[]): Promise<void> {
     if (this.failNext) {
       this.failNext = false;
       throw new Error("process died before pushing");
     }
-    this.pushed.push(...pushes);
+    this.pushed.push(...notifications);
+    await markDispatched(this.db(), notifications.map((n) => n.id));
   }
 }
 
@@ -55,10 +57,10 @@ describe("sendDigest", () => {
   it("sends one digest, marks its items digested, and a retry of the same job sends nothing more", async () => {
     const last = new Date(Date.now() - 120_000);
     await userWithDigestItems("u1", last, ["job.completed", "job.completed", "job.failed"]);
-    const pusher = new RecordingPusher();
+    const pusher = new RecordingDispatcher(() => db);
     const job = { userId: "u1", periodEnd: new Date().toISOString() };
-    expect(await sendDigest(db, pusher as unknown as NotificationPusher, job, clock, new Date())).toBe("sent");
-    expect(await sendDigest(db, pusher as unknown as NotificationPusher, job, clock, new Date())).toBe("not_due");
+    expect(await sendDigest(db, pusher as unknown as Dispatcher, job, clock, new Date())).toBe("sent");
+    expect(await sendDigest(db, pusher as unknown as Dispatcher, job, clock, new Date())).toBe("not_due");
     expect(pusher.pushed.map((p) => p.type)).toEqual(["digest"]);
     const rows = await digests("u1");
     expect(rows).toHaveLength(1);
@@ -68,24 +70,24 @@ describe("sendDigest", () => {
 
   it("a crash after writing the digest but before pushing it: the retry pushes it, once", async () => {
     await userWithDigestItems("u2", new Date(Date.now() - 120_000), ["job.completed"]);
-    const pusher = new RecordingPusher();
+    const pusher = new RecordingDispatcher(() => db);
     const job = { userId: "u2", periodEnd: new Date().toISOString() };
     pusher.failNext = true;
-    await expect(sendDigest(db, pusher as unknown as NotificationPusher, job, clock, new Date())).rejects.toThrow("process died");
+    await expect(sendDigest(db, pusher as unknown as Dispatcher, job, clock, new Date())).rejects.toThrow("process died");
     expect(await digests("u2")).toEqual([expect.objectContaining({ status: "pending" })]);
-    await sendDigest(db, pusher as unknown as NotificationPusher, job, clock, new Date());
+    await sendDigest(db, pusher as unknown as Dispatcher, job, clock, new Date());
     expect(pusher.pushed.map((p) => p.type)).toEqual(["digest"]);
     expect(await digests("u2")).toEqual([expect.objectContaining({ status: "delivered" })]);
   });
 
   it("two replicas running the same user's digest at once send one", async () => {
     await userWithDigestItems("u3", new Date(Date.now() - 120_000), ["review.submitted", "job.failed"]);
-    const pusher = new RecordingPusher();
+    const pusher = new RecordingDispatcher(() => db);
     const a = { userId: "u3", periodEnd: new Date().toISOString() };
     const b = { userId: "u3", periodEnd: new Date(Date.now() + 5).toISOString() };
     const outcomes = await Promise.all([
-      sendDigest(db, pusher as unknown as NotificationPusher, a, clock, new Date()),
-      sendDigest(db, pusher as unknown as NotificationPusher, b, clock, new Date()),
+      sendDigest(db, pusher as unknown as Dispatcher, a, clock, new Date()),
+      sendDigest(db, pusher as unknown as Dispatcher, b, clock, new Date()),
     ]);
     expect(outcomes.sort()).toEqual(["not_due", "sent"]);
     expect(await digests("u3")).toHaveLength(1);
@@ -95,9 +97,9 @@ describe("sendDigest", () => {
   it("an empty period sends nothing and moves the period on", async () => {
     const last = new Date(Date.now() - 120_000);
     await userWithDigestItems("u4", last, []);
-    const pusher = new RecordingPusher();
+    const pusher = new RecordingDispatcher(() => db);
     const periodEnd = new Date().toISOString();
-    expect(await sendDigest(db, pusher as unknown as NotificationPusher, { userId: "u4", periodEnd }, clock, new Date())).toBe("empty");
+    expect(await sendDigest(db, pusher as unknown as Dispatcher, { userId: "u4", periodEnd }, clock, new Date())).toBe("empty");
     expect(pusher.pushed).toEqual([]);
     expect(await testDb.query(`SELECT digest_last_sent_at FROM user_notification_settings WHERE user_id = 'u4'`)).toEqual([{ digest_last_sent_at: new Date(periodEnd) }]);
   });

@@ -3,7 +3,7 @@ import os from "node:os";
 import { loadConfig, redisNames, ROUTER_CONSUMER_GROUP } from "@herald/core";
 import { applyMigrations, createDatabase, pingDatabase } from "@herald/db";
 import { createLogger, createRedis, createServiceApp, exitOnStartupFailure, listen, onShutdown, pingRedis } from "@herald/runtime";
-import { NotificationPusher } from "@herald/dispatch";
+import { DeliveryEnqueuer, Dispatcher, NotificationPusher, openDeliveryQueues } from "@herald/dispatch";
 import { NotificationStore } from "./notification-store";
 import { RecipientDirectory } from "./recipient-directory";
 import { createBatchRouter } from "./route-batch";
@@ -21,7 +21,12 @@ async function main(): Promise<void> {
   const reader = createRedis(config.redisUrl, { name: "router-reader", logger });
 
   const store = new NotificationStore(db);
-  const pusher = new NotificationPusher(redis, names.socketIoKey);
+  const queues = openDeliveryQueues(createRedis(config.redisUrl, { name: "router-queues", logger }), names.queuePrefix);
+  const dispatcher = new Dispatcher(
+    db,
+    new NotificationPusher(redis, names.socketIoKey),
+    new DeliveryEnqueuer(queues, config.delivery),
+  );
   const directory = new RecipientDirectory(db, redis, names.recipientVersionKey, config.router.preferenceCacheTtlMs);
   const consumer = new StreamConsumer(
     reader,
@@ -38,7 +43,7 @@ async function main(): Promise<void> {
       dependenciesHealthy: async () => (await pingDatabase(db)) && (await pingRedis(redis)),
       logger,
     },
-    createBatchRouter({ directory, store, pusher, logger }),
+    createBatchRouter({ directory, store, dispatcher, logger }),
   );
 
   const app = createServiceApp({ service: "router", readiness: { redis: () => pingRedis(redis), postgres: () => pingDatabase(db) } });
@@ -50,6 +55,7 @@ async function main(): Promise<void> {
   onShutdown(logger, [
     () => consumer.stop(),
     () => new Promise((resolve) => server.close(resolve)),
+    () => queues.close(),
     () => Promise.all([redis.quit(), reader.disconnect(), db.$disconnect()]),
   ]);
 }

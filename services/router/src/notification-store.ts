@@ -1,12 +1,13 @@
 import type { Database } from "@herald/db";
 import type { HeraldEvent, EventCategory, EventTypeName } from "@herald/core";
-import type { PendingPush } from "@herald/dispatch";
-import { markPushed, VISIBLE_UNREAD } from "@herald/db";
+import type { PendingNotification } from "@herald/dispatch";
+import { VISIBLE_UNREAD } from "@herald/db";
 import type { NotificationDraft } from "./route-event";
 
 
 export interface PersistedBatch {
-  readonly pushes: readonly PendingPush[];
+  /** Stored notifications to dispatch now (in-app and external). */
+  readonly pending: readonly PendingNotification[];
   /** Unread count per user after this batch. */
   readonly unreadCounts: ReadonlyMap<string, number>;
 }
@@ -21,6 +22,7 @@ interface PushRow {
   title: string;
   body: string;
   created_at: Date;
+  channels: string[];
   payload: Record<string, unknown>;
 }
 
@@ -86,11 +88,11 @@ export class NotificationStore {
         RETURNING id, event_id, user_id, event_type, category, critical, title, body, created_at, channels, status
       ),
       to_push AS (
-        SELECT id, event_id, user_id, event_type, category, critical, title, body, created_at, true AS fresh FROM inserted
-        WHERE status = 'pending' AND 'in_app' = ANY(channels)
+        SELECT id, event_id, user_id, event_type, category, critical, title, body, created_at, channels, true AS fresh FROM inserted
+        WHERE status = 'pending'
         UNION ALL
-        SELECT id, event_id, user_id, event_type, category, critical, title, body, created_at, false AS fresh FROM notifications
-        WHERE event_id = ANY(${eventIds}::text[]) AND status = 'pending' AND 'in_app' = ANY(channels)
+        SELECT id, event_id, user_id, event_type, category, critical, title, body, created_at, channels, false AS fresh FROM notifications
+        WHERE event_id = ANY(${eventIds}::text[]) AND status = 'pending'
       ),
       unread_before AS (
         SELECT user_id, count(*) AS n FROM notifications
@@ -106,20 +108,18 @@ export class NotificationStore {
 
     const unreadCounts = new Map<string, number>();
     for (const row of rows) {
-      // Rows inserted by this statement are unread but not yet in `unread_before`.
+      // In-app rows inserted by this statement are unread but not yet in `unread_before`.
       const sofar = unreadCounts.get(row.user_id) ?? Number(row.unread_before);
-      unreadCounts.set(row.user_id, sofar + (row.fresh ? 1 : 0));
+      unreadCounts.set(row.user_id, sofar + (row.fresh && row.channels.includes("in_app") ? 1 : 0));
     }
-    return { pushes: rows.map(toPendingPush), unreadCounts };
+    return { pending: rows.map(toPendingNotification), unreadCounts };
   }
 
-  markPushed(notificationIds: readonly number[]): Promise<void> {
-    return markPushed(this.db, notificationIds);
-  }
 }
 
-function toPendingPush(row: PushRow): PendingPush {
+function toPendingNotification(row: PushRow): PendingNotification {
   return {
+    channels: row.channels,
     id: Number(row.id),
     eventId: row.event_id,
     userId: row.user_id,

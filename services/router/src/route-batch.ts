@@ -1,5 +1,5 @@
 import { parseStreamEvent, type HeraldEvent } from "@herald/core";
-import type { NotificationPusher } from "@herald/dispatch";
+import type { Dispatcher } from "@herald/dispatch";
 import type { Logger } from "@herald/runtime";
 import type { NotificationStore } from "./notification-store";
 import type { RecipientDirectory } from "./recipient-directory";
@@ -9,18 +9,19 @@ import type { BatchHandler, RejectedEntry, StreamEntry } from "./stream-consumer
 export interface BatchRouterDependencies {
   readonly directory: RecipientDirectory;
   readonly store: NotificationStore;
-  readonly pusher: NotificationPusher;
+  readonly dispatcher: Dispatcher;
   readonly logger: Logger;
   readonly now?: () => Date;
 }
 
 /**
  * The router's unit of work: a batch of stream entries becomes stored events
- * and notifications (one statement), then socket pushes, then acks. Database
- * round trips per batch are constant: at most one to load users the cache
- * lacks, one to store, one to record pushes.
+ * and notifications (one statement), then dispatch (socket pushes, delivery
+ * jobs), then acks. Database round trips per batch are constant: at most one
+ * to load users the cache lacks, one to store, one to create deliveries (only
+ * when some notification has an external channel), one to record dispatch.
  */
-export function createBatchRouter({ directory, store, pusher, logger, now = () => new Date() }: BatchRouterDependencies): BatchHandler {
+export function createBatchRouter({ directory, store, dispatcher, logger, now = () => new Date() }: BatchRouterDependencies): BatchHandler {
   return async (entries: readonly StreamEntry[]) => {
     const events: HeraldEvent[] = [];
     const rejected: RejectedEntry[] = [];
@@ -37,15 +38,14 @@ export function createBatchRouter({ directory, store, pusher, logger, now = () =
     const profileOf = await directory.profilesFor(userIds);
     const at = now();
     const drafts = events.flatMap((event) => routeEvent(event, scopes, profileOf, at));
-    const { pushes, unreadCounts } = await store.persist(events, drafts);
+    const { pending, unreadCounts } = await store.persist(events, drafts);
     const stored = performance.now();
-    await pusher.push(pushes, unreadCounts);
-    await store.markPushed(pushes.map((p) => p.id));
+    await dispatcher.dispatch(pending, unreadCounts);
     logger.debug(
       {
         events: events.length,
         notifications: drafts.length,
-        pushed: pushes.length,
+        dispatched: pending.length,
         storeMs: +(stored - started).toFixed(2),
         pushMs: +(performance.now() - stored).toFixed(2),
       },

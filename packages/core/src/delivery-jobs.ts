@@ -1,0 +1,19 @@
+/** External channels: each delivery of a notification on one is a `deliveries` row and a queue job. */
+export const EXTERNAL_CHANNELS = ["email", "webhook"] as const;
+export type ExternalChannel = (typeof EXTERNAL_CHANNELS)[number];
+
+export const DELIVERY_STATUSES = ["queued", "delivered", "dead_lettered", "skipped"] as const;
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
+
+/** Data of a delivery queue job: the row says everything else. */
+export interface DeliveryJob {
+  readonly deliveryId: string;
+}
+
+/**
+ * One job per delivery and operator retry round: enqueueing the same delivery
+ * twice in a round is a no-op, and a retried dead letter gets a fresh job.
+ */
+export function deliveryJobId(deliveryId: string, round: number): string {
+  return `delivery|${deliveryId}|${round}`;
+}

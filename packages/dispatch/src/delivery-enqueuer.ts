@@ -1,0 +1,49 @@
+import { Queue } from "bullmq";
+import type { Redis } from "ioredis";
+import { deliveryJobId, QUEUES, type DeliveryJob, type ExternalChannel, type RetryPolicy } from "@herald/core";
+import type { QueuedDelivery } from "@herald/db";
+
+export interface DeliveryQueues {
+  readonly webhook: Queue;
+  readonly email: Queue;
+}
+
+/**
+ * Puts deliveries on their channel's queue with the channel's retry policy.
+ * Job ids name the delivery and its retry round, so enqueueing twice is a
+ * no-op; the worker also checks the row, so a job that ran cannot send twice.
+ */
+export class DeliveryEnqueuer {
+  constructor(
+    private readonly queues: DeliveryQueues,
+    private readonly policies: Readonly<Record<ExternalChannel, RetryPolicy>>,
+  ) {}
+
+  async enqueue(deliveries: readonly QueuedDelivery[]): Promise<void> {
+    for (const channel of ["webhook", "email"] as const) {
+      const mine = deliveries.filter((d) => d.channel === channel);
+      if (mine.length === 0) continue;
+      const policy = this.policies[channel];
+      await this.queues[channel].addBulk(
+        mine.map((d) => ({
+          name: channel,
+          data: { deliveryId: d.id } satisfies DeliveryJob,
+          opts: {
+            jobId: deliveryJobId(d.id, d.round),
+            attempts: policy.maxAttempts,
+            backoff: { type: "exponential", delay: policy.backoffMs },
+            removeOnComplete: { age: 24 * 3600, count: 10_000 },
+            removeOnFail: { age: 7 * 24 * 3600 },
+          },
+        })),
+      );
+    }
+  }
+}
+
+/** The two delivery queues of an installation (QUEUES.webhook, QUEUES.email under its prefix). */
+export function openDeliveryQueues(connection: Redis, prefix: string): DeliveryQueues & { close(): Promise<void> } {
+  const webhook = new Queue(QUEUES.webhook, { connection, prefix });
+  const email = new Queue(QUEUES.email, { connection, prefix });
+  return { webhook, email, close: async () => void (await Promise.all([webhook.close(), email.close()])) };
+}

@@ -1,0 +1,31 @@
+import { createDeliveries, markDispatched, type Database } from "@herald/db";
+import type { DeliveryEnqueuer } from "./delivery-enqueuer";
+import type { NotificationPusher, PendingPush } from "./notification-pusher";
+
+/** A stored notification ready to go out on its channels. */
+export type PendingNotification = PendingPush & { readonly channels: readonly string[] };
+
+/**
+ * Sends stored notifications out: in-app pushes for those with in_app, a
+ * queued delivery per external channel, then records them dispatched. Every
+ * step tolerates being repeated after a crash, so callers run it before they
+ * acknowledge their own work.
+ */
+export class Dispatcher {
+  constructor(
+    private readonly db: Database,
+    private readonly pusher: NotificationPusher,
+    private readonly deliveries: DeliveryEnqueuer,
+  ) {}
+
+  async dispatch(notifications: readonly PendingNotification[], unreadCounts: ReadonlyMap<string, number>): Promise<void> {
+    if (notifications.length === 0) return;
+    const inApp = notifications.filter((n) => n.channels.includes("in_app")).map(({ channels: _channels, ...push }) => push);
+    await this.pusher.push(inApp, unreadCounts);
+    const ids = notifications.map((n) => n.id);
+    if (notifications.some((n) => n.channels.some((c) => c !== "in_app"))) {
+      await this.deliveries.enqueue(await createDeliveries(this.db, ids));
+    }
+    await markDispatched(this.db, ids);
+  }
+}

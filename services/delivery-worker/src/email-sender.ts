@@ -1,0 +1,51 @@
+import nodemailer, { type Transporter } from "nodemailer";
+import type { DeliveryConfig } from "@herald/core";
+import type { DeliveryContext } from "./delivery-store";
+import { renderEmail } from "./render-email";
+import type { SendResult } from "./webhook-sender";
+
+/** SMTP through one pooled nodemailer transport. */
+export class EmailSender {
+  private readonly transport: Transporter;
+
+  constructor(private readonly smtp: DeliveryConfig["smtp"]) {
+    this.transport = nodemailer.createTransport({
+      pool: true,
+      maxConnections: smtp.poolSize,
+      host: smtp.host,
+      port: smtp.port,
+      secure: smtp.secure,
+      ...(smtp.user && { auth: { user: smtp.user, pass: smtp.password ?? "" } }),
+      connectionTimeout: 10_000,
+      greetingTimeout: 10_000,
+      socketTimeout: 30_000,
+    });
+  }
+
+  async send(context: DeliveryContext, to: string): Promise<SendResult> {
+    const { subject, text, html } = renderEmail(context.notification);
+    const started = performance.now();
+    try {
+      const info = await this.transport.sendMail({
+        from: this.smtp.from,
+        to,
+        subject,
+        text,
+        html,
+        // The same Message-ID on every retry lets mail systems spot a repeat.
+        messageId: `<delivery-${context.deliveryId}@herald>`,
+        headers: { "X-Herald-Event-Type": context.notification.type },
+      });
+      return { ok: true, smtpResponse: info.response, durationMs: performance.now() - started };
+    } catch (error) {
+      const smtpError = error as Error & { response?: string; responseCode?: number };
+      // 5xx on the recipient is permanent; connection trouble and 4xx are worth retrying.
+      const permanent = smtpError.responseCode !== undefined && smtpError.responseCode >= 500 && smtpError.responseCode < 600;
+      return { ok: false, smtpResponse: smtpError.response, error: smtpError.message, durationMs: performance.now() - started, permanent };
+    }
+  }
+
+  close(): void {
+    this.transport.close();
+  }
+}

@@ -1,0 +1,62 @@
+import http from "node:http";
+import { Worker } from "bullmq";
+import { loadConfig, QUEUES, redisNames, type DeliveryJob } from "@herald/core";
+import { createDatabase, pingDatabase } from "@herald/db";
+import { createLogger, createRedis, createServiceApp, exitOnStartupFailure, listen, onShutdown, pingRedis } from "@herald/runtime";
+import { createDeliveryProcessor, type DeliveryOutcome } from "./delivery-processor";
+import { DeliveryStore } from "./delivery-store";
+import { EmailSender } from "./email-sender";
+import { HostLimiter } from "./host-limiter";
+import { WebhookSender } from "./webhook-sender";
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger("delivery-worker", config.logLevel);
+  const { delivery } = config;
+  const names = redisNames(config.namespace);
+  const db = createDatabase(config.databaseUrl, { poolSize: delivery.webhook.concurrency + delivery.email.concurrency });
+  const redis = createRedis(config.redisUrl, { name: "delivery-worker", logger });
+
+  const email = new EmailSender(delivery.smtp);
+  const processDelivery = createDeliveryProcessor({
+    store: new DeliveryStore(db),
+    webhook: new WebhookSender({ timeoutMs: delivery.webhook.timeoutMs, allowedHosts: delivery.webhook.allowedHosts }),
+    email,
+    limiter: new HostLimiter(delivery.webhook.perHostConcurrency),
+    logger,
+  });
+  const counts: Record<string, number> = {};
+  const workerOptions = { prefix: names.queuePrefix, lockDuration: delivery.lockMs, stalledInterval: delivery.stalledIntervalMs };
+  // Separate queues and concurrency per channel: a slow SMTP server cannot hold up webhooks, nor the reverse.
+  const workers = [
+    new Worker<DeliveryJob, DeliveryOutcome>(QUEUES.webhook, processDelivery, { ...workerOptions, connection: createRedis(config.redisUrl, { name: "webhook-worker", logger }), concurrency: delivery.webhook.concurrency }),
+    new Worker<DeliveryJob, DeliveryOutcome>(QUEUES.email, processDelivery, { ...workerOptions, connection: createRedis(config.redisUrl, { name: "email-worker", logger }), concurrency: delivery.email.concurrency }),
+  ];
+  for (const worker of workers) {
+    worker.on("completed", (_job, outcome) => (counts[`${worker.name}:${outcome}`] = (counts[`${worker.name}:${outcome}`] ?? 0) + 1));
+    worker.on("failed", (job, error) => {
+      if (error.name !== "DelayedError") counts[`${worker.name}:failed`] = (counts[`${worker.name}:failed`] ?? 0) + 1;
+      if (job && job.attemptsMade >= (job.opts.attempts ?? 1)) logger.error({ deliveryId: job.data.deliveryId, err: error.message }, "delivery dead-lettered");
+    });
+    worker.on("error", (error) => logger.warn({ err: error.message, queue: worker.name }, "worker error"));
+  }
+
+  const app = createServiceApp({
+    service: "delivery-worker",
+    readiness: { redis: () => pingRedis(redis), postgres: () => pingDatabase(db) },
+    healthDetails: () => ({ jobs: { ...counts } }),
+  });
+  const server = http.createServer(app);
+  const port = await listen(server, config.ports.deliveryWorker);
+  logger.info({ port, webhookConcurrency: delivery.webhook.concurrency, emailConcurrency: delivery.email.concurrency }, "delivery worker running");
+
+  onShutdown(logger, [
+    // close() lets jobs in hand finish; a job cut off by a crash is taken up again once its lock expires.
+    () => Promise.all(workers.map((w) => w.close())),
+    () => new Promise((resolve) => server.close(resolve)),
+    () => email.close(),
+    () => Promise.all([redis.quit(), db.$disconnect()]),
+  ], delivery.webhook.timeoutMs + 5_000);
+}
+
+main().catch(exitOnStartupFailure(createLogger("delivery-worker")));

@@ -1,0 +1,51 @@
+import type { DeliveryContext } from "./delivery-store";
+
+export interface RenderedEmail {
+  readonly subject: string;
+  readonly text: string;
+  readonly html: string;
+}
+
+const HTML_ESCAPES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
+
+export function escapeHtml(value: string): string {
+  return value.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]!);
+}
+
+/** Payload fields worth listing: scalars, shortened. */
+function details(payload: Record<string, unknown>): [string, string][] {
+  return Object.entries(payload)
+    .filter(([, v]) => ["string", "number", "boolean"].includes(typeof v))
+    .slice(0, 20)
+    .map(([k, v]) => [k, String(v).slice(0, 300)]);
+}
+
+/**
+ * Subject with the event type, a plain-text body and an HTML body in which
+ * every value from the event is escaped. Pure.
+ */
+export function renderEmail(notification: DeliveryContext["notification"]): RenderedEmail {
+  const subject = `[Herald] ${notification.critical ? "CRITICAL " : ""}${notification.type}: ${notification.title}`.replace(/[\r\n]+/g, " ");
+  const rows = details(notification.payload);
+  const when = notification.occurredAt.toISOString();
+  const text = [
+    notification.title,
+    "",
+    notification.body,
+    "",
+    `Event: ${notification.type}${notification.eventId ? ` (${notification.eventId})` : ""}`,
+    `When: ${when}`,
+    ...(rows.length > 0 ? ["", ...rows.map(([k, v]) => `${k}: ${v}`)] : []),
+  ].join("\n");
+  const html = [
+    "<!doctype html><html><body style=\"font-family:sans-serif\">",
+    `<h2>${escapeHtml(notification.title)}</h2>`,
+    `<p>${escapeHtml(notification.body)}</p>`,
+    `<p style="color:#555">Event: <code>${escapeHtml(notification.type)}</code>${notification.eventId ? ` (<code>${escapeHtml(notification.eventId)}</code>)` : ""}<br>When: ${escapeHtml(when)}</p>`,
+    rows.length > 0
+      ? `<table cellpadding="4">${rows.map(([k, v]) => `<tr><th align="left">${escapeHtml(k)}</th><td>${escapeHtml(v)}</td></tr>`).join("")}</table>`
+      : "",
+    "</body></html>",
+  ].join("\n");
+  return { subject, text, html };
+}
