@@ -3,7 +3,7 @@ import { once } from "node:events";
 import net from "node:net";
 import path from "node:path";
 
-export type ServiceName = "ingest" | "router" | "realtime-gateway" | "digest-scheduler" | "hardware-monitor";
+export type ServiceName = "ingest" | "router" | "realtime-gateway" | "digest-scheduler" | "hardware-monitor" | "delivery-worker";
 
 const PORT_ENV: Record<ServiceName, string> = {
   ingest: "INGEST_PORT",
@@ -11,6 +11,7 @@ const PORT_ENV: Record<ServiceName, string> = {
   "realtime-gateway": "GATEWAY_PORT",
   "digest-scheduler": "DIGEST_SCHEDULER_PORT",
   "hardware-monitor": "HARDWARE_MONITOR_PORT",
+  "delivery-worker": "DELIVERY_WORKER_PORT",
 };
 
 /** `health`: the process is up; `ready`: its Redis and Postgres are reachable too. */

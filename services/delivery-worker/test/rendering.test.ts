@@ -1,0 +1,60 @@
+import { Webhook } from "standardwebhooks";
+import { HostLimiter } from "../src/host-limiter";
+import { escapeHtml, renderEmail } from "../src/render-email";
+import { signWebhook } from "../src/webhook-signature";
+
+const notification = {
+  id: 7,
+  eventId: "e-1",
+  type: "job.failed",
+  category: "job",
+  critical: false,
+  title: "Job failed",
+  body: `<img src=x onerror=alert(1)> failed`,
+  createdAt: new Date("2026-11-22T10:00:00Z"),
+  occurredAt: new Date("2026-11-22T09:59:00Z"),
+  payload: { jobName: `"quoted" & <b>bold</b>`, attempt: 3, nested: { ignored: true } },
+};
+
+describe("renderEmail", () => {
+  it("puts the event type in the subject and escapes every value in the HTML", () => {
+    const email = renderEmail(notification);
+    expect(email.subject).toBe("[Herald] job.failed: Job failed");
+    expect(email.html).toContain("&lt;img src=x onerror=alert(1)&gt; failed");
+    expect(email.html).toContain("&quot;quoted&quot; &amp; &lt;b&gt;bold&lt;/b&gt;");
+    expect(email.html).not.toMatch(/<img|<b>/);
+    expect(email.text).toContain(`jobName: "quoted" & <b>bold</b>`);
+    expect(email.text).toContain("attempt: 3");
+    expect(email.text).not.toContain("nested");
+  });
+
+  it("marks critical alerts and keeps header injection out of the subject", () => {
+    const email = renderEmail({ ...notification, critical: true, type: "system.gpu_critical", title: "GPU\r\nBcc: victim@example.com" });
+    expect(email.subject).toBe("[Herald] CRITICAL system.gpu_critical: GPU Bcc: victim@example.com");
+  });
+
+  it("escapes all five HTML specials", () => {
+    expect(escapeHtml(`<>&"'`)).toBe("&lt;&gt;&amp;&quot;&#39;");
+  });
+});
+
+describe("signWebhook", () => {
+  it("produces signatures the standardwebhooks package verifies", () => {
+    const secret = `whsec_${Buffer.from("0123456789abcdef0123456789abcdef").toString("base64")}`;
+    const body = JSON.stringify({ hello: "world" });
+    const timestamp = Math.floor(Date.now() / 1000);
+    const headers = { "webhook-id": "msg_1", "webhook-timestamp": String(timestamp), "webhook-signature": signWebhook(secret, "msg_1", timestamp, body) };
+    expect(new Webhook(secret).verify(body, headers)).toEqual({ hello: "world" });
+    expect(() => new Webhook(secret).verify(`${body} `, headers)).toThrow();
+  });
+});
+
+describe("HostLimiter", () => {
+  it("lets at most N requests per host in flight, independently per host", () => {
+    const limiter = new HostLimiter(2);
+    expect([limiter.tryAcquire("a"), limiter.tryAcquire("a"), limiter.tryAcquire("a")]).toEqual([true, true, false]);
+    expect(limiter.tryAcquire("b")).toBe(true);
+    limiter.release("a");
+    expect(limiter.tryAcquire("a")).toBe(true);
+  });
+});
