@@ -365,7 +365,15 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   }
   const env = parsed.data;
   const production = env.NODE_ENV === "production";
+  let auth: AuthConfig | undefined;
   return {
+    // Resolved on first use: only services that verify or sign tokens need a
+    // JWT secret, and those read it while starting, so a missing one still
+    // stops them before they serve anything.
+    get auth(): AuthConfig {
+      auth ??= resolveAuth(env, production);
+      return auth;
+    },
     env: env.NODE_ENV,
     production,
     logLevel: env.LOG_LEVEL,
@@ -374,7 +382,6 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     databaseUrl: env.DATABASE_URL,
     migrateOnStart: env.MIGRATE_ON_START,
     migrationsDir: env.MIGRATIONS_DIR,
-    auth: resolveAuth(env, production),
     ports: {
       ingest: env.INGEST_PORT,
       gateway: env.GATEWAY_PORT,

@@ -11,10 +11,12 @@ describe("loadConfig", () => {
     });
   });
 
-  it("refuses the dev JWT secret, or none, in production", () => {
-    expect(() => loadConfig({ NODE_ENV: "production" })).toThrow(/JWT_SECRET/);
-    expect(() => loadConfig({ NODE_ENV: "production", JWT_SECRET: DEV_JWT_SECRET })).toThrow(/dev default is refused/);
-    expect(() => loadConfig({ NODE_ENV: "production", JWT_SECRET: "short" })).toThrow(/at least 32/);
+  it("refuses the dev JWT secret, or none, in production, to every service that uses tokens", () => {
+    expect(() => loadConfig({ NODE_ENV: "production" }).auth).toThrow(/JWT_SECRET/);
+    expect(() => loadConfig({ NODE_ENV: "production", JWT_SECRET: DEV_JWT_SECRET }).auth).toThrow(/dev default is refused/);
+    expect(() => loadConfig({ NODE_ENV: "production", JWT_SECRET: "short" }).auth).toThrow(/at least 32/);
+    // A service that never touches tokens (router, scheduler, worker) starts without one.
+    expect(loadConfig({ NODE_ENV: "production" }).redisUrl).toBe("redis://127.0.0.1:6379");
     expect(loadConfig({ NODE_ENV: "production", JWT_SECRET: "s".repeat(40) }).auth.usingDevSecret).toBe(false);
   });
 
