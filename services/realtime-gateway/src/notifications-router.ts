@@ -3,6 +3,7 @@ import { z } from "zod";
 import { ApiError, EVENT_CATEGORIES, type AuthConfig } from "@herald/core";
 import { requireUser, userOf } from "@herald/auth";
 import type { NotificationRepository } from "./notification-repository";
+import { parseQuery } from "./request-parsing";
 import type { UnreadCountBroadcaster } from "./socket-server";
 import type { UserSync } from "./user-sync";
 
@@ -23,16 +24,6 @@ const listQuerySchema = z
     cursor: z.string().regex(/^\d{1,18}$/, "must be a cursor returned by a previous page").optional(),
   })
   .strict();
-
-function parseQuery<T>(schema: z.ZodType<T>, req: Request): T {
-  const parsed = schema.safeParse(req.query);
-  if (!parsed.success) {
-    const details = parsed.error.issues.map((i) => ({ path: i.path.join("."), message: i.message }));
-    const fields = [...new Set(details.map((d) => d.path || "query"))].join(", ");
-    throw new ApiError(400, "invalid_query", `invalid query parameter(s): ${fields}`, details);
-  }
-  return parsed.data;
-}
 
 function notificationId(req: Request): bigint {
   const raw = String(req.params.id);

@@ -1,9 +1,9 @@
-import { Router, type Request } from "express";
-import type { z } from "zod";
+import { Router } from "express";
 import { ApiError, isDndActive, isEventTypeName, preferenceUpdateSchema, settingsUpdateSchema, type AuthConfig } from "@herald/core";
 import { requireUser, userOf } from "@herald/auth";
 import type { Database } from "@herald/db";
 import { previewDigest } from "./digest-preview";
+import { parseBody } from "./request-parsing";
 import type { PreferencesRepository } from "./preferences-repository";
 import type { SchedulerClient } from "./scheduler-client";
 import type { SettingsRepository } from "./settings-repository";
@@ -16,22 +16,6 @@ export interface SettingsRouterOptions {
   readonly settings: SettingsRepository;
   readonly scheduler: SchedulerClient;
   readonly users: UserSync;
-}
-
-/** Parses a JSON body; a 400 names every offending field and nothing is changed. */
-export function parseBody<T>(schema: z.ZodType<T>, req: Request): T {
-  if (!req.is("application/json")) throw new ApiError(415, "unsupported_media_type", "Content-Type must be application/json");
-  const parsed = schema.safeParse(req.body);
-  if (!parsed.success) {
-    const details = parsed.error.issues.map((i) => ({
-      path: i.path.join(".") || ((i as { keys?: string[] }).keys ?? []).join(", "),
-      message: i.message,
-    }));
-    const fields = [...new Set(details.map((d) => d.path).filter(Boolean))];
-    const message = fields.length > 0 ? `invalid field(s): ${fields.join(", ")}` : details.map((d) => d.message).join("; ");
-    throw new ApiError(400, "invalid_body", message, details);
-  }
-  return parsed.data;
 }
 
 /** Preferences, settings and the digest preview: a user's own, never anyone else's. */
