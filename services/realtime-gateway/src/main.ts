@@ -5,6 +5,7 @@ import cors from "cors";
 import { loadConfig, QUEUES, redisNames } from "@herald/core";
 import { applyMigrations, createDatabase, pingDatabase } from "@herald/db";
 import { createLogger, createRedis, createServiceApp, errorHandler, exitOnStartupFailure, listen, notFoundHandler, onShutdown, pingRedis } from "@herald/runtime";
+import { createEventsRouter } from "./events-router";
 import { NotificationRepository } from "./notification-repository";
 import { createNotificationsRouter } from "./notifications-router";
 import { PreferencesRepository } from "./preferences-repository";
@@ -66,6 +67,7 @@ async function main(): Promise<void> {
     }),
   );
   app.use("/api/v1/notifications", createNotificationsRouter({ auth: config.auth, repository, users, broadcastUnreadCount }));
+  app.use("/api/v1/events", createEventsRouter({ auth: config.auth, db, users }));
   app.use(notFoundHandler);
   app.use(errorHandler(logger));
 
