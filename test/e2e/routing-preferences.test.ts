@@ -192,6 +192,8 @@ describe("routing honours each user's preferences and settings", () => {
       ["PUT", "/api/v1/notifications/settings", { email: "not-an-email" }, "email"],
       ["PUT", "/api/v1/notifications/settings", { webhookUrl: "ftp://example.com/hook" }, "webhookUrl"],
       ["PUT", "/api/v1/notifications/settings", { webhookUrl: "https://user:pw@example.com/hook" }, "webhookUrl"],
+      ["PUT", "/api/v1/notifications/settings", { webhookUrl: "http://169.254.169.254/latest/meta-data" }, "webhookUrl"],
+      ["PUT", "/api/v1/notifications/settings", { webhookUrl: "http://[::1]:8080/hook" }, "webhookUrl"],
       ["PUT", "/api/v1/notifications/settings", { dndEnabled: true, sneaky: 1 }, "sneaky"],
     ];
     for (const [method, path, body, field] of cases) {

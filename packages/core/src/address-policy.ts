@@ -50,3 +50,13 @@ export function isAllowlistedHost(host: string, allowedHosts: readonly string[])
   const normalized = host.toLowerCase().replace(/^\[|\]$/g, "");
   return allowedHosts.includes(normalized);
 }
+
+/**
+ * For a webhook URL whose host is an IP literal, whether it may be used.
+ * Host names are judged when they are resolved, at delivery time.
+ */
+export function isPermittedLiteralHost(url: string, allowedHosts: readonly string[]): boolean {
+  const host = new URL(url).hostname.replace(/^\[|\]$/g, "");
+  if (isIP(host) === 0 || isAllowlistedHost(host, allowedHosts)) return true;
+  return isPublicAddress(host);
+}

@@ -65,3 +65,4 @@ export {
   type ToastConfigMessage,
 } from "./realtime";
 export { DELIVERY_STATUSES, EXTERNAL_CHANNELS, deliveryJobId, type DeliveryJob, type DeliveryStatus, type ExternalChannel } from "./delivery-jobs";
+export { isAllowlistedHost, isPermittedLiteralHost, isPublicAddress } from "./address-policy";

@@ -1,4 +1,4 @@
-import { isAllowlistedHost, isPublicAddress } from "../src/address-policy";
+import { isAllowlistedHost, isPermittedLiteralHost, isPublicAddress } from "../src";
 
 describe("isPublicAddress", () => {
   it.each([
@@ -36,5 +36,17 @@ describe("isAllowlistedHost", () => {
     expect(isAllowlistedHost("[::1]", ["::1"])).toBe(true);
     expect(isAllowlistedHost("evil-hooks.internal", ["hooks.internal"])).toBe(false);
     expect(isAllowlistedHost("127.0.0.1", [])).toBe(false);
+  });
+});
+
+describe("isPermittedLiteralHost", () => {
+  it.each([
+    ["https://hooks.example.com/x", [], true],
+    ["http://10.0.0.5/x", [], false],
+    ["http://10.0.0.5/x", ["10.0.0.5"], true],
+    ["http://[fe80::1]/x", [], false],
+    ["https://93.184.215.14/x", [], true],
+  ])("%s (allow %j) → %s", (url, allowed, expected) => {
+    expect(isPermittedLiteralHost(url, allowed)).toBe(expected);
   });
 });

@@ -1,5 +1,5 @@
 import dns, { type LookupAddress, type LookupOptions } from "node:dns";
-import { isAllowlistedHost, isPublicAddress } from "./address-policy";
+import { isAllowlistedHost, isPublicAddress } from "@herald/core";
 
 export class DestinationRefusedError extends Error {
   override readonly name = "DestinationRefusedError";

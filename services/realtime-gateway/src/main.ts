@@ -64,6 +64,7 @@ async function main(): Promise<void> {
       settings: new SettingsRepository(db, version),
       scheduler,
       users,
+      webhookAllowedHosts: config.delivery.webhook.allowedHosts,
     }),
   );
   app.use("/api/v1/notifications", createNotificationsRouter({ auth: config.auth, repository, users, broadcastUnreadCount }));

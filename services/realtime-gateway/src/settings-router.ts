@@ -1,5 +1,5 @@
 import { Router } from "express";
-import { ApiError, isDndActive, isEventTypeName, preferenceUpdateSchema, settingsUpdateSchema, type AuthConfig } from "@herald/core";
+import { ApiError, isDndActive, isEventTypeName, isPermittedLiteralHost, preferenceUpdateSchema, settingsUpdateSchema, type AuthConfig } from "@herald/core";
 import { requireUser, userOf } from "@herald/auth";
 import type { Database } from "@herald/db";
 import { previewDigest } from "./digest-preview";
@@ -16,6 +16,8 @@ export interface SettingsRouterOptions {
   readonly settings: SettingsRepository;
   readonly scheduler: SchedulerClient;
   readonly users: UserSync;
+  /** Hosts exempt from the private-address refusal (WEBHOOK_ALLOWED_HOSTS). */
+  readonly webhookAllowedHosts: readonly string[];
 }
 
 /** Preferences, settings and the digest preview: a user's own, never anyone else's. */
@@ -47,6 +49,10 @@ export function createSettingsRouter(options: SettingsRouterOptions): Router {
   router.put("/settings", async (req, res) => {
     const { userId } = userOf(req);
     const update = parseBody(settingsUpdateSchema, req);
+    if (update.webhookUrl && !isPermittedLiteralHost(update.webhookUrl, options.webhookAllowedHosts)) {
+      const message = "must not point to a private, loopback or link-local address";
+      throw new ApiError(400, "invalid_body", `invalid field(s): webhookUrl`, [{ path: "webhookUrl", message }]);
+    }
     const { before, after, webhookSecret } = await settings.update(userId, update);
     const now = new Date();
     const wasDnd = isDndActive({ dndEnabled: before.dndEnabled, dndUntil: before.dndUntil ? new Date(before.dndUntil) : null }, now);
