@@ -133,8 +133,9 @@ describe("hardware-monitor end to end", () => {
     await smi.set({ stdout: oneGpuCsv(50) });
     const buffered = await eventually(async () => {
       const h = await health(monitor);
-      return h.alerts.length === 0 && h.delivery.pending >= 2 ? h : undefined;
-    }, 10_000, "resolve raised and both buffered");
+      // Both buffered, and a send attempt made since (pending can reach 2 just before the sender tries again).
+      return h.alerts.length === 0 && h.delivery.pending >= 2 && h.delivery.lastError ? h : undefined;
+    }, 10_000, "resolve raised, both buffered, delivery attempted");
     expect(buffered.delivery).toMatchObject({ pending: 2, lastError: { code: "network_error" } });
 
     // The agent dies with both alerts still undelivered; what it buffered is on disk.
