@@ -1,3 +1,3 @@
 export { NotificationPusher, type PendingPush } from "./notification-pusher";
 export { DeliveryEnqueuer, openDeliveryQueues, type DeliveryQueues } from "./delivery-enqueuer";
-export { Dispatcher, type PendingNotification } from "./dispatcher";
+export { Dispatcher, toPendingNotification, type PendingNotification, type PendingNotificationRow } from "./dispatcher";

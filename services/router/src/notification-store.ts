@@ -1,7 +1,6 @@
-import type { Database } from "@herald/db";
-import type { HeraldEvent, EventCategory, EventTypeName } from "@herald/core";
-import type { PendingNotification } from "@herald/dispatch";
-import { VISIBLE_UNREAD } from "@herald/db";
+import { VISIBLE_UNREAD, type Database } from "@herald/db";
+import type { HeraldEvent } from "@herald/core";
+import { toPendingNotification, type PendingNotification, type PendingNotificationRow } from "@herald/dispatch";
 import type { NotificationDraft } from "./route-event";
 
 
@@ -10,20 +9,6 @@ export interface PersistedBatch {
   readonly pending: readonly PendingNotification[];
   /** Unread count per user after this batch. */
   readonly unreadCounts: ReadonlyMap<string, number>;
-}
-
-interface PushRow {
-  id: bigint;
-  event_id: string;
-  user_id: string;
-  event_type: string;
-  category: string;
-  critical: boolean;
-  title: string;
-  body: string;
-  created_at: Date;
-  channels: string[];
-  payload: Record<string, unknown>;
 }
 
 /**
@@ -61,7 +46,7 @@ export class NotificationStore {
     // Sibling data-modifying CTEs share one snapshot: the plain reads of
     // `notifications` below see only rows that existed before this statement,
     // which is exactly the "stored earlier, not yet pushed" set.
-    const rows = await this.db.$queryRaw<(PushRow & { fresh: boolean; unread_before: bigint })[]>`
+    const rows = await this.db.$queryRaw<(PendingNotificationRow & { fresh: boolean; unread_before: bigint })[]>`
       WITH drafts AS (
         SELECT * FROM jsonb_to_recordset(${JSON.stringify(draftRows)}::jsonb)
           AS d("eventId" text, "userId" text, "eventType" text, category text, critical boolean, title text, body text, channels jsonb, status text, ord int)
@@ -115,20 +100,4 @@ export class NotificationStore {
     return { pending: rows.map(toPendingNotification), unreadCounts };
   }
 
-}
-
-function toPendingNotification(row: PushRow): PendingNotification {
-  return {
-    channels: row.channels,
-    id: Number(row.id),
-    eventId: row.event_id,
-    userId: row.user_id,
-    type: row.event_type as EventTypeName,
-    category: row.category as EventCategory,
-    critical: row.critical,
-    title: row.title,
-    body: row.body,
-    payload: row.payload,
-    createdAt: row.created_at.toISOString(),
-  };
 }
