@@ -19,6 +19,8 @@ class RecordingDispatcher {
 }
 
 const clock = { intervalMs: { hourly: 60_000, daily: 86_400_000 } };
+/** A period end just ahead: Postgres stamps rows in microseconds, JavaScript dates in milliseconds. */
+const soon = () => new Date(Date.now() + 10).toISOString();
 
 /** sendDigest against real Postgres: retries, replicas and crashes never send a second digest. */
 describe("sendDigest", () => {
@@ -58,7 +60,7 @@ describe("sendDigest", () => {
     const last = new Date(Date.now() - 120_000);
     await userWithDigestItems("u1", last, ["job.completed", "job.completed", "job.failed"]);
     const pusher = new RecordingDispatcher(() => db);
-    const job = { userId: "u1", periodEnd: new Date().toISOString() };
+    const job = { userId: "u1", periodEnd: soon() };
     expect(await sendDigest(db, pusher as unknown as Dispatcher, job, clock, new Date())).toBe("sent");
     expect(await sendDigest(db, pusher as unknown as Dispatcher, job, clock, new Date())).toBe("not_due");
     expect(pusher.pushed.map((p) => p.type)).toEqual(["digest"]);
@@ -71,7 +73,7 @@ describe("sendDigest", () => {
   it("a crash after writing the digest but before pushing it: the retry pushes it, once", async () => {
     await userWithDigestItems("u2", new Date(Date.now() - 120_000), ["job.completed"]);
     const pusher = new RecordingDispatcher(() => db);
-    const job = { userId: "u2", periodEnd: new Date().toISOString() };
+    const job = { userId: "u2", periodEnd: soon() };
     pusher.failNext = true;
     await expect(sendDigest(db, pusher as unknown as Dispatcher, job, clock, new Date())).rejects.toThrow("process died");
     expect(await digests("u2")).toEqual([expect.objectContaining({ status: "pending" })]);
@@ -83,7 +85,7 @@ describe("sendDigest", () => {
   it("two replicas running the same user's digest at once send one", async () => {
     await userWithDigestItems("u3", new Date(Date.now() - 120_000), ["review.submitted", "job.failed"]);
     const pusher = new RecordingDispatcher(() => db);
-    const a = { userId: "u3", periodEnd: new Date().toISOString() };
+    const a = { userId: "u3", periodEnd: soon() };
     const b = { userId: "u3", periodEnd: new Date(Date.now() + 5).toISOString() };
     const outcomes = await Promise.all([
       sendDigest(db, pusher as unknown as Dispatcher, a, clock, new Date()),
@@ -98,7 +100,7 @@ describe("sendDigest", () => {
     const last = new Date(Date.now() - 120_000);
     await userWithDigestItems("u4", last, []);
     const pusher = new RecordingDispatcher(() => db);
-    const periodEnd = new Date().toISOString();
+    const periodEnd = soon();
     expect(await sendDigest(db, pusher as unknown as Dispatcher, { userId: "u4", periodEnd }, clock, new Date())).toBe("empty");
     expect(pusher.pushed).toEqual([]);
     expect(await testDb.query(`SELECT digest_last_sent_at FROM user_notification_settings WHERE user_id = 'u4'`)).toEqual([{ digest_last_sent_at: new Date(periodEnd) }]);
