@@ -45,7 +45,17 @@ const extraEnv = {
   "hardware-monitor": { ...(!process.env.INGEST_URL && { INGEST_URL: `http://127.0.0.1:${config.ports.ingest}` }), ...monitorToken },
 };
 // Migrations just ran: the services need not race each other to do it again.
-const children = STACK_SERVICES.map((s) => ({ ...s, child: startService(s.name, { MIGRATE_ON_START: "false", ...extraEnv[s.name] }) }));
+// Each in its own process group: Ctrl-C reaches this script only, which stops
+// every service with one SIGTERM, so each shuts down gracefully.
+const children = STACK_SERVICES.map((s) => ({
+  ...s,
+  child: startService(s.name, { MIGRATE_ON_START: "false", ...extraEnv[s.name] }, { ownProcessGroup: true }),
+}));
+// Out of Ctrl-C's reach, they would outlive this script if it died of an
+// error: take them down with it (a no-op for those already stopped).
+process.on("exit", () => {
+  for (const { child } of children) if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+});
 let stopping = false;
 for (const { name, child } of children) {
   child.on("exit", (code, signal) => {
@@ -57,11 +67,15 @@ for (const { name, child } of children) {
 async function shutdown(code) {
   if (stopping) return;
   stopping = true;
+  console.log("herald: stopping…");
   await stopAll(children.map((c) => c.child));
   process.exit(code);
 }
+// Further signals change nothing (npm and a process group can deliver the
+// same Ctrl-C several times); each service bounds its own shutdown.
 process.on("SIGINT", () => void shutdown(0));
 process.on("SIGTERM", () => void shutdown(0));
+process.on("SIGHUP", () => void shutdown(0)); // terminal closed
 
 try {
   await Promise.all(children.map(({ name, portEnv, child }) => waitReady(child, `http://127.0.0.1:${portOf[portEnv]}`).catch((e) => {

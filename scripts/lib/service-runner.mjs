@@ -20,13 +20,18 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Starts `services/<name>/dist/main.js`. `output` is "inherit" (logs to this
- * terminal) or "ignore"/"pipe".
+ * terminal) or "ignore"/"pipe". `ownProcessGroup` keeps a terminal's Ctrl-C
+ * from reaching the service directly: the caller then stops it with one
+ * signal (stopAll). Otherwise the service gets Ctrl-C's SIGINT and then
+ * stopAll's SIGTERM, takes the second as "exit now" and skips its graceful
+ * shutdown (jobs in hand are cut off).
  */
-export function startService(name, env, { output = "inherit" } = {}) {
+export function startService(name, env, { output = "inherit", ownProcessGroup = false } = {}) {
   const child = spawn(process.execPath, [path.join(ROOT, "services", name, "dist", "main.js")], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ["ignore", output, output],
+    detached: ownProcessGroup,
   });
   return child;
 }
