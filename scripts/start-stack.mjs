@@ -2,10 +2,25 @@
 // prints where to connect and dev tokens to connect with.
 import { spawnSync } from "node:child_process";
 import { createRequire } from "node:module";
+import net from "node:net";
 import { preflight } from "./lib/preflight.mjs";
 import { ROOT, STACK_SERVICES, startService, stopAll, waitReady } from "./lib/service-runner.mjs";
 
 const require = createRequire(`${ROOT}/package.json`);
+
+/** True when something accepts TCP connections at host:port (no SMTP conversation). */
+function listening(host, port, timeoutMs = 1500) {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host, port });
+    const done = (ok) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.once("connect", () => done(true));
+    socket.once("error", () => done(false));
+  });
+}
 
 function run(command, args) {
   const result = spawnSync(command, args, { cwd: ROOT, stdio: "inherit" });
@@ -33,6 +48,8 @@ const portOf = {
   ROUTER_PORT: config.ports.router,
   INGEST_PORT: config.ports.ingest,
   GATEWAY_PORT: config.ports.gateway,
+  DIGEST_SCHEDULER_PORT: config.ports.digestScheduler,
+  DELIVERY_WORKER_PORT: config.ports.deliveryWorker,
   HARDWARE_MONITOR_PORT: config.ports.hardwareMonitor,
 };
 // Outside production the monitor signs its own short-lived dev token; in
@@ -86,6 +103,17 @@ try {
   await shutdown(1);
 }
 
+// Email is not needed to start: the worker connects per message and retries.
+// Say where it goes, and whether anything is there to take it.
+const smtp = config.delivery.smtp;
+const smtpAt = `${smtp.host}:${smtp.port}`;
+const smtpNote = (await listening(smtp.host, smtp.port))
+  ? ""
+  : `
+                 nothing listens on ${smtpAt}: emails are retried, then dead-lettered.
+                 To catch them locally: docker compose up -d mailpit, then
+                 SMTP_PORT=1025 npm start, and read them at http://127.0.0.1:8025`;
+
 const adminToken = signToken({ kind: "user", sub: "admin", role: "admin" }, config.auth);
 const producerToken = signToken({ kind: "service", sub: "dev-producer" }, config.auth);
 const ingest = `http://127.0.0.1:${config.ports.ingest}`;
@@ -96,6 +124,9 @@ herald is running${config.auth.usingDevSecret ? " (dev JWT secret: tokens below 
   producer API   ${ingest}/api/v1/events
   notifications  ${gateway}/api/v1/notifications   (Socket.IO at ${gateway}/socket.io)
   hardware       http://127.0.0.1:${config.ports.hardwareMonitor}/health   (this machine's GPUs and disks; alerts go to admins)
+  digests        http://127.0.0.1:${config.ports.digestScheduler}/health   (digest-scheduler: digests and DND releases)
+  deliveries     http://127.0.0.1:${config.ports.deliveryWorker}/health   (delivery-worker: webhooks, and email)
+  email          SMTP ${smtpAt}${smtp.secure ? " (TLS)" : ""}, from ${smtp.from}${smtpNote}
 
   producer token  ${producerToken}
   admin token     ${adminToken}        (user id "admin"; more: npm run token -- --sub 42 --role user)

@@ -11,6 +11,10 @@ export const STACK_SERVICES = [
   { name: "router", portEnv: "ROUTER_PORT" },
   { name: "ingest", portEnv: "INGEST_PORT" },
   { name: "realtime-gateway", portEnv: "GATEWAY_PORT" },
+  // Digests and do-not-disturb releases, on BullMQ job schedulers.
+  { name: "digest-scheduler", portEnv: "DIGEST_SCHEDULER_PORT" },
+  // Sends the webhooks and emails the router and the scheduler queue.
+  { name: "delivery-worker", portEnv: "DELIVERY_WORKER_PORT" },
   // Watches this machine's disks (and GPUs, where nvidia-smi exists) and
   // publishes system.* alerts to the ingest started above.
   { name: "hardware-monitor", portEnv: "HARDWARE_MONITOR_PORT" },
