@@ -63,11 +63,11 @@ WORKDIR /app
 # Everything stays owned by root: the service user can read the code, not change it.
 COPY --from=prod-deps /app ./
 COPY --from=build /out ./
-# prisma/migrations is applied by scripts/migrate.mjs and, on start, by router
-# and realtime-gateway; scripts/ also holds token.mjs for minting tokens.
+# prisma/migrations is applied by scripts/migrate.mjs and, on start, by router,
+# realtime-gateway and digest-scheduler; scripts/ also holds token.mjs for minting tokens.
 COPY prisma ./prisma
 COPY scripts ./scripts
 # Numeric so Kubernetes' runAsNonRoot can check it (1000 is the base image's `node` user).
 USER 1000:1000
-EXPOSE 3000 3001 3002
+EXPOSE 3000 3001 3002 3003 3004 3005
 CMD ["node", "services/ingest/dist/main.js"]

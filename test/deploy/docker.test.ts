@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { parse } from "yaml";
-import { DEV_JWT_SECRET } from "@herald/core";
+import { DEV_JWT_SECRET, loadConfig } from "@herald/core";
 import { ROOT, SECRET_NAME, SERVICE_PORTS, serviceExists, serviceOf } from "./support";
 
 /**
@@ -16,15 +16,42 @@ const read = (file: string) => readFileSync(path.join(ROOT, file), "utf8");
 const compose: any = parse(read("docker-compose.yml"), { merge: true });
 const composeServices: Record<string, any> = compose.services;
 const BACKING = ["redis", "postgres"];
-const heraldNames = Object.keys(composeServices).filter((name) => !BACKING.includes(name));
+/** Third-party images: the backing services and the development mail catcher. */
+const EXTERNAL = [...BACKING, "mailpit"];
+const heraldNames = Object.keys(composeServices).filter((name) => !EXTERNAL.includes(name));
 const appNames = heraldNames.filter((name) => name !== "migrate");
 
 /** The container-side port of a "host:container" or "ip:host:container" mapping. */
 const containerPort = (mapping: string) => Number(String(mapping).split(":").pop()!.split("/")[0]);
+/** Seconds in a compose duration such as "30s", "1m30s" or "1m". */
+const seconds = (duration: string) =>
+  [...String(duration).matchAll(/(\d+(?:\.\d+)?)(h|ms|m|s)/g)].reduce(
+    (sum, [, n, unit]) => sum + Number(n) * { h: 3600, m: 60, s: 1, ms: 0.001 }[unit as "h" | "m" | "s" | "ms"],
+    0,
+  );
+/** A service's environment as compose sets it when the host's variables are unset (`${X:-default}` → default). */
+const envOf = (service: any): Record<string, string> =>
+  Object.fromEntries(
+    Object.entries<string>(service.environment ?? {}).map(([key, value]) => [key, String(value).replace(/\$\{\w+:?-([^}]*)\}/g, "$1")]),
+  );
+/** Docker's own default when stop_grace_period is not set. */
+const DOCKER_STOP_GRACE_SECONDS = 10;
 
 describe("docker-compose.yml", () => {
   it("has the backing services, the migrate step and the Herald services", () => {
-    expect(Object.keys(composeServices).sort()).toEqual(["ingest", "migrate", "postgres", "realtime-gateway", "redis", "router"]);
+    expect(Object.keys(composeServices).sort()).toEqual([
+      "delivery-worker",
+      "digest-scheduler",
+      "ingest",
+      "mailpit",
+      "migrate",
+      "postgres",
+      "realtime-gateway",
+      "redis",
+      "router",
+    ]);
+    // Every service that exists is run by the stack.
+    expect([...appNames].sort()).toEqual(Object.keys(SERVICE_PORTS).filter((name) => name !== "hardware-monitor").sort());
   });
 
   it("starts redis and postgres on their own (`docker compose up -d redis postgres`)", () => {
@@ -73,11 +100,19 @@ describe("docker-compose.yml", () => {
     });
 
     it("starts after healthy Redis and Postgres and a successful migration", () => {
-      expect(service.depends_on).toEqual({
+      const { mailpit, ...rest } = service.depends_on;
+      expect(rest).toEqual({
         redis: { condition: "service_healthy" },
         postgres: { condition: "service_healthy" },
         migrate: { condition: "service_completed_successfully" },
       });
+      // Only the delivery-worker sends email.
+      if (name === "delivery-worker") expect(mailpit).toEqual({ condition: "service_started" });
+      else expect(mailpit).toBeUndefined();
+    });
+
+    it("is given more time to stop than the service's own 10 s shutdown limit", () => {
+      expect(seconds(service.stop_grace_period ?? `${DOCKER_STOP_GRACE_SECONDS}s`)).toBeGreaterThan(10);
     });
 
     it("reaches Redis and Postgres by their compose names", () => {
@@ -99,6 +134,36 @@ describe("docker-compose.yml", () => {
   it("publishes the ingest and gateway ports", () => {
     expect(composeServices.ingest.ports).toEqual(["127.0.0.1:3000:3000"]);
     expect(composeServices["realtime-gateway"].ports).toEqual(["127.0.0.1:3001:3001"]);
+  });
+
+  it("runs digest-scheduler and delivery-worker on their default ports, unpublished", () => {
+    const ports = loadConfig({}).ports;
+    expect(composeServices["digest-scheduler"].environment.DIGEST_SCHEDULER_PORT).toBe(String(ports.digestScheduler));
+    expect(composeServices["delivery-worker"].environment.DELIVERY_WORKER_PORT).toBe(String(ports.deliveryWorker));
+    expect(composeServices["digest-scheduler"].ports).toBeUndefined();
+    expect(composeServices["delivery-worker"].ports).toBeUndefined();
+  });
+
+  it("gives the delivery-worker time to finish in-flight webhooks on stop (WEBHOOK_TIMEOUT_MS + 5 s, plus margin)", () => {
+    const worker = composeServices["delivery-worker"];
+    const timeoutMs = loadConfig(envOf(worker)).delivery.webhook.timeoutMs;
+    expect(seconds(worker.stop_grace_period)).toBeGreaterThanOrEqual(timeoutMs / 1000 + 5 + 5);
+  });
+
+  it("sends the delivery-worker's email to Mailpit, a dev mail catcher with its UI on 127.0.0.1:8025", () => {
+    const mailpit = composeServices.mailpit;
+    expect(mailpit.image).toMatch(/^axllent\/mailpit(:|$)/);
+    expect(mailpit.build).toBeUndefined();
+    expect(mailpit.depends_on).toBeUndefined();
+    expect(mailpit.healthcheck.test).toBeDefined();
+    expect(mailpit.ports).toEqual(expect.arrayContaining(["127.0.0.1:8025:8025", "127.0.0.1:1025:1025"]));
+
+    const { smtp } = loadConfig(envOf(composeServices["delivery-worker"])).delivery;
+    expect(smtp.host).toBe("mailpit");
+    expect(smtp.port).toBe(1025);
+    expect(smtp.secure).toBe(false);
+    // Only the worker sends email: the others keep the defaults.
+    for (const name of appNames.filter((n) => n !== "delivery-worker")) expect(composeServices[name].environment.SMTP_HOST).toBeUndefined();
   });
 
   it("migrates with scripts/migrate.mjs once Postgres is healthy", () => {
