@@ -92,9 +92,19 @@ const matches = (selector: Record<string, string>, labels: Record<string, string
 describe("k8s manifests", () => {
   it("finds the manifests", () => {
     expect(manifestFiles).toEqual(
-      expect.arrayContaining(["namespace.yaml", "configmap.yaml", "secret.example.yaml", "migrate-job.yaml", "ingest.yaml", "router.yaml", "realtime-gateway.yaml"]),
+      expect.arrayContaining([
+        "namespace.yaml",
+        "configmap.yaml",
+        "secret.example.yaml",
+        "migrate-job.yaml",
+        "ingest.yaml",
+        "router.yaml",
+        "realtime-gateway.yaml",
+        "digest-scheduler.yaml",
+        "delivery-worker.yaml",
+      ]),
     );
-    expect(workloads.length).toBeGreaterThanOrEqual(3);
+    expect(workloads.length).toBeGreaterThanOrEqual(6);
   });
 
   describe.each(manifests.map((m) => [m.id, m] as const))("%s", (_id, { obj }) => {
@@ -185,8 +195,72 @@ describe("k8s manifests", () => {
     }
   });
 
-  it("deploys ingest, router, realtime-gateway and hardware-monitor", () => {
-    expect(workloads.map((m) => heraldContainer(m.obj).service).sort()).toEqual(["hardware-monitor", "ingest", "realtime-gateway", "router"]);
+  it("deploys every service: ingest, router, realtime-gateway, digest-scheduler, delivery-worker and hardware-monitor", () => {
+    expect(workloads.map((m) => heraldContainer(m.obj).service).sort()).toEqual(
+      ["delivery-worker", "digest-scheduler", "hardware-monitor", "ingest", "realtime-gateway", "router"],
+    );
+    expect(workloads.map((m) => heraldContainer(m.obj).service).sort()).toEqual(Object.keys(SERVICE_PORTS).sort());
+  });
+
+  const workload = (service: string) => {
+    const [found] = workloads.filter((m) => heraldContainer(m.obj).service === service);
+    expect(found).toBeDefined();
+    return { obj: found!.obj, container: heraldContainer(found!.obj).container, podSpec: podSpecOf(found!.obj) };
+  };
+  /** The settings a pod gets from the ConfigMap, as the services parse them. */
+  const configMapConfig = () => loadConfig({ ...ofKind("ConfigMap")[0]!.obj.data, JWT_SECRET: "x".repeat(32) });
+
+  describe("digest-scheduler", () => {
+    it("runs 2 replicas on port 3004, probed on /health and /ready", () => {
+      const { obj, container } = workload("digest-scheduler");
+      expect(obj.kind).toBe("Deployment");
+      expect(obj.spec.replicas).toBe(2);
+      expect(container.ports).toEqual([{ name: "http", containerPort: loadConfig({}).ports.digestScheduler }]);
+      expect(loadConfig({}).ports.digestScheduler).toBe(3004);
+      expect(container.livenessProbe.httpGet).toEqual({ path: "/health", port: "http" });
+      expect(container.readinessProbe.httpGet).toEqual({ path: "/ready", port: "http" });
+    });
+
+    it("gives the start-up probe time for the migrations it applies on start", () => {
+      const { container } = workload("digest-scheduler");
+      expect(configMapConfig().migrateOnStart).toBe(true);
+      const { periodSeconds = 10, failureThreshold = 3 } = container.startupProbe;
+      expect(periodSeconds * failureThreshold).toBeGreaterThanOrEqual(60);
+    });
+  });
+
+  describe("delivery-worker", () => {
+    it("runs 2 replicas on port 3003, probed on /health and /ready", () => {
+      const { obj, container } = workload("delivery-worker");
+      expect(obj.kind).toBe("Deployment");
+      expect(obj.spec.replicas).toBe(2);
+      expect(container.ports).toEqual([{ name: "http", containerPort: loadConfig({}).ports.deliveryWorker }]);
+      expect(loadConfig({}).ports.deliveryWorker).toBe(3003);
+      expect(container.livenessProbe.httpGet).toEqual({ path: "/health", port: "http" });
+      expect(container.readinessProbe.httpGet).toEqual({ path: "/ready", port: "http" });
+    });
+
+    it("leaves in-flight webhooks time to finish: grace period above WEBHOOK_TIMEOUT_MS + the worker's 5 s", () => {
+      const { podSpec } = workload("delivery-worker");
+      const timeoutMs = configMapConfig().delivery.webhook.timeoutMs;
+      expect(timeoutMs).toBeGreaterThanOrEqual(loadConfig({}).delivery.webhook.timeoutMs);
+      // The worker exits by itself WEBHOOK_TIMEOUT_MS + 5 s after SIGTERM; 5 s more of margin.
+      expect(podSpec.terminationGracePeriodSeconds).toBeGreaterThanOrEqual(timeoutMs / 1000 + 5 + 5);
+    });
+
+    it("takes its SMTP settings from the ConfigMap, and the password from the Secret, optionally", () => {
+      const data = ofKind("ConfigMap")[0]!.obj.data;
+      for (const key of ["SMTP_HOST", "SMTP_PORT", "SMTP_SECURE", "SMTP_FROM"]) expect(data[key]).toBeDefined();
+      expect(data.SMTP_PASSWORD).toBeUndefined();
+      const { smtp } = configMapConfig().delivery;
+      expect(smtp.host).toBe(data.SMTP_HOST);
+      expect(smtp.port).toBe(Number(data.SMTP_PORT));
+
+      const { container } = workload("delivery-worker");
+      const password = (container.env ?? []).find((e: any) => e.name === "SMTP_PASSWORD");
+      expect(password?.valueFrom.secretKeyRef).toEqual({ name: "herald-secrets", key: "SMTP_PASSWORD", optional: true });
+      expect(Object.keys(ofKind("Secret")[0]!.obj.stringData)).toContain("SMTP_PASSWORD");
+    });
   });
 
   it("runs hardware-monitor on every GPU node, naming alerts by node and publishing to the ingest Service", () => {
