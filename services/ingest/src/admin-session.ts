@@ -1,0 +1,68 @@
+import type { CookieOptions } from "express";
+
+/** The dashboard session cookie holds the admin token itself, re-verified on every request. */
+export const ADMIN_COOKIE = "herald_admin";
+/** Only the dashboard and its login see it: the JSON API takes bearer tokens only. */
+export const ADMIN_COOKIE_PATH = "/admin";
+
+/** The value of one cookie in a Cookie header, if present and well formed. */
+export function readCookie(header: string | undefined, name: string): string | undefined {
+  if (!header) return undefined;
+  for (const part of header.split(";")) {
+    const eq = part.indexOf("=");
+    if (eq < 0 || part.slice(0, eq).trim() !== name) continue;
+    let value = part.slice(eq + 1).trim();
+    if (value.startsWith('"') && value.endsWith('"') && value.length >= 2) value = value.slice(1, -1);
+    try {
+      return decodeURIComponent(value);
+    } catch {
+      return undefined;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * HttpOnly (scripts never see the token), SameSite=Strict (no other site can
+ * make the browser send it), Secure where it travels over https, and gone
+ * when the token expires (a session cookie for a token without `exp`).
+ */
+export function sessionCookieOptions(expiresAtSeconds: number | undefined, secure: boolean): CookieOptions {
+  return {
+    httpOnly: true,
+    sameSite: "strict",
+    secure,
+    path: ADMIN_COOKIE_PATH,
+    ...(expiresAtSeconds !== undefined && { expires: new Date(expiresAtSeconds * 1000) }),
+  };
+}
+
+/** The options a cookie was set with, less its lifetime: what clearing it needs. */
+export function clearedCookieOptions(secure: boolean): CookieOptions {
+  return { httpOnly: true, sameSite: "strict", secure, path: ADMIN_COOKIE_PATH };
+}
+
+export type RequestOrigin = "same" | "cross" | "unknown";
+
+function hostOf(url: string): string | undefined {
+  try {
+    return new URL(url).host.toLowerCase();
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Where a browser says a request comes from: its Origin (sent on every
+ * cross-origin request and every non-GET one by current browsers), else its
+ * Referer, compared with the Host it was sent to. Only hosts are compared,
+ * not schemes: behind a TLS-terminating proxy the page is https while we see
+ * http. "unknown" when the request carries neither (curl, scripts).
+ */
+export function requestOrigin(headers: { readonly origin?: string; readonly referer?: string; readonly host?: string }): RequestOrigin {
+  const source = headers.origin ?? headers.referer;
+  if (source === undefined) return "unknown";
+  const host = headers.host?.toLowerCase();
+  // "Origin: null" (sandboxed frames, some redirects) names no site: never ours.
+  return host !== undefined && hostOf(source) === host ? "same" : "cross";
+}

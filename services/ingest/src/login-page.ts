@@ -1,0 +1,47 @@
+const HTML_ESCAPES: Readonly<Record<string, string>> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
+
+/** Escapes text for HTML element content and quoted attribute values. */
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]!);
+}
+
+/**
+ * Headers for the login page: it runs no script and loads nothing, may only
+ * submit to ourselves, and may not be framed (no clickjacking a pasted token).
+ */
+export const LOGIN_PAGE_HEADERS: Readonly<Record<string, string>> = {
+  "content-security-policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+  "cache-control": "no-store",
+  "referrer-policy": "no-referrer",
+};
+
+/** The dashboard's login form: paste an admin token, get a session cookie. */
+export function renderLoginPage(options: { readonly error?: string; readonly action: string }): string {
+  const error = options.error === undefined ? "" : `<p class="error" role="alert">${escapeHtml(options.error)}</p>`;
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Herald · operator login</title>
+<style>
+  body { font: 16px/1.5 system-ui, sans-serif; max-width: 36rem; margin: 4rem auto; padding: 0 1rem; color: #1d2330; }
+  textarea { width: 100%; box-sizing: border-box; font: 13px/1.4 ui-monospace, monospace; }
+  button { margin-top: .75rem; padding: .4rem 1.2rem; font-size: 1rem; }
+  .error { color: #a4161a; font-weight: 600; }
+  .hint { color: #5c6370; font-size: .9rem; }
+</style>
+</head>
+<body>
+<h1>Herald queues</h1>
+${error}
+<form method="post" action="${escapeHtml(options.action)}">
+  <label for="token">Admin token</label>
+  <textarea id="token" name="token" rows="6" required autocomplete="off" spellcheck="false"></textarea>
+  <button type="submit">Log in</button>
+</form>
+<p class="hint">Paste a JWT with <code>role: admin</code> (for a dev stack: <code>npm run token -- --sub you --role admin</code>). The session lasts as long as the token.</p>
+</body>
+</html>
+`;
+}
