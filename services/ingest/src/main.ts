@@ -1,29 +1,74 @@
 import http from "node:http";
 import { loadConfig, redisNames } from "@herald/core";
+import { requireUser } from "@herald/auth";
+import { applyMigrations, createDatabase, pingDatabase } from "@herald/db";
+import { DeliveryEnqueuer } from "@herald/dispatch";
 import { createLogger, createRedis, createServiceApp, errorHandler, exitOnStartupFailure, listen, notFoundHandler, onShutdown, pingRedis } from "@herald/runtime";
+import { createAdminLoginRouter, DASHBOARD_PATH, denyFraming, requireAdminSession } from "./admin-auth";
+import { createAdminDeliveriesRouter } from "./admin-deliveries-router";
+import { createAdminUsersRouter } from "./admin-users-router";
+import { DatabaseAvailability } from "./database-availability";
+import { DeliveryRepository } from "./delivery-repository";
 import { EventPublisher } from "./event-publisher";
 import { createEventsRouter } from "./events-router";
+import { createQueueDashboard, openOperatorQueues } from "./queue-dashboard";
+import { recipientCacheVersion, UserProvisioning } from "./user-provisioning";
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger("ingest", config.logLevel);
+  const names = redisNames(config.namespace);
   const redis = createRedis(config.redisUrl, { failFast: true, name: "ingest", logger });
   const publisher = new EventPublisher(redis, {
-    names: redisNames(config.namespace),
+    names,
     maxBacklog: config.ingest.maxBacklog,
     idempotencyTtlSeconds: config.ingest.idempotencyTtlSeconds,
   });
 
-  const app = createServiceApp({ service: "ingest", readiness: { redis: () => pingRedis(redis) } });
+  // Operator side: Postgres and the BullMQ queues. Publishing above uses neither.
+  const db = createDatabase(config.databaseUrl, { poolSize: 4 });
+  const database = new DatabaseAvailability({
+    ping: () => pingDatabase(db),
+    migrate: config.migrateOnStart
+      ? () => applyMigrations({ databaseUrl: config.databaseUrl, migrationsDir: config.migrationsDir, log: (msg, f) => logger.info(f, msg) })
+      : undefined,
+    logger,
+  });
+  const queueRedis = createRedis(config.redisUrl, { failFast: true, name: "ingest-queues", logger });
+  const queues = openOperatorQueues(queueRedis, names.queuePrefix);
+  const deliveries = new DeliveryRepository(db);
+  const users = new UserProvisioning(db, recipientCacheVersion(redis, names.recipientVersionKey));
+  const adminAuth = { auth: config.auth, secureCookies: config.production };
+
+  const app = createServiceApp({ service: "ingest", readiness: { redis: () => pingRedis(redis), postgres: () => database.ready() } });
   app.use("/api/v1/events", createEventsRouter({ auth: config.auth, publisher, maxBodyBytes: config.ingest.maxBodyBytes, logger }));
+  app.use(
+    "/api/v1/admin",
+    requireUser(config.auth, { admin: true }),
+    database.guard,
+    createAdminDeliveriesRouter({
+      repository: deliveries,
+      retry: { queuer: new DeliveryEnqueuer(queues.delivery, config.delivery), queueReachable: () => pingRedis(queueRedis), logger },
+    }),
+    createAdminUsersRouter({ users }),
+    database.errors,
+  );
+  app.use("/admin", denyFraming, createAdminLoginRouter(adminAuth));
+  app.use(DASHBOARD_PATH, requireAdminSession(adminAuth), createQueueDashboard(queues.all, DASHBOARD_PATH));
   app.use(notFoundHandler);
   app.use(errorHandler(logger));
 
   const server = http.createServer(app);
   const port = await listen(server, config.ports.ingest);
+  database.start();
   logger.info({ port }, "ingest listening");
 
-  onShutdown(logger, [() => new Promise((resolve) => server.close(resolve)), () => redis.quit()]);
+  onShutdown(logger, [
+    () => new Promise((resolve) => server.close(resolve)),
+    () => database.stop(),
+    () => queues.close(),
+    () => Promise.all([redis.quit(), queueRedis.quit(), db.$disconnect()]),
+  ]);
 }
 
 main().catch(exitOnStartupFailure(createLogger("ingest")));
