@@ -577,8 +577,9 @@ describe("ingest operator API", () => {
       const deadPostgres = `postgresql://postgres@127.0.0.1:${await freePort()}/nowhere`;
       const lonely = await stack.start("ingest", { key: "ingest-no-postgres", env: { DATABASE_URL: deadPostgres }, waitFor: "health" });
       const ready = await fetch(`${lonely.url}/ready`);
-      expect(ready.status).toBe(503);
-      expect(((await ready.json()) as { checks: Record<string, boolean> }).checks).toEqual({ redis: true, postgres: false });
+      // Still in rotation for producers: degraded, not unavailable.
+      expect(ready.status).toBe(200);
+      expect(await ready.json()).toMatchObject({ status: "degraded", checks: { redis: true, postgres: false } });
 
       const before = await stack.streamLength();
       const published = await publish(lonely.url, producerToken(), { type: "job.completed", payload: { ownerUserId: "u1" } });

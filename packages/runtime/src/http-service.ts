@@ -8,8 +8,14 @@ export type ReadinessCheck = () => Promise<boolean>;
 
 export interface ServiceAppOptions {
   readonly service: string;
-  /** Named dependency checks reported by GET /ready. */
+  /** Named dependency checks reported by GET /ready; any failing one makes it 503. */
   readonly readiness: Readonly<Record<string, ReadinessCheck>>;
+  /**
+   * Checks of dependencies the service's main job can do without: reported
+   * by GET /ready (status "degraded") but never making it 503, so a load
+   * balancer keeps sending the traffic that still works.
+   */
+  readonly degradedBy?: Readonly<Record<string, ReadinessCheck>>;
   /** Extra fields for GET /health (e.g. last readings). */
   readonly healthDetails?: () => Record<string, unknown>;
 }
@@ -22,13 +28,14 @@ export function createServiceApp(options: ServiceAppOptions): Express {
   app.get("/health", (_req, res) => {
     res.json({ status: "ok", service: options.service, uptimeSeconds: Math.round(process.uptime()), ...options.healthDetails?.() });
   });
+  const run = (checks: Readonly<Record<string, ReadinessCheck>>) =>
+    Promise.all(Object.entries(checks).map(async ([name, check]) => [name, await check().catch(() => false)] as const));
   app.get("/ready", async (_req, res) => {
-    const entries = await Promise.all(
-      Object.entries(options.readiness).map(async ([name, check]) => [name, await check().catch(() => false)] as const),
-    );
-    const checks = Object.fromEntries(entries);
-    const ready = entries.every(([, ok]) => ok);
-    res.status(ready ? 200 : 503).json({ status: ready ? "ready" : "unavailable", service: options.service, checks });
+    const [required, optional] = await Promise.all([run(options.readiness), run(options.degradedBy ?? {})]);
+    const ready = required.every(([, ok]) => ok);
+    const degraded = optional.some(([, ok]) => !ok);
+    const status = !ready ? "unavailable" : degraded ? "degraded" : "ready";
+    res.status(ready ? 200 : 503).json({ status, service: options.service, checks: Object.fromEntries([...required, ...optional]) });
   });
   return app;
 }

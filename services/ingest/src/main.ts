@@ -40,7 +40,8 @@ async function main(): Promise<void> {
   const users = new UserProvisioning(db, recipientCacheVersion(redis, names.recipientVersionKey));
   const adminAuth = { auth: config.auth, secureCookies: config.production };
 
-  const app = createServiceApp({ service: "ingest", readiness: { redis: () => pingRedis(redis), postgres: () => database.ready() } });
+  // Publishing needs only Redis: with Postgres down ingest stays in rotation, reporting "degraded".
+  const app = createServiceApp({ service: "ingest", readiness: { redis: () => pingRedis(redis) }, degradedBy: { postgres: () => database.ready() } });
   app.use("/api/v1/events", createEventsRouter({ auth: config.auth, publisher, maxBodyBytes: config.ingest.maxBodyBytes, logger }));
   app.use(
     "/api/v1/admin",
