@@ -119,8 +119,9 @@ describe("external delivery: signed webhooks and SMTP email", () => {
     expect(delivery.attempts).toBe(3);
   });
 
-  it("a receiver that always fails ends dead_lettered after the max attempts, every attempt recorded", async () => {
-    const hook = await receiver(() => 500);
+  it("a receiver that always fails ends dead_lettered after the max attempts, every attempt recorded; the retry endpoint re-queues it", async () => {
+    let answer = 500;
+    const hook = await receiver(() => answer);
     await webhookUser("doomed", hook.url());
     await fail("doomed");
     const delivery = await deliveryIn("doomed", "dead_lettered");
@@ -128,6 +129,23 @@ describe("external delivery: signed webhooks and SMTP email", () => {
     expect(hook.requests).toHaveLength(MAX_ATTEMPTS);
     expect((await attemptsOf(delivery.id)).map((x) => x.outcome)).toEqual(["failure", "failure", "failure"]);
     expect(delivery.last_error).toBe("HTTP 500");
+
+    // The endpoint is back; an operator retries the dead letter.
+    answer = 200;
+    const ingest = stack.service("ingest").url;
+    const admin = userToken("ops", "admin");
+    expect((await api(ingest, userToken("not-ops"), "POST", `/api/v1/admin/deliveries/${delivery.id}/retry`)).status).toBe(403);
+    const retried = await api(ingest, admin, "POST", `/api/v1/admin/deliveries/${delivery.id}/retry`);
+    expect(retried).toEqual({ status: 202, body: { id: delivery.id, status: "queued", round: 1 } });
+    await deliveryIn("doomed", "delivered");
+    expect(hook.requests).toHaveLength(MAX_ATTEMPTS + 1);
+    const detail = await api(ingest, admin, "GET", `/api/v1/admin/deliveries/${delivery.id}`);
+    expect(detail.body).toMatchObject({ id: delivery.id, status: "delivered", channel: "webhook", userId: "doomed", round: 1 });
+    expect(detail.body.attemptLog.map((a: { outcome: string }) => a.outcome)).toEqual(["failure", "failure", "failure", "success"]);
+    // Retrying what is not dead-lettered changes nothing.
+    expect((await api(ingest, admin, "POST", `/api/v1/admin/deliveries/${delivery.id}/retry`)).status).toBe(409);
+    const listed = await api(ingest, admin, "GET", "/api/v1/admin/deliveries?status=delivered&channel=webhook");
+    expect(listed.body.items.map((d: { id: string }) => d.id)).toContain(delivery.id);
   });
 
   it("a receiver that hangs is cut at the timeout", async () => {

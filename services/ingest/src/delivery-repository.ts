@@ -117,7 +117,8 @@ export class DeliveryRepository {
   async get(id: bigint): Promise<DeliveryDetail | undefined> {
     const row = await this.db.delivery.findUnique({
       where: { id },
-      include: { attemptLog: { orderBy: [{ attempt: "asc" }, { id: "asc" }] } },
+      // In the order they happened: attempt numbers start again with each retry round.
+      include: { attemptLog: { orderBy: { id: "asc" } } },
     });
     if (!row) return undefined;
     const { attemptLog, ...delivery } = row;
