@@ -4,7 +4,7 @@ import { ApiError, type AuthConfig } from "@herald/core";
 import { requireUser, TokenError, verifyToken, type UserPrincipal } from "@herald/auth";
 import { ADMIN_COOKIE, clearedCookieOptions, readCookie, requestOrigin, sessionCookieOptions } from "./admin-session";
 import { LOGIN_PAGE_HEADERS, renderLoginPage } from "./login-page";
-import { parseBody } from "./request-parsing";
+import { parseBody } from "@herald/runtime";
 
 export const LOGIN_PATH = "/admin/login";
 export const DASHBOARD_PATH = "/admin/queues";

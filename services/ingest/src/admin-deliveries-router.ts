@@ -3,7 +3,7 @@ import { ApiError } from "@herald/core";
 import { deliveryListQuerySchema, parseDeliveryId } from "./admin-requests";
 import type { DeliveryRepository } from "./delivery-repository";
 import { retryDeadLetter, type RetryDependencies } from "./delivery-retry";
-import { parseQuery } from "./request-parsing";
+import { parseQuery } from "@herald/runtime";
 
 export interface AdminDeliveriesRouterOptions {
   readonly repository: DeliveryRepository;

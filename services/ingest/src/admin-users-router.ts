@@ -1,7 +1,7 @@
 import express, { Router } from "express";
 import { parseUserId, userProvisionSchema } from "./admin-requests";
-import { parseBody, requireJson } from "./request-parsing";
 import type { UserProvisioning } from "./user-provisioning";
+import { parseBody, requireJson } from "@herald/runtime";
 
 /** PUT /users/:id: provision a user ahead of their first login. Admin auth is the caller's. */
 export function createAdminUsersRouter(options: { readonly users: UserProvisioning }): Router {

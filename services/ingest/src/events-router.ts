@@ -1,7 +1,7 @@
-import express, { Router, type NextFunction, type Request, type Response } from "express";
+import express, { Router } from "express";
 import { ApiError, MAX_BATCH_EVENTS, validateEvent, type AuthConfig, type HeraldEvent } from "@herald/core";
 import { requirePublisher, serviceOf } from "@herald/auth";
-import type { Logger } from "@herald/runtime";
+import { requireJson, type Logger } from "@herald/runtime";
 import type { EventPublisher } from "./event-publisher";
 
 export interface EventsRouterOptions {
@@ -9,13 +9,6 @@ export interface EventsRouterOptions {
   readonly publisher: EventPublisher;
   readonly maxBodyBytes: number;
   readonly logger: Logger;
-}
-
-function requireJson(req: Request, _res: Response, next: NextFunction): void {
-  if (!req.is("application/json")) {
-    throw new ApiError(415, "unsupported_media_type", "Content-Type must be application/json");
-  }
-  next();
 }
 
 function validateAll(inputs: readonly unknown[], producer: string, prefix?: (index: number) => string): HeraldEvent[] {

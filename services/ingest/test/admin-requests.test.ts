@@ -1,6 +1,6 @@
 import { ApiError } from "@herald/core";
 import { deliveryListQuerySchema, parseDeliveryId, parseUserId, userProvisionSchema } from "../src/admin-requests";
-import { parseBody, parseQuery } from "../src/request-parsing";
+import { parseBody, parseQuery } from "@herald/runtime";
 
 function rejection(fn: () => unknown): ApiError {
   try {

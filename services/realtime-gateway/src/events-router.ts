@@ -4,8 +4,8 @@ import { isEventTypeName, type AuthConfig, type EventTypeName } from "@herald/co
 import { requireUser, userOf } from "@herald/auth";
 import type { Database } from "@herald/db";
 import { eventHistory } from "./event-history";
-import { parseQuery } from "./request-parsing";
 import type { UserSync } from "./user-sync";
+import { parseQuery } from "@herald/runtime";
 
 const isoDate = z.iso.datetime({ offset: true, message: "must be an ISO 8601 date-time" }).transform((v) => new Date(v));
 
@@ -28,7 +28,7 @@ export function createEventsRouter(options: { auth: AuthConfig; db: Database; us
   router.get("/", requireUser(options.auth), async (req, res) => {
     const user = userOf(req);
     await options.users.ensure(user);
-    const q = parseQuery(historyQuerySchema, req);
+    const q = parseQuery(historyQuerySchema, req.query);
     res.json(
       await eventHistory(options.db, user, {
         type: q.type as EventTypeName | undefined,

@@ -3,9 +3,9 @@ import { z } from "zod";
 import { ApiError, EVENT_CATEGORIES, type AuthConfig } from "@herald/core";
 import { requireUser, userOf } from "@herald/auth";
 import type { NotificationRepository } from "./notification-repository";
-import { parseQuery } from "./request-parsing";
 import type { UnreadCountBroadcaster } from "./socket-server";
 import type { UserSync } from "./user-sync";
+import { parseQuery } from "@herald/runtime";
 
 export interface NotificationsRouterOptions {
   readonly auth: AuthConfig;
@@ -40,7 +40,7 @@ export function createNotificationsRouter(options: NotificationsRouterOptions): 
   });
 
   router.get("/", async (req, res) => {
-    const query = parseQuery(listQuerySchema, req);
+    const query = parseQuery(listQuerySchema, req.query);
     const page = await repository.list({
       userId: userOf(req).userId,
       unreadOnly: query.unread_only ?? false,

@@ -3,11 +3,11 @@ import { ApiError, isDndActive, isEventTypeName, isPermittedLiteralHost, prefere
 import { requireUser, userOf } from "@herald/auth";
 import type { Database } from "@herald/db";
 import { previewDigest } from "./digest-preview";
-import { parseBody } from "./request-parsing";
 import type { PreferencesRepository } from "./preferences-repository";
 import type { SchedulerClient } from "./scheduler-client";
 import type { SettingsRepository } from "./settings-repository";
 import type { UserSync } from "./user-sync";
+import { parseBody, requireJson } from "@herald/runtime";
 
 export interface SettingsRouterOptions {
   readonly auth: AuthConfig;
@@ -33,12 +33,12 @@ export function createSettingsRouter(options: SettingsRouterOptions): Router {
     res.json({ items: await preferences.list(userOf(req).userId) });
   });
 
-  router.put("/preferences/:eventType", async (req, res) => {
+  router.put("/preferences/:eventType", requireJson, async (req, res) => {
     const type = String(req.params.eventType);
     if (!isEventTypeName(type)) {
       throw new ApiError(400, "unknown_event_type", `eventType: unknown event type ${type}`, [{ path: "eventType", message: "unknown event type" }]);
     }
-    const update = parseBody(preferenceUpdateSchema, req);
+    const update = parseBody(preferenceUpdateSchema, req.body);
     res.json(await preferences.update(userOf(req).userId, type, update));
   });
 
@@ -46,9 +46,9 @@ export function createSettingsRouter(options: SettingsRouterOptions): Router {
     res.json(await settings.get(userOf(req).userId));
   });
 
-  router.put("/settings", async (req, res) => {
+  router.put("/settings", requireJson, async (req, res) => {
     const { userId } = userOf(req);
-    const update = parseBody(settingsUpdateSchema, req);
+    const update = parseBody(settingsUpdateSchema, req.body);
     if (update.webhookUrl && !isPermittedLiteralHost(update.webhookUrl, options.webhookAllowedHosts)) {
       const message = "must not point to a private, loopback or link-local address";
       throw new ApiError(400, "invalid_body", `invalid field(s): webhookUrl`, [{ path: "webhookUrl", message }]);
