@@ -1,4 +1,4 @@
 export { createDatabase, pingDatabase, type Database } from "./client";
-export { applyMigrations, defaultMigrationsDir, ensureDatabase, type MigrateOptions, type MigrateResult } from "./migrate";
+export { applyMigrations, defaultMigrationsDir, ensureDatabase, migrationsFor, type MigrateOptions, type MigrateResult } from "./migrate";
 export { Prisma } from "./generated/prisma/client";
 export { createDeliveries, markDispatched, unreadCounts, VISIBLE_UNREAD, type QueuedDelivery } from "./notification-queries";

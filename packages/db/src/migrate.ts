@@ -152,3 +152,11 @@ export async function applyMigrations(options: MigrateOptions): Promise<MigrateR
     await client.end();
   }
 }
+
+/** Applies the migrations the way a service's settings ask for, logging through `log`. */
+export function migrationsFor(
+  config: { readonly databaseUrl: string; readonly migrationsDir?: string },
+  log: (message: string, fields?: Record<string, unknown>) => void,
+): () => Promise<MigrateResult> {
+  return () => applyMigrations({ databaseUrl: config.databaseUrl, migrationsDir: config.migrationsDir, log });
+}

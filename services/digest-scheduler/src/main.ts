@@ -1,7 +1,7 @@
 import http from "node:http";
 import { Queue } from "bullmq";
 import { loadConfig, QUEUES, redisNames } from "@herald/core";
-import { applyMigrations, createDatabase, pingDatabase } from "@herald/db";
+import { createDatabase, migrationsFor, pingDatabase } from "@herald/db";
 import { DeliveryEnqueuer, Dispatcher, NotificationPusher, openDeliveryQueues } from "@herald/dispatch";
 import { createLogger, createRedis, createServiceApp, exitOnStartupFailure, listen, onShutdown, pingRedis } from "@herald/runtime";
 import { startSchedulerWorker } from "./scheduler-worker";
@@ -9,9 +9,7 @@ import { startSchedulerWorker } from "./scheduler-worker";
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger("digest-scheduler", config.logLevel);
-  if (config.migrateOnStart) {
-    await applyMigrations({ databaseUrl: config.databaseUrl, migrationsDir: config.migrationsDir, log: (msg, f) => logger.info(f, msg) });
-  }
+  if (config.migrateOnStart) await migrationsFor(config, (msg, f) => logger.info(f, msg))();
   const names = redisNames(config.namespace);
   const db = createDatabase(config.databaseUrl);
   const redis = createRedis(config.redisUrl, { name: "digest-scheduler", logger });

@@ -1,7 +1,7 @@
 import http from "node:http";
 import { loadConfig, redisNames } from "@herald/core";
 import { requireUser } from "@herald/auth";
-import { applyMigrations, createDatabase, pingDatabase } from "@herald/db";
+import { createDatabase, migrationsFor, pingDatabase } from "@herald/db";
 import { DeliveryEnqueuer } from "@herald/dispatch";
 import { createLogger, createRedis, createServiceApp, errorHandler, exitOnStartupFailure, listen, notFoundHandler, onShutdown, pingRedis } from "@herald/runtime";
 import { createAdminLoginRouter, DASHBOARD_PATH, denyFraming, requireAdminSession } from "./admin-auth";
@@ -29,9 +29,7 @@ async function main(): Promise<void> {
   const db = createDatabase(config.databaseUrl, { poolSize: 4 });
   const database = new DatabaseAvailability({
     ping: () => pingDatabase(db),
-    migrate: config.migrateOnStart
-      ? () => applyMigrations({ databaseUrl: config.databaseUrl, migrationsDir: config.migrationsDir, log: (msg, f) => logger.info(f, msg) })
-      : undefined,
+    migrate: config.migrateOnStart ? migrationsFor(config, (msg, f) => logger.info(f, msg)) : undefined,
     logger,
   });
   const queueRedis = createRedis(config.redisUrl, { failFast: true, name: "ingest-queues", logger });

@@ -3,7 +3,7 @@ import express from "express";
 import { Queue } from "bullmq";
 import cors from "cors";
 import { loadConfig, QUEUES, redisNames } from "@herald/core";
-import { applyMigrations, createDatabase, pingDatabase } from "@herald/db";
+import { createDatabase, migrationsFor, pingDatabase } from "@herald/db";
 import { createLogger, createRedis, createServiceApp, errorHandler, exitOnStartupFailure, listen, notFoundHandler, onShutdown, pingRedis } from "@herald/runtime";
 import { createEventsRouter } from "./events-router";
 import { NotificationRepository } from "./notification-repository";
@@ -20,9 +20,7 @@ import { UserSync } from "./user-sync";
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger("realtime-gateway", config.logLevel);
-  if (config.migrateOnStart) {
-    await applyMigrations({ databaseUrl: config.databaseUrl, migrationsDir: config.migrationsDir, log: (msg, f) => logger.info(f, msg) });
-  }
+  if (config.migrateOnStart) await migrationsFor(config, (msg, f) => logger.info(f, msg))();
   const db = createDatabase(config.databaseUrl);
   const pubClient = createRedis(config.redisUrl, { name: "gateway-pub", logger });
   const subClient = pubClient.duplicate();

@@ -1,7 +1,7 @@
 import http from "node:http";
 import os from "node:os";
 import { loadConfig, redisNames, ROUTER_CONSUMER_GROUP } from "@herald/core";
-import { applyMigrations, createDatabase, pingDatabase } from "@herald/db";
+import { createDatabase, migrationsFor, pingDatabase } from "@herald/db";
 import { createLogger, createRedis, createServiceApp, exitOnStartupFailure, listen, onShutdown, pingRedis } from "@herald/runtime";
 import { DeliveryEnqueuer, Dispatcher, NotificationPusher, openDeliveryQueues } from "@herald/dispatch";
 import { NotificationStore } from "./notification-store";
@@ -12,9 +12,7 @@ import { StreamConsumer } from "./stream-consumer";
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger("router", config.logLevel);
-  if (config.migrateOnStart) {
-    await applyMigrations({ databaseUrl: config.databaseUrl, migrationsDir: config.migrationsDir, log: (msg, f) => logger.info(f, msg) });
-  }
+  if (config.migrateOnStart) await migrationsFor(config, (msg, f) => logger.info(f, msg))();
   const names = redisNames(config.namespace);
   const db = createDatabase(config.databaseUrl);
   const redis = createRedis(config.redisUrl, { name: "router", logger, autoPipelining: true });
