@@ -9,10 +9,11 @@ import { once } from "node:events";
 import { randomBytes } from "node:crypto";
 import { createRequire } from "node:module";
 import { parseArgs } from "node:util";
+import { scratchInstall } from "./lib/scratch-install.mjs";
 import { ROOT, startService, stopAll, waitReady } from "../scripts/lib/service-runner.mjs";
 
 const require = createRequire(`${ROOT}/package.json`);
-const { loadConfig, redisNames } = require("@herald/core");
+const { redisNames } = require("@herald/core");
 const { applyMigrations } = require("@herald/db");
 const { DeliveryEnqueuer, openDeliveryQueues } = require("@herald/dispatch");
 const { SMTPServer } = require("smtp-server");
@@ -31,11 +32,8 @@ const { values } = parseArgs({
 const WEBHOOKS = Number(values.webhooks);
 const EMAILS = Number(values.emails);
 
-const base = loadConfig();
-const suffix = randomBytes(3).toString("hex");
-const dbName = `herald_bench_${suffix}`;
-const databaseUrl = Object.assign(new URL(base.databaseUrl), { pathname: `/${dbName}` }).toString();
-const namespace = `bench${suffix}`;
+const scratch = scratchInstall();
+const { base, databaseUrl, namespace } = scratch;
 const names = redisNames(namespace);
 const redis = new Redis(base.redisUrl);
 
@@ -108,13 +106,8 @@ try {
   if (worker) await stopAll([worker]);
   await queues.close();
   await pg.end().catch(() => undefined);
-  const admin = new Client({ connectionString: Object.assign(new URL(base.databaseUrl), { pathname: "/postgres" }).toString() });
-  await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
-  await admin.end();
-  const keys = await redis.keys(`${namespace}:*`);
-  if (keys.length) await redis.del(...keys);
   redis.disconnect();
+  await scratch.remove();
   receiver.close();
   smtp.close();
 }

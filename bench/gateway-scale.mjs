@@ -7,16 +7,15 @@
 //
 //   node bench/gateway-scale.mjs [--sockets 1000] [--gateways 1] [--rate 200] [--seconds 15]
 import { execFileSync, fork } from "node:child_process";
-import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { parseArgs } from "node:util";
+import { scratchInstall } from "./lib/scratch-install.mjs";
 import { ROOT, startService, stopAll, waitReady } from "../scripts/lib/service-runner.mjs";
 
 const require = createRequire(`${ROOT}/package.json`);
 const { loadConfig } = require("@herald/core");
 const { signToken } = require("@herald/auth");
-const { Client } = require("pg");
 const { Redis } = require("ioredis");
 
 const { values } = parseArgs({
@@ -42,15 +41,11 @@ if (Number.isFinite(fdLimit) && fdLimit < fdNeeded) {
   process.exit(2);
 }
 
-const base = loadConfig();
-const suffix = randomBytes(3).toString("hex");
-const pgBase = new URL(base.databaseUrl);
-const dbName = `herald_bench_${suffix}`;
-const databaseUrl = Object.assign(new URL(pgBase), { pathname: `/${dbName}` }).toString();
-const namespace = `bench${suffix}`;
+const scratch = scratchInstall();
+const { suffix, namespace } = scratch;
 const ports = { INGEST_PORT: "3200", ROUTER_PORT: "3202" };
 const gatewayPorts = Array.from({ length: gatewayCount }, (_, i) => 3210 + i);
-const env = { DATABASE_URL: databaseUrl, HERALD_NAMESPACE: namespace, LOG_LEVEL: "warn", ...ports };
+const env = { ...scratch.env, LOG_LEVEL: "warn", ...ports };
 const auth = loadConfig({ JWT_SECRET: process.env.JWT_SECRET }).auth;
 
 const children = [];
@@ -58,14 +53,7 @@ let swarm;
 const cleanup = async () => {
   swarm?.connected && swarm.send({ type: "close" });
   await stopAll(children);
-  const admin = new Client({ connectionString: Object.assign(new URL(pgBase), { pathname: "/postgres" }).toString() });
-  await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
-  await admin.end();
-  const redis = new Redis(base.redisUrl);
-  const keys = await redis.keys(`${namespace}:*`);
-  if (keys.length) await redis.del(...keys);
-  redis.disconnect();
+  await scratch.remove();
 };
 
 const rssKiB = (pid) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))[1]);

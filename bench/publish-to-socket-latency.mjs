@@ -4,42 +4,30 @@
 // time from each POST to the matching `notification` on the socket.
 //
 //   npm run bench:latency [-- --events 1000]
-import { randomBytes } from "node:crypto";
 import { createRequire } from "node:module";
 import { parseArgs } from "node:util";
+import { scratchInstall } from "./lib/scratch-install.mjs";
 import { ROOT, startService, stopAll, waitReady } from "../scripts/lib/service-runner.mjs";
 
 const require = createRequire(`${ROOT}/package.json`);
-const { loadConfig, redisNames } = require("@herald/core");
+const { loadConfig } = require("@herald/core");
 const { signToken } = require("@herald/auth");
 const { io } = require("socket.io-client");
-const { Client } = require("pg");
 const { Redis } = require("ioredis");
 
 const { values } = parseArgs({ options: { events: { type: "string", default: "1000" } } });
 const total = Number(values.events);
 
-const base = loadConfig();
-const suffix = randomBytes(3).toString("hex");
-const pgBase = new URL(base.databaseUrl);
-const dbName = `herald_bench_${suffix}`;
-const databaseUrl = Object.assign(new URL(pgBase), { pathname: `/${dbName}` }).toString();
-const namespace = `bench${suffix}`;
+const scratch = scratchInstall();
+const { suffix } = scratch;
 const ports = { INGEST_PORT: "3100", ROUTER_PORT: "3102", GATEWAY_PORT: "3101" };
-const env = { DATABASE_URL: databaseUrl, HERALD_NAMESPACE: namespace, LOG_LEVEL: "warn", ...ports };
+const env = { ...scratch.env, LOG_LEVEL: "warn", ...ports };
 const auth = loadConfig({ JWT_SECRET: process.env.JWT_SECRET }).auth;
 
 const children = [];
 const cleanup = async () => {
   await stopAll(children);
-  const admin = new Client({ connectionString: Object.assign(new URL(pgBase), { pathname: "/postgres" }).toString() });
-  await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
-  await admin.end();
-  const redis = new Redis(base.redisUrl);
-  const keys = await redis.keys(`${namespace}:*`);
-  if (keys.length) await redis.del(...keys);
-  redis.disconnect();
+  await scratch.remove();
 };
 
 try {

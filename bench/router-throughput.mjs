@@ -9,13 +9,13 @@
 // the SQL round trips per event).
 //
 //   npm run bench:router [-- --users 10000 --events 20000 --batch 200]
-import { randomBytes } from "node:crypto";
 import { createRequire } from "node:module";
 import { parseArgs } from "node:util";
+import { scratchInstall } from "./lib/scratch-install.mjs";
 import { ROOT, startService, stopAll, waitReady } from "../scripts/lib/service-runner.mjs";
 
 const require = createRequire(`${ROOT}/package.json`);
-const { loadConfig, redisNames, validateEvent, ROUTER_CONSUMER_GROUP } = require("@herald/core");
+const { redisNames, validateEvent, ROUTER_CONSUMER_GROUP } = require("@herald/core");
 const { applyMigrations } = require("@herald/db");
 const { Client } = require("pg");
 const { Redis } = require("ioredis");
@@ -26,11 +26,8 @@ const { values } = parseArgs({
 const USERS = Number(values.users);
 const EVENTS = Number(values.events);
 
-const base = loadConfig();
-const suffix = randomBytes(3).toString("hex");
-const dbName = `herald_bench_${suffix}`;
-const databaseUrl = Object.assign(new URL(base.databaseUrl), { pathname: `/${dbName}` }).toString();
-const namespace = `bench${suffix}`;
+const scratch = scratchInstall();
+const { base, dbName, databaseUrl, namespace } = scratch;
 const names = redisNames(namespace);
 const redis = new Redis(base.redisUrl);
 let pg;
@@ -118,11 +115,6 @@ try {
 } finally {
   if (router) await stopAll([router]);
   await pg?.end();
-  const admin = new Client({ connectionString: Object.assign(new URL(base.databaseUrl), { pathname: "/postgres" }).toString() });
-  await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
-  await admin.end();
-  const keys = await redis.keys(`${namespace}:*`);
-  if (keys.length) await redis.del(...keys);
   redis.disconnect();
+  await scratch.remove();
 }

@@ -1,0 +1,37 @@
+// A throwaway Herald installation for a benchmark: its own database and its
+// own Redis namespace, both removed by `remove()`.
+import { randomBytes } from "node:crypto";
+import { createRequire } from "node:module";
+import { ROOT } from "../../scripts/lib/service-runner.mjs";
+
+const require = createRequire(`${ROOT}/package.json`);
+const { loadConfig } = require("@herald/core");
+const { Client } = require("pg");
+const { Redis } = require("ioredis");
+
+export function scratchInstall() {
+  const base = loadConfig();
+  const suffix = randomBytes(3).toString("hex");
+  const dbName = `herald_bench_${suffix}`;
+  const databaseUrl = Object.assign(new URL(base.databaseUrl), { pathname: `/${dbName}` }).toString();
+  const namespace = `bench${suffix}`;
+  return {
+    base,
+    suffix,
+    dbName,
+    databaseUrl,
+    namespace,
+    /** Env for services of this installation. */
+    env: { DATABASE_URL: databaseUrl, HERALD_NAMESPACE: namespace },
+    async remove() {
+      const admin = new Client({ connectionString: Object.assign(new URL(base.databaseUrl), { pathname: "/postgres" }).toString() });
+      await admin.connect();
+      await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+      await admin.end();
+      const redis = new Redis(base.redisUrl);
+      const keys = await redis.keys(`${namespace}:*`);
+      if (keys.length) await redis.del(...keys);
+      redis.disconnect();
+    },
+  };
+}
