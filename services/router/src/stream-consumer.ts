@@ -32,6 +32,8 @@ export interface StreamConsumerOptions {
   readonly dependenciesHealthy: () => Promise<boolean>;
   readonly logger: Logger;
   readonly trimIntervalMs?: number;
+  /** Other consumers idle this long with nothing pending are removed from the group (default: 10 min, or 10 × claimIdleMs). */
+  readonly forgetIdleConsumersAfterMs?: number;
 }
 
 type RawEntry = [id: string, fields: string[] | null];
@@ -200,6 +202,25 @@ export class StreamConsumer {
     if (now - this.lastTrimAt >= (this.options.trimIntervalMs ?? 5_000)) {
       this.lastTrimAt = now;
       await this.trimAcknowledged();
+      await this.forgetDeadConsumers();
+    }
+  }
+
+  /**
+   * Consumer names are per process, so every restart leaves a name behind.
+   * Names with nothing pending and no activity for a long while are removed
+   * (entries they held were reclaimed already, or they would still be pending).
+   */
+  private async forgetDeadConsumers(): Promise<void> {
+    const { stream, group, consumer, claimIdleMs } = this.options;
+    const consumers = (await this.redis.xinfo("CONSUMERS", stream, group)) as unknown[][];
+    const forgetAfterMs = this.options.forgetIdleConsumersAfterMs ?? Math.max(claimIdleMs * 10, 600_000);
+    for (const info of consumers) {
+      const field = (name: string) => info[info.indexOf(name) + 1];
+      const name = String(field("name"));
+      if (name !== consumer && Number(field("pending")) === 0 && Number(field("idle")) > forgetAfterMs) {
+        await this.redis.xgroup("DELCONSUMER", stream, group, name);
+      }
     }
   }
 
