@@ -15,8 +15,31 @@ const lockPath = path.join(root, "package-lock.json");
 const lock = JSON.parse(readFileSync(lockPath, "utf8"));
 const packages = lock.packages;
 
-const OS = { darwin: "darwin", linux: "linux", win32: "win32", windows: "win32", android: "android", freebsd: "freebsd", openharmony: "openharmony" };
-const CPU = { arm64: "arm64", x64: "x64", "64": "x64", ia32: "ia32", arm: "arm", ppc64: "ppc64", s390x: "s390x", loong64: "loong64", riscv64: "riscv64" };
+const OS = {
+  darwin: "darwin",
+  linux: "linux",
+  win32: "win32",
+  windows: "win32",
+  android: "android",
+  freebsd: "freebsd",
+  netbsd: "netbsd",
+  openbsd: "openbsd",
+  sunos: "sunos",
+  aix: "aix",
+  openharmony: "openharmony",
+};
+const CPU = {
+  arm64: "arm64",
+  x64: "x64",
+  "64": "x64",
+  ia32: "ia32",
+  arm: "arm",
+  ppc64: "ppc64",
+  s390x: "s390x",
+  loong64: "loong64",
+  riscv64: "riscv64",
+  mips64el: "mips64el",
+};
 const LIBC = { gnu: "glibc", gnueabihf: "glibc", musl: "musl", musleabihf: "musl" };
 
 /** Reads os/cpu/libc from a platform package's name, e.g. core-linux-arm-gnueabihf. */
