@@ -61,7 +61,10 @@ for (const [location, entry] of Object.entries(packages)) {
     const candidates = [`${base}/${dep}`, `node_modules/${dep}`];
     if (candidates.some((c) => packages[c])) continue;
     const platform = platformOf(dep);
-    if (!platform) continue;
+    if (!platform) {
+      console.warn(`fix-lockfile-platforms: ${dep}@${version} is missing from the lock and its name names no platform; npm ci will refuse the lock`);
+      continue;
+    }
     packages[`node_modules/${dep}`] = { version, ...platform, ...(entry.dev && { dev: true }), optional: true };
     added += 1;
   }
