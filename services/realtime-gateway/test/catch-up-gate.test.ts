@@ -52,7 +52,7 @@ describe("CatchUpGates on the Redis adapter", () => {
     const socket = connect(url, { auth: { room }, transports: ["websocket"], forceNew: true, reconnection: false });
     clients.push(socket);
     socket.onAny((...args: unknown[]) => received.push(args));
-    await once(socket, "connect");
+    await new Promise<void>((resolve) => socket.once("connect", () => resolve()));
     const serverSide = [...io.of("/").sockets.values()].find((s) => s.handshake.auth.room === room)!;
     return { socket, received, id: serverSide.id };
   };
