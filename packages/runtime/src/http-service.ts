@@ -77,3 +77,15 @@ export async function listen(server: Server, port: number, host?: string): Promi
   const address = server.address();
   return typeof address === "object" && address ? address.port : port;
 }
+
+/**
+ * Stops taking connections and resolves once those in flight are done.
+ * Idle keep-alive connections are closed at once: left open, they would hold
+ * the shutdown until the client drops them.
+ */
+export function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeIdleConnections();
+  });
+}

@@ -2,7 +2,7 @@ import http from "node:http";
 import { Worker } from "bullmq";
 import { loadConfig, QUEUES, redisNames, type DeliveryJob } from "@herald/core";
 import { createDatabase, pingDatabase } from "@herald/db";
-import { createLogger, createRedis, createServiceApp, exitOnStartupFailure, listen, onShutdown, pingRedis } from "@herald/runtime";
+import { closeServer, createLogger, createRedis, createServiceApp, exitOnStartupFailure, listen, onShutdown, pingRedis } from "@herald/runtime";
 import { createDeliveryProcessor, type DeliveryOutcome } from "./delivery-processor";
 import { DeliveryStore } from "./delivery-store";
 import { EmailSender } from "./email-sender";
@@ -53,7 +53,7 @@ async function main(): Promise<void> {
   onShutdown(logger, [
     // close() lets jobs in hand finish; a job cut off by a crash is taken up again once its lock expires.
     () => Promise.all(workers.map((w) => w.close())),
-    () => new Promise((resolve) => server.close(resolve)),
+    () => closeServer(server),
     () => email.close(),
     () => Promise.all([redis.quit(), db.$disconnect()]),
   ], delivery.webhook.timeoutMs + 5_000);

@@ -3,7 +3,7 @@ import { Queue } from "bullmq";
 import { loadConfig, QUEUES, redisNames } from "@herald/core";
 import { createDatabase, migrationsFor, pingDatabase } from "@herald/db";
 import { DeliveryEnqueuer, Dispatcher, NotificationPusher, openDeliveryQueues } from "@herald/dispatch";
-import { createLogger, createRedis, createServiceApp, exitOnStartupFailure, listen, onShutdown, pingRedis } from "@herald/runtime";
+import { closeServer, createLogger, createRedis, createServiceApp, exitOnStartupFailure, listen, onShutdown, pingRedis } from "@herald/runtime";
 import { startSchedulerWorker } from "./scheduler-worker";
 
 async function main(): Promise<void> {
@@ -37,7 +37,7 @@ async function main(): Promise<void> {
   onShutdown(logger, [
     // Finishes the jobs in hand; BullMQ hands unfinished ones to another replica after a crash.
     () => worker.close(),
-    () => new Promise((resolve) => server.close(resolve)),
+    () => closeServer(server),
     () => queue.close(),
     () => deliveryQueues.close(),
     () => Promise.all([redis.quit(), workerConnection.quit(), db.$disconnect()]),

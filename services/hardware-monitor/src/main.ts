@@ -1,7 +1,7 @@
 import http from "node:http";
 import path from "node:path";
 import { loadConfig } from "@herald/core";
-import { createLogger, createServiceApp, exitOnStartupFailure, listen, notFoundHandler, errorHandler, onShutdown } from "@herald/runtime";
+import { closeServer, createLogger, createServiceApp, exitOnStartupFailure, listen, notFoundHandler, errorHandler, onShutdown } from "@herald/runtime";
 import { HeraldClient } from "@herald/sdk";
 import { DiskProbe } from "./disk/disk-probe";
 import { OutboxSender } from "./delivery/outbox-sender";
@@ -55,7 +55,7 @@ async function main(): Promise<void> {
   monitor.start();
   logger.info({ port, host: settings.hostname, ingest: settings.ingestUrl, pending: outbox.size }, "hardware-monitor polling");
 
-  onShutdown(logger, [() => monitor.stop(), () => sender.stop(), () => new Promise((resolve) => server.close(resolve))]);
+  onShutdown(logger, [() => monitor.stop(), () => sender.stop(), () => closeServer(server)]);
 }
 
 main().catch(exitOnStartupFailure(createLogger("hardware-monitor")));

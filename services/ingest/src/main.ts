@@ -3,7 +3,7 @@ import { loadConfig, redisNames } from "@herald/core";
 import { requireUser } from "@herald/auth";
 import { createDatabase, migrationsFor, pingDatabase } from "@herald/db";
 import { DeliveryEnqueuer } from "@herald/dispatch";
-import { createLogger, createRedis, createServiceApp, errorHandler, exitOnStartupFailure, listen, notFoundHandler, onShutdown, pingRedis } from "@herald/runtime";
+import { closeServer, createLogger, createRedis, createServiceApp, errorHandler, exitOnStartupFailure, listen, notFoundHandler, onShutdown, pingRedis } from "@herald/runtime";
 import { createAdminLoginRouter, DASHBOARD_PATH, denyFraming, requireAdminSession } from "./admin-auth";
 import { createAdminDeliveriesRouter } from "./admin-deliveries-router";
 import { createAdminUsersRouter } from "./admin-users-router";
@@ -63,7 +63,7 @@ async function main(): Promise<void> {
   logger.info({ port }, "ingest listening");
 
   onShutdown(logger, [
-    () => new Promise((resolve) => server.close(resolve)),
+    () => closeServer(server),
     () => database.stop(),
     () => queues.close(),
     () => Promise.all([redis.quit(), queueRedis.quit(), db.$disconnect()]),

@@ -2,7 +2,7 @@ import http from "node:http";
 import os from "node:os";
 import { loadConfig, redisNames, ROUTER_CONSUMER_GROUP } from "@herald/core";
 import { createDatabase, migrationsFor, pingDatabase } from "@herald/db";
-import { createLogger, createRedis, createServiceApp, exitOnStartupFailure, listen, onShutdown, pingRedis } from "@herald/runtime";
+import { closeServer, createLogger, createRedis, createServiceApp, exitOnStartupFailure, listen, onShutdown, pingRedis } from "@herald/runtime";
 import { DeliveryEnqueuer, Dispatcher, NotificationPusher, openDeliveryQueues } from "@herald/dispatch";
 import { NotificationStore } from "./notification-store";
 import { RecipientDirectory } from "./recipient-directory";
@@ -52,7 +52,7 @@ async function main(): Promise<void> {
 
   onShutdown(logger, [
     () => consumer.stop(),
-    () => new Promise((resolve) => server.close(resolve)),
+    () => closeServer(server),
     () => queues.close(),
     () => Promise.all([redis.quit(), reader.disconnect(), db.$disconnect()]),
   ]);
