@@ -121,6 +121,7 @@ const gateway = `http://127.0.0.1:${config.ports.gateway}`;
 console.log(`
 herald is running${config.auth.usingDevSecret ? " (dev JWT secret: tokens below are for local use only)" : ""}
 
+  web UI         ${gateway}/   (paste the admin token below, or one from npm run token -- --sub 42)
   producer API   ${ingest}/api/v1/events
   notifications  ${gateway}/api/v1/notifications   (Socket.IO at ${gateway}/socket.io)
   hardware       http://127.0.0.1:${config.ports.hardwareMonitor}/health   (this machine's GPUs and disks; alerts go to admins)

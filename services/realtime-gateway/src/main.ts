@@ -16,6 +16,7 @@ import { SettingsRepository } from "./settings-repository";
 import { createSocketServer } from "./socket-server";
 import { createToastConfigRouter } from "./toast-config-router";
 import { UserSync } from "./user-sync";
+import { createWebUiRouter } from "./web-ui";
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -67,6 +68,8 @@ async function main(): Promise<void> {
   );
   app.use("/api/v1/notifications", createNotificationsRouter({ auth: config.auth, repository, users, broadcastUnreadCount }));
   app.use("/api/v1/events", createEventsRouter({ auth: config.auth, db, users }));
+  // The web notification center (packages/web) at /, after the API so it can never shadow a route.
+  app.use(createWebUiRouter());
   app.use(notFoundHandler);
   app.use(errorHandler(logger));
 

@@ -1,0 +1,276 @@
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { chromium, type BrowserContext, type Page } from "playwright-core";
+import { eventually, publish } from "../support/clients";
+import { TestStack } from "../support/stack";
+import { producerToken, userToken } from "../support/tokens";
+
+/** Debian's Chromium; CHROMIUM_PATH points elsewhere. */
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+const CHROMIUM_ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+/** Screenshots for a person to look at; never committed. */
+const SCREENSHOT_DIR = path.join(os.tmpdir(), "herald-web-ui");
+const JOB_TOAST_MS = 1000;
+const SYSTEM_TOAST_MS = 2500;
+const XSS = `<img src=x onerror="window.__xss=1">`;
+
+/**
+ * The web notification center in a real headless Chromium, against real
+ * ingest, router, gateway and digest-scheduler processes: what a person sees
+ * after pasting a token, receiving notifications, reading them, and turning
+ * do-not-disturb on and off.
+ */
+describe("web UI: the notification center in a real browser", () => {
+  let stack: TestStack;
+  let profileDir: string;
+  let context: BrowserContext;
+  let gateway: string;
+  /** Uncaught exceptions and console errors (failed requests included) of every page. */
+  const pageErrors: string[] = [];
+  const producer = producerToken();
+  const user = "web-user";
+
+  beforeAll(async () => {
+    if (!existsSync(CHROMIUM)) {
+      throw new Error(
+        `Chromium not found at ${CHROMIUM}. The web UI tests drive a real browser: install Debian's Chromium with ` +
+          "`apt-get update && apt-get install -y chromium` (.ci/run does this when it is missing), or set CHROMIUM_PATH to a Chromium binary.",
+      );
+    }
+    stack = await TestStack.create({
+      TOAST_EXPIRE_MS: String(JOB_TOAST_MS),
+      TOAST_EXPIRE_MS_SYSTEM: String(SYSTEM_TOAST_MS),
+      SCHEDULER_TICK_MS: "250",
+    });
+    // The router migrates the fresh database; the others then find it ready.
+    await stack.start("router");
+    await Promise.all([stack.start("ingest"), stack.start("realtime-gateway"), stack.start("digest-scheduler")]);
+    gateway = stack.service("realtime-gateway").url;
+    profileDir = mkdtempSync(path.join(os.tmpdir(), "herald-chromium-"));
+    context = await chromium.launchPersistentContext(profileDir, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: CHROMIUM_ARGS,
+      viewport: { width: 1280, height: 800 },
+    });
+    mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  });
+
+  afterAll(async () => {
+    await context?.close();
+    if (profileDir) rmSync(profileDir, { recursive: true, force: true });
+    await stack?.stop();
+  });
+
+  afterEach(() => {
+    expect(pageErrors).toEqual([]);
+  });
+
+  const newPage = async (): Promise<Page> => {
+    const page = await context.newPage();
+    page.on("pageerror", (error) => pageErrors.push(error.message));
+    page.on("console", (message) => {
+      if (message.type() === "error") pageErrors.push(`${message.text()} (${message.location().url})`);
+    });
+    return page;
+  };
+
+  const send = async (event: Record<string, unknown>): Promise<string> => {
+    const res = await publish(stack.service("ingest").url, producer, event);
+    expect(res.status).toBe(202);
+    return res.body!.id as string;
+  };
+
+  /** Opens the page and signs in the way a person does: paste the token, press Connect. */
+  const signIn = async (page: Page, token: string) => {
+    await page.goto(`${gateway}/`);
+    await page.locator("#token-input").fill(token);
+    await page.getByRole("button", { name: "Connect" }).click();
+    await page.locator('#status[data-status="live"]').waitFor();
+    // The first page of the list has loaded (empty or not).
+    await page.waitForFunction(() => {
+      const doc = (globalThis as any).document;
+      return doc.querySelector("#list li") !== null || !doc.querySelector("#list-empty").hidden;
+    });
+  };
+
+  const toast = (page: Page) => page.locator("#toasts .toast");
+  const badge = (page: Page) => page.locator("#badge");
+  const bellUnread = (page: Page) => page.locator("#bell").getAttribute("data-unread");
+
+  let userPage: Page;
+
+  it("serves the page with a strict CSP; a bad token is refused with a message; a good one connects and stays out of the URL", async () => {
+    const res = await fetch(`${gateway}/`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toMatch(/text\/html/);
+    expect(res.headers.get("content-security-policy")).toContain("script-src 'self'");
+    // The API keeps answering beside it.
+    expect((await fetch(`${gateway}/api/v1/notifications/toast-config`)).status).toBe(200);
+    expect((await fetch(`${gateway}/no-such-thing`)).status).toBe(404);
+
+    userPage = await newPage();
+    await userPage.goto(`${gateway}/`);
+    await userPage.locator("#token-input").fill("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.bad-signature");
+    await userPage.getByRole("button", { name: "Connect" }).click();
+    await userPage.locator("#login-error").waitFor();
+    expect(await userPage.locator("#login-error").textContent()).toContain("token_invalid");
+    await userPage.screenshot({ animations: "disabled", path: path.join(SCREENSHOT_DIR, "0-sign-in.png") });
+
+    const token = userToken(user);
+    await signIn(userPage, token);
+    expect(userPage.url()).toBe(`${gateway}/`);
+    expect(await userPage.evaluate(() => (globalThis as any).sessionStorage.getItem("herald.token"))).toBe(token);
+    expect(await userPage.locator("#whoami").textContent()).toBe(user);
+    expect(await badge(userPage).isHidden()).toBe(true);
+  });
+
+  it("a job.completed shows a toast with its text literally, the badge at 1; the toast expires after TOAST_EXPIRE_MS", async () => {
+    await send({ type: "job.completed", payload: { ownerUserId: user, jobName: XSS } });
+    const shown = toast(userPage).first();
+    await shown.waitFor();
+    const appearedAt = Date.now();
+    expect(await shown.locator(".toast-title").textContent()).toBe("Job completed");
+    expect(await shown.locator(".toast-body").textContent()).toBe(`${XSS} completed`);
+    expect(await shown.getAttribute("class")).not.toContain("toast--critical");
+    expect(await userPage.locator("#toasts img").count()).toBe(0);
+    await userPage.locator("#badge:not([hidden])").waitFor();
+    expect(await badge(userPage).textContent()).toBe("1");
+    expect(await userPage.locator("#bell").getAttribute("aria-label")).toBe("Notifications, 1 unread");
+
+    await shown.waitFor({ state: "detached", timeout: JOB_TOAST_MS + 3000 });
+    const lasted = Date.now() - appearedAt;
+    expect(lasted).toBeGreaterThanOrEqual(JOB_TOAST_MS - 300);
+    expect(lasted).toBeLessThan(JOB_TOAST_MS + 2000);
+    expect(await userPage.evaluate(() => (globalThis as any).__xss)).toBeUndefined();
+  });
+
+  it("the bell's panel lists it, unread and as text; clicking it marks it read and the badge goes to 0", async () => {
+    await userPage.locator("#bell").click();
+    await userPage.locator("#panel").waitFor();
+    const item = userPage.locator("#list li").first();
+    await item.waitFor();
+    expect(await userPage.locator("#list li").count()).toBe(1);
+    expect(await item.locator(".item-body").textContent()).toBe(`${XSS} completed`);
+    expect(await item.getAttribute("class")).toContain("item--unread");
+    expect(await userPage.locator("#list img").count()).toBe(0);
+
+    await userPage.screenshot({ animations: "disabled", path: path.join(SCREENSHOT_DIR, "1-panel-unread.png") });
+    await item.locator("button").click();
+    await userPage.locator('#bell[data-unread="0"]').waitFor();
+    expect(await badge(userPage).isHidden()).toBe(true);
+    expect(await item.getAttribute("data-read")).toBe("true");
+    expect(await item.getAttribute("class")).not.toContain("item--unread");
+    // Stored, not just drawn: the gateway agrees.
+    const count = await (await fetch(`${gateway}/api/v1/notifications/unread-count`, { headers: { authorization: `Bearer ${userToken(user)}` } })).json();
+    expect(count).toEqual({ count: 0 });
+    expect(await userPage.evaluate(() => (globalThis as any).__xss)).toBeUndefined();
+  });
+
+  it("a critical system event reaches an admin as a critical toast that lasts TOAST_EXPIRE_MS_SYSTEM", async () => {
+    const adminPage = await newPage();
+    await signIn(adminPage, userToken("web-admin", "admin"));
+    await send({ type: "system.gpu_critical", payload: { host: "gpu-node-7", gpuIndex: 3, metric: "temperature_c", value: 93, threshold: 90, state: "firing" } });
+    const shown = toast(adminPage).first();
+    await shown.waitFor();
+    const appearedAt = Date.now();
+    expect(await shown.getAttribute("class")).toContain("toast--critical");
+    expect(await shown.getAttribute("role")).toBe("alert");
+    expect(await shown.locator(".toast-title").textContent()).toBe("GPU critical");
+    expect(await shown.locator(".toast-body").textContent()).toContain("gpu-node-7 GPU 3");
+    await adminPage.locator("#badge:not([hidden])").waitFor();
+    expect(await badge(adminPage).textContent()).toBe("1");
+    await adminPage.screenshot({ animations: "disabled", path: path.join(SCREENSHOT_DIR, "2-critical-toast.png") });
+
+    // Past the job toasts' expiry it is still up: the per-category setting applies.
+    await adminPage.waitForTimeout(JOB_TOAST_MS + 500 - (Date.now() - appearedAt));
+    expect(await shown.isVisible()).toBe(true);
+    await shown.waitFor({ state: "detached", timeout: SYSTEM_TOAST_MS + 3000 });
+    expect(Date.now() - appearedAt).toBeGreaterThanOrEqual(SYSTEM_TOAST_MS - 300);
+    // Admin-only: the plain user saw nothing of it.
+    expect(await bellUnread(userPage)).toBe("0");
+    expect(await toast(userPage).count()).toBe(0);
+    await adminPage.close();
+  });
+
+  it("do-not-disturb, switched on in the settings panel, holds a new notification (no toast) until switched off", async () => {
+    await userPage.locator("#settings-button").click();
+    await userPage.locator("#settings-panel").waitFor();
+    const saved = userPage.waitForResponse((r) => r.url().endsWith("/api/v1/notifications/settings") && r.request().method() === "PUT");
+    await userPage.locator("#settings-panel .switch").click();
+    expect((await saved).status()).toBe(200);
+    await userPage.locator("#dnd-indicator").waitFor();
+    expect(await userPage.locator("#dnd-toggle").isChecked()).toBe(true);
+    await userPage.screenshot({ animations: "disabled", path: path.join(SCREENSHOT_DIR, "3-dnd-on.png") });
+
+    const held = await send({ type: "job.completed", payload: { ownerUserId: user, jobName: "overnight-train" } });
+    await eventually(
+      async () => ((await stack.db.query("SELECT status FROM notifications WHERE event_id = $1", [held]))[0]?.status === "held" ? true : undefined),
+      10_000,
+      "the notification held for DND",
+    );
+    // Routed and held: nothing reached the page.
+    await userPage.waitForTimeout(200);
+    expect(await toast(userPage).count()).toBe(0);
+    expect(await bellUnread(userPage)).toBe("0");
+
+    await userPage.locator("#settings-panel .switch").click();
+    await userPage.locator("#dnd-indicator").waitFor({ state: "hidden" });
+    const released = toast(userPage).first();
+    await released.waitFor();
+    expect(await released.locator(".toast-body").textContent()).toBe("overnight-train completed");
+    await userPage.locator('#bell[data-unread="1"]').waitFor();
+
+    await userPage.locator("#bell").click();
+    await userPage.locator("#panel").waitFor();
+    expect(await userPage.locator("#list li .item-body").allTextContents()).toEqual(["overnight-train completed", `${XSS} completed`]);
+    await userPage.screenshot({ animations: "disabled", path: path.join(SCREENSHOT_DIR, "4-after-dnd.png") });
+    await userPage.getByRole("button", { name: "Mark all read" }).click();
+    await userPage.locator('#bell[data-unread="0"]').waitFor();
+    expect(await userPage.locator("#list li.item--unread").count()).toBe(0);
+
+    // The activity feed below has caught up with both events, newest first.
+    await userPage.locator('#activity-list li .event-subject >> text="overnight-train"').waitFor();
+    expect(await userPage.locator("#activity-list .event-subject").allTextContents()).toEqual(["overnight-train", XSS]);
+    await userPage.keyboard.press("Escape");
+    await userPage.screenshot({ animations: "disabled", path: path.join(SCREENSHOT_DIR, "5-activity.png") });
+  });
+
+  it("a long list pages with Load more (newest first, no repeats), and Mark all read clears the badge", async () => {
+    const reader = "web-reader";
+    const total = 25;
+    const res = await publish(stack.service("ingest").url, producer, {
+      events: Array.from({ length: total }, (_, i) => ({ type: "job.completed", payload: { ownerUserId: reader, jobName: `batch-${i}` } })),
+    }, { path: "/batch" });
+    expect(res.status).toBe(202);
+    await eventually(async () => ((await stack.db.query("SELECT 1 FROM notifications WHERE user_id = $1 AND status = 'delivered'", [reader])).length === total ? true : undefined), 10_000, "all routed");
+
+    const page = await newPage();
+    await signIn(page, userToken(reader));
+    expect(await page.locator("#badge").textContent()).toBe(String(total));
+    await page.locator("#bell").click();
+    expect(await page.locator("#list li").count()).toBe(20);
+    await page.locator("#panel").getByRole("button", { name: "Load more" }).click();
+    await page.locator("#load-more").waitFor({ state: "hidden" });
+    const bodies = await page.locator("#list li .item-body").allTextContents();
+    expect(bodies).toEqual(Array.from({ length: total }, (_, i) => `batch-${total - 1 - i} completed`));
+    expect(await page.locator("#list li.item--unread").count()).toBe(total);
+    await page.screenshot({ animations: "disabled", path: path.join(SCREENSHOT_DIR, "6-long-list.png") });
+
+    await page.getByRole("button", { name: "Mark all read" }).click();
+    await page.locator('#bell[data-unread="0"]').waitFor();
+    expect(await page.locator("#list li.item--unread").count()).toBe(0);
+    expect(await page.locator("#badge").isHidden()).toBe(true);
+    await page.close();
+  });
+});
