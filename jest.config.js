@@ -11,5 +11,7 @@ module.exports = {
   globalSetup: "<rootDir>/test/support/global-setup.ts",
   testTimeout: 60_000,
   maxWorkers: 2,
+  // A connection a test forgot to close must not keep CI waiting until its time limit.
+  forceExit: true,
   reporters: ["default", "<rootDir>/test/support/summary-reporter.js"],
 };

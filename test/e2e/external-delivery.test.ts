@@ -1,4 +1,6 @@
+import { Queue } from "bullmq";
 import { Webhook } from "standardwebhooks";
+import { QUEUES } from "@herald/core";
 import { api, eventually, publish, sleep } from "../support/clients";
 import { SmtpCatcher, WebhookReceiver } from "../support/receivers";
 import { TestStack } from "../support/stack";
@@ -144,6 +146,15 @@ describe("external delivery: signed webhooks and SMTP email", () => {
     expect(detail.body.attemptLog.map((a: { outcome: string }) => a.outcome)).toEqual(["failure", "failure", "failure", "success"]);
     // Retrying what is not dead-lettered changes nothing.
     expect((await api(ingest, admin, "POST", `/api/v1/admin/deliveries/${delivery.id}/retry`)).status).toBe(409);
+    // A job of the first round run again (as the dashboard's "retry" would) sends nothing.
+    const connection = stack.redis.duplicate();
+    const queue = new Queue(QUEUES.webhook, { connection, prefix: stack.names.queuePrefix });
+    const replay = await queue.add("webhook", { deliveryId: delivery.id, round: 0 }, { jobId: "replay-of-round-0" });
+    await eventually(async () => ((await replay.isCompleted()) ? true : undefined), 10_000, "replayed job done");
+    expect(await queue.getJob("replay-of-round-0").then((j) => j?.returnvalue)).toBe("stale");
+    await queue.close();
+    await connection.quit();
+    expect(hook.requests).toHaveLength(MAX_ATTEMPTS + 1);
     const listed = await api(ingest, admin, "GET", "/api/v1/admin/deliveries?status=delivered&channel=webhook");
     expect(listed.body.items.map((d: { id: string }) => d.id)).toContain(delivery.id);
   });

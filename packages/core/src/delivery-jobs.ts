@@ -8,6 +8,8 @@ export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 /** Data of a delivery queue job: the row says everything else. */
 export interface DeliveryJob {
   readonly deliveryId: string;
+  /** The retry round the job belongs to: a job from an earlier round (e.g. retried from the dashboard) sends nothing. */
+  readonly round?: number;
 }
 
 /**

@@ -27,7 +27,7 @@ export class DeliveryEnqueuer {
       await this.queues[channel].addBulk(
         mine.map((d) => ({
           name: channel,
-          data: { deliveryId: d.id } satisfies DeliveryJob,
+          data: { deliveryId: d.id, round: d.round } satisfies DeliveryJob,
           opts: {
             jobId: deliveryJobId(d.id, d.round),
             attempts: policy.maxAttempts,

@@ -27,8 +27,8 @@ const HOST_BUSY_DELAY_MS = 200;
 export function createDeliveryProcessor({ store, webhook, email, limiter, logger }: DeliveryProcessorDependencies) {
   return async (job: Job<DeliveryJob>, token?: string): Promise<DeliveryOutcome> => {
     const context = await store.load(job.data.deliveryId);
-    // Delivered, skipped or dead-lettered already (a repeated job, or a retry of an older round): never send twice.
-    if (!context || context.status !== "queued") return "stale";
+    // Delivered, skipped or dead-lettered already, or a job of an earlier round: never send twice.
+    if (!context || context.status !== "queued" || context.round !== (job.data.round ?? 0)) return "stale";
     const attempt = job.attemptsMade + 1;
     const lastAllowed = attempt >= (job.opts.attempts ?? 1);
 

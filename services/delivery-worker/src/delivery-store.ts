@@ -5,6 +5,7 @@ export interface DeliveryContext {
   readonly deliveryId: string;
   readonly channel: "email" | "webhook";
   readonly status: string;
+  readonly round: number;
   readonly notification: {
     readonly id: number;
     readonly eventId: string | null;
@@ -38,6 +39,7 @@ interface ContextRow {
   id: bigint;
   channel: "email" | "webhook";
   status: string;
+  round: number;
   notification_id: bigint;
   event_id: string | null;
   event_type: string;
@@ -58,7 +60,7 @@ export class DeliveryStore {
 
   async load(deliveryId: string): Promise<DeliveryContext | undefined> {
     const [row] = await this.db.$queryRaw<ContextRow[]>`
-      SELECT d.id, d.channel, d.status, n.id AS notification_id, n.event_id, n.event_type, n.category, n.critical,
+      SELECT d.id, d.channel, d.status, d.round, n.id AS notification_id, n.event_id, n.event_type, n.category, n.critical,
              n.title, n.body, n.created_at, e.occurred_at, COALESCE(n.payload, e.payload) AS payload,
              COALESCE(s.email, u.email) AS email, s.webhook_url, s.webhook_secret
       FROM deliveries d
@@ -72,6 +74,7 @@ export class DeliveryStore {
       deliveryId: String(row.id),
       channel: row.channel,
       status: row.status,
+      round: row.round,
       notification: {
         id: Number(row.notification_id),
         eventId: row.event_id,
