@@ -30,6 +30,12 @@ export async function freePort(): Promise<number> {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Every service process a test started and that may still run: none may outlive the test runner. */
+const live = new Set<ChildProcess>();
+process.once("exit", () => {
+  for (const child of live) child.kill("SIGKILL");
+});
+
 /**
  * One Herald service running as its own OS process, from its built
  * dist/main.js, exactly as `npm start --workspace services/<name>` runs it.
@@ -74,6 +80,8 @@ export class ServiceProcess {
       stdio: ["ignore", "pipe", "pipe"],
     });
     this.child = child;
+    live.add(child);
+    child.once("exit", () => live.delete(child));
     child.stdout!.on("data", (chunk: Buffer) => this.output.push(chunk.toString()));
     child.stderr!.on("data", (chunk: Buffer) => this.output.push(chunk.toString()));
     await this.waitReady(child);
