@@ -452,7 +452,7 @@ describe("ingest operator API", () => {
       const webhook = queueOf(QUEUES.webhook);
       try {
         const job = await webhook.getJob(deliveryJobId(id, 1));
-        expect(job?.data).toEqual({ deliveryId: id });
+        expect(job?.data).toEqual({ deliveryId: id, round: 1 });
         expect(job?.opts.attempts).toBe(4);
         expect(await job?.getState()).toBe("waiting");
       } finally {
