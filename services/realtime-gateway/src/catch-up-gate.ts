@@ -18,19 +18,24 @@ export function notificationIdOf(data: readonly unknown[]): number | undefined {
 }
 
 /**
- * The held broadcasts to deliver once catch-up has brought the client up to
- * `cursor`, in arrival order: everything except notifications the client
- * already has (id <= cursor), which were either seen before the reconnect or
- * just replayed from Postgres. Without a cursor nothing was replayed, so
- * nothing is a duplicate.
+ * The held broadcasts to deliver once catch-up has sent `replayed`, in
+ * arrival order: everything except notifications catch-up just sent. An
+ * older id that catch-up did not send (a DND release, say) is delivered.
  */
-export function heldToDeliver(held: readonly HeldBroadcast[], cursor: number | null): HeldBroadcast[] {
-  if (cursor === null) return [...held];
+export function heldToDeliver(held: readonly HeldBroadcast[], replayed: ReadonlySet<number>): HeldBroadcast[] {
   return held.filter((h) => {
     const id = notificationIdOf(h.data);
-    return id === undefined || id > cursor;
+    return id === undefined || !replayed.has(id);
   });
 }
+
+/**
+ * How long a socket remembers what catch-up sent it. A row the router had
+ * stored but not yet pushed when the snapshot was read is replayed, and its
+ * live push may still arrive after the gate opened: it is dropped then.
+ * Pushes follow their commit within milliseconds; this is ample.
+ */
+const REPLAYED_MEMORY_MS = 60_000;
 
 /**
  * Per-socket gates: while a socket's gate is closed, broadcasts to it (from
@@ -41,13 +46,15 @@ export function heldToDeliver(held: readonly HeldBroadcast[], cursor: number | n
  */
 export class CatchUpGates {
   private readonly held = new Map<string, HeldBroadcast[]>();
+  private readonly replayed = new Map<string, { readonly ids: Set<number>; readonly until: number }>();
 
   close(socketId: string): void {
     this.held.set(socketId, []);
   }
 
-  get anyClosed(): boolean {
-    return this.held.size > 0;
+  /** Whether any socket is gated or still filtering repeats of its catch-up (the fast path skips both). */
+  get anyActive(): boolean {
+    return this.held.size > 0 || this.replayed.size > 0;
   }
 
   isClosed(socketId: string): boolean {
@@ -58,18 +65,42 @@ export class CatchUpGates {
     this.held.get(socketId)?.push(broadcast);
   }
 
-  /** Opens the gate: delivers what was held (see heldToDeliver), synchronously, and says how much. */
-  open(socketId: string, cursor: number | null): { held: number; delivered: number } {
+  /**
+   * Opens the gate: delivers what was held (see heldToDeliver), synchronously,
+   * and says how much; then drops, for a while, live repeats of what catch-up sent.
+   */
+  open(socketId: string, replayedIds: readonly number[], now = Date.now()): { held: number; delivered: number } {
+    const replayed = new Set(replayedIds);
     const held = this.held.get(socketId) ?? [];
     this.held.delete(socketId);
-    const deliver = heldToDeliver(held, cursor);
+    const deliver = heldToDeliver(held, replayed);
     for (const broadcast of deliver) broadcast.deliver();
+    for (const h of held) {
+      const id = notificationIdOf(h.data);
+      if (id !== undefined) replayed.delete(id);
+    }
+    if (replayed.size > 0) this.replayed.set(socketId, { ids: replayed, until: now + REPLAYED_MEMORY_MS });
     return { held: held.length, delivered: deliver.length };
+  }
+
+  /** True (once per id) when a live broadcast repeats a notification catch-up already sent this socket. */
+  alreadySent(socketId: string, data: readonly unknown[], now = Date.now()): boolean {
+    const memory = this.replayed.get(socketId);
+    if (!memory) return false;
+    if (now > memory.until) {
+      this.replayed.delete(socketId);
+      return false;
+    }
+    const id = notificationIdOf(data);
+    if (id === undefined || !memory.ids.delete(id)) return false;
+    if (memory.ids.size === 0) this.replayed.delete(socketId);
+    return true;
   }
 
   /** Drops a gate and what it held (the socket went away). */
   discard(socketId: string): void {
     this.held.delete(socketId);
+    this.replayed.delete(socketId);
   }
 }
 
@@ -111,10 +142,11 @@ export function gateAdapter<A extends object>(adapter: A, gates: CatchUpGates): 
   internals.apply = function (opts, callback) {
     const data = broadcasting?.data;
     broadcasting = undefined;
-    if (!Array.isArray(data) || !gates.anyClosed) return apply.call(this, opts, callback);
+    if (!Array.isArray(data) || !gates.anyActive) return apply.call(this, opts, callback);
     apply.call(this, opts, (socket) => {
-      if (!gates.isClosed(socket.id)) return callback(socket);
-      gates.hold(socket.id, { data, deliver: () => callback(socket) });
+      if (gates.isClosed(socket.id)) return gates.hold(socket.id, { data, deliver: () => callback(socket) });
+      if (gates.alreadySent(socket.id, data)) return;
+      callback(socket);
     });
   };
   return adapter;

@@ -28,20 +28,16 @@ export function replayMessages(items: readonly NotificationItem[], unreadCount: 
 }
 
 /**
- * Where the client stands after catch-up. `cursor` is the newest id it now
- * has, which live notifications held during catch-up must exceed to be sent
- * (null when it gave no id: nothing was replayed, nothing can be a
- * duplicate). `caughtUp` tells the client its cursor for the next reconnect:
- * without an id of its own, the newest id that existed when it connected,
- * since everything after that reaches it live.
+ * Where the client stands after catch-up, as `caught_up` tells it: its cursor
+ * for the next reconnect is the newest id it now has; without an id of its
+ * own, the newest id that existed when it connected, since everything after
+ * that reaches it live.
  */
-export function catchUpOutcome(lastNotificationId: bigint | undefined, snapshot: CatchUpSnapshot): { cursor: number | null; caughtUp: CaughtUpMessage } {
+export function catchUpOutcome(lastNotificationId: bigint | undefined, snapshot: CatchUpSnapshot): CaughtUpMessage {
   const replayed = snapshot.items.length;
-  if (lastNotificationId === undefined) {
-    return { cursor: null, caughtUp: { lastNotificationId: snapshot.newestId, replayed, truncated: false } };
-  }
+  if (lastNotificationId === undefined) return { lastNotificationId: snapshot.newestId, replayed, truncated: false };
   const cursor = Math.max(Number(lastNotificationId), snapshot.items.at(-1)?.id ?? 0);
-  return { cursor, caughtUp: { lastNotificationId: cursor, replayed, truncated: snapshot.truncated } };
+  return { lastNotificationId: cursor, replayed, truncated: snapshot.truncated };
 }
 
 export interface CatchUpDependencies {
@@ -67,8 +63,11 @@ export async function catchUp(socket: GatewaySocket, userId: string, lastNotific
   for (const message of replayMessages(snapshot.items, snapshot.unreadCount)) socket.emit(SOCKET_EVENTS.notification, message);
   socket.data.replaying = false;
   socket.emit(SOCKET_EVENTS.unreadCount, { count: snapshot.unreadCount });
-  const { cursor, caughtUp } = catchUpOutcome(lastNotificationId, snapshot);
+  const caughtUp = catchUpOutcome(lastNotificationId, snapshot);
   socket.emit(GATEWAY_EVENTS.caughtUp, caughtUp);
-  deps.gates.open(socket.id, cursor);
+  deps.gates.open(
+    socket.id,
+    snapshot.items.map((n) => n.id),
+  );
   return caughtUp;
 }

@@ -81,16 +81,19 @@ describe("CatchUpGates on the Redis adapter", () => {
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(gated.received).toEqual([]);
 
-    // What catch-up would send, then the gate opens at cursor 2.
-    io.of("/").sockets.get(gated.id)!.emit("notification", { id: 2, replayed: true });
-    expect(gates.open(gated.id, 2)).toEqual({ held: 4, delivered: 2 });
-    await until(() => gated.received.length === 3, "released broadcasts");
-    expect(gated.received).toEqual([["notification", { id: 2, replayed: true }], ["unread_count", { count: 2 }], ["notification", { id: 3 }]]);
+    // What catch-up would send (1 and 2, and 5, whose live push has not come yet), then the gate opens.
+    const server = io.of("/").sockets.get(gated.id)!;
+    for (const id of [1, 2, 5]) server.emit("notification", { id, replayed: true });
+    expect(gates.open(gated.id, [1, 2, 5])).toEqual({ held: 4, delivered: 2 });
+    await until(() => gated.received.length === 5, "released broadcasts");
+    expect(gated.received.slice(3)).toEqual([["unread_count", { count: 2 }], ["notification", { id: 3 }]]);
 
-    // Open again: live as usual.
+    // Open again: live as usual, except the late push of 5, which catch-up already sent.
+    emitter.to("user:g").emit("notification", { id: 5 });
     emitter.to("user:g").emit("notification", { id: 4 });
-    await until(() => gated.received.length === 4, "live after opening");
-    expect(gated.received[3]).toEqual(["notification", { id: 4 }]);
+    emitter.to("user:g").emit("notification", { id: 5 });
+    await until(() => gated.received.length === 7, "live after opening");
+    expect(gated.received.slice(5)).toEqual([["notification", { id: 4 }], ["notification", { id: 5 }]]);
   });
 
   it("holds local broadcasts too, and leaves other adapter operations alone", async () => {
@@ -103,7 +106,7 @@ describe("CatchUpGates on the Redis adapter", () => {
     io.local.in("user:l").socketsJoin("extra-room");
     expect(io.of("/").adapter.rooms.get("extra-room")?.has(gated.id)).toBe(true);
     expect(gated.received).toEqual([]);
-    gates.open(gated.id, null);
+    gates.open(gated.id, []);
     await until(() => gated.received.length === 1, "released local broadcast");
     expect(gated.received).toEqual([["unread_count", { count: 9 }]]);
   });
@@ -115,6 +118,6 @@ describe("CatchUpGates on the Redis adapter", () => {
     await new Promise((resolve) => setTimeout(resolve, 100));
     gates.discard(gated.id);
     expect(gates.isClosed(gated.id)).toBe(false);
-    expect(gates.open(gated.id, null)).toEqual({ held: 0, delivered: 0 });
+    expect(gates.open(gated.id, [])).toEqual({ held: 0, delivered: 0 });
   });
 });

@@ -50,22 +50,22 @@ describe("replayMessages", () => {
 describe("catchUpOutcome", () => {
   const snapshot = (items: NotificationItem[], newestId: number | null, truncated = false) => ({ items, newestId, truncated, unreadCount: 0 });
 
-  it("without a last id: nothing replayed, nothing deduplicated, the cursor starts at the newest id", () => {
-    expect(catchUpOutcome(undefined, snapshot([], 42))).toEqual({ cursor: null, caughtUp: { lastNotificationId: 42, replayed: 0, truncated: false } });
-    expect(catchUpOutcome(undefined, snapshot([], null))).toEqual({ cursor: null, caughtUp: { lastNotificationId: null, replayed: 0, truncated: false } });
+  it("without a last id: nothing replayed, the cursor starts at the newest id", () => {
+    expect(catchUpOutcome(undefined, snapshot([], 42))).toEqual({ lastNotificationId: 42, replayed: 0, truncated: false });
+    expect(catchUpOutcome(undefined, snapshot([], null))).toEqual({ lastNotificationId: null, replayed: 0, truncated: false });
   });
 
   it("with a last id: the cursor is the newest replayed id", () => {
-    expect(catchUpOutcome(5n, snapshot([item(7), item(9)], 9))).toEqual({ cursor: 9, caughtUp: { lastNotificationId: 9, replayed: 2, truncated: false } });
+    expect(catchUpOutcome(5n, snapshot([item(7), item(9)], 9))).toEqual({ lastNotificationId: 9, replayed: 2, truncated: false });
   });
 
   it("with nothing missed the cursor stays at the client's id, even one beyond anything stored", () => {
-    expect(catchUpOutcome(9n, snapshot([], 9))).toEqual({ cursor: 9, caughtUp: { lastNotificationId: 9, replayed: 0, truncated: false } });
-    expect(catchUpOutcome(500n, snapshot([], 9)).cursor).toBe(500);
+    expect(catchUpOutcome(9n, snapshot([], 9))).toEqual({ lastNotificationId: 9, replayed: 0, truncated: false });
+    expect(catchUpOutcome(500n, snapshot([], 9)).lastNotificationId).toBe(500);
   });
 
   it("passes truncation on", () => {
-    expect(catchUpOutcome(1n, snapshot([item(90), item(91)], 91, true)).caughtUp).toEqual({ lastNotificationId: 91, replayed: 2, truncated: true });
+    expect(catchUpOutcome(1n, snapshot([item(90), item(91)], 91, true))).toEqual({ lastNotificationId: 91, replayed: 2, truncated: true });
   });
 });
 
@@ -73,19 +73,25 @@ describe("heldToDeliver", () => {
   const held = (event: string, arg: unknown): HeldBroadcast => ({ data: [event, arg], deliver: () => undefined });
   const notification = (id: unknown) => held("notification", { id });
 
-  it("drops notifications at or below the cursor and keeps the rest in arrival order", () => {
-    const list = [notification(8), held("unread_count", { count: 3 }), notification(10), notification(9), notification(11), held("unread_count", { count: 4 })];
-    expect(heldToDeliver(list, 9).map((h) => h.data)).toEqual([["unread_count", { count: 3 }], ["notification", { id: 10 }], ["notification", { id: 11 }], ["unread_count", { count: 4 }]]);
+  it("drops notifications catch-up sent and keeps the rest, older ids included, in arrival order", () => {
+    const list = [notification(8), held("unread_count", { count: 3 }), notification(10), notification(9), notification(11), notification(4), held("unread_count", { count: 4 })];
+    expect(heldToDeliver(list, new Set([8, 9])).map((h) => h.data)).toEqual([
+      ["unread_count", { count: 3 }],
+      ["notification", { id: 10 }],
+      ["notification", { id: 11 }],
+      ["notification", { id: 4 }],
+      ["unread_count", { count: 4 }],
+    ]);
   });
 
-  it("keeps everything when there is no cursor", () => {
+  it("keeps everything when nothing was replayed", () => {
     const list = [notification(1), notification(2)];
-    expect(heldToDeliver(list, null)).toEqual(list);
+    expect(heldToDeliver(list, new Set())).toEqual(list);
   });
 
   it("keeps what it cannot identify rather than risk losing it", () => {
     const list = [notification("7"), notification(undefined), held("notification", null), held("other", { id: 1 })];
-    expect(heldToDeliver(list, 100)).toEqual(list);
+    expect(heldToDeliver(list, new Set([1, 7]))).toEqual(list);
   });
 
   it("notificationIdOf reads only notification ids", () => {
