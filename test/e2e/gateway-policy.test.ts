@@ -1,42 +1,9 @@
-import { io, type Socket } from "socket.io-client";
-import { api, eventually, publish, RecordingClient } from "../support/clients";
+import { api, eventually, publish, RawSocket, RecordingClient } from "../support/clients";
 import { trackedClient, type TrackedClient } from "../support/herald-client";
 import { TestStack } from "../support/stack";
 import { producerToken, userToken } from "../support/tokens";
 
 const APP_ORIGIN = "https://app.example";
-
-/** A raw socket that records every event it gets, in order, and how it ended. */
-class RawSocket {
-  readonly events: { event: string; args: unknown[] }[] = [];
-  readonly socket: Socket;
-  disconnectReason: string | undefined;
-
-  constructor(url: string, auth: Record<string, unknown>, headers: Record<string, string> = {}) {
-    this.socket = io(url, { auth, transports: ["websocket"], reconnection: false, forceNew: true, extraHeaders: headers });
-    this.socket.onAny((event: string, ...args: unknown[]) => this.events.push({ event, args }));
-    this.socket.on("disconnect", (reason) => (this.disconnectReason = reason));
-  }
-
-  named(event: string): unknown[] {
-    return this.events.filter((e) => e.event === event).map((e) => e.args[0]);
-  }
-
-  connected(): Promise<void> {
-    return new Promise((resolve, reject) => {
-      if (this.socket.connected) return resolve();
-      this.socket.once("connect", () => resolve());
-      this.socket.once("connect_error", reject);
-    });
-  }
-
-  refused(): Promise<Error & { data?: { code?: string } }> {
-    return new Promise((resolve, reject) => {
-      this.socket.once("connect", () => reject(new Error("connection was accepted")));
-      this.socket.once("connect_error", resolve);
-    });
-  }
-}
 
 /**
  * One gateway with the defaults and one with tight limits, allowed origins

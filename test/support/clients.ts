@@ -23,16 +23,21 @@ export async function api(baseUrl: string, token: string, method: string, path: 
   return { status: res.status, body: text ? (JSON.parse(text) as any) : undefined };
 }
 
-/** A Socket.IO client that records everything it is sent. */
-export class RecordingClient {
-  readonly notifications: NotificationMessage[] = [];
-  readonly unreadCounts: number[] = [];
+/** A raw Socket.IO client that records every event it gets, in order, and how it ended. */
+export class RawSocket {
+  readonly events: { event: string; args: unknown[] }[] = [];
   readonly socket: Socket;
+  disconnectReason: string | undefined;
 
-  constructor(url: string, token: string, extraAuth: Record<string, unknown> = {}) {
-    this.socket = io(url, { auth: { token, ...extraAuth }, transports: ["websocket"], reconnection: false, forceNew: true });
-    this.socket.on("notification", (n: NotificationMessage) => this.notifications.push(n));
-    this.socket.on("unread_count", (c: { count: number }) => this.unreadCounts.push(c.count));
+  constructor(url: string, auth: Record<string, unknown>, headers: Record<string, string> = {}) {
+    this.socket = io(url, { auth, transports: ["websocket"], reconnection: false, forceNew: true, extraHeaders: headers });
+    this.socket.onAny((event: string, ...args: unknown[]) => this.events.push({ event, args }));
+    this.socket.on("disconnect", (reason) => (this.disconnectReason = reason));
+  }
+
+  /** The first argument of every event of this name received so far. */
+  named(event: string): unknown[] {
+    return this.events.filter((e) => e.event === event).map((e) => e.args[0]);
   }
 
   connected(): Promise<void> {
@@ -53,6 +58,21 @@ export class RecordingClient {
 
   close(): void {
     this.socket.close();
+  }
+}
+
+/** A user's socket, with its notifications and unread counts at hand. */
+export class RecordingClient extends RawSocket {
+  get notifications(): NotificationMessage[] {
+    return this.named("notification") as NotificationMessage[];
+  }
+
+  get unreadCounts(): number[] {
+    return (this.named("unread_count") as { count: number }[]).map((c) => c.count);
+  }
+
+  constructor(url: string, token: string, extraAuth: Record<string, unknown> = {}) {
+    super(url, { token, ...extraAuth });
   }
 }
 
