@@ -2,6 +2,7 @@ import { isDndActive } from "@herald/core";
 import type { Database } from "@herald/db";
 import type { Dispatcher } from "@herald/dispatch";
 import { dispatchPending } from "./dispatch-pending";
+import { withUserLock } from "./user-lock";
 
 /**
  * Ends a user's DND hold: held notifications become released (one statement,
@@ -12,5 +13,5 @@ export async function releaseHeld(db: Database, dispatcher: Dispatcher, userId: 
   const settings = await db.userNotificationSettings.findUnique({ where: { userId }, select: { dndEnabled: true, dndUntil: true } });
   if (settings && isDndActive(settings, now)) return 0;
   await db.$executeRaw`UPDATE notifications SET status = 'released' WHERE user_id = ${userId} AND status = 'held'`;
-  return dispatchPending(db, dispatcher, userId, "released");
+  return withUserLock(db, userId, () => dispatchPending(db, dispatcher, userId, "released"));
 }

@@ -2,6 +2,7 @@ import { buildDigest, digestBody, digestTitle, isDndActive, type Channel, type D
 import type { Database } from "@herald/db";
 import type { Dispatcher } from "@herald/dispatch";
 import { dispatchPending } from "./dispatch-pending";
+import { withUserLock } from "./user-lock";
 import { isDigestDue, type DigestClock } from "./digest-window";
 
 export type DigestOutcome = "sent" | "empty" | "not_due" | "disabled" | "in_dnd";
@@ -78,7 +79,8 @@ export async function sendDigest(
     await tx.$executeRaw`UPDATE user_notification_settings SET digest_last_sent_at = ${periodEnd} WHERE user_id = ${job.userId}`;
     return items.length > 0 ? "sent" : "empty";
   });
-  // Also finishes the push of a digest committed by an attempt that died before pushing.
-  await dispatchPending(db, dispatcher, job.userId, "digest");
+  // Also finishes the push of a digest committed by an attempt that died before pushing; taking
+  // turns with other replicas' jobs for this user, so a digest is pushed once.
+  await withUserLock(db, job.userId, () => dispatchPending(db, dispatcher, job.userId, "digest"));
   return outcome;
 }
