@@ -93,6 +93,30 @@ describe("routing honours each user's preferences and settings", () => {
     expect(listed.body.items.map((n: { eventId: string }) => n.eventId)).toEqual([...ids].reverse());
   });
 
+  it("notifications released from DND while the user is offline come in their catch-up on reconnect, after newer ones they saw", async () => {
+    const token = userToken("roamer", "admin");
+    const first = await connect(token);
+    expect((await api(gateway, token, "PUT", "/api/v1/notifications/settings", { dndEnabled: true })).status).toBe(200);
+    const held = [
+      await send({ type: "job.failed", payload: { ownerUserId: "roamer", jobName: "a" } }),
+      await send({ type: "job.cancelled", payload: { ownerUserId: "roamer", jobName: "b" } }),
+    ];
+    await eventually(async () => ((await stack.db.query("SELECT id FROM notifications WHERE user_id = 'roamer' AND status = 'held'")).length === 2 ? true : undefined));
+    // A critical alert gets through DND: the client's last id is now newer than the held ones were.
+    const alert = await send({ type: "system.disk_warning", payload: { host: "h1", mountPoint: "/", metric: "free_percent", value: 7, threshold: 10 } });
+    const seen = await eventually(() => first.notifications.find((n) => n.eventId === alert), 10_000, "critical alert");
+    first.close();
+    expect((await api(gateway, token, "PUT", "/api/v1/notifications/settings", { dndEnabled: false })).status).toBe(200);
+    await eventually(async () => ((await stack.db.query("SELECT id FROM notifications WHERE user_id = 'roamer' AND status = 'delivered'")).length === 3 ? true : undefined));
+
+    const back = new RecordingClient(gateway, token, { lastNotificationId: seen.id });
+    clients.push(back);
+    await back.connected();
+    await eventually(() => (back.named("caught_up").length === 1 ? true : undefined), 10_000, "caught up");
+    expect(back.notifications.map((n) => n.eventId)).toEqual(held);
+    expect(back.notifications.every((n) => n.id > seen.id)).toBe(true);
+  });
+
   it("DND with an end time releases by itself when the time passes", async () => {
     const token = userToken("napper");
     const until = new Date(Date.now() + 1500).toISOString();
