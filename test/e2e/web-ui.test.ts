@@ -28,7 +28,8 @@ const XSS = `<img src=x onerror="window.__xss=1">`;
  * The web notification center in a real headless Chromium, against real
  * ingest, router, gateway and digest-scheduler processes: what a person sees
  * after pasting a token, receiving notifications, reading them, and turning
- * do-not-disturb on and off.
+ * do-not-disturb on and off, muting an event type in Preferences, and setting
+ * up digest, email and webhook delivery.
  */
 describe("web UI: the notification center in a real browser", () => {
   let stack: TestStack;
@@ -207,7 +208,7 @@ describe("web UI: the notification center in a real browser", () => {
     await userPage.locator("#settings-button").click();
     await userPage.locator("#settings-panel").waitFor();
     const saved = userPage.waitForResponse((r) => r.url().endsWith("/api/v1/notifications/settings") && r.request().method() === "PUT");
-    await userPage.locator("#settings-panel .switch").click();
+    await userPage.locator("label.switch:has(#dnd-toggle)").click();
     expect((await saved).status()).toBe(200);
     await userPage.locator("#dnd-indicator").waitFor();
     expect(await userPage.locator("#dnd-toggle").isChecked()).toBe(true);
@@ -224,7 +225,7 @@ describe("web UI: the notification center in a real browser", () => {
     expect(await toast(userPage).count()).toBe(0);
     expect(await bellUnread(userPage)).toBe("0");
 
-    await userPage.locator("#settings-panel .switch").click();
+    await userPage.locator("label.switch:has(#dnd-toggle)").click();
     await userPage.locator("#dnd-indicator").waitFor({ state: "hidden" });
     const released = toast(userPage).first();
     await released.waitFor();
@@ -272,5 +273,140 @@ describe("web UI: the notification center in a real browser", () => {
     expect(await page.locator("#list li.item--unread").count()).toBe(0);
     expect(await page.locator("#badge").isHidden()).toBe(true);
     await page.close();
+  });
+
+  /** Chromium logs every 400 answer as a console error: expected where a test provokes one. */
+  const forgiveRefusals = () => {
+    for (let i = pageErrors.length - 1; i >= 0; i--) if (pageErrors[i]!.includes("status of 400")) pageErrors.splice(i, 1);
+  };
+
+  const api = async (method: string, apiPath: string, body?: unknown) => {
+    const res = await fetch(`${gateway}/api/v1/notifications${apiPath}`, {
+      method,
+      headers: { authorization: `Bearer ${userToken(user)}`, ...(body !== undefined && { "content-type": "application/json" }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return { status: res.status, body: (await res.json()) as any };
+  };
+
+  it("Preferences lists every event type by category; unticking in-app mutes job.completed at once, and it toasts no more while review.approved still does", async () => {
+    await userPage.locator("#preferences-button").click();
+    await userPage.locator("#preferences").waitFor();
+    expect(await userPage.locator("#activity").isHidden()).toBe(true);
+    const row = userPage.locator('#preferences li[data-event-type="job.completed"]');
+    await row.waitFor();
+    const { body: listed } = await api("GET", "/preferences");
+    const types = (listed.items as { eventType: string }[]).map((p) => p.eventType);
+    expect(await userPage.locator("#preferences li.pref").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-event-type")))).toEqual(types);
+    expect(await userPage.locator("#preferences .pref-group h2").allTextContents()).toEqual(["job", "review", "system", "collaboration"]);
+    expect(await row.locator('input[value="in_app"]').isChecked()).toBe(true);
+    expect(await row.locator("select").inputValue()).toBe("my_jobs");
+    expect(await row.getAttribute("data-default")).toBe("true");
+
+    const saved = userPage.waitForResponse((r) => r.url().endsWith("/preferences/job.completed") && r.request().method() === "PUT");
+    await row.locator('label:has(input[value="in_app"])').click();
+    const response = await saved;
+    expect(response.status()).toBe(200);
+    expect(response.request().postDataJSON()).toEqual({ channels: [] });
+    // The row is redrawn from the answer: stored, muted, no longer the default.
+    await userPage.locator('#preferences li[data-event-type="job.completed"][data-default="false"]').waitFor();
+    expect(await row.locator('input[value="in_app"]').isChecked()).toBe(false);
+    expect(await row.locator(".chip").allTextContents()).toEqual(["muted"]);
+    const stored = (await api("GET", "/preferences")).body.items.find((p: { eventType: string }) => p.eventType === "job.completed");
+    expect(stored).toMatchObject({ enabled: true, channels: [], scope: "my_jobs", isDefault: false });
+    await userPage.screenshot({ animations: "disabled", fullPage: true, path: path.join(SCREENSHOT_DIR, "7-preferences.png") });
+
+    // One batch, the muted type first: once review.approved's toast is up, job.completed was routed too.
+    const res = await publish(stack.service("ingest").url, producer, {
+      events: [
+        { type: "job.completed", payload: { ownerUserId: user, jobName: "muted-job" } },
+        { type: "review.approved", payload: { contentOwnerUserId: user } },
+      ],
+    }, { path: "/batch" });
+    expect(res.status).toBe(202);
+    const shown = toast(userPage).first();
+    await shown.waitFor();
+    expect(await shown.locator(".toast-kicker").textContent()).toBe("review.approved");
+    await userPage.waitForTimeout(300);
+    expect(await userPage.locator("#toasts .toast").evaluateAll((toasts) => toasts.map((t) => t.querySelector(".toast-kicker")?.textContent))).toEqual(["review.approved"]);
+    expect(await userPage.locator("#bell").getAttribute("data-unread")).toBe("1");
+    await shown.locator(".toast-close").click();
+  });
+
+  it("a refused preference change shows the gateway's message and puts the control back", async () => {
+    const route = `${gateway}/api/v1/notifications/preferences/review.comment`;
+    await userPage.route(route, (r) =>
+      r.fulfill({ status: 400, contentType: "application/json", body: JSON.stringify({ error: { code: "invalid_body", message: "invalid field(s): scope", details: [{ path: "scope", message: "<b>nope</b>" }] } }) }),
+    );
+    try {
+      const row = userPage.locator('#preferences li[data-event-type="review.comment"]');
+      await row.locator("select").selectOption("all");
+      await row.locator(".error").waitFor();
+      expect(await row.locator(".error").textContent()).toBe("Could not save: invalid field(s): scope — scope: <b>nope</b>");
+      expect(await row.locator("select").inputValue()).toBe("my_jobs");
+      expect(await userPage.locator("#preferences b").count()).toBe(0);
+    } finally {
+      await userPage.unroute(route);
+    }
+    forgiveRefusals();
+  });
+
+  it("settings: digest on/off and interval save at once; a new webhook URL shows its secret once; a bad email shows the gateway's 400 message", async () => {
+    await userPage.locator("#preferences-close").click();
+    await userPage.locator("#activity").waitFor();
+    await userPage.locator("#settings-button").click();
+    await userPage.locator("#settings-panel").waitFor();
+    const settingsPut = () => userPage.waitForResponse((r) => r.url().endsWith("/api/v1/notifications/settings") && r.request().method() === "PUT");
+
+    let saved = settingsPut();
+    await userPage.locator('label.switch:has(#digest-toggle)').click();
+    expect((await saved).request().postDataJSON()).toEqual({ digestEnabled: true });
+    saved = settingsPut();
+    await userPage.locator("#digest-interval").selectOption("hourly");
+    expect((await saved).request().postDataJSON()).toEqual({ digestInterval: "hourly" });
+    expect((await api("GET", "/settings")).body).toMatchObject({ digestEnabled: true, digestInterval: "hourly" });
+    saved = settingsPut();
+    await userPage.locator('label.switch:has(#digest-toggle)').click();
+    expect((await saved).request().postDataJSON()).toEqual({ digestEnabled: false });
+    expect((await api("GET", "/settings")).body).toMatchObject({ digestEnabled: false, digestInterval: "hourly" });
+    expect(await userPage.locator("#digest-toggle").isChecked()).toBe(false);
+
+    const url = "https://hooks.example.com/x";
+    await userPage.locator("#webhook-input").fill(url);
+    saved = settingsPut();
+    await userPage.locator("#delivery-save").click();
+    expect((await saved).status()).toBe(200);
+    await userPage.locator("#webhook-secret-box").waitFor();
+    expect(await userPage.locator("#webhook-secret").inputValue()).toMatch(/^whsec_[A-Za-z0-9+/=]{40,}$/);
+    expect(await userPage.locator("#webhook-secret").getAttribute("readonly")).not.toBeNull();
+    expect(await userPage.locator("#webhook-secret-box").textContent()).toContain("will not be shown again");
+    expect((await api("GET", "/settings")).body).toMatchObject({ webhookUrl: url, webhookSecretSet: true });
+    await userPage.screenshot({ animations: "disabled", path: path.join(SCREENSHOT_DIR, "8-webhook-secret.png") });
+
+    // The same URL again: nothing new to show.
+    saved = settingsPut();
+    await userPage.locator("#delivery-save").click();
+    const again = await saved;
+    expect(again.status()).toBe(200);
+    expect((await again.json()).webhookSecret).toBeUndefined();
+    expect(await userPage.locator("#webhook-secret-box").isHidden()).toBe(true);
+    expect(await userPage.locator("#webhook-secret").inputValue()).toBe("");
+    expect(await userPage.locator("#webhook-state").isVisible()).toBe(true);
+
+    // A bad email: the gateway's own message, and nothing stored.
+    const { status, body: refused } = await api("PUT", "/settings", { email: "not-an-email", webhookUrl: url });
+    expect(status).toBe(400);
+    await userPage.locator("#email-input").fill("not-an-email");
+    saved = settingsPut();
+    await userPage.locator("#delivery-save").click();
+    expect((await saved).status()).toBe(400);
+    await userPage.locator("#delivery-error").waitFor();
+    const shown = await userPage.locator("#delivery-error").textContent();
+    expect(shown).toContain(refused.error.message);
+    expect(shown).toContain("email: must be an email address");
+    expect(await userPage.locator("#email-input").inputValue()).toBe("not-an-email");
+    expect((await api("GET", "/settings")).body.email).toBeNull();
+    await userPage.screenshot({ animations: "disabled", path: path.join(SCREENSHOT_DIR, "9-bad-email.png") });
+    forgiveRefusals();
   });
 });

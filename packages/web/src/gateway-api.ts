@@ -1,11 +1,53 @@
 /**
  * The few gateway endpoints @herald/client does not cover: the user's
- * settings (do-not-disturb) and the event history. Same origin as the page,
- * bearer token in the Authorization header.
+ * settings (do-not-disturb, digest, email and webhook), per-event-type
+ * preferences and the event history. Same origin as the page, bearer token
+ * in the Authorization header.
  */
+export type DigestInterval = "hourly" | "daily";
+
 export interface Settings {
   readonly dndEnabled: boolean;
   readonly dndUntil: string | null;
+  readonly digestEnabled: boolean;
+  readonly digestInterval: DigestInterval;
+  readonly email: string | null;
+  readonly webhookUrl: string | null;
+  readonly webhookSecretSet: boolean;
+  /** Only in the answer to the PUT that set a new webhook URL: shown once, never again. */
+  readonly webhookSecret?: string;
+}
+
+export interface SettingsUpdate {
+  readonly dndEnabled?: boolean;
+  readonly dndUntil?: string | null;
+  readonly digestEnabled?: boolean;
+  readonly digestInterval?: DigestInterval;
+  readonly email?: string | null;
+  readonly webhookUrl?: string | null;
+}
+
+export const CHANNELS = ["in_app", "email", "webhook"] as const;
+export type Channel = (typeof CHANNELS)[number];
+export const SCOPES = ["my_jobs", "my_projects", "all"] as const;
+export type Scope = (typeof SCOPES)[number];
+
+/** One event type's preference, defaults filled in by the gateway. */
+export interface PreferenceEntry {
+  readonly eventType: string;
+  readonly category: string;
+  readonly critical: boolean;
+  readonly enabled: boolean;
+  /** Empty means muted. */
+  readonly channels: readonly Channel[];
+  readonly scope: Scope;
+  readonly isDefault: boolean;
+}
+
+export interface PreferenceUpdate {
+  readonly enabled?: boolean;
+  readonly channels?: readonly Channel[];
+  readonly scope?: Scope;
 }
 
 export interface HistoryEvent {
@@ -30,6 +72,8 @@ export class ApiError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    /** A 400's offending fields, as the gateway names them. */
+    readonly details: readonly { readonly path: string; readonly message: string }[] = [],
   ) {
     super(message);
   }
@@ -47,8 +91,11 @@ async function call<T>(token: string, method: string, path: string, body?: unkno
     parsed = undefined;
   }
   if (!res.ok) {
-    const error = (parsed as { error?: { code?: string; message?: string } } | undefined)?.error;
-    throw new ApiError(res.status, error?.code ?? "http_error", error?.message ?? `${method} ${path} answered ${res.status}`);
+    const error = (parsed as { error?: { code?: string; message?: string; details?: unknown } } | undefined)?.error;
+    const details = Array.isArray(error?.details)
+      ? error.details.filter((d): d is { path: string; message: string } => typeof d?.path === "string" && typeof d?.message === "string")
+      : [];
+    throw new ApiError(res.status, error?.code ?? "http_error", error?.message ?? `${method} ${path} answered ${res.status}`, details);
   }
   return parsed as T;
 }
@@ -57,8 +104,16 @@ export function getSettings(token: string): Promise<Settings> {
   return call(token, "GET", "/api/v1/notifications/settings");
 }
 
-export function updateSettings(token: string, update: Partial<Settings>): Promise<Settings> {
+export function updateSettings(token: string, update: SettingsUpdate): Promise<Settings> {
   return call(token, "PUT", "/api/v1/notifications/settings", update);
+}
+
+export async function getPreferences(token: string): Promise<PreferenceEntry[]> {
+  return (await call<{ items: PreferenceEntry[] }>(token, "GET", "/api/v1/notifications/preferences")).items;
+}
+
+export function updatePreference(token: string, eventType: string, update: PreferenceUpdate): Promise<PreferenceEntry> {
+  return call(token, "PUT", `/api/v1/notifications/preferences/${encodeURIComponent(eventType)}`, update);
 }
 
 export function eventHistory(token: string, cursor?: string): Promise<HistoryPage> {
@@ -68,6 +123,6 @@ export function eventHistory(token: string, cursor?: string): Promise<HistoryPag
 }
 
 /** DND as the router applies it: on, and either open-ended or not yet past its end. */
-export function dndActive(settings: Settings, now = Date.now()): boolean {
+export function dndActive(settings: Pick<Settings, "dndEnabled" | "dndUntil">, now = Date.now()): boolean {
   return settings.dndEnabled && (settings.dndUntil === null || new Date(settings.dndUntil).getTime() > now);
 }

@@ -1,6 +1,23 @@
 import { createHeraldClient, HeraldClientError, tokenExpiry, type ConnectionStatus, type HeraldClient, type Notification } from "@herald/client";
 import { append, byId, h, setText, timeElement } from "./dom";
-import { ApiError, dndActive, eventHistory, getSettings, updateSettings, type HistoryEvent, type Settings } from "./gateway-api";
+import {
+  ApiError,
+  CHANNELS,
+  dndActive,
+  eventHistory,
+  getPreferences,
+  getSettings,
+  SCOPES,
+  updatePreference,
+  updateSettings,
+  type Channel,
+  type HistoryEvent,
+  type PreferenceEntry,
+  type PreferenceUpdate,
+  type Scope,
+  type Settings,
+  type SettingsUpdate,
+} from "./gateway-api";
 import { entryFromItem, entryFromPush, NotificationStore, type Entry } from "./notification-store";
 import { toastExpiryMs } from "./toast-timing";
 import { Toasts } from "./toasts";
@@ -9,6 +26,9 @@ import { clearToken, loadToken, looksLikeJwt, saveToken } from "./token-store";
 const PAGE_SIZE = 20;
 /** Connection refusals that a new token, not a retry, fixes: back to the sign-in form. */
 const TOKEN_ERRORS = new Set(["token_missing", "token_invalid", "token_expired", "subject_mismatch"]);
+
+const CHANNEL_LABELS: Record<Channel, string> = { in_app: "In-app", email: "Email", webhook: "Webhook" };
+const SCOPE_LABELS: Record<Scope, string> = { my_jobs: "My own work", my_projects: "My projects", all: "Everything" };
 
 const STATUS_TEXT: Record<ConnectionStatus, string> = {
   connecting: "Connecting…",
@@ -32,6 +52,12 @@ function claimsOf(token: string): { sub?: string; role?: string } {
 function errorText(error: unknown): string {
   if (error instanceof HeraldClientError || error instanceof ApiError) return `${error.message} (${error.code})`;
   return error instanceof Error ? error.message : String(error);
+}
+
+/** A refused change in the gateway's words: its message, then what it said of each field. */
+function problemText(error: unknown): string {
+  if (error instanceof ApiError && error.details.length > 0) return `${error.message} — ${error.details.map((d) => `${d.path}: ${d.message}`).join("; ")}`;
+  return error instanceof ApiError ? error.message : errorText(error);
 }
 
 class App {
@@ -69,6 +95,21 @@ class App {
     dndDuration: byId<HTMLSelectElement>("dnd-duration"),
     dndState: byId("dnd-state"),
     settingsError: byId("settings-error"),
+    digestToggle: byId<HTMLInputElement>("digest-toggle"),
+    digestInterval: byId<HTMLSelectElement>("digest-interval"),
+    deliveryForm: byId<HTMLFormElement>("delivery-form"),
+    emailInput: byId<HTMLInputElement>("email-input"),
+    webhookInput: byId<HTMLInputElement>("webhook-input"),
+    webhookState: byId("webhook-state"),
+    webhookSecretBox: byId("webhook-secret-box"),
+    webhookSecret: byId<HTMLInputElement>("webhook-secret"),
+    deliveryError: byId("delivery-error"),
+    deliverySave: byId<HTMLButtonElement>("delivery-save"),
+    preferencesButton: byId<HTMLButtonElement>("preferences-button"),
+    preferences: byId("preferences"),
+    preferencesClose: byId<HTMLButtonElement>("preferences-close"),
+    preferencesError: byId("preferences-error"),
+    preferencesGroups: byId("preferences-groups"),
     signOut: byId<HTMLButtonElement>("sign-out"),
     activity: byId("activity"),
     activityList: byId<HTMLOListElement>("activity-list"),
@@ -92,6 +133,15 @@ class App {
     this.el.loadMore.addEventListener("click", () => void this.loadPage());
     this.el.markAllRead.addEventListener("click", () => void this.markAllRead());
     this.el.dndToggle.addEventListener("change", () => void this.saveDnd(this.el.dndToggle.checked));
+    this.el.digestToggle.addEventListener("change", () => void this.saveDigest({ digestEnabled: this.el.digestToggle.checked }));
+    this.el.digestInterval.addEventListener("change", () => void this.saveDigest({ digestInterval: this.el.digestInterval.value === "hourly" ? "hourly" : "daily" }));
+    this.el.deliveryForm.addEventListener("submit", (event) => {
+      event.preventDefault();
+      void this.saveDelivery();
+    });
+    this.el.webhookSecret.addEventListener("focus", () => this.el.webhookSecret.select());
+    this.el.preferencesButton.addEventListener("click", () => this.showPreferences(this.el.preferences.hidden));
+    this.el.preferencesClose.addEventListener("click", () => this.showPreferences(false));
     this.el.activityMore.addEventListener("click", () => void this.loadActivity(false));
     this.el.activityRefresh.addEventListener("click", () => void this.loadActivity(true));
     document.addEventListener("keydown", (event) => {
@@ -113,6 +163,7 @@ class App {
   private showLogin(error?: string): void {
     this.el.session.hidden = true;
     this.el.activity.hidden = true;
+    this.el.preferences.hidden = true;
     this.el.login.hidden = false;
     this.el.loginError.hidden = !error;
     setText(this.el.loginError, error ?? "");
@@ -133,7 +184,7 @@ class App {
     setText(this.el.whoami, sub ? `${sub}${role === "admin" ? " (admin)" : ""}` : "");
     this.el.login.hidden = true;
     this.el.session.hidden = false;
-    this.el.activity.hidden = false;
+    this.showPreferences(false);
     this.setUnread(0);
     this.renderStatus("connecting");
 
@@ -177,6 +228,11 @@ class App {
     this.activityCursor = undefined;
     this.el.list.replaceChildren();
     this.el.activityList.replaceChildren();
+    this.el.preferencesGroups.replaceChildren();
+    this.el.emailInput.value = "";
+    this.el.webhookInput.value = "";
+    this.showWebhookSecret(undefined);
+    this.el.deliveryError.hidden = true;
     this.togglePopover(null);
     this.showLogin(message);
   }
@@ -333,7 +389,9 @@ class App {
     if (!token) return;
     try {
       const settings = await getSettings(token);
-      if (token === this.token) this.renderSettings(settings);
+      if (token !== this.token) return;
+      this.renderSettings(settings);
+      this.renderDelivery(settings);
     } catch (error) {
       if (token !== this.token) return;
       setText(this.el.settingsError, `Could not load settings: ${errorText(error)}`);
@@ -363,8 +421,66 @@ class App {
     }
   }
 
+  private async saveDigest(update: Pick<SettingsUpdate, "digestEnabled" | "digestInterval">): Promise<void> {
+    const token = this.token;
+    if (!token) return;
+    this.el.digestToggle.disabled = true;
+    this.el.digestInterval.disabled = true;
+    try {
+      const settings = await updateSettings(token, update);
+      if (token === this.token) this.renderSettings(settings);
+    } catch (error) {
+      if (token !== this.token) return;
+      // Back to what the gateway last said.
+      if (this.settings) this.renderSettings(this.settings);
+      setText(this.el.settingsError, `Could not save: ${problemText(error)}`);
+      this.el.settingsError.hidden = false;
+    } finally {
+      this.el.digestToggle.disabled = false;
+      this.el.digestInterval.disabled = false;
+    }
+  }
+
+  /** Email and webhook URL, saved together; a new webhook URL answers its signing secret, once. */
+  private async saveDelivery(): Promise<void> {
+    const token = this.token;
+    if (!token) return;
+    const email = this.el.emailInput.value.trim();
+    const webhookUrl = this.el.webhookInput.value.trim();
+    this.el.deliverySave.disabled = true;
+    this.el.deliveryError.hidden = true;
+    this.showWebhookSecret(undefined);
+    try {
+      const settings = await updateSettings(token, { email: email || null, webhookUrl: webhookUrl || null });
+      if (token !== this.token) return;
+      this.renderSettings(settings);
+      this.renderDelivery(settings);
+      this.showWebhookSecret(settings.webhookSecret);
+    } catch (error) {
+      if (token !== this.token) return;
+      // The fields keep what was typed, to be corrected.
+      setText(this.el.deliveryError, `Could not save: ${problemText(error)}`);
+      this.el.deliveryError.hidden = false;
+    } finally {
+      this.el.deliverySave.disabled = false;
+    }
+  }
+
+  private renderDelivery(settings: Settings): void {
+    this.el.emailInput.value = settings.email ?? "";
+    this.el.webhookInput.value = settings.webhookUrl ?? "";
+  }
+
+  private showWebhookSecret(secret: string | undefined): void {
+    this.el.webhookSecret.value = secret ?? "";
+    this.el.webhookSecretBox.hidden = !secret;
+  }
+
   private renderSettings(settings: Settings): void {
     this.settings = settings;
+    this.el.digestToggle.checked = settings.digestEnabled;
+    this.el.digestInterval.value = settings.digestInterval;
+    this.el.webhookState.hidden = !(settings.webhookUrl && settings.webhookSecretSet);
     clearTimeout(this.dndTimer);
     const active = dndActive(settings);
     this.el.dndToggle.checked = active;
@@ -385,6 +501,109 @@ class App {
     );
     setText(this.el.dndIndicator, until ? `Do not disturb until ${until.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })}` : "Do not disturb");
     if (until) this.dndTimer = setTimeout(() => this.settings && this.renderSettings(this.settings), Math.max(0, until.getTime() - Date.now()) + 500);
+  }
+
+  // --- preferences -------------------------------------------------------
+
+  /** The preferences view takes the activity feed's place while open. */
+  private showPreferences(show: boolean): void {
+    this.el.preferences.hidden = !show;
+    this.el.activity.hidden = show;
+    this.el.preferencesButton.setAttribute("aria-pressed", String(show));
+    if (show) void this.loadPreferences();
+  }
+
+  private async loadPreferences(): Promise<void> {
+    const token = this.token;
+    if (!token) return;
+    try {
+      const items = await getPreferences(token);
+      if (token !== this.token) return;
+      this.el.preferencesError.hidden = true;
+      const groups = new Map<string, PreferenceEntry[]>();
+      for (const item of items) groups.set(item.category, [...(groups.get(item.category) ?? []), item]);
+      this.el.preferencesGroups.replaceChildren(
+        ...[...groups].map(([category, entries]) =>
+          h(
+            "section",
+            { class: "pref-group", attrs: { "data-category": category } },
+            h("h2", {}, category),
+            h("ul", { class: "prefs" }, ...entries.map((entry) => this.renderPreference(entry))),
+          ),
+        ),
+      );
+    } catch (error) {
+      if (token !== this.token) return;
+      setText(this.el.preferencesError, `Could not load preferences: ${errorText(error)}`);
+      this.el.preferencesError.hidden = false;
+    }
+  }
+
+  /** One event type's row, showing `entry` as the gateway last stored (or defaulted) it. */
+  private renderPreference(entry: PreferenceEntry, error?: string): HTMLLIElement {
+    const classes = ["pref"];
+    if (!entry.enabled) classes.push("pref--off");
+    if (entry.channels.length === 0) classes.push("pref--muted");
+    const row = h("li", { class: classes.join(" "), attrs: { "data-event-type": entry.eventType, "data-default": String(entry.isDefault) } });
+    const save = (control: string, update: PreferenceUpdate) => void this.savePreference(row, entry, control, update);
+
+    const enabled = h("input", { attrs: { type: "checkbox", "data-control": "enabled", "aria-label": `Notify me of ${entry.eventType}` } });
+    enabled.checked = entry.enabled;
+    enabled.addEventListener("change", () => save("enabled", { enabled: enabled.checked }));
+
+    const boxes = CHANNELS.map((channel) => {
+      const box = h("input", { attrs: { type: "checkbox", value: channel, "data-control": `channel-${channel}` } });
+      box.checked = entry.channels.includes(channel);
+      return box;
+    });
+    for (const box of boxes) {
+      box.addEventListener("change", () => save(`channel-${box.value}`, { channels: CHANNELS.filter((_, i) => boxes[i]!.checked) }));
+    }
+
+    const scope = h(
+      "select",
+      { attrs: { "data-control": "scope", "aria-label": `Whose ${entry.eventType} events` } },
+      ...SCOPES.map((value) => h("option", { attrs: { value } }, SCOPE_LABELS[value])),
+    );
+    scope.value = entry.scope;
+    scope.addEventListener("change", () => save("scope", { scope: scope.value as Scope }));
+
+    append(
+      row,
+      h(
+        "span",
+        { class: "pref-name" },
+        h("span", { class: "pref-type" }, entry.eventType),
+        entry.critical ? h("span", { class: "chip chip--critical" }, "critical") : null,
+        entry.enabled && entry.channels.length === 0 ? h("span", { class: "chip" }, "muted") : null,
+      ),
+      h("label", { class: "switch" }, enabled, h("span", { class: "switch-track", attrs: { "aria-hidden": "true" } }), h("span", {}, entry.enabled ? "On" : "Off")),
+      h(
+        "fieldset",
+        { class: "pref-channels", attrs: { "aria-label": `Channels for ${entry.eventType}` } },
+        ...CHANNELS.map((channel, i) => h("label", {}, boxes[i]!, CHANNEL_LABELS[channel])),
+      ),
+      scope,
+      error ? h("p", { class: "error", attrs: { role: "alert" } }, error) : null,
+    );
+    return row;
+  }
+
+  /** Saves one change at once; the row then shows what the gateway stored, or on a refusal its message and the old value. */
+  private async savePreference(row: HTMLLIElement, entry: PreferenceEntry, control: string, update: PreferenceUpdate): Promise<void> {
+    const token = this.token;
+    if (!token) return;
+    row.classList.add("pref--saving");
+    for (const input of row.querySelectorAll<HTMLInputElement | HTMLSelectElement>("input, select")) input.disabled = true;
+    let next: HTMLLIElement;
+    try {
+      next = this.renderPreference(await updatePreference(token, entry.eventType, update));
+    } catch (error) {
+      next = this.renderPreference(entry, `Could not save: ${problemText(error)}`);
+    }
+    if (token !== this.token || !row.isConnected) return;
+    row.replaceWith(next);
+    next.querySelector<HTMLElement>(`[data-control="${control}"]`)?.focus({ preventScroll: true });
   }
 
   // --- activity ----------------------------------------------------------
