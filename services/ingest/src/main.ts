@@ -3,7 +3,7 @@ import { loadConfig, redisNames } from "@herald/core";
 import { requireUser } from "@herald/auth";
 import { createDatabase, migrationsFor, pingDatabase } from "@herald/db";
 import { DeliveryEnqueuer } from "@herald/dispatch";
-import { closeServer, createLogger, createRedis, createServiceApp, errorHandler, exitOnStartupFailure, listen, notFoundHandler, onShutdown, pingRedis } from "@herald/runtime";
+import { closeServer, createLogger, createRedis, createServiceApp, errorHandler, exitOnStartupFailure, listen, notFoundHandler, onShutdown, pingRedis, RecipientVersion } from "@herald/runtime";
 import { createAdminLoginRouter, DASHBOARD_PATH, denyFraming, requireAdminSession } from "./admin-auth";
 import { createAdminDeliveriesRouter } from "./admin-deliveries-router";
 import { createAdminUsersRouter } from "./admin-users-router";
@@ -12,7 +12,7 @@ import { DeliveryRepository } from "./delivery-repository";
 import { EventPublisher } from "./event-publisher";
 import { createEventsRouter } from "./events-router";
 import { createQueueDashboard, openOperatorQueues } from "./queue-dashboard";
-import { recipientCacheVersion, UserProvisioning } from "./user-provisioning";
+import { UserProvisioning } from "./user-provisioning";
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -35,7 +35,7 @@ async function main(): Promise<void> {
   const queueRedis = createRedis(config.redisUrl, { failFast: true, name: "ingest-queues", logger });
   const queues = openOperatorQueues(queueRedis, names.queuePrefix);
   const deliveries = new DeliveryRepository(db);
-  const users = new UserProvisioning(db, recipientCacheVersion(redis, names.recipientVersionKey));
+  const users = new UserProvisioning(db, new RecipientVersion(redis, names.recipientVersionKey));
   const adminAuth = { auth: config.auth, secureCookies: config.production };
 
   // Publishing needs only Redis: with Postgres down ingest stays in rotation, reporting "degraded".

@@ -11,7 +11,7 @@ export interface ProvisionedUser {
   readonly updatedAt: string;
 }
 
-/** Tells routers that who receives what may have changed (RecipientVersion's key). */
+/** Tells routers that who receives what may have changed (RecipientVersion in @herald/runtime, or a test double). */
 export interface RecipientCacheVersion {
   bump(): Promise<void>;
 }
@@ -53,9 +53,4 @@ export class UserProvisioning {
       updatedAt: user.updatedAt.toISOString(),
     };
   }
-}
-
-/** The Redis counter routers watch to drop their cached view of users. */
-export function recipientCacheVersion(redis: { incr(key: string): Promise<number> }, key: string): RecipientCacheVersion {
-  return { bump: async () => void (await redis.incr(key)) };
 }

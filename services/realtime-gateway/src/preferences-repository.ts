@@ -1,6 +1,6 @@
 import { defaultPreference, EVENT_TYPES, getEventType, type EventTypeName, type Preference, type PreferenceUpdate, type Scope, type Channel } from "@herald/core";
 import type { Database } from "@herald/db";
-import type { RecipientVersion } from "./recipient-version";
+import type { RecipientVersion } from "@herald/runtime";
 
 export interface PreferenceEntry extends Preference {
   readonly eventType: EventTypeName;

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { DEFAULT_SETTINGS, isEventTypeName, type DigestInterval, type NotificationSettings, type SettingsUpdate } from "@herald/core";
 import type { Database } from "@herald/db";
-import type { RecipientVersion } from "./recipient-version";
+import type { RecipientVersion } from "@herald/runtime";
 
 export interface SettingsView extends Omit<NotificationSettings, "dndUntil"> {
   readonly dndUntil: string | null;

@@ -1,6 +1,6 @@
 import type { Database } from "@herald/db";
 import type { UserPrincipal } from "@herald/auth";
-import type { RecipientVersion } from "./recipient-version";
+import type { RecipientVersion } from "@herald/runtime";
 
 const MAX_REMEMBERED = 50_000;
 

@@ -1,4 +1,3 @@
-import type { Redis } from "ioredis";
 
 /**
  * Tells routers that some user's role, projects, preferences or settings
@@ -6,7 +5,7 @@ import type { Redis } from "ioredis";
  */
 export class RecipientVersion {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: { incr(key: string): Promise<number> },
     private readonly key: string,
   ) {}
 
