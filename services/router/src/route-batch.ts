@@ -3,7 +3,7 @@ import type { Dispatcher } from "@herald/dispatch";
 import type { Logger } from "@herald/runtime";
 import type { NotificationStore } from "./notification-store";
 import type { RecipientDirectory } from "./recipient-directory";
-import { candidates, routeEvent } from "./route-event";
+import { candidates, routeToCandidates } from "./route-event";
 import type { BatchHandler, RejectedEntry, StreamEntry } from "./stream-consumer";
 
 export interface BatchRouterDependencies {
@@ -34,10 +34,10 @@ export function createBatchRouter({ directory, store, dispatcher, logger, now = 
 
     const started = performance.now();
     const scopes = await directory.refresh();
-    const userIds = events.flatMap((event) => [...candidates(event, scopes).keys()]);
-    const profileOf = await directory.profilesFor(userIds);
+    const found = events.map((event) => candidates(event, scopes));
+    const profileOf = await directory.profilesFor(found.flatMap((byUser) => [...byUser.keys()]));
     const at = now();
-    const drafts = events.flatMap((event) => routeEvent(event, scopes, profileOf, at));
+    const drafts = events.flatMap((event, i) => routeToCandidates(event, found[i]!, profileOf, at));
     const { pending, unreadCounts } = await store.persist(events, drafts);
     const stored = performance.now();
     await dispatcher.dispatch(pending, unreadCounts);

@@ -58,10 +58,20 @@ export function routeEvent(
   profileOf: (userId: string) => UserProfile,
   now: Date,
 ): NotificationDraft[] {
+  return routeToCandidates(event, candidates(event, scopes), profileOf, now);
+}
+
+/** routeEvent for candidates already found (the router finds them first, to load their profiles). */
+export function routeToCandidates(
+  event: HeraldEvent,
+  found: ReadonlyMap<string, Relation>,
+  profileOf: (userId: string) => UserProfile,
+  now: Date,
+): NotificationDraft[] {
   const definition = getEventType(event.type);
   const { title, body } = renderNotification(event);
   const drafts: NotificationDraft[] = [];
-  for (const [userId, relation] of candidates(event, scopes)) {
+  for (const [userId, relation] of found) {
     const profile = profileOf(userId);
     const decision = decideDelivery(
       { type: event.type, critical: definition.critical },
