@@ -4,7 +4,8 @@ module.exports = {
   transform: { "^.+\\.(t|j)sx?$": ["@swc/jest"] },
   // Tests import the packages' sources; end-to-end tests run the built services.
   moduleNameMapper: {
-    "^@herald/(core|auth|runtime|db|dispatch|sdk|client)$": "<rootDir>/packages/$1/src",
+    "^@herald/contract/schemas$": "<rootDir>/packages/contract/src/schemas",
+    "^@herald/(contract|auth|runtime|db|dispatch|sdk|client)$": "<rootDir>/packages/$1/src",
     "^(\\.{1,2}/.*)\\.js$": "$1",
   },
   testMatch: ["<rootDir>/{packages,services}/*/test/**/*.test.ts", "<rootDir>/test/**/*.test.ts"],

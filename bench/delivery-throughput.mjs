@@ -13,7 +13,7 @@ import { scratchInstall } from "./lib/scratch-install.mjs";
 import { ROOT, startService, stopAll, waitReady } from "../scripts/lib/service-runner.mjs";
 
 const require = createRequire(`${ROOT}/package.json`);
-const { redisNames } = require("@herald/core");
+const { redisNames } = require("@herald/runtime");
 const { applyMigrations } = require("@herald/db");
 const { DeliveryEnqueuer, openDeliveryQueues } = require("@herald/dispatch");
 const { SMTPServer } = require("smtp-server");

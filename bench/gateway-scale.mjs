@@ -14,7 +14,7 @@ import { scratchInstall } from "./lib/scratch-install.mjs";
 import { ROOT, startService, stopAll, waitReady } from "../scripts/lib/service-runner.mjs";
 
 const require = createRequire(`${ROOT}/package.json`);
-const { loadConfig } = require("@herald/core");
+const { loadConfig } = require("@herald/runtime");
 const { signToken } = require("@herald/auth");
 const { Redis } = require("ioredis");
 

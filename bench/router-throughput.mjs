@@ -15,7 +15,8 @@ import { scratchInstall } from "./lib/scratch-install.mjs";
 import { ROOT, startService, stopAll, waitReady } from "../scripts/lib/service-runner.mjs";
 
 const require = createRequire(`${ROOT}/package.json`);
-const { redisNames, validateEvent, ROUTER_CONSUMER_GROUP } = require("@herald/core");
+const { redisNames, ROUTER_CONSUMER_GROUP } = require("@herald/runtime");
+const { validateEvent } = require("@herald/contract/schemas");
 const { applyMigrations } = require("@herald/db");
 const { Client } = require("pg");
 const { Redis } = require("ioredis");

@@ -4,7 +4,7 @@ import { createRequire } from "node:module";
 
 const require = createRequire(import.meta.url);
 const { applyMigrations } = require("@herald/db");
-const { loadConfig } = require("@herald/core");
+const { loadConfig } = require("@herald/runtime");
 
 const config = loadConfig();
 try {

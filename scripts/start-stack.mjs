@@ -30,7 +30,7 @@ function run(command, args) {
 console.log("herald: building…");
 run("npx", ["turbo", "run", "build", "--output-logs=errors-only"]);
 
-const { loadConfig } = require("@herald/core");
+const { loadConfig } = require("@herald/runtime");
 const { applyMigrations } = require("@herald/db");
 const { signToken } = require("@herald/auth");
 const config = loadConfig();

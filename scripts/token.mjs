@@ -5,7 +5,7 @@ import { createRequire } from "node:module";
 import { parseArgs } from "node:util";
 
 const require = createRequire(import.meta.url);
-const { loadConfig } = require("@herald/core");
+const { loadConfig } = require("@herald/runtime");
 const { signToken } = require("@herald/auth");
 
 const { values } = parseArgs({

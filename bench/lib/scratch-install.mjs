@@ -5,7 +5,7 @@ import { createRequire } from "node:module";
 import { ROOT } from "../../scripts/lib/service-runner.mjs";
 
 const require = createRequire(`${ROOT}/package.json`);
-const { loadConfig } = require("@herald/core");
+const { loadConfig } = require("@herald/runtime");
 const { Client } = require("pg");
 const { Redis } = require("ioredis");
 

@@ -12,7 +12,7 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", ".
 const require = createRequire(`${ROOT}/package.json`);
 const { io } = require("socket.io-client");
 const { signToken } = require("@herald/auth");
-const { loadConfig } = require("@herald/core");
+const { loadConfig } = require("@herald/runtime");
 
 const auth = loadConfig().auth;
 const sockets = [];

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { parse } from "yaml";
-import { DEV_JWT_SECRET, loadConfig } from "@herald/core";
+import { DEV_JWT_SECRET, loadConfig } from "@herald/runtime";
 import { ROOT, SECRET_NAME, SERVICE_PORTS, serviceExists, serviceOf } from "./support";
 
 /**

@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { loadConfig } from "@herald/core";
+import { loadConfig } from "@herald/runtime";
 
 export const ROOT = path.resolve(__dirname, "..", "..");
 

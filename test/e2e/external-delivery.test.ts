@@ -1,6 +1,6 @@
 import { Queue } from "bullmq";
 import { Webhook } from "standardwebhooks";
-import { QUEUES } from "@herald/core";
+import { QUEUES } from "@herald/runtime";
 import { api, eventually, publish, sleep } from "../support/clients";
 import { SmtpCatcher, WebhookReceiver } from "../support/receivers";
 import { TestStack } from "../support/stack";

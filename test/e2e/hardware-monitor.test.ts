@@ -1,7 +1,7 @@
 import { promises as fs } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import type { NotificationMessage } from "@herald/core";
+import type { NotificationMessage } from "@herald/contract";
 import { eventually, RecordingClient, sleep } from "../support/clients";
 import { FakeNvidiaSmi, oneGpuCsv } from "../support/fake-nvidia-smi";
 import type { ServiceProcess } from "../support/service-process";

@@ -1,5 +1,6 @@
 import { Queue } from "bullmq";
-import { deliveryJobId, QUEUES } from "@herald/core";
+import { deliveryJobId } from "@herald/dispatch";
+import { QUEUES } from "@herald/runtime";
 import { api, publish } from "../support/clients";
 import { freePort } from "../support/service-process";
 import { TestStack } from "../support/stack";

@@ -1,5 +1,5 @@
 import { io, type Socket } from "socket.io-client";
-import type { NotificationMessage } from "@herald/core";
+import type { NotificationMessage } from "@herald/contract";
 
 export async function publish(ingestUrl: string, token: string | undefined, body: unknown, options: { path?: string; contentType?: string; raw?: string } = {}) {
   const headers: Record<string, string> = { "content-type": options.contentType ?? "application/json" };

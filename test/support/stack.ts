@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { Redis } from "ioredis";
-import { redisNames, type RedisNames } from "@herald/core";
+import { redisNames, type RedisNames } from "@herald/runtime";
 import { createTestDatabase, type TestDatabase } from "./database";
 import { TEST_JWT_SECRET, TEST_REDIS_URL } from "./env";
 import { ServiceProcess, type ServiceName, type WaitFor } from "./service-process";

@@ -1,5 +1,5 @@
 import { signToken } from "@herald/auth";
-import { loadConfig } from "@herald/core";
+import { loadConfig } from "@herald/runtime";
 import { TEST_JWT_SECRET } from "./env";
 
 const auth = loadConfig({ JWT_SECRET: TEST_JWT_SECRET }).auth;

@@ -1,5 +1,5 @@
 import jwt from "jsonwebtoken";
-import type { AuthConfig } from "@herald/core";
+import type { AuthConfig } from "@herald/runtime";
 import { PUBLISH_SCOPE } from "./claims";
 
 export type TokenRequest =

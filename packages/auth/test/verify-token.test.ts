@@ -1,5 +1,5 @@
 import jwt from "jsonwebtoken";
-import { loadConfig } from "@herald/core";
+import { loadConfig } from "@herald/runtime";
 import { signToken, TokenError, verifyToken } from "../src";
 
 const auth = loadConfig({ JWT_SECRET: "a-test-secret-that-is-long-enough-123" }).auth;

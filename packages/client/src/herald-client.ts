@@ -1,6 +1,19 @@
 import { io, type Socket } from "socket.io-client";
-import { EVENTS, type CaughtUp, type ErrorCode, type GatewayError, type ListPage, type ListQuery, type Notification, type ReauthResult, type ToastConfig } from "./protocol";
-import { backoffDelay, nextStep, tokenExpiry } from "./reconnect-policy";
+import type {
+  CaughtUpMessage as CaughtUp,
+  ClientToServerEvents,
+  GatewayErrorCode as ErrorCode,
+  GatewayErrorMessage as GatewayError,
+  ListPage,
+  ListQuery,
+  NotificationMessage as Notification,
+  ReauthResult,
+  ServerToClientEvents,
+  ToastConfig,
+} from "@herald/contract";
+import { backoffDelay } from "@herald/contract";
+import { EVENTS } from "./protocol";
+import { nextStep, tokenExpiry } from "./reconnect-policy";
 import { HeraldClientError, RestApi, type FetchLike } from "./rest";
 import { SeenIds } from "./seen-ids";
 
@@ -69,7 +82,7 @@ export function createHeraldClient(options: HeraldClientOptions): HeraldClient {
 class Client implements HeraldClient {
   private readonly urls: readonly string[];
   private urlIndex = 0;
-  private socket: Socket | undefined;
+  private socket: Socket<ServerToClientEvents, ClientToServerEvents> | undefined;
   private cursor: number | null;
   private readonly seen = new SeenIds();
   private unread: number | null = null;
@@ -261,7 +274,7 @@ class Client implements HeraldClient {
     this.setStatus(this.everLive ? "reconnecting" : "connecting");
     // A fresh token goes to the same gateway at once (backing off only if that keeps failing); anything else tries the next gateway.
     if (step === "retry") this.urlIndex = (this.urlIndex + 1) % this.urls.length;
-    const delay = step === "refresh" && this.attempt === 0 ? 0 : backoffDelay(this.attempt, this.options.reconnectDelayMs ?? 500, this.options.maxReconnectDelayMs ?? 10_000);
+    const delay = step === "refresh" && this.attempt === 0 ? 0 : backoffDelay(this.attempt + 1, { initialMs: this.options.reconnectDelayMs ?? 500, maxMs: this.options.maxReconnectDelayMs ?? 10_000 });
     this.attempt += 1;
     this.retryTimer = setTimeout(() => void this.connect(), delay);
   }

@@ -1,17 +1,19 @@
 export { createHeraldClient, type ConnectionStatus, type HeraldClient, type HeraldClientOptions } from "./herald-client";
-export {
-  EVENTS,
-  type CaughtUp,
-  type Category,
-  type ErrorCode,
-  type GatewayError,
-  type ListPage,
-  type ListQuery,
-  type Notification,
-  type NotificationItem,
-  type ReauthResult,
-  type ToastConfig,
-} from "./protocol";
-export { backoffDelay, nextStep, tokenExpiry, type NextStep } from "./reconnect-policy";
+export { EVENTS } from "./protocol";
+// The protocol's types under the names this library has always used for them.
+export type {
+  CaughtUpMessage as CaughtUp,
+  NotificationCategory as Category,
+  GatewayErrorCode as ErrorCode,
+  GatewayErrorMessage as GatewayError,
+  ListPage,
+  ListQuery,
+  NotificationMessage as Notification,
+  NotificationItem,
+  ReauthResult,
+  ToastConfig,
+} from "@herald/contract";
+export { nextStep, tokenExpiry, type NextStep } from "./reconnect-policy";
+export { backoffDelay } from "@herald/contract";
 export { HeraldClientError, RestApi, type FetchLike } from "./rest";
 export { SeenIds } from "./seen-ids";

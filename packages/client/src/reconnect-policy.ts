@@ -1,4 +1,4 @@
-import type { ErrorCode } from "./protocol";
+import type { GatewayErrorCode as ErrorCode } from "@herald/contract";
 
 /**
  * What to do after a connection attempt failed or a connection ended:
@@ -34,12 +34,6 @@ export function nextStep(code: ErrorCode | undefined, canRefresh: boolean): Next
     case "too_many_connections":
       return "stop";
   }
-}
-
-/** Exponential back-off with full jitter: a random delay up to base·2^attempt, capped. */
-export function backoffDelay(attempt: number, baseMs: number, maxMs: number, random: () => number = Math.random): number {
-  const ceiling = Math.min(maxMs, baseMs * 2 ** Math.max(0, attempt));
-  return Math.round(ceiling * random());
 }
 
 /** When a JWT expires (its `exp`, seconds since the epoch), read without verifying; undefined if it has none or is not a JWT. */

@@ -1,4 +1,4 @@
-import type { ListPage, ListQuery, ToastConfig } from "./protocol";
+import type { ListPage, ListQuery, ToastConfig } from "@herald/contract";
 
 /** A REST call the gateway answered with an error (`{ error: { code, message } }`), or could not be made. */
 export class HeraldClientError extends Error {

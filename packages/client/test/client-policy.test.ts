@@ -1,8 +1,8 @@
-import { GATEWAY_EVENTS, SOCKET_EVENTS } from "@herald/core";
+import { GATEWAY_EVENTS, SOCKET_EVENTS } from "@herald/contract";
 import { backoffDelay, EVENTS, nextStep, SeenIds, tokenExpiry, type ErrorCode } from "../src";
 
 describe("EVENTS", () => {
-  it("names the same events as the gateway's protocol in @herald/core", () => {
+  it("names the same events as the gateway's protocol in @herald/contract", () => {
     expect(EVENTS).toEqual({ ...SOCKET_EVENTS, ...GATEWAY_EVENTS });
   });
 });
@@ -45,9 +45,9 @@ describe("nextStep", () => {
 
 describe("backoffDelay", () => {
   it("doubles the ceiling per attempt up to the cap, with full jitter", () => {
-    expect([0, 1, 2, 3, 10].map((a) => backoffDelay(a, 500, 10_000, () => 1))).toEqual([500, 1000, 2000, 4000, 10_000]);
-    expect(backoffDelay(3, 500, 10_000, () => 0)).toBe(0);
-    expect(backoffDelay(1, 500, 10_000, () => 0.5)).toBe(500);
+    expect([0, 1, 2, 3, 10].map((a) => backoffDelay(a + 1, { initialMs: 500, maxMs: 10_000 }, () => 1))).toEqual([500, 1000, 2000, 4000, 10_000]);
+    expect(backoffDelay(3 + 1, { initialMs: 500, maxMs: 10_000 }, () => 0)).toBe(0);
+    expect(backoffDelay(1 + 1, { initialMs: 500, maxMs: 10_000 }, () => 0.5)).toBe(500);
   });
 });
 

@@ -3,7 +3,7 @@ import { existsSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { Client } from "pg";
-import { EVENT_TYPES } from "@herald/core";
+import { EVENT_TYPES } from "@herald/contract";
 
 /**
  * Applies the SQL migrations in prisma/migrations/ and seeds `event_types`

@@ -3,7 +3,7 @@ import type { Database } from "./client";
 
 /**
  * SQL condition for "unread and visible in the notification center": in-app,
- * not waiting for DND or a digest. Matches VISIBLE_STATUSES in @herald/core.
+ * not waiting for DND or a digest. Matches VISIBLE_STATUSES (notification-status.ts).
  */
 export const VISIBLE_UNREAD = Prisma.sql`NOT is_read AND status IN ('pending', 'released', 'delivered', 'digested') AND 'in_app' = ANY(channels)`;
 

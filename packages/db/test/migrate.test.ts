@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { Client } from "pg";
-import { EVENT_TYPES } from "@herald/core";
+import { EVENT_TYPES } from "@herald/contract";
 import { applyMigrations, defaultMigrationsDir } from "../src";
 import { TEST_PG_URL } from "../../../test/support/env";
 

@@ -1,6 +1,8 @@
 import { Queue } from "bullmq";
 import type { Redis } from "ioredis";
-import { deliveryJobId, QUEUES, type DeliveryJob, type ExternalChannel, type RetryPolicy } from "@herald/core";
+import { deliveryJobId, type DeliveryJob } from "./delivery-jobs";
+import { QUEUES, type RetryPolicy } from "@herald/runtime";
+import { type ExternalChannel } from "@herald/contract";
 import type { QueuedDelivery } from "@herald/db";
 
 export interface DeliveryQueues {

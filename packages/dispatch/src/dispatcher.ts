@@ -1,4 +1,4 @@
-import type { EventCategory, EventTypeName } from "@herald/core";
+import type { EventCategory, EventTypeName } from "@herald/contract";
 import { createDeliveries, markDispatched, type Database } from "@herald/db";
 import type { DeliveryEnqueuer } from "./delivery-enqueuer";
 import type { NotificationPusher, PendingPush } from "./notification-pusher";

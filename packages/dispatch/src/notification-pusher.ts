@@ -1,6 +1,7 @@
 import type { Redis } from "ioredis";
 import { Emitter } from "@socket.io/redis-emitter";
-import { SOCKET_EVENTS, userRoom, type NotificationMessage } from "@herald/core";
+import { SOCKET_EVENTS, type NotificationMessage, type ServerToClientEvents } from "@herald/contract";
+import { userRoom } from "@herald/runtime";
 
 /** A stored notification that still has to be pushed to its user's sockets. */
 export type PendingPush = Omit<NotificationMessage, "unreadCount"> & { readonly userId: string };
@@ -11,13 +12,13 @@ export type PendingPush = Omit<NotificationMessage, "unreadCount"> & { readonly 
  * hold no sockets themselves.
  */
 export class NotificationPusher {
-  private readonly emitter: Emitter;
+  private readonly emitter: Emitter<ServerToClientEvents>;
 
   constructor(
     private readonly redis: Redis,
     socketIoKey: string,
   ) {
-    this.emitter = new Emitter(redis, { key: socketIoKey });
+    this.emitter = new Emitter<ServerToClientEvents>(redis, { key: socketIoKey });
   }
 
   /**

@@ -1,7 +1,7 @@
 import { once } from "node:events";
 import type { Server } from "node:http";
 import express, { type ErrorRequestHandler, type Express, type RequestHandler } from "express";
-import { ApiError } from "@herald/core";
+import { ApiError } from "@herald/contract";
 import type { Logger } from "./logger";
 
 export type ReadinessCheck = () => Promise<boolean>;

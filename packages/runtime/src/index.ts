@@ -4,3 +4,19 @@ export { closeServer, createServiceApp, errorHandler, listen, notFoundHandler, t
 export { exitOnStartupFailure, onShutdown, type ShutdownStep } from "./shutdown";
 export { parseBody, parseQuery, requireJson, type FieldProblem } from "./request-parsing";
 export { RecipientVersion } from "./recipient-version";
+export { QUEUES, ROUTER_CONSUMER_GROUP, redisNames, userRoom, type RedisNames } from "./names";
+export { isAllowlistedHost, isPermittedLiteralHost, isPublicAddress } from "./address-policy";
+export {
+  ConfigError,
+  DEV_JWT_SECRET,
+  GATEWAY_TRANSPORTS,
+  loadConfig,
+  type AlertThresholds,
+  type AuthConfig,
+  type DeliveryConfig,
+  type RetryPolicy,
+  type GatewayConfig,
+  type GatewayTransport,
+  type HardwareMonitorConfig,
+  type HeraldConfig,
+} from "./config";

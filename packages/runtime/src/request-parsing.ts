@@ -1,6 +1,6 @@
 import type { NextFunction, Request, Response } from "express";
 import type { z } from "zod";
-import { ApiError } from "@herald/core";
+import { ApiError } from "@herald/contract";
 
 /** One offending field of a request, as the error's `details` list it. */
 export interface FieldProblem {

@@ -4,51 +4,10 @@
  * preferences and the event history. Same origin as the page, bearer token
  * in the Authorization header.
  */
-export type DigestInterval = "hourly" | "daily";
-
-export interface Settings {
-  readonly dndEnabled: boolean;
-  readonly dndUntil: string | null;
-  readonly digestEnabled: boolean;
-  readonly digestInterval: DigestInterval;
-  readonly email: string | null;
-  readonly webhookUrl: string | null;
-  readonly webhookSecretSet: boolean;
-  /** Only in the answer to the PUT that set a new webhook URL: shown once, never again. */
-  readonly webhookSecret?: string;
-}
-
-export interface SettingsUpdate {
-  readonly dndEnabled?: boolean;
-  readonly dndUntil?: string | null;
-  readonly digestEnabled?: boolean;
-  readonly digestInterval?: DigestInterval;
-  readonly email?: string | null;
-  readonly webhookUrl?: string | null;
-}
-
-export const CHANNELS = ["in_app", "email", "webhook"] as const;
-export type Channel = (typeof CHANNELS)[number];
-export const SCOPES = ["my_jobs", "my_projects", "all"] as const;
-export type Scope = (typeof SCOPES)[number];
-
-/** One event type's preference, defaults filled in by the gateway. */
-export interface PreferenceEntry {
-  readonly eventType: string;
-  readonly category: string;
-  readonly critical: boolean;
-  readonly enabled: boolean;
-  /** Empty means muted. */
-  readonly channels: readonly Channel[];
-  readonly scope: Scope;
-  readonly isDefault: boolean;
-}
-
-export interface PreferenceUpdate {
-  readonly enabled?: boolean;
-  readonly channels?: readonly Channel[];
-  readonly scope?: Scope;
-}
+// The REST shapes are the contract's; re-exported here so the views import one module for the gateway.
+export { CHANNELS, SCOPES, type Channel, type PreferenceEntry, type PreferenceUpdate, type Scope, type SettingsUpdate } from "@herald/contract";
+export type { SettingsView as Settings } from "@herald/contract";
+import { isDndActive, type PreferenceEntry, type PreferenceUpdate, type SettingsUpdate, type SettingsView as Settings } from "@herald/contract";
 
 export interface HistoryEvent {
   readonly id: string;
@@ -124,5 +83,5 @@ export function eventHistory(token: string, cursor?: string): Promise<HistoryPag
 
 /** DND as the router applies it: on, and either open-ended or not yet past its end. */
 export function dndActive(settings: Pick<Settings, "dndEnabled" | "dndUntil">, now = Date.now()): boolean {
-  return settings.dndEnabled && (settings.dndUntil === null || new Date(settings.dndUntil).getTime() > now);
+  return isDndActive({ dndEnabled: settings.dndEnabled, dndUntil: settings.dndUntil === null ? null : new Date(settings.dndUntil) }, new Date(now));
 }

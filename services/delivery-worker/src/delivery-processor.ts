@@ -1,5 +1,5 @@
 import { DelayedError, UnrecoverableError, type Job } from "bullmq";
-import type { DeliveryJob } from "@herald/core";
+import type { DeliveryJob } from "@herald/dispatch";
 import type { Logger } from "@herald/runtime";
 import type { DeliveryStore } from "./delivery-store";
 import type { EmailSender } from "./email-sender";

@@ -1,5 +1,5 @@
 import nodemailer, { type Transporter } from "nodemailer";
-import type { DeliveryConfig } from "@herald/core";
+import type { DeliveryConfig } from "@herald/runtime";
 import type { DeliveryContext } from "./delivery-store";
 import { renderEmail } from "./render-email";
 import type { SendResult } from "./webhook-sender";

@@ -1,5 +1,5 @@
 import dns, { type LookupAddress, type LookupOptions } from "node:dns";
-import { isAllowlistedHost, isPublicAddress } from "@herald/core";
+import { isAllowlistedHost, isPublicAddress } from "@herald/runtime";
 
 export class DestinationRefusedError extends Error {
   override readonly name = "DestinationRefusedError";

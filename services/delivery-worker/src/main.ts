@@ -1,6 +1,7 @@
 import http from "node:http";
 import { Worker } from "bullmq";
-import { loadConfig, QUEUES, redisNames, type DeliveryJob } from "@herald/core";
+import { loadConfig, QUEUES, redisNames } from "@herald/runtime";
+import { type DeliveryJob } from "@herald/dispatch";
 import { createDatabase, pingDatabase } from "@herald/db";
 import { closeServer, createLogger, createRedis, createServiceApp, exitOnStartupFailure, listen, onShutdown, pingRedis } from "@herald/runtime";
 import { createDeliveryProcessor, type DeliveryOutcome } from "./delivery-processor";

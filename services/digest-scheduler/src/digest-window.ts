@@ -1,4 +1,4 @@
-import type { DigestInterval } from "@herald/core";
+import type { DigestInterval } from "@herald/contract";
 
 export interface DigestClock {
   readonly intervalMs: { readonly hourly: number; readonly daily: number };

@@ -1,6 +1,6 @@
 import http from "node:http";
 import { Queue } from "bullmq";
-import { loadConfig, QUEUES, redisNames } from "@herald/core";
+import { loadConfig, QUEUES, redisNames } from "@herald/runtime";
 import { createDatabase, migrationsFor, pingDatabase } from "@herald/db";
 import { DeliveryEnqueuer, Dispatcher, NotificationPusher, openDeliveryQueues } from "@herald/dispatch";
 import { closeServer, createLogger, createRedis, createServiceApp, exitOnStartupFailure, listen, onShutdown, pingRedis } from "@herald/runtime";

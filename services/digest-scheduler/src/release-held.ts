@@ -1,4 +1,4 @@
-import { isDndActive } from "@herald/core";
+import { isDndActive } from "@herald/contract";
 import type { Database } from "@herald/db";
 import type { Dispatcher } from "@herald/dispatch";
 import { dispatchPending } from "./dispatch-pending";

@@ -1,6 +1,6 @@
 import { Worker, type Job, type Queue } from "bullmq";
 import type { Redis } from "ioredis";
-import { SCHEDULER_JOBS, schedulerJobId, type ReleaseDndJob, type SendDigestJob } from "@herald/core";
+import { SCHEDULER_JOBS, schedulerJobId, type ReleaseDndJob, type SendDigestJob } from "@herald/dispatch";
 import type { Database } from "@herald/db";
 import type { Dispatcher } from "@herald/dispatch";
 import type { Logger } from "@herald/runtime";

@@ -1,4 +1,5 @@
-import { buildDigest, digestBody, digestTitle, isDndActive, type Channel, type DigestInterval, type SendDigestJob } from "@herald/core";
+import { buildDigest, digestBody, digestTitle, isDndActive, type Channel, type DigestInterval } from "@herald/contract";
+import { type SendDigestJob } from "@herald/dispatch";
 import type { Database } from "@herald/db";
 import type { Dispatcher } from "@herald/dispatch";
 import { dispatchPending } from "./dispatch-pending";

@@ -1,8 +1,8 @@
 import http from "node:http";
 import path from "node:path";
-import { loadConfig } from "@herald/core";
+import { loadConfig } from "@herald/runtime";
 import { closeServer, createLogger, createServiceApp, exitOnStartupFailure, listen, notFoundHandler, errorHandler, onShutdown } from "@herald/runtime";
-import { HeraldClient } from "@herald/sdk";
+import { HeraldPublisher } from "@herald/sdk";
 import { DiskProbe } from "./disk/disk-probe";
 import { OutboxSender } from "./delivery/outbox-sender";
 import { DiskOutbox } from "./delivery/outbox";
@@ -18,7 +18,7 @@ async function main(): Promise<void> {
   const { token, minted } = producerToken(config, `hardware-monitor@${settings.hostname}`);
   if (minted) logger.warn("HERALD_TOKEN is not set: publishing with a self-signed dev producer token");
 
-  const client = new HeraldClient({ baseUrl: settings.ingestUrl, token, timeoutMs: 10_000, maxAttempts: 3 });
+  const client = new HeraldPublisher({ baseUrl: settings.ingestUrl, token, timeoutMs: 10_000, maxAttempts: 3 });
   const outbox = await DiskOutbox.open(path.join(settings.bufferDir, "outbox"), settings.bufferMaxEvents);
   const sender = new OutboxSender(outbox, client, { retryMaxMs: settings.retryMaxMs, logger });
   const stateFile = new StateFile(path.join(settings.bufferDir, "state.json"));

@@ -1,5 +1,5 @@
 import { signToken } from "@herald/auth";
-import { ConfigError, type HeraldConfig } from "@herald/core";
+import { ConfigError, type HeraldConfig } from "@herald/runtime";
 
 const DEV_TOKEN_SECONDS = 3600;
 

@@ -1,5 +1,5 @@
 import os from "node:os";
-import { loadConfig } from "@herald/core";
+import { loadConfig } from "@herald/runtime";
 import { producerToken } from "../src/producer-token";
 import { verifyToken } from "@herald/auth";
 

@@ -5,7 +5,7 @@ import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import pino from "pino";
-import { HeraldClient, type HeraldEventInput } from "@herald/sdk";
+import { HeraldPublisher, type HeraldEventInput } from "@herald/sdk";
 import { DiskOutbox } from "../src/delivery/outbox";
 import { OutboxSender } from "../src/delivery/outbox-sender";
 
@@ -77,7 +77,7 @@ async function until(check: () => boolean, timeoutMs = 5_000): Promise<void> {
 }
 
 describe("OutboxSender", () => {
-  const client = (url: string) => new HeraldClient({ baseUrl: url, token: "t", maxAttempts: 1, timeoutMs: 2_000 });
+  const client = (url: string) => new HeraldPublisher({ baseUrl: url, token: "t", maxAttempts: 1, timeoutMs: 2_000 });
 
   it("keeps events while ingest fails and delivers them in order, once, when it recovers", async () => {
     const ingest = await fakeIngest((n) => (n < 3 ? 503 : 202));

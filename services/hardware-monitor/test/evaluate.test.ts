@@ -1,4 +1,4 @@
-import { validateEvent } from "@herald/core";
+import { validateEvent } from "@herald/contract/schemas";
 import type { HeraldEventInput } from "@herald/sdk";
 import { alertEventId, evaluate, INITIAL_MONITOR_STATE, restartEvent, type MonitorState, type Readings, type Rules } from "../src/alerts/evaluate";
 import type { DiskReading } from "../src/disk/disk-probe";

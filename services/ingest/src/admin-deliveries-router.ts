@@ -1,5 +1,5 @@
 import { Router } from "express";
-import { ApiError } from "@herald/core";
+import { ApiError } from "@herald/contract";
 import { deliveryListQuerySchema, parseDeliveryId } from "./admin-requests";
 import type { DeliveryRepository } from "./delivery-repository";
 import { retryDeadLetter, type RetryDependencies } from "./delivery-retry";

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ApiError, DELIVERY_STATUSES, EXTERNAL_CHANNELS } from "@herald/core";
+import { ApiError, DELIVERY_STATUSES, EXTERNAL_CHANNELS } from "@herald/contract";
 
 /** Row ids are Postgres BIGSERIALs: positive, and at most 18 digits always fit. */
 const ROW_ID = /^[1-9]\d{0,17}$/;

@@ -1,5 +1,5 @@
 import type { ErrorRequestHandler, RequestHandler } from "express";
-import { ApiError } from "@herald/core";
+import { ApiError } from "@herald/contract";
 import type { Logger } from "@herald/runtime";
 
 export interface DatabaseAvailabilityOptions {

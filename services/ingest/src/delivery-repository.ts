@@ -1,5 +1,5 @@
 import type { Database } from "@herald/db";
-import type { DeliveryStatus, ExternalChannel } from "@herald/core";
+import type { DeliveryStatus, ExternalChannel } from "@herald/contract";
 
 /** A delivery as the operator API shows it. Ids are strings: they are BIGINTs. */
 export interface DeliveryItem {

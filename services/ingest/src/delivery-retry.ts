@@ -1,4 +1,4 @@
-import { ApiError } from "@herald/core";
+import { ApiError } from "@herald/contract";
 import type { QueuedDelivery } from "@herald/db";
 import type { Logger } from "@herald/runtime";
 import type { RequeueResult, RequeuedDelivery } from "./delivery-repository";

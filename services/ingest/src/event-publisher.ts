@@ -1,5 +1,6 @@
 import type { Redis } from "ioredis";
-import type { HeraldEvent, RedisNames } from "@herald/core";
+import type { HeraldEvent } from "@herald/contract";
+import type { RedisNames } from "@herald/runtime";
 
 /**
  * Appends events to the event stream, atomically and idempotently: one Lua

@@ -1,5 +1,5 @@
 import http from "node:http";
-import { loadConfig, redisNames } from "@herald/core";
+import { loadConfig, redisNames } from "@herald/runtime";
 import { requireUser } from "@herald/auth";
 import { createDatabase, migrationsFor, pingDatabase } from "@herald/db";
 import { DeliveryEnqueuer } from "@herald/dispatch";

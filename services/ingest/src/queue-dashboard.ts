@@ -4,7 +4,7 @@ import type { Redis } from "ioredis";
 import { createBullBoard } from "@bull-board/api";
 import { BullMQAdapter } from "@bull-board/api/bullMQAdapter";
 import { ExpressAdapter } from "@bull-board/express";
-import { QUEUES } from "@herald/core";
+import { QUEUES } from "@herald/runtime";
 import { openDeliveryQueues, type DeliveryQueues } from "@herald/dispatch";
 
 /** The installation's BullMQ queues, as ingest's operator side uses them. */

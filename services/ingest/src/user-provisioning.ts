@@ -1,4 +1,4 @@
-import { ApiError } from "@herald/core";
+import { ApiError } from "@herald/contract";
 import type { Database } from "@herald/db";
 import type { UserProvision } from "./admin-requests";
 

@@ -1,4 +1,4 @@
-import { ApiError } from "@herald/core";
+import { ApiError } from "@herald/contract";
 import { deliveryListQuerySchema, parseDeliveryId, parseUserId, userProvisionSchema } from "../src/admin-requests";
 import { parseBody, parseQuery } from "@herald/runtime";
 

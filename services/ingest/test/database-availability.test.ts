@@ -1,5 +1,5 @@
 import type { NextFunction, Request, Response } from "express";
-import { ApiError } from "@herald/core";
+import { ApiError } from "@herald/contract";
 import { createLogger } from "@herald/runtime";
 import { eventually } from "../../../test/support/clients";
 import { DatabaseAvailability } from "../src/database-availability";

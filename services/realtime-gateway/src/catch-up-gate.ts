@@ -1,6 +1,6 @@
 import type { Redis } from "ioredis";
 import { createAdapter } from "@socket.io/redis-adapter";
-import { SOCKET_EVENTS } from "@herald/core";
+import { SOCKET_EVENTS } from "@herald/contract";
 
 /** A broadcast held back from one socket while that socket catches up. */
 export interface HeldBroadcast {

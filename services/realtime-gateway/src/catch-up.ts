@@ -1,7 +1,7 @@
-import { GATEWAY_EVENTS, SOCKET_EVENTS, type CaughtUpMessage, type EventCategory, type EventTypeName, type NotificationMessage } from "@herald/core";
+import { GATEWAY_EVENTS, SOCKET_EVENTS, type CaughtUpMessage, type EventTypeName, type NotificationItem, type NotificationMessage } from "@herald/contract";
 import type { CatchUpGates } from "./catch-up-gate";
-import type { CatchUpSnapshot, NotificationItem, NotificationRepository } from "./notification-repository";
-import type { GatewaySocket } from "./socket-session";
+import type { CatchUpSnapshot, NotificationRepository } from "./notification-repository";
+import type { GatewaySocket } from "./gateway-socket";
 
 /**
  * Replayed notifications as `notification` messages. Each carries the unread
@@ -16,7 +16,7 @@ export function replayMessages(items: readonly NotificationItem[], unreadCount: 
       id: n.id,
       eventId: n.eventId,
       type: n.type as EventTypeName | "digest",
-      category: n.category as EventCategory | "digest",
+      category: n.category,
       title: n.title,
       body: n.body,
       payload: (n.payload ?? {}) as Readonly<Record<string, unknown>>,

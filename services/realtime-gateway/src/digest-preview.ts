@@ -1,4 +1,4 @@
-import { buildDigest, type DigestPayload } from "@herald/core";
+import { buildDigest, type DigestPayload } from "@herald/contract";
 import type { Database } from "@herald/db";
 
 /** The digest a user would get if it were sent now. */

@@ -1,5 +1,5 @@
 import { Prisma, type Database } from "@herald/db";
-import { getEventType, type EventTypeName } from "@herald/core";
+import { getEventType, type EventTypeName } from "@herald/contract";
 import type { UserPrincipal } from "@herald/auth";
 
 export interface EventHistoryQuery {

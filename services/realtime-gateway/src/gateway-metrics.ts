@@ -1,6 +1,6 @@
 import { Router } from "express";
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
-import { SOCKET_EVENTS } from "@herald/core";
+import { SOCKET_EVENTS } from "@herald/contract";
 
 export interface GatewayMetricsSource {
   readonly socketCount: number;

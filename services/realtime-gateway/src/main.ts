@@ -2,7 +2,7 @@ import http from "node:http";
 import express from "express";
 import { Queue } from "bullmq";
 import cors from "cors";
-import { loadConfig, QUEUES, redisNames } from "@herald/core";
+import { loadConfig, QUEUES, redisNames } from "@herald/runtime";
 import { createDatabase, migrationsFor, pingDatabase } from "@herald/db";
 import { createLogger, createRedis, createServiceApp, errorHandler, exitOnStartupFailure, listen, notFoundHandler, onShutdown, pingRedis, RecipientVersion } from "@herald/runtime";
 import { createEventsRouter } from "./events-router";

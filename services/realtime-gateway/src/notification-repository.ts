@@ -1,19 +1,5 @@
-import type { Database } from "@herald/db";
-import { VISIBLE_STATUSES, type EventCategory } from "@herald/core";
-
-export interface NotificationItem {
-  readonly id: number;
-  readonly eventId: string | null;
-  readonly type: string;
-  readonly category: string;
-  readonly title: string;
-  readonly body: string;
-  readonly payload: unknown;
-  readonly critical: boolean;
-  readonly read: boolean;
-  readonly readAt: string | null;
-  readonly createdAt: string;
-}
+import { VISIBLE_STATUSES, type Database } from "@herald/db";
+import type { ListPage, NotificationCategory, NotificationItem } from "@herald/contract";
 
 /** What a (re)connecting socket is owed, read in one snapshot. */
 export interface CatchUpSnapshot {
@@ -26,10 +12,11 @@ export interface CatchUpSnapshot {
   readonly unreadCount: number;
 }
 
-export interface ListQuery {
+/** One page of a user's list, as the REST router asks the repository for it. */
+export interface NotificationPageQuery {
   readonly userId: string;
   readonly unreadOnly: boolean;
-  readonly category?: EventCategory | "digest";
+  readonly category?: NotificationCategory;
   readonly limit: number;
   /** Return notifications older than this id. */
   readonly beforeId?: bigint;
@@ -46,7 +33,7 @@ export class NotificationRepository {
     return { userId, status: { in: [...VISIBLE_STATUSES] }, channels: { has: "in_app" } };
   }
 
-  async list(query: ListQuery): Promise<{ items: NotificationItem[]; nextCursor: string | null }> {
+  async list(query: NotificationPageQuery): Promise<ListPage> {
     const rows = await this.db.notification.findMany({
       where: {
         ...this.visible(query.userId),
@@ -117,7 +104,7 @@ function toItem(n: NotificationRow): NotificationItem {
     id: Number(n.id),
     eventId: n.eventId,
     type: n.eventType,
-    category: n.category,
+    category: n.category as NotificationCategory,
     title: n.title,
     body: n.body,
     payload: n.payload ?? n.event?.payload ?? {},

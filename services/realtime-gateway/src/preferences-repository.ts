@@ -1,4 +1,4 @@
-import { defaultPreference, EVENT_TYPES, getEventType, type EventTypeName, type Preference, type PreferenceUpdate, type Scope, type Channel } from "@herald/core";
+import { defaultPreference, EVENT_TYPES, getEventType, type EventTypeName, type Preference, type PreferenceUpdate, type Scope, type Channel } from "@herald/contract";
 import type { Database } from "@herald/db";
 import type { RecipientVersion } from "@herald/runtime";
 

@@ -1,5 +1,5 @@
 import type { Queue } from "bullmq";
-import { SCHEDULER_JOBS, schedulerJobId, type ReleaseDndJob, type SendDigestJob } from "@herald/core";
+import { SCHEDULER_JOBS, schedulerJobId, type ReleaseDndJob, type SendDigestJob } from "@herald/dispatch";
 
 /** Asks the digest-scheduler to act now rather than at its next tick. */
 export class SchedulerClient {

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { DEFAULT_SETTINGS, isEventTypeName, type DigestInterval, type NotificationSettings, type SettingsUpdate } from "@herald/core";
+import { DEFAULT_SETTINGS, isEventTypeName, type DigestInterval, type NotificationSettings, type SettingsUpdate } from "@herald/contract";
 import type { Database } from "@herald/db";
 import type { RecipientVersion } from "@herald/runtime";
 

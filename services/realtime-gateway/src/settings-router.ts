@@ -1,5 +1,7 @@
 import { Router } from "express";
-import { ApiError, isDndActive, isEventTypeName, isPermittedLiteralHost, preferenceUpdateSchema, settingsUpdateSchema, type AuthConfig } from "@herald/core";
+import { ApiError, isDndActive, isEventTypeName } from "@herald/contract";
+import { isPermittedLiteralHost, type AuthConfig } from "@herald/runtime";
+import { preferenceUpdateSchema, settingsUpdateSchema } from "@herald/contract/schemas";
 import { requireUser, userOf } from "@herald/auth";
 import type { Database } from "@herald/db";
 import { previewDigest } from "./digest-preview";

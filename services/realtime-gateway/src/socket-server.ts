@@ -1,7 +1,8 @@
 import type { Server as HttpServer } from "node:http";
 import type { Redis } from "ioredis";
-import { Server, type DefaultEventsMap } from "socket.io";
-import { SOCKET_EVENTS, userRoom, type AuthConfig, type GatewayConfig, type GatewayErrorCode } from "@herald/core";
+import { Server } from "socket.io";
+import { SOCKET_EVENTS, type GatewayErrorCode } from "@herald/contract";
+import { userRoom, type AuthConfig, type GatewayConfig } from "@herald/runtime";
 import { verifyToken } from "@herald/auth";
 import type { Logger } from "@herald/runtime";
 import { CatchUpGates, createGatedAdapter } from "./catch-up-gate";
@@ -10,7 +11,8 @@ import { GatewayMetrics } from "./gateway-metrics";
 import { parseHandshakeAuth } from "./handshake";
 import type { NotificationRepository } from "./notification-repository";
 import { originAllowed } from "./origin-policy";
-import { startSession, tokenErrorCode, type GatewaySocket, type SocketData } from "./socket-session";
+import type { GatewayServer, GatewaySocket } from "./gateway-socket";
+import { startSession, tokenErrorCode } from "./socket-session";
 import type { UserSync } from "./user-sync";
 
 export type UnreadCountBroadcaster = (userId: string, count: number) => void;
@@ -30,7 +32,7 @@ export interface SocketServerOptions {
 }
 
 export interface SocketServer {
-  readonly io: Server<DefaultEventsMap, DefaultEventsMap, DefaultEventsMap, SocketData>;
+  readonly io: GatewayServer;
   readonly broadcastUnreadCount: UnreadCountBroadcaster;
   readonly metrics: GatewayMetrics;
 }
@@ -45,7 +47,7 @@ export function createSocketServer(options: SocketServerOptions): SocketServer {
   const gates = new CatchUpGates();
   const registry = new ConnectionRegistry(gateway.maxConnectionsPerUser);
   const metrics = new GatewayMetrics(registry);
-  const io = new Server<DefaultEventsMap, DefaultEventsMap, DefaultEventsMap, SocketData>(
+  const io: GatewayServer = new Server(
     options.httpServer,
     {
       adapter: createGatedAdapter(options.pubClient, options.subClient, options.socketIoKey, gates),

@@ -1,6 +1,6 @@
-import type { DefaultEventsMap, Socket } from "socket.io";
-import { GATEWAY_EVENTS, userRoom, type GatewayConfig, type GatewayErrorCode, type GatewayErrorMessage, type ReauthResult, type AuthConfig } from "@herald/core";
-import { TokenError, verifyToken, type UserPrincipal } from "@herald/auth";
+import { GATEWAY_EVENTS, type GatewayErrorCode, type GatewayErrorMessage, type ReauthResult } from "@herald/contract";
+import { userRoom, type GatewayConfig, type AuthConfig } from "@herald/runtime";
+import { TokenError, verifyToken } from "@herald/auth";
 import type { Logger } from "@herald/runtime";
 import { catchUp } from "./catch-up";
 import type { CatchUpGates } from "./catch-up-gate";
@@ -10,16 +10,7 @@ import type { NotificationRepository } from "./notification-repository";
 import { checkExpiry } from "./token-expiry";
 import { fullBucket, takeToken } from "./token-bucket";
 import type { UserSync } from "./user-sync";
-
-/** What the handshake middleware leaves on `socket.data`. */
-export interface SocketData {
-  user: UserPrincipal;
-  lastNotificationId: bigint | undefined;
-  /** True while catch-up replays: those writes are not live deliveries. */
-  replaying: boolean;
-}
-
-export type GatewaySocket = Socket<DefaultEventsMap, DefaultEventsMap, DefaultEventsMap, SocketData>;
+import type { GatewaySocket } from "./gateway-socket";
 
 export interface SessionDependencies {
   readonly auth: AuthConfig;
@@ -36,11 +27,13 @@ export function tokenErrorCode(error: unknown): GatewayErrorCode {
   return error instanceof TokenError ? (`token_${error.reason}` as GatewayErrorCode) : "token_invalid";
 }
 
+type KickEvent = (typeof GATEWAY_EVENTS)["authExpired" | "limitExceeded" | "gatewayError"];
+
 /**
  * Tells the client why, then closes its connection. The reason is written
  * before the close: Engine.IO drains its write buffer before closing.
  */
-function kick(socket: GatewaySocket, event: string, error: GatewayErrorMessage, metrics: GatewayMetrics): void {
+function kick(socket: GatewaySocket, event: KickEvent, error: GatewayErrorMessage, metrics: GatewayMetrics): void {
   metrics.disconnectedByServer(error.code);
   socket.emit(event, error);
   socket.disconnect(true);

@@ -1,5 +1,5 @@
 import { Router } from "express";
-import type { ToastConfig } from "@herald/core";
+import type { ToastConfig } from "@herald/contract";
 
 /**
  * GET /toast-config: how long the web UI keeps each category's toasts up.

@@ -1,6 +1,6 @@
 import { catchUpOutcome, replayMessages } from "../src/catch-up";
 import { heldToDeliver, notificationIdOf, type HeldBroadcast } from "../src/catch-up-gate";
-import type { NotificationItem } from "../src/notification-repository";
+import type { NotificationItem } from "@herald/contract";
 
 const item = (id: number, read = false): NotificationItem => ({
   id,

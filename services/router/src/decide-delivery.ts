@@ -1,4 +1,4 @@
-import { isDndActive, type Channel, type NotificationSettings, type Preference } from "@herald/core";
+import { isDndActive, type Channel, type NotificationSettings, type Preference } from "@herald/contract";
 
 /** How a user is connected to an event. */
 export type Relation =

@@ -1,4 +1,4 @@
-import { getEventType, type HeraldEvent } from "@herald/core";
+import { getEventType, type HeraldEvent } from "@herald/contract";
 
 function stringValue(value: unknown): string | undefined {
   if (typeof value === "string" && value.length > 0) return value;

@@ -1,6 +1,6 @@
 import http from "node:http";
 import os from "node:os";
-import { loadConfig, redisNames, ROUTER_CONSUMER_GROUP } from "@herald/core";
+import { loadConfig, redisNames, ROUTER_CONSUMER_GROUP } from "@herald/runtime";
 import { createDatabase, migrationsFor, pingDatabase } from "@herald/db";
 import { closeServer, createLogger, createRedis, createServiceApp, exitOnStartupFailure, listen, onShutdown, pingRedis } from "@herald/runtime";
 import { DeliveryEnqueuer, Dispatcher, NotificationPusher, openDeliveryQueues } from "@herald/dispatch";

@@ -1,5 +1,5 @@
 import { VISIBLE_UNREAD, type Database } from "@herald/db";
-import type { HeraldEvent } from "@herald/core";
+import type { HeraldEvent } from "@herald/contract";
 import { toPendingNotification, type PendingNotification, type PendingNotificationRow } from "@herald/dispatch";
 import type { NotificationDraft } from "./route-event";
 

@@ -1,5 +1,5 @@
 import type { Redis } from "ioredis";
-import { CHANNELS, SCOPES, isEventTypeName, type Channel, type EventTypeName, type Preference, type Scope } from "@herald/core";
+import { CHANNELS, SCOPES, isEventTypeName, type Channel, type EventTypeName, type Preference, type Scope } from "@herald/contract";
 import type { Database } from "@herald/db";
 import { DEFAULT_PROFILE, type ScopeIndex, type UserProfile } from "./route-event";
 

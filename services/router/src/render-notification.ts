@@ -1,4 +1,4 @@
-import { getEventType, type HeraldEvent } from "@herald/core";
+import { getEventType, type HeraldEvent } from "@herald/contract";
 
 const MAX_BODY = 500;
 

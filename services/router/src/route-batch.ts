@@ -1,4 +1,5 @@
-import { parseStreamEvent, type HeraldEvent } from "@herald/core";
+import { parseStreamEvent } from "@herald/contract/schemas";
+import { type HeraldEvent } from "@herald/contract";
 import type { Dispatcher } from "@herald/dispatch";
 import type { Logger } from "@herald/runtime";
 import type { NotificationStore } from "./notification-store";

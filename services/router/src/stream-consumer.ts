@@ -1,5 +1,9 @@
 import type { Redis } from "ioredis";
+import { backoffDelay } from "@herald/contract";
 import type { Logger } from "@herald/runtime";
+
+/** Waits after a failed round: 100 ms doubling to 5 s, without jitter (one consumer, nobody to spread from). */
+const RETRY_BACKOFF = { initialMs: 100, maxMs: 5_000, jitter: "none" } as const;
 
 export interface StreamEntry {
   readonly id: string;
@@ -98,7 +102,9 @@ export class StreamConsumer {
     const { logger } = this.options;
     // Our own pending entries first: after a restart with the same consumer name they are ours to finish.
     let readHistory = true;
-    let backoffMs = 100;
+    // Consecutive failed rounds: each waits longer, so a Redis or Postgres outage is not hammered.
+    let failures = 0;
+    const backOff = () => sleep(backoffDelay(++failures, RETRY_BACKOFF));
     while (!this.stopping) {
       try {
         await this.housekeeping();
@@ -111,17 +117,15 @@ export class StreamConsumer {
           const ok = await this.process(entries);
           if (!ok) {
             readHistory = true;
-            await sleep(backoffMs);
-            backoffMs = Math.min(backoffMs * 2, 5_000);
+            await backOff();
             continue;
           }
         }
-        backoffMs = 100;
+        failures = 0;
       } catch (error) {
         logger.warn({ err: (error as Error).message }, "stream consumer error; retrying");
         readHistory = true;
-        await sleep(backoffMs);
-        backoffMs = Math.min(backoffMs * 2, 5_000);
+        await backOff();
       }
     }
   }

@@ -1,4 +1,4 @@
-import { DEFAULT_DIGEST_TYPES, getEventType, type Channel, type EventTypeName, type Scope } from "@herald/core";
+import { DEFAULT_DIGEST_TYPES, getEventType, type Channel, type EventTypeName, type Scope } from "@herald/contract";
 import { decideDelivery, type Decision, type Relation } from "../src/decide-delivery";
 
 /**

@@ -1,4 +1,4 @@
-import { DEFAULT_SETTINGS, type EventTypeName, type HeraldEvent, type Preference } from "@herald/core";
+import { DEFAULT_SETTINGS, type EventTypeName, type HeraldEvent, type Preference } from "@herald/contract";
 import { candidates, DEFAULT_PROFILE, routeEvent, type ScopeIndex, type UserProfile } from "../src/route-event";
 
 const base = { id: "e1", occurredAt: "2026-01-01T00:00:00.000Z", receivedAt: "2026-01-01T00:00:00.000Z" };

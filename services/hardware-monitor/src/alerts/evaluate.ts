@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
-import type { AlertThresholds, EventTypeName } from "@herald/core";
+import type { AlertThresholds } from "@herald/runtime";
+import type { EventTypeName } from "@herald/contract";
 import type { HeraldEventInput } from "@herald/sdk";
 import type { DiskReading } from "../disk/disk-probe";
 import type { GpuReading } from "../gpu/parse-nvidia-smi";

@@ -1,4 +1,5 @@
-import { backoffDelay, HeraldPublishError, type HeraldClient } from "@herald/sdk";
+import { backoffDelay } from "@herald/contract";
+import { HeraldPublishError, type HeraldPublisher } from "@herald/sdk";
 import type { Logger } from "@herald/runtime";
 import type { DiskOutbox } from "./outbox";
 
@@ -11,7 +12,7 @@ export interface OutboxSenderOptions {
   readonly logger: Logger;
 }
 
-export interface DeliveryStatus {
+export interface OutboxStatus {
   readonly pending: number;
   readonly dropped: number;
   readonly rejected: number;
@@ -35,11 +36,11 @@ export class OutboxSender {
   private delivered = 0;
   private rejected = 0;
   private lastDeliveredAt?: string;
-  private lastError?: DeliveryStatus["lastError"];
+  private lastError?: OutboxStatus["lastError"];
 
   constructor(
     private readonly outbox: DiskOutbox,
-    private readonly client: HeraldClient,
+    private readonly client: HeraldPublisher,
     private readonly options: OutboxSenderOptions,
   ) {}
 
@@ -58,7 +59,7 @@ export class OutboxSender {
     });
   }
 
-  status(): DeliveryStatus {
+  status(): OutboxStatus {
     return {
       pending: this.outbox.size,
       dropped: this.outbox.dropped,
@@ -110,7 +111,7 @@ export class OutboxSender {
           continue;
         }
         this.failures += 1;
-        const delayMs = backoffDelay(this.failures, { initialDelayMs: this.options.retryInitialMs ?? 500, maxDelayMs: this.options.retryMaxMs }, () => 0.5 + Math.random() / 2);
+        const delayMs = backoffDelay(this.failures, { initialMs: this.options.retryInitialMs ?? 500, maxMs: this.options.retryMaxMs, jitter: "equal" });
         if (this.failures === 1 || !error.retryable) {
           this.options.logger.warn({ err: error.message, code: error.code, status: error.status, pending: this.outbox.size }, "cannot deliver to ingest: buffering on disk");
         }

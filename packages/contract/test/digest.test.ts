@@ -1,4 +1,5 @@
-import { buildDigest, digestBody, digestTitle, DIGEST_ITEM_LIMIT, preferenceUpdateSchema, settingsUpdateSchema, type DigestItem } from "../src";
+import { buildDigest, digestBody, digestTitle, DIGEST_ITEM_LIMIT, type DigestItem } from "../src";
+import { preferenceUpdateSchema, settingsUpdateSchema } from "../src/schemas";
 
 const item = (id: number, type: string): DigestItem => ({
   notificationId: id,

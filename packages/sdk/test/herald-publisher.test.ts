@@ -1,8 +1,8 @@
 import { once } from "node:events";
 import http from "node:http";
 import type { AddressInfo, Socket } from "node:net";
-import { backoffDelay, HeraldClient, HeraldPublishError, type HeraldClientOptions } from "../src";
-import { retryAfterMs } from "../src/backoff";
+import { backoffDelay, HeraldClient, HeraldPublisher, HeraldPublishError, type HeraldPublisherOptions } from "../src";
+import { retryAfterMs } from "../src/retry-after";
 
 interface Received {
   readonly method: string;
@@ -66,8 +66,8 @@ const errorBody = (status: number, code: string, message: string, details?: unkn
 });
 
 /** Fast retries so each test runs in milliseconds. */
-const client = (url: string, overrides: Partial<HeraldClientOptions> = {}) =>
-  new HeraldClient({ baseUrl: url, token: "tok-1", initialDelayMs: 5, maxDelayMs: 20, timeoutMs: 2_000, ...overrides });
+const client = (url: string, overrides: Partial<HeraldPublisherOptions> = {}) =>
+  new HeraldPublisher({ baseUrl: url, token: "tok-1", initialDelayMs: 5, maxDelayMs: 20, timeoutMs: 2_000, ...overrides });
 
 async function publishError(promise: Promise<unknown>): Promise<HeraldPublishError> {
   try {
@@ -81,7 +81,7 @@ async function publishError(promise: Promise<unknown>): Promise<HeraldPublishErr
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
-describe("HeraldClient.publish", () => {
+describe("HeraldPublisher.publish", () => {
   let ingest: FakeIngest | undefined;
   afterEach(async () => {
     await ingest?.close();
@@ -201,7 +201,7 @@ describe("HeraldClient.publish", () => {
   });
 });
 
-describe("HeraldClient.publishBatch", () => {
+describe("HeraldPublisher.publishBatch", () => {
   let ingest: FakeIngest | undefined;
   afterEach(async () => {
     await ingest?.close();
@@ -240,7 +240,7 @@ describe("HeraldClient.publishBatch", () => {
 });
 
 describe("backoffDelay", () => {
-  const options = { initialDelayMs: 100, maxDelayMs: 1_000 };
+  const options = { initialMs: 100, maxMs: 1_000 };
   it.each([
     [1, 1, 99],
     [2, 1, 199],
@@ -265,5 +265,11 @@ describe("retryAfterMs", () => {
     ["Thu, 01 Jan 2025 00:00:00 GMT", 0],
   ])("%p → %p", (header, expected) => {
     expect(retryAfterMs(header, Date.parse("2026-01-01T00:00:00Z"))).toBe(expected);
+  });
+});
+
+describe("HeraldClient", () => {
+  it("is the publisher under its old name, so producers written against 0.1 keep working", () => {
+    expect(HeraldClient).toBe(HeraldPublisher);
   });
 });

@@ -1,6 +1,7 @@
 import os from "node:os";
 import path from "node:path";
 import { z } from "zod";
+import type { ToastConfig } from "@herald/contract";
 
 /**
  * All configuration comes from the environment, parsed once here. Services
@@ -201,12 +202,6 @@ export interface HeraldConfig {
 
 export const GATEWAY_TRANSPORTS = ["polling", "websocket"] as const;
 export type GatewayTransport = (typeof GATEWAY_TRANSPORTS)[number];
-
-/** Auto-expire delays of in-app toasts, in ms; 0 keeps a toast until it is dismissed. */
-export interface ToastConfig {
-  readonly defaultAutoExpireMs: number;
-  readonly categories: Readonly<Record<"job" | "review" | "system" | "collaboration" | "digest", number>>;
-}
 
 export interface GatewayConfig {
   readonly maxConnectionsPerUser: number;

@@ -1,10 +1,3 @@
-/** External channels: each delivery of a notification on one is a `deliveries` row and a queue job. */
-export const EXTERNAL_CHANNELS = ["email", "webhook"] as const;
-export type ExternalChannel = (typeof EXTERNAL_CHANNELS)[number];
-
-export const DELIVERY_STATUSES = ["queued", "delivered", "dead_lettered", "skipped"] as const;
-export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
-
 /** Data of a delivery queue job: the row says everything else. */
 export interface DeliveryJob {
   readonly deliveryId: string;

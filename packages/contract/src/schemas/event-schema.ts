@@ -1,9 +1,6 @@
-import { randomUUID } from "node:crypto";
 import { z } from "zod";
-import { isEventTypeName, type EventTypeName } from "./catalog";
-
-/** Most events one batch request may carry. */
-export const MAX_BATCH_EVENTS = 1000;
+import { isEventTypeName, type EventTypeName } from "../catalog";
+import type { HeraldEvent, ValidationIssue } from "../event";
 
 const IDENTIFIER = /^[A-Za-z0-9._:@\/-]+$/;
 
@@ -38,26 +35,6 @@ export const publishEventSchema = z
 
 export type PublishEventInput = z.input<typeof publishEventSchema>;
 
-/** An event as it travels on the stream: ids assigned, times normalized. */
-export interface HeraldEvent {
-  readonly id: string;
-  readonly type: EventTypeName;
-  readonly occurredAt: string;
-  readonly receivedAt: string;
-  readonly actorUserId?: string;
-  readonly projectId?: string;
-  readonly source?: { readonly type: string; readonly id: string };
-  readonly payload: Readonly<Record<string, unknown>>;
-  readonly recipients?: readonly string[];
-  /** `sub` of the token that published it. */
-  readonly producer?: string;
-}
-
-export interface ValidationIssue {
-  readonly path: string;
-  readonly message: string;
-}
-
 export type EventValidationResult =
   | { readonly ok: true; readonly event: HeraldEvent }
   | { readonly ok: false; readonly code: "unknown_event_type" | "invalid_event"; readonly issues: ValidationIssue[] };
@@ -88,7 +65,8 @@ export function validateEvent(
   return {
     ok: true,
     event: {
-      id: e.id ?? randomUUID(),
+      // Web Crypto (Node ≥ 19 and browsers): this package imports nothing from node:.
+      id: e.id ?? globalThis.crypto.randomUUID(),
       type,
       occurredAt: e.occurredAt ? new Date(e.occurredAt).toISOString() : context.now.toISOString(),
       receivedAt: context.now.toISOString(),

@@ -1,5 +1,4 @@
-import { z } from "zod";
-import { EVENT_TYPES, getEventType, isEventTypeName, type EventTypeName } from "./catalog";
+import { getEventType, type EventCategory, type EventTypeName } from "./catalog";
 
 export const CHANNELS = ["in_app", "email", "webhook"] as const;
 export type Channel = (typeof CHANNELS)[number];
@@ -50,46 +49,41 @@ export function isDndActive(settings: Pick<NotificationSettings, "dndEnabled" | 
   return settings.dndEnabled && (settings.dndUntil === null || settings.dndUntil.getTime() > now.getTime());
 }
 
-const eventTypeName = z.string().refine(isEventTypeName, { message: "unknown event type" });
+/** One event type's preference as the REST API shows it, defaults filled in. */
+export interface PreferenceEntry {
+  readonly eventType: EventTypeName;
+  readonly category: EventCategory;
+  readonly critical: boolean;
+  readonly enabled: boolean;
+  /** Empty means muted. */
+  readonly channels: readonly Channel[];
+  readonly scope: Scope;
+  readonly isDefault: boolean;
+}
 
-export const preferenceUpdateSchema = z
-  .object({
-    enabled: z.boolean().optional(),
-    channels: z
-      .array(z.enum(CHANNELS))
-      .max(CHANNELS.length)
-      .refine((c) => new Set(c).size === c.length, { message: "channels must not repeat" })
-      .optional(),
-    scope: z.enum(SCOPES).optional(),
-  })
-  .strict()
-  .refine((v) => Object.keys(v).length > 0, { message: "give at least one of enabled, channels, scope" });
+/** `PUT /api/v1/notifications/preferences/:eventType`: at least one field. */
+export interface PreferenceUpdate {
+  readonly enabled?: boolean;
+  readonly channels?: readonly Channel[];
+  readonly scope?: Scope;
+}
 
-export type PreferenceUpdate = z.infer<typeof preferenceUpdateSchema>;
+/** A user's settings as the REST API shows them. */
+export interface SettingsView extends Omit<NotificationSettings, "dndUntil"> {
+  readonly dndUntil: string | null;
+  readonly webhookSecretSet: boolean;
+  /** Only in the answer to the PUT that set a new webhook URL: shown once, never again. */
+  readonly webhookSecret?: string;
+}
 
-const EMAIL = z.email({ message: "must be an email address" }).max(254);
-const WEBHOOK_URL = z
-  .url({ protocol: /^https?$/, message: "must be an http(s) URL" })
-  .max(2048)
-  .refine((u) => !new URL(u).username && !new URL(u).password, { message: "must not carry credentials" });
-
-export const settingsUpdateSchema = z
-  .object({
-    dndEnabled: z.boolean().optional(),
-    dndUntil: z.iso.datetime({ offset: true, message: "must be an ISO 8601 date-time" }).nullable().optional(),
-    digestEnabled: z.boolean().optional(),
-    digestInterval: z.enum(DIGEST_INTERVALS).optional(),
-    digestTypes: z
-      .array(eventTypeName)
-      .max(EVENT_TYPES.length)
-      .refine((types) => types.every((t) => !isEventTypeName(t) || !getEventType(t).critical), {
-        message: "critical types are never digested",
-      })
-      .optional(),
-    email: EMAIL.nullable().optional(),
-    webhookUrl: WEBHOOK_URL.nullable().optional(),
-  })
-  .strict()
-  .refine((v) => Object.keys(v).length > 0, { message: "give at least one setting" });
-
-export type SettingsUpdate = z.infer<typeof settingsUpdateSchema>;
+/** `PUT /api/v1/notifications/settings`: at least one field. */
+export interface SettingsUpdate {
+  readonly dndEnabled?: boolean;
+  /** ISO 8601; null: until switched off. */
+  readonly dndUntil?: string | null;
+  readonly digestEnabled?: boolean;
+  readonly digestInterval?: DigestInterval;
+  readonly digestTypes?: readonly string[];
+  readonly email?: string | null;
+  readonly webhookUrl?: string | null;
+}

@@ -1,11 +1,16 @@
-import type { ToastConfig } from "./config";
+import type { NotificationCategory, NotificationMessage } from "./notification";
 
 /**
- * The realtime gateway's Socket.IO protocol beyond `notification` and
- * `unread_count` (SOCKET_EVENTS). The browser client (packages/client) keeps
- * its own copy of these names, since it must not depend on this package; a
- * test there checks the two agree.
+ * The realtime gateway's Socket.IO protocol: event names, their messages, and
+ * the typed-event maps that the gateway's `Server<…>`, the router's emitter
+ * and the browser client's `Socket<…>` are all declared with, so a message
+ * shape cannot drift between them.
  */
+export const SOCKET_EVENTS = {
+  notification: "notification",
+  unreadCount: "unread_count",
+} as const;
+
 export const GATEWAY_EVENTS = {
   /** Server → client, once per connection, after any catch-up and before live notifications. */
   caughtUp: "caught_up",
@@ -52,4 +57,31 @@ export interface GatewayErrorMessage {
 /** `reauth` ack: the new token's expiry (seconds since the epoch; null if it never expires), or why it was refused. */
 export type ReauthResult = { readonly ok: true; readonly expiresAt: number | null } | { readonly ok: false; readonly error: GatewayErrorMessage };
 
-export type ToastConfigMessage = ToastConfig;
+/** Auto-expire delays of in-app toasts, in ms; 0 keeps a toast until it is dismissed. */
+export interface ToastConfig {
+  readonly defaultAutoExpireMs: number;
+  readonly categories: Readonly<Record<NotificationCategory, number>>;
+}
+
+export interface UnreadCountMessage {
+  readonly count: number;
+}
+
+/** Everything the gateway (or the router's emitter, through it) sends a socket. */
+export interface ServerToClientEvents {
+  notification: (notification: NotificationMessage) => void;
+  unread_count: (message: UnreadCountMessage) => void;
+  caught_up: (message: CaughtUpMessage) => void;
+  toast_config: (config: ToastConfig) => void;
+  auth_expired: (error: GatewayErrorMessage) => void;
+  limit_exceeded: (error: GatewayErrorMessage) => void;
+  gateway_error: (error: GatewayErrorMessage) => void;
+}
+
+/**
+ * What a client may send. The gateway still checks every argument at run
+ * time: a hostile client is not bound by these types.
+ */
+export interface ClientToServerEvents {
+  reauth: (request: { readonly token: string }, ack: (result: ReauthResult) => void) => void;
+}

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import axios, { type AxiosInstance, type AxiosResponse } from "axios";
-import { MAX_BATCH_EVENTS, type EventTypeName } from "@herald/core";
-import { backoffDelay, retryAfterMs } from "./backoff";
+import { backoffDelay, MAX_BATCH_EVENTS, type EventTypeName } from "@herald/contract";
+import { retryAfterMs } from "./retry-after";
 import { HeraldPublishError, isRetryableStatus } from "./publish-error";
 
 /** One event as a producer publishes it (the contract's event shape). */
@@ -24,7 +24,7 @@ export interface RetryNotice {
   readonly error: HeraldPublishError;
 }
 
-export interface HeraldClientOptions {
+export interface HeraldPublisherOptions {
   /** Where ingest listens, e.g. `http://127.0.0.1:3000`. */
   readonly baseUrl: string;
   /** A producer token, or a function that returns a current one (called before every request). */
@@ -72,11 +72,11 @@ const DEFAULTS = { timeoutMs: 10_000, maxAttempts: 5, initialDelayMs: 200, maxDe
  * gets its id before the first request, so a retry of a request whose
  * answer was lost can never create a second event.
  */
-export class HeraldClient {
+export class HeraldPublisher {
   private readonly http: AxiosInstance;
-  private readonly settings: Required<Pick<HeraldClientOptions, keyof typeof DEFAULTS>>;
+  private readonly settings: Required<Pick<HeraldPublisherOptions, keyof typeof DEFAULTS>>;
 
-  constructor(private readonly options: HeraldClientOptions) {
+  constructor(private readonly options: HeraldPublisherOptions) {
     this.settings = {
       timeoutMs: options.timeoutMs ?? DEFAULTS.timeoutMs,
       maxAttempts: Math.max(1, options.maxAttempts ?? DEFAULTS.maxAttempts),
@@ -126,7 +126,7 @@ export class HeraldClient {
       if (outcome.ok) return { attempts: attempt };
       const { error, retryAfter } = outcome;
       if (!error.retryable || attempt >= this.settings.maxAttempts) throw error;
-      const jittered = backoffDelay(attempt, this.settings, this.options.random);
+      const jittered = backoffDelay(attempt, { initialMs: this.settings.initialDelayMs, maxMs: this.settings.maxDelayMs }, this.options.random);
       const delayMs = Math.min(this.settings.maxDelayMs, Math.max(jittered, retryAfter ?? 0));
       this.options.onRetry?.({ attempt, delayMs, error });
       await sleep(delayMs, signal, attempt);

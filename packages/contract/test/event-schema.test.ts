@@ -1,4 +1,5 @@
-import { EVENT_TYPES, validateEvent, parseStreamEvent } from "../src";
+import { EVENT_TYPES } from "../src";
+import { parseStreamEvent, validateEvent } from "../src/schemas";
 
 const now = new Date("2026-11-22T10:00:00.000Z");
 const validate = (input: unknown, pathPrefix?: string) => validateEvent(input, { now, producer: "svc", pathPrefix });

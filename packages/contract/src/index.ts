@@ -1,0 +1,54 @@
+/**
+ * Herald's public contract, importable from Node and the browser alike (no
+ * `node:` imports, no side effects): the event catalog, event and
+ * notification shapes, preferences and settings, digests, the API error body,
+ * the Socket.IO protocol and the one backoff every retry loop uses. The zod
+ * schemas live at `@herald/contract/schemas`.
+ */
+export {
+  EVENT_CATEGORIES,
+  EVENT_TYPES,
+  EVENT_TYPE_NAMES,
+  eventTypesInCategory,
+  getEventType,
+  isEventTypeName,
+  type EventCategory,
+  type EventTypeDefinition,
+  type EventTypeName,
+} from "./catalog";
+export { MAX_BATCH_EVENTS, type HeraldEvent, type ValidationIssue } from "./event";
+export type { ListPage, ListQuery, NotificationCategory, NotificationItem, NotificationMessage } from "./notification";
+export {
+  CHANNELS,
+  DEFAULT_DIGEST_TYPES,
+  DEFAULT_SETTINGS,
+  DIGEST_INTERVALS,
+  SCOPES,
+  defaultPreference,
+  isDndActive,
+  type Channel,
+  type DigestInterval,
+  type NotificationSettings,
+  type Preference,
+  type PreferenceEntry,
+  type PreferenceUpdate,
+  type Scope,
+  type SettingsUpdate,
+  type SettingsView,
+} from "./preferences";
+export { DIGEST_ITEM_LIMIT, buildDigest, digestBody, digestTitle, type DigestItem, type DigestPayload } from "./digest";
+export { DELIVERY_STATUSES, EXTERNAL_CHANNELS, type DeliveryStatus, type ExternalChannel } from "./delivery";
+export { ApiError, type ApiErrorBody } from "./api-error";
+export {
+  GATEWAY_EVENTS,
+  SOCKET_EVENTS,
+  type CaughtUpMessage,
+  type ClientToServerEvents,
+  type GatewayErrorCode,
+  type GatewayErrorMessage,
+  type ReauthResult,
+  type ServerToClientEvents,
+  type ToastConfig,
+  type UnreadCountMessage,
+} from "./socket-protocol";
+export { backoffDelay, type BackoffOptions, type Jitter } from "./backoff";

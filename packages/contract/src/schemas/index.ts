@@ -1,0 +1,7 @@
+/**
+ * The contract's zod schemas, a subpath of its own (`@herald/contract/schemas`)
+ * so that a browser bundle that imports the contract's names and types does
+ * not pull zod in.
+ */
+export { parseStreamEvent, publishEventSchema, validateEvent, type EventValidationResult, type PublishEventInput } from "./event-schema";
+export { preferenceUpdateSchema, settingsUpdateSchema } from "./preferences-schema";
