@@ -14,7 +14,7 @@ import { scratchInstall } from "./lib/scratch-install.mjs";
 import { ROOT, startService, stopAll, waitReady } from "../scripts/lib/service-runner.mjs";
 
 const require = createRequire(`${ROOT}/package.json`);
-const { loadConfig } = require("@herald/runtime");
+const { loadAuthConfig } = require("@herald/auth");
 const { signToken } = require("@herald/auth");
 const { Redis } = require("ioredis");
 
@@ -46,7 +46,7 @@ const { suffix, namespace } = scratch;
 const ports = { INGEST_PORT: "3200", ROUTER_PORT: "3202" };
 const gatewayPorts = Array.from({ length: gatewayCount }, (_, i) => 3210 + i);
 const env = { ...scratch.env, LOG_LEVEL: "warn", ...ports };
-const auth = loadConfig({ JWT_SECRET: process.env.JWT_SECRET }).auth;
+const auth = loadAuthConfig({ JWT_SECRET: process.env.JWT_SECRET });
 
 const children = [];
 let swarm;

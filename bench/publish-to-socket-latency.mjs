@@ -10,7 +10,7 @@ import { scratchInstall } from "./lib/scratch-install.mjs";
 import { ROOT, startService, stopAll, waitReady } from "../scripts/lib/service-runner.mjs";
 
 const require = createRequire(`${ROOT}/package.json`);
-const { loadConfig } = require("@herald/runtime");
+const { loadAuthConfig } = require("@herald/auth");
 const { signToken } = require("@herald/auth");
 const { io } = require("socket.io-client");
 const { Redis } = require("ioredis");
@@ -22,7 +22,7 @@ const scratch = scratchInstall();
 const { suffix } = scratch;
 const ports = { INGEST_PORT: "3100", ROUTER_PORT: "3102", GATEWAY_PORT: "3101" };
 const env = { ...scratch.env, LOG_LEVEL: "warn", ...ports };
-const auth = loadConfig({ JWT_SECRET: process.env.JWT_SECRET }).auth;
+const auth = loadAuthConfig({ JWT_SECRET: process.env.JWT_SECRET });
 
 const children = [];
 const cleanup = async () => {

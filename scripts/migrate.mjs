@@ -4,9 +4,9 @@ import { createRequire } from "node:module";
 
 const require = createRequire(import.meta.url);
 const { applyMigrations } = require("@herald/db");
-const { loadConfig } = require("@herald/runtime");
+const { loadInstallationConfig } = require("@herald/runtime");
 
-const config = loadConfig();
+const config = loadInstallationConfig();
 try {
   const result = await applyMigrations({
     databaseUrl: config.databaseUrl,

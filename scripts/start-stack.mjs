@@ -30,10 +30,15 @@ function run(command, args) {
 console.log("herald: building…");
 run("npx", ["turbo", "run", "build", "--output-logs=errors-only"]);
 
-const { loadConfig } = require("@herald/runtime");
+const { loadInstallationConfig } = require("@herald/runtime");
 const { applyMigrations } = require("@herald/db");
-const { signToken } = require("@herald/auth");
-const config = loadConfig();
+const { loadAuthConfig, signToken } = require("@herald/auth");
+/** A service's own settings, parsed by its own config module (built above), as it will see them. */
+const serviceConfig = (name) => require(`${ROOT}/services/${name}/dist/config.js`).loadConfig();
+const config = loadInstallationConfig();
+const auth = loadAuthConfig();
+const monitor = serviceConfig("hardware-monitor");
+const port = Object.fromEntries(STACK_SERVICES.map((s) => [s.name, serviceConfig(s.name).port]));
 
 const problems = await preflight({ redisUrl: config.redisUrl, databaseUrl: config.databaseUrl });
 if (problems.length > 0) {
@@ -44,22 +49,14 @@ if (problems.length > 0) {
 const migrated = await applyMigrations({ databaseUrl: config.databaseUrl, migrationsDir: config.migrationsDir });
 console.log(`herald: database ready (${migrated.applied.length} migration(s) applied now, ${migrated.alreadyApplied} before)`);
 
-const portOf = {
-  ROUTER_PORT: config.ports.router,
-  INGEST_PORT: config.ports.ingest,
-  GATEWAY_PORT: config.ports.gateway,
-  DIGEST_SCHEDULER_PORT: config.ports.digestScheduler,
-  DELIVERY_WORKER_PORT: config.ports.deliveryWorker,
-  HARDWARE_MONITOR_PORT: config.ports.hardwareMonitor,
-};
 // Outside production the monitor signs its own short-lived dev token; in
 // production it insists on HERALD_TOKEN, which this script can mint for it.
 const monitorToken =
-  config.production && !config.hardwareMonitor.token && config.auth.signingSecret
-    ? { HERALD_TOKEN: signToken({ kind: "service", sub: "hardware-monitor" }, config.auth, 30 * 24 * 3600) }
+  config.production && !monitor.hardwareMonitor.token && auth.signingSecret
+    ? { HERALD_TOKEN: signToken({ kind: "service", sub: "hardware-monitor" }, auth, 30 * 24 * 3600) }
     : {};
 const extraEnv = {
-  "hardware-monitor": { ...(!process.env.INGEST_URL && { INGEST_URL: `http://127.0.0.1:${config.ports.ingest}` }), ...monitorToken },
+  "hardware-monitor": { ...(!process.env.INGEST_URL && { INGEST_URL: `http://127.0.0.1:${port.ingest}` }), ...monitorToken },
 };
 // Migrations just ran: the services need not race each other to do it again.
 // Each in its own process group: Ctrl-C reaches this script only, which stops
@@ -95,7 +92,7 @@ process.on("SIGTERM", () => void shutdown(0));
 process.on("SIGHUP", () => void shutdown(0)); // terminal closed
 
 try {
-  await Promise.all(children.map(({ name, portEnv, child }) => waitReady(child, `http://127.0.0.1:${portOf[portEnv]}`).catch((e) => {
+  await Promise.all(children.map(({ name, child }) => waitReady(child, `http://127.0.0.1:${port[name]}`).catch((e) => {
     throw new Error(`${name}: ${e.message}`);
   })));
 } catch (error) {
@@ -105,7 +102,7 @@ try {
 
 // Email is not needed to start: the worker connects per message and retries.
 // Say where it goes, and whether anything is there to take it.
-const smtp = config.delivery.smtp;
+const smtp = serviceConfig("delivery-worker").delivery.smtp;
 const smtpAt = `${smtp.host}:${smtp.port}`;
 const smtpNote = (await listening(smtp.host, smtp.port))
   ? ""
@@ -114,19 +111,19 @@ const smtpNote = (await listening(smtp.host, smtp.port))
                  To catch them locally: docker compose up -d mailpit, then
                  SMTP_PORT=1025 npm start, and read them at http://127.0.0.1:8025`;
 
-const adminToken = signToken({ kind: "user", sub: "admin", role: "admin" }, config.auth);
-const producerToken = signToken({ kind: "service", sub: "dev-producer" }, config.auth);
-const ingest = `http://127.0.0.1:${config.ports.ingest}`;
-const gateway = `http://127.0.0.1:${config.ports.gateway}`;
+const adminToken = signToken({ kind: "user", sub: "admin", role: "admin" }, auth);
+const producerToken = signToken({ kind: "service", sub: "dev-producer" }, auth);
+const ingest = `http://127.0.0.1:${port.ingest}`;
+const gateway = `http://127.0.0.1:${port["realtime-gateway"]}`;
 console.log(`
-herald is running${config.auth.usingDevSecret ? " (dev JWT secret: tokens below are for local use only)" : ""}
+herald is running${auth.usingDevSecret ? " (dev JWT secret: tokens below are for local use only)" : ""}
 
   web UI         ${gateway}/   (paste the admin token below, or one from npm run token -- --sub 42)
   producer API   ${ingest}/api/v1/events
   notifications  ${gateway}/api/v1/notifications   (Socket.IO at ${gateway}/socket.io)
-  hardware       http://127.0.0.1:${config.ports.hardwareMonitor}/health   (this machine's GPUs and disks; alerts go to admins)
-  digests        http://127.0.0.1:${config.ports.digestScheduler}/health   (digest-scheduler: digests and DND releases)
-  deliveries     http://127.0.0.1:${config.ports.deliveryWorker}/health   (delivery-worker: webhooks, and email)
+  hardware       http://127.0.0.1:${port["hardware-monitor"]}/health   (this machine's GPUs and disks; alerts go to admins)
+  digests        http://127.0.0.1:${port["digest-scheduler"]}/health   (digest-scheduler: digests and DND releases)
+  deliveries     http://127.0.0.1:${port["delivery-worker"]}/health   (delivery-worker: webhooks, and email)
   email          SMTP ${smtpAt}${smtp.secure ? " (TLS)" : ""}, from ${smtp.from}${smtpNote}
 
   producer token  ${producerToken}

@@ -5,7 +5,7 @@ import { createRequire } from "node:module";
 import { parseArgs } from "node:util";
 
 const require = createRequire(import.meta.url);
-const { loadConfig } = require("@herald/runtime");
+const { loadAuthConfig } = require("@herald/auth");
 const { signToken } = require("@herald/auth");
 
 const { values } = parseArgs({
@@ -18,14 +18,14 @@ const { values } = parseArgs({
     "expires-in": { type: "string", default: String(24 * 3600) },
   },
 });
-const config = loadConfig();
+const auth = loadAuthConfig();
 const expiresIn = Number(values["expires-in"]);
 if (!Number.isInteger(expiresIn) || expiresIn <= 0) {
   console.error("--expires-in must be a positive number of seconds");
   process.exit(2);
 }
 if (values.producer) {
-  console.log(signToken({ kind: "service", sub: values.sub ?? "dev-producer" }, config.auth, expiresIn));
+  console.log(signToken({ kind: "service", sub: values.sub ?? "dev-producer" }, auth, expiresIn));
 } else {
   if (!values.sub) {
     console.error("usage: npm run token -- --sub <user id> [--role admin|user] [--email x] [--projects a,b] | --producer");
@@ -36,5 +36,5 @@ if (values.producer) {
     process.exit(2);
   }
   const projects = values.projects?.split(",").map((p) => p.trim()).filter(Boolean);
-  console.log(signToken({ kind: "user", sub: values.sub, role: values.role, email: values.email, projects }, config.auth, expiresIn));
+  console.log(signToken({ kind: "user", sub: values.sub, role: values.role, email: values.email, projects }, auth, expiresIn));
 }

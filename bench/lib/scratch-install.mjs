@@ -5,12 +5,12 @@ import { createRequire } from "node:module";
 import { ROOT } from "../../scripts/lib/service-runner.mjs";
 
 const require = createRequire(`${ROOT}/package.json`);
-const { loadConfig } = require("@herald/runtime");
+const { loadInstallationConfig } = require("@herald/runtime");
 const { Client } = require("pg");
 const { Redis } = require("ioredis");
 
 export function scratchInstall() {
-  const base = loadConfig();
+  const base = loadInstallationConfig();
   const suffix = randomBytes(3).toString("hex");
   const dbName = `herald_bench_${suffix}`;
   const databaseUrl = Object.assign(new URL(base.databaseUrl), { pathname: `/${dbName}` }).toString();

@@ -12,9 +12,9 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", ".
 const require = createRequire(`${ROOT}/package.json`);
 const { io } = require("socket.io-client");
 const { signToken } = require("@herald/auth");
-const { loadConfig } = require("@herald/runtime");
+const { loadAuthConfig } = require("@herald/auth");
 
-const auth = loadConfig().auth;
+const auth = loadAuthConfig();
 const sockets = [];
 const latencies = [];
 let received = 0;

@@ -1,7 +1,8 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { parse } from "yaml";
-import { DEV_JWT_SECRET, loadConfig } from "@herald/runtime";
+import { DEV_JWT_SECRET } from "@herald/auth";
+import { SERVICE_CONFIG } from "./support";
 import { ROOT, SECRET_NAME, SERVICE_PORTS, serviceExists, serviceOf } from "./support";
 
 /**
@@ -137,16 +138,15 @@ describe("docker-compose.yml", () => {
   });
 
   it("runs digest-scheduler and delivery-worker on their default ports, unpublished", () => {
-    const ports = loadConfig({}).ports;
-    expect(composeServices["digest-scheduler"].environment.DIGEST_SCHEDULER_PORT).toBe(String(ports.digestScheduler));
-    expect(composeServices["delivery-worker"].environment.DELIVERY_WORKER_PORT).toBe(String(ports.deliveryWorker));
+    expect(composeServices["digest-scheduler"].environment.DIGEST_SCHEDULER_PORT).toBe(String(SERVICE_CONFIG["digest-scheduler"]({}).port));
+    expect(composeServices["delivery-worker"].environment.DELIVERY_WORKER_PORT).toBe(String(SERVICE_CONFIG["delivery-worker"]({}).port));
     expect(composeServices["digest-scheduler"].ports).toBeUndefined();
     expect(composeServices["delivery-worker"].ports).toBeUndefined();
   });
 
   it("gives the delivery-worker time to finish in-flight webhooks on stop (WEBHOOK_TIMEOUT_MS + 5 s, plus margin)", () => {
     const worker = composeServices["delivery-worker"];
-    const timeoutMs = loadConfig(envOf(worker)).delivery.webhook.timeoutMs;
+    const timeoutMs = SERVICE_CONFIG["delivery-worker"](envOf(worker)).delivery.webhook.timeoutMs;
     expect(seconds(worker.stop_grace_period)).toBeGreaterThanOrEqual(timeoutMs / 1000 + 5 + 5);
   });
 
@@ -158,7 +158,7 @@ describe("docker-compose.yml", () => {
     expect(mailpit.healthcheck.test).toBeDefined();
     expect(mailpit.ports).toEqual(expect.arrayContaining(["127.0.0.1:8025:8025", "127.0.0.1:1025:1025"]));
 
-    const { smtp } = loadConfig(envOf(composeServices["delivery-worker"])).delivery;
+    const { smtp } = SERVICE_CONFIG["delivery-worker"](envOf(composeServices["delivery-worker"])).delivery;
     expect(smtp.host).toBe("mailpit");
     expect(smtp.port).toBe(1025);
     expect(smtp.secure).toBe(false);

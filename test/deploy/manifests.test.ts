@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { parse, parseAllDocuments } from "yaml";
-import { loadConfig } from "@herald/runtime";
+import { SERVICE_CONFIG } from "./support";
 import { HorizontalPodAutoscaler } from "kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler";
 import { DaemonSet } from "kubernetes-models/apps/v1/DaemonSet";
 import { Deployment } from "kubernetes-models/apps/v1/Deployment";
@@ -208,22 +208,23 @@ describe("k8s manifests", () => {
     return { obj: found!.obj, container: heraldContainer(found!.obj).container, podSpec: podSpecOf(found!.obj) };
   };
   /** The settings a pod gets from the ConfigMap, as the services parse them. */
-  const configMapConfig = () => loadConfig({ ...ofKind("ConfigMap")[0]!.obj.data, JWT_SECRET: "x".repeat(32) });
+  const configMapConfig = <S extends keyof typeof SERVICE_CONFIG>(service: S): ReturnType<(typeof SERVICE_CONFIG)[S]> =>
+    SERVICE_CONFIG[service]({ ...ofKind("ConfigMap")[0]!.obj.data, JWT_SECRET: "x".repeat(32) }) as ReturnType<(typeof SERVICE_CONFIG)[S]>;
 
   describe("digest-scheduler", () => {
     it("runs 2 replicas on port 3004, probed on /health and /ready", () => {
       const { obj, container } = workload("digest-scheduler");
       expect(obj.kind).toBe("Deployment");
       expect(obj.spec.replicas).toBe(2);
-      expect(container.ports).toEqual([{ name: "http", containerPort: loadConfig({}).ports.digestScheduler }]);
-      expect(loadConfig({}).ports.digestScheduler).toBe(3004);
+      expect(container.ports).toEqual([{ name: "http", containerPort: SERVICE_CONFIG["digest-scheduler"]({}).port }]);
+      expect(SERVICE_CONFIG["digest-scheduler"]({}).port).toBe(3004);
       expect(container.livenessProbe.httpGet).toEqual({ path: "/health", port: "http" });
       expect(container.readinessProbe.httpGet).toEqual({ path: "/ready", port: "http" });
     });
 
     it("gives the start-up probe time for the migrations it applies on start", () => {
       const { container } = workload("digest-scheduler");
-      expect(configMapConfig().migrateOnStart).toBe(true);
+      expect(configMapConfig("digest-scheduler").migrateOnStart).toBe(true);
       const { periodSeconds = 10, failureThreshold = 3 } = container.startupProbe;
       expect(periodSeconds * failureThreshold).toBeGreaterThanOrEqual(60);
     });
@@ -234,16 +235,16 @@ describe("k8s manifests", () => {
       const { obj, container } = workload("delivery-worker");
       expect(obj.kind).toBe("Deployment");
       expect(obj.spec.replicas).toBe(2);
-      expect(container.ports).toEqual([{ name: "http", containerPort: loadConfig({}).ports.deliveryWorker }]);
-      expect(loadConfig({}).ports.deliveryWorker).toBe(3003);
+      expect(container.ports).toEqual([{ name: "http", containerPort: SERVICE_CONFIG["delivery-worker"]({}).port }]);
+      expect(SERVICE_CONFIG["delivery-worker"]({}).port).toBe(3003);
       expect(container.livenessProbe.httpGet).toEqual({ path: "/health", port: "http" });
       expect(container.readinessProbe.httpGet).toEqual({ path: "/ready", port: "http" });
     });
 
     it("leaves in-flight webhooks time to finish: grace period above WEBHOOK_TIMEOUT_MS + the worker's 5 s", () => {
       const { podSpec } = workload("delivery-worker");
-      const timeoutMs = configMapConfig().delivery.webhook.timeoutMs;
-      expect(timeoutMs).toBeGreaterThanOrEqual(loadConfig({}).delivery.webhook.timeoutMs);
+      const timeoutMs = configMapConfig("delivery-worker").delivery.webhook.timeoutMs;
+      expect(timeoutMs).toBeGreaterThanOrEqual(SERVICE_CONFIG["delivery-worker"]({}).delivery.webhook.timeoutMs);
       // The worker exits by itself WEBHOOK_TIMEOUT_MS + 5 s after SIGTERM; 5 s more of margin.
       expect(podSpec.terminationGracePeriodSeconds).toBeGreaterThanOrEqual(timeoutMs / 1000 + 5 + 5);
     });
@@ -252,7 +253,7 @@ describe("k8s manifests", () => {
       const data = ofKind("ConfigMap")[0]!.obj.data;
       for (const key of ["SMTP_HOST", "SMTP_PORT", "SMTP_SECURE", "SMTP_FROM"]) expect(data[key]).toBeDefined();
       expect(data.SMTP_PASSWORD).toBeUndefined();
-      const { smtp } = configMapConfig().delivery;
+      const { smtp } = configMapConfig("delivery-worker").delivery;
       expect(smtp.host).toBe(data.SMTP_HOST);
       expect(smtp.port).toBe(Number(data.SMTP_PORT));
 
@@ -332,9 +333,9 @@ describe("k8s manifests", () => {
       const example = ofKind("Secret")[0]!.obj.stringData;
       expect(data.NODE_ENV).toBe("production");
       // The JWT settings are resolved on first use, by the services that verify tokens.
-      expect(() => loadConfig({ ...data, ...example }).auth).toThrow(/JWT_SECRET/);
+      expect(() => SERVICE_CONFIG.ingest({ ...data, ...example }).auth).toThrow(/JWT_SECRET/);
       // ...while a real secret with the same ConfigMap is accepted.
-      expect(() => loadConfig({ ...data, ...example, JWT_SECRET: "x".repeat(32) }).auth).not.toThrow();
+      expect(() => SERVICE_CONFIG.ingest({ ...data, ...example, JWT_SECRET: "x".repeat(32) }).auth).not.toThrow();
     });
   });
 });

@@ -1,10 +1,24 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { loadConfig } from "@herald/runtime";
+import { loadConfig as loadDeliveryWorkerConfig } from "../../services/delivery-worker/src/config";
+import { loadConfig as loadSchedulerConfig } from "../../services/digest-scheduler/src/config";
+import { loadConfig as loadMonitorConfig } from "../../services/hardware-monitor/src/config";
+import { loadConfig as loadIngestConfig } from "../../services/ingest/src/config";
+import { loadConfig as loadGatewayConfig } from "../../services/realtime-gateway/src/config";
+import { loadConfig as loadRouterConfig } from "../../services/router/src/config";
+
+/** Each service's settings as its own config module parses them. */
+export const SERVICE_CONFIG = {
+  ingest: loadIngestConfig,
+  "realtime-gateway": loadGatewayConfig,
+  router: loadRouterConfig,
+  "delivery-worker": loadDeliveryWorkerConfig,
+  "digest-scheduler": loadSchedulerConfig,
+  "hardware-monitor": loadMonitorConfig,
+};
 
 export const ROOT = path.resolve(__dirname, "..", "..");
 
-const ports = loadConfig({}).ports;
 
 /**
  * Every Herald service, present or planned, with the port it listens on by
@@ -12,12 +26,12 @@ const ports = loadConfig({}).ports;
  * against what the code actually does.
  */
 export const SERVICE_PORTS: Readonly<Record<string, { readonly env: string; readonly port: number }>> = {
-  ingest: { env: "INGEST_PORT", port: ports.ingest },
-  "realtime-gateway": { env: "GATEWAY_PORT", port: ports.gateway },
-  router: { env: "ROUTER_PORT", port: ports.router },
-  "delivery-worker": { env: "DELIVERY_WORKER_PORT", port: ports.deliveryWorker },
-  "digest-scheduler": { env: "DIGEST_SCHEDULER_PORT", port: ports.digestScheduler },
-  "hardware-monitor": { env: "HARDWARE_MONITOR_PORT", port: ports.hardwareMonitor },
+  ingest: { env: "INGEST_PORT", port: loadIngestConfig({}).port },
+  "realtime-gateway": { env: "GATEWAY_PORT", port: loadGatewayConfig({}).port },
+  router: { env: "ROUTER_PORT", port: loadRouterConfig({}).port },
+  "delivery-worker": { env: "DELIVERY_WORKER_PORT", port: loadDeliveryWorkerConfig({}).port },
+  "digest-scheduler": { env: "DIGEST_SCHEDULER_PORT", port: loadSchedulerConfig({}).port },
+  "hardware-monitor": { env: "HARDWARE_MONITOR_PORT", port: loadMonitorConfig({}).port },
 };
 
 /** The service a container command starts (`node services/<name>/dist/main.js`), if any. */

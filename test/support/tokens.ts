@@ -1,8 +1,8 @@
 import { signToken } from "@herald/auth";
-import { loadConfig } from "@herald/runtime";
+import { loadAuthConfig } from "@herald/auth";
 import { TEST_JWT_SECRET } from "./env";
 
-const auth = loadConfig({ JWT_SECRET: TEST_JWT_SECRET }).auth;
+const auth = loadAuthConfig({ JWT_SECRET: TEST_JWT_SECRET });
 
 export function userToken(sub: string, role: "admin" | "user" = "user", extra: { email?: string; projects?: string[] } = {}, expiresIn?: number): string {
   return signToken({ kind: "user", sub, role, ...extra }, auth, expiresIn);

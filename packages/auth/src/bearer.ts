@@ -1,6 +1,6 @@
 import type { NextFunction, Request, Response } from "express";
 import { ApiError } from "@herald/contract";
-import { type AuthConfig } from "@herald/runtime";
+import type { AuthConfig } from "./auth-config";
 import { PUBLISH_SCOPE, type Principal, type ServicePrincipal, type UserPrincipal } from "./claims";
 import { TokenError, verifyToken } from "./verify-token";
 

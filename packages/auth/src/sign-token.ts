@@ -1,5 +1,5 @@
 import jwt from "jsonwebtoken";
-import type { AuthConfig } from "@herald/runtime";
+import type { AuthConfig } from "./auth-config";
 import { PUBLISH_SCOPE } from "./claims";
 
 export type TokenRequest =

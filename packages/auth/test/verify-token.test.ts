@@ -1,8 +1,8 @@
 import jwt from "jsonwebtoken";
-import { loadConfig } from "@herald/runtime";
+import { loadAuthConfig } from "../src";
 import { signToken, TokenError, verifyToken } from "../src";
 
-const auth = loadConfig({ JWT_SECRET: "a-test-secret-that-is-long-enough-123" }).auth;
+const auth = loadAuthConfig({ JWT_SECRET: "a-test-secret-that-is-long-enough-123" });
 
 function reason(fn: () => unknown): string {
   try {

@@ -1,9 +1,9 @@
 import { Queue } from "bullmq";
 import type { Redis } from "ioredis";
-import { deliveryJobId, type DeliveryJob } from "./delivery-jobs";
-import { QUEUES, type RetryPolicy } from "@herald/runtime";
-import { type ExternalChannel } from "@herald/contract";
+import { QUEUES } from "@herald/runtime";
 import type { QueuedDelivery } from "@herald/db";
+import { deliveryJobId, type DeliveryJob } from "./delivery-jobs";
+import type { RetryPolicies } from "./retry-policy";
 
 export interface DeliveryQueues {
   readonly webhook: Queue;
@@ -18,7 +18,7 @@ export interface DeliveryQueues {
 export class DeliveryEnqueuer {
   constructor(
     private readonly queues: DeliveryQueues,
-    private readonly policies: Readonly<Record<ExternalChannel, RetryPolicy>>,
+    private readonly policies: RetryPolicies,
   ) {}
 
   async enqueue(deliveries: readonly QueuedDelivery[]): Promise<void> {

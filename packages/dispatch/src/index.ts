@@ -3,3 +3,4 @@ export { DeliveryEnqueuer, openDeliveryQueues, type DeliveryQueues } from "./del
 export { Dispatcher, toPendingNotification, type PendingNotification, type PendingNotificationRow } from "./dispatcher";
 export { deliveryJobId, type DeliveryJob } from "./delivery-jobs";
 export { SCHEDULER_JOBS, schedulerJobId, type ReleaseDndJob, type SendDigestJob } from "./scheduler-jobs";
+export { RETRY_POLICY_ENV, retryPolicies, type RetryPolicies, type RetryPolicy } from "./retry-policy";

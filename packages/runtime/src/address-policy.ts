@@ -1,4 +1,5 @@
 import { BlockList, isIP } from "node:net";
+import { commaList, optionalString } from "./config-fields";
 
 /**
  * Addresses a webhook must not reach unless its host is allowlisted:
@@ -59,4 +60,12 @@ export function isPermittedLiteralHost(url: string, allowedHosts: readonly strin
   const host = new URL(url).hostname.replace(/^\[|\]$/g, "");
   if (isIP(host) === 0 || isAllowlistedHost(host, allowedHosts)) return true;
   return isPublicAddress(host);
+}
+
+/** Hosts webhooks may reach although they resolve to private, loopback or link-local addresses (checked on save and on delivery). */
+export const ADDRESS_POLICY_ENV = { WEBHOOK_ALLOWED_HOSTS: optionalString };
+
+/** WEBHOOK_ALLOWED_HOSTS as the address checks compare it: lower case, comma-separated. */
+export function webhookAllowedHosts(env: { readonly WEBHOOK_ALLOWED_HOSTS?: string }): string[] {
+  return commaList(env.WEBHOOK_ALLOWED_HOSTS?.toLowerCase()) ?? [];
 }

@@ -5,18 +5,21 @@ export { exitOnStartupFailure, onShutdown, type ShutdownStep } from "./shutdown"
 export { parseBody, parseQuery, requireJson, type FieldProblem } from "./request-parsing";
 export { RecipientVersion } from "./recipient-version";
 export { QUEUES, ROUTER_CONSUMER_GROUP, redisNames, userRoom, type RedisNames } from "./names";
-export { isAllowlistedHost, isPermittedLiteralHost, isPublicAddress } from "./address-policy";
+export { ADDRESS_POLICY_ENV, isAllowlistedHost, isPermittedLiteralHost, isPublicAddress, webhookAllowedHosts } from "./address-policy";
+export { ConfigError } from "./config-error";
+export { commaList, flag, nonNegativeInt, optionalNonNegativeInt, optionalString, percent, port, positiveInt } from "./config-fields";
 export {
-  ConfigError,
-  DEV_JWT_SECRET,
-  GATEWAY_TRANSPORTS,
-  loadConfig,
-  type AlertThresholds,
-  type AuthConfig,
-  type DeliveryConfig,
-  type RetryPolicy,
-  type GatewayConfig,
-  type GatewayTransport,
-  type HardwareMonitorConfig,
-  type HeraldConfig,
-} from "./config";
+  BASE_ENV,
+  DATABASE_ENV,
+  REDIS_ENV,
+  SERVICE_PORTS,
+  baseConfig,
+  databaseConfig,
+  loadInstallationConfig,
+  parseEnv,
+  redisConfig,
+  type BaseConfig,
+  type DatabaseConfig,
+  type LogLevel,
+  type RedisConfig,
+} from "./service-config";

@@ -1,5 +1,5 @@
 import nodemailer, { type Transporter } from "nodemailer";
-import type { DeliveryConfig } from "@herald/runtime";
+import type { SmtpConfig } from "./config";
 import type { DeliveryContext } from "./delivery-store";
 import { renderEmail } from "./render-email";
 import type { SendResult } from "./webhook-sender";
@@ -8,7 +8,7 @@ import type { SendResult } from "./webhook-sender";
 export class EmailSender {
   private readonly transport: Transporter;
 
-  constructor(private readonly smtp: DeliveryConfig["smtp"]) {
+  constructor(private readonly smtp: SmtpConfig) {
     this.transport = nodemailer.createTransport({
       pool: true,
       maxConnections: smtp.poolSize,

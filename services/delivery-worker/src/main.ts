@@ -1,6 +1,6 @@
 import http from "node:http";
 import { Worker } from "bullmq";
-import { loadConfig, QUEUES, redisNames } from "@herald/runtime";
+import { QUEUES, redisNames } from "@herald/runtime";
 import { type DeliveryJob } from "@herald/dispatch";
 import { createDatabase, pingDatabase } from "@herald/db";
 import { closeServer, createLogger, createRedis, createServiceApp, exitOnStartupFailure, listen, onShutdown, pingRedis } from "@herald/runtime";
@@ -9,6 +9,7 @@ import { DeliveryStore } from "./delivery-store";
 import { EmailSender } from "./email-sender";
 import { HostLimiter } from "./host-limiter";
 import { WebhookSender } from "./webhook-sender";
+import { loadConfig } from "./config";
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -48,7 +49,7 @@ async function main(): Promise<void> {
     healthDetails: () => ({ jobs: { ...counts } }),
   });
   const server = http.createServer(app);
-  const port = await listen(server, config.ports.deliveryWorker);
+  const port = await listen(server, config.port);
   logger.info({ port, webhookConcurrency: delivery.webhook.concurrency, emailConcurrency: delivery.email.concurrency }, "delivery worker running");
 
   onShutdown(logger, [

@@ -1,10 +1,11 @@
 import http from "node:http";
 import { Queue } from "bullmq";
-import { loadConfig, QUEUES, redisNames } from "@herald/runtime";
+import { QUEUES, redisNames } from "@herald/runtime";
 import { createDatabase, migrationsFor, pingDatabase } from "@herald/db";
 import { DeliveryEnqueuer, Dispatcher, NotificationPusher, openDeliveryQueues } from "@herald/dispatch";
 import { closeServer, createLogger, createRedis, createServiceApp, exitOnStartupFailure, listen, onShutdown, pingRedis } from "@herald/runtime";
 import { startSchedulerWorker } from "./scheduler-worker";
+import { loadConfig } from "./config";
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -16,7 +17,7 @@ async function main(): Promise<void> {
   const workerConnection = createRedis(config.redisUrl, { name: "digest-scheduler-worker", logger });
   const queue = new Queue(QUEUES.scheduler, { connection: redis, prefix: names.queuePrefix });
   const deliveryQueues = openDeliveryQueues(redis, names.queuePrefix);
-  const dispatcher = new Dispatcher(db, new NotificationPusher(redis, names.socketIoKey), new DeliveryEnqueuer(deliveryQueues, config.delivery));
+  const dispatcher = new Dispatcher(db, new NotificationPusher(redis, names.socketIoKey), new DeliveryEnqueuer(deliveryQueues, config.retryPolicies));
 
   const worker = await startSchedulerWorker({
     queue,
@@ -31,7 +32,7 @@ async function main(): Promise<void> {
 
   const app = createServiceApp({ service: "digest-scheduler", readiness: { redis: () => pingRedis(redis), postgres: () => pingDatabase(db) } });
   const server = http.createServer(app);
-  const port = await listen(server, config.ports.digestScheduler);
+  const port = await listen(server, config.port);
   logger.info({ port, tickMs: config.scheduler.tickMs }, "digest scheduler running");
 
   onShutdown(logger, [

@@ -1,6 +1,5 @@
 import http from "node:http";
 import path from "node:path";
-import { loadConfig } from "@herald/runtime";
 import { closeServer, createLogger, createServiceApp, exitOnStartupFailure, listen, notFoundHandler, errorHandler, onShutdown } from "@herald/runtime";
 import { HeraldPublisher } from "@herald/sdk";
 import { DiskProbe } from "./disk/disk-probe";
@@ -10,6 +9,7 @@ import { NvidiaSmi } from "./gpu/nvidia-smi";
 import { HardwareMonitor } from "./monitor";
 import { producerToken } from "./producer-token";
 import { StateFile } from "./state-file";
+import { loadConfig } from "./config";
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -51,7 +51,7 @@ async function main(): Promise<void> {
   app.use(notFoundHandler);
   app.use(errorHandler(logger));
   const server = http.createServer(app);
-  const port = await listen(server, config.ports.hardwareMonitor);
+  const port = await listen(server, config.port);
   monitor.start();
   logger.info({ port, host: settings.hostname, ingest: settings.ingestUrl, pending: outbox.size }, "hardware-monitor polling");
 

@@ -1,5 +1,6 @@
 import { signToken } from "@herald/auth";
-import { ConfigError, type HeraldConfig } from "@herald/runtime";
+import { ConfigError } from "@herald/runtime";
+import type { HardwareMonitorConfig } from "./config";
 
 const DEV_TOKEN_SECONDS = 3600;
 
@@ -8,7 +9,7 @@ const DEV_TOKEN_SECONDS = 3600;
  * short-lived producer token it signs itself with the dev JWT settings, so
  * `npm start` works with nothing to set up. Re-signed before it expires.
  */
-export function producerToken(config: HeraldConfig, subject: string): { token: string | (() => string); minted: boolean } {
+export function producerToken(config: HardwareMonitorConfig, subject: string): { token: string | (() => string); minted: boolean } {
   const configured = config.hardwareMonitor.token;
   if (configured) return { token: configured, minted: false };
   if (config.production) throw new ConfigError("HERALD_TOKEN must be set to a producer token (scope events:publish) when NODE_ENV=production");

@@ -1,5 +1,5 @@
 import os from "node:os";
-import { loadConfig } from "@herald/runtime";
+import { loadConfig } from "../src/config";
 import { producerToken } from "../src/producer-token";
 import { verifyToken } from "@herald/auth";
 
@@ -16,7 +16,7 @@ describe("hardware monitor configuration", () => {
       gpuTemperature: { warning: 85, critical: 90, hysteresis: 5 },
       diskFreePercent: { warning: 10, critical: 5, hysteresis: 5 },
     });
-    expect(loadConfig({}).ports.hardwareMonitor).toBe(3005);
+    expect(loadConfig({}).port).toBe(3005);
   });
 
   it("reads every setting from the environment", () => {

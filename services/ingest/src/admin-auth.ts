@@ -1,7 +1,7 @@
 import express, { Router, type NextFunction, type Request, type RequestHandler, type Response } from "express";
 import { z } from "zod";
 import { ApiError } from "@herald/contract";
-import { type AuthConfig } from "@herald/runtime";
+import type { AuthConfig } from "@herald/auth";
 import { requireUser, TokenError, verifyToken, type UserPrincipal } from "@herald/auth";
 import { ADMIN_COOKIE, clearedCookieOptions, readCookie, requestOrigin, sessionCookieOptions } from "./admin-session";
 import { LOGIN_PAGE_HEADERS, renderLoginPage } from "./login-page";

@@ -1,7 +1,7 @@
 import express, { Router } from "express";
 import { ApiError, MAX_BATCH_EVENTS, type HeraldEvent } from "@herald/contract";
 import { validateEvent } from "@herald/contract/schemas";
-import { type AuthConfig } from "@herald/runtime";
+import type { AuthConfig } from "@herald/auth";
 import { requirePublisher, serviceOf } from "@herald/auth";
 import { requireJson, type Logger } from "@herald/runtime";
 import type { EventPublisher } from "./event-publisher";

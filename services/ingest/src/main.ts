@@ -1,5 +1,5 @@
 import http from "node:http";
-import { loadConfig, redisNames } from "@herald/runtime";
+import { redisNames } from "@herald/runtime";
 import { requireUser } from "@herald/auth";
 import { createDatabase, migrationsFor, pingDatabase } from "@herald/db";
 import { DeliveryEnqueuer } from "@herald/dispatch";
@@ -13,6 +13,7 @@ import { EventPublisher } from "./event-publisher";
 import { createEventsRouter } from "./events-router";
 import { createQueueDashboard, openOperatorQueues } from "./queue-dashboard";
 import { UserProvisioning } from "./user-provisioning";
+import { loadConfig } from "./config";
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -47,7 +48,7 @@ async function main(): Promise<void> {
     database.guard,
     createAdminDeliveriesRouter({
       repository: deliveries,
-      retry: { queuer: new DeliveryEnqueuer(queues.delivery, config.delivery), queueReachable: () => pingRedis(queueRedis), logger },
+      retry: { queuer: new DeliveryEnqueuer(queues.delivery, config.retryPolicies), queueReachable: () => pingRedis(queueRedis), logger },
     }),
     createAdminUsersRouter({ users }),
     database.errors,
@@ -58,7 +59,7 @@ async function main(): Promise<void> {
   app.use(errorHandler(logger));
 
   const server = http.createServer(app);
-  const port = await listen(server, config.ports.ingest);
+  const port = await listen(server, config.port);
   database.start();
   logger.info({ port }, "ingest listening");
 

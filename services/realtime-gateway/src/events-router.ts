@@ -1,7 +1,7 @@
 import { Router } from "express";
 import { z } from "zod";
 import { isEventTypeName, type EventTypeName } from "@herald/contract";
-import { type AuthConfig } from "@herald/runtime";
+import type { AuthConfig } from "@herald/auth";
 import { requireUser, userOf } from "@herald/auth";
 import type { Database } from "@herald/db";
 import { eventHistory } from "./event-history";

@@ -2,7 +2,7 @@ import http from "node:http";
 import express from "express";
 import { Queue } from "bullmq";
 import cors from "cors";
-import { loadConfig, QUEUES, redisNames } from "@herald/runtime";
+import { QUEUES, redisNames } from "@herald/runtime";
 import { createDatabase, migrationsFor, pingDatabase } from "@herald/db";
 import { createLogger, createRedis, createServiceApp, errorHandler, exitOnStartupFailure, listen, notFoundHandler, onShutdown, pingRedis, RecipientVersion } from "@herald/runtime";
 import { createEventsRouter } from "./events-router";
@@ -16,6 +16,7 @@ import { createSocketServer } from "./socket-server";
 import { createToastConfigRouter } from "./toast-config-router";
 import { UserSync } from "./user-sync";
 import { createWebUiRouter } from "./web-ui";
+import { loadConfig } from "./config";
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -62,7 +63,7 @@ async function main(): Promise<void> {
       settings: new SettingsRepository(db, version),
       scheduler,
       users,
-      webhookAllowedHosts: config.delivery.webhook.allowedHosts,
+      webhookAllowedHosts: config.webhookAllowedHosts,
     }),
   );
   app.use("/api/v1/notifications", createNotificationsRouter({ auth: config.auth, repository, users, broadcastUnreadCount }));
@@ -72,7 +73,7 @@ async function main(): Promise<void> {
   app.use(notFoundHandler);
   app.use(errorHandler(logger));
 
-  const port = await listen(server, config.ports.gateway);
+  const port = await listen(server, config.port);
   logger.info({ port }, "realtime gateway listening");
 
   onShutdown(logger, [

@@ -1,7 +1,7 @@
 import { Router, type Request } from "express";
 import { z } from "zod";
 import { ApiError, EVENT_CATEGORIES } from "@herald/contract";
-import { type AuthConfig } from "@herald/runtime";
+import type { AuthConfig } from "@herald/auth";
 import { requireUser, userOf } from "@herald/auth";
 import type { NotificationRepository } from "./notification-repository";
 import type { UnreadCountBroadcaster } from "./socket-server";

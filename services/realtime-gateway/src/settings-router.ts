@@ -1,6 +1,7 @@
 import { Router } from "express";
 import { ApiError, isDndActive, isEventTypeName } from "@herald/contract";
-import { isPermittedLiteralHost, type AuthConfig } from "@herald/runtime";
+import { isPermittedLiteralHost } from "@herald/runtime";
+import type { AuthConfig } from "@herald/auth";
 import { preferenceUpdateSchema, settingsUpdateSchema } from "@herald/contract/schemas";
 import { requireUser, userOf } from "@herald/auth";
 import type { Database } from "@herald/db";

@@ -1,5 +1,7 @@
 import { GATEWAY_EVENTS, type GatewayErrorCode, type GatewayErrorMessage, type ReauthResult } from "@herald/contract";
-import { userRoom, type GatewayConfig, type AuthConfig } from "@herald/runtime";
+import { userRoom } from "@herald/runtime";
+import type { AuthConfig } from "@herald/auth";
+import type { GatewayConfig } from "./config";
 import { TokenError, verifyToken } from "@herald/auth";
 import type { Logger } from "@herald/runtime";
 import { catchUp } from "./catch-up";

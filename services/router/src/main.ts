@@ -1,6 +1,6 @@
 import http from "node:http";
 import os from "node:os";
-import { loadConfig, redisNames, ROUTER_CONSUMER_GROUP } from "@herald/runtime";
+import { redisNames, ROUTER_CONSUMER_GROUP } from "@herald/runtime";
 import { createDatabase, migrationsFor, pingDatabase } from "@herald/db";
 import { closeServer, createLogger, createRedis, createServiceApp, exitOnStartupFailure, listen, onShutdown, pingRedis } from "@herald/runtime";
 import { DeliveryEnqueuer, Dispatcher, NotificationPusher, openDeliveryQueues } from "@herald/dispatch";
@@ -8,6 +8,7 @@ import { NotificationStore } from "./notification-store";
 import { RecipientDirectory } from "./recipient-directory";
 import { createBatchRouter } from "./route-batch";
 import { StreamConsumer } from "./stream-consumer";
+import { loadConfig } from "./config";
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -23,7 +24,7 @@ async function main(): Promise<void> {
   const dispatcher = new Dispatcher(
     db,
     new NotificationPusher(redis, names.socketIoKey),
-    new DeliveryEnqueuer(queues, config.delivery),
+    new DeliveryEnqueuer(queues, config.retryPolicies),
   );
   const directory = new RecipientDirectory(db, redis, names.recipientVersionKey, config.router.preferenceCacheTtlMs);
   const consumer = new StreamConsumer(
@@ -46,7 +47,7 @@ async function main(): Promise<void> {
 
   const app = createServiceApp({ service: "router", readiness: { redis: () => pingRedis(redis), postgres: () => pingDatabase(db) } });
   const server = http.createServer(app);
-  const port = await listen(server, config.ports.router);
+  const port = await listen(server, config.port);
   await consumer.start();
   logger.info({ port }, "router consuming events");
 

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { AlertThresholds } from "@herald/runtime";
+import type { AlertThresholds } from "../config";
 import type { EventTypeName } from "@herald/contract";
 import type { HeraldEventInput } from "@herald/sdk";
 import type { DiskReading } from "../disk/disk-probe";

@@ -1,4 +1,4 @@
-import type { AlertThresholds } from "@herald/runtime";
+import type { AlertThresholds } from "../config";
 import { maxLevel, UNKNOWN, type Level, type Observation } from "./alert-machine";
 
 /** Clock event reason bits (NVML's nvmlClocksEventReason*). */

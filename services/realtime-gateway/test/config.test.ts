@@ -1,4 +1,4 @@
-import { loadConfig } from "../src";
+import { loadConfig } from "../src/config";
 
 describe("gateway settings", () => {
   it("defaults: 20 sockets per user, 10 msg/s (burst 20), 16 KiB messages, 1000 replayed, both transports, 5 s toasts", () => {

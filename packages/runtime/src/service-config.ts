@@ -1,0 +1,90 @@
+import { z } from "zod";
+import { ConfigError } from "./config-error";
+import { flag, optionalString } from "./config-fields";
+
+/**
+ * Configuration comes from the environment. Each service has its own
+ * `src/config.ts` that spreads the shapes it needs (these, auth's, dispatch's)
+ * next to its own variables and parses them once at start, so a service
+ * validates only what it uses: a bad GPU threshold stops the hardware
+ * monitor, not the router.
+ */
+
+/** The contract's default ports, one per service. */
+export const SERVICE_PORTS = {
+  ingest: 3000,
+  gateway: 3001,
+  router: 3002,
+  deliveryWorker: 3003,
+  digestScheduler: 3004,
+  hardwareMonitor: 3005,
+} as const;
+
+/** Every service: how it runs and logs. */
+export const BASE_ENV = {
+  NODE_ENV: z.string().default("development"),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+};
+
+/** Services that use Redis: where it is, and the namespace every key of this installation lives under. */
+export const REDIS_ENV = {
+  HERALD_NAMESPACE: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,64}$/, "letters, digits, _ . - only")
+    .default("herald"),
+  REDIS_URL: z.string().url().default("redis://127.0.0.1:6379"),
+};
+
+/** Services that use PostgreSQL. */
+export const DATABASE_ENV = {
+  DATABASE_URL: z.string().url().default("postgresql://postgres@127.0.0.1:5432/notifications"),
+  MIGRATE_ON_START: flag(true),
+  MIGRATIONS_DIR: optionalString,
+};
+
+export type LogLevel = z.infer<typeof BASE_ENV.LOG_LEVEL>;
+
+export interface BaseConfig {
+  readonly env: string;
+  readonly production: boolean;
+  readonly logLevel: LogLevel;
+}
+
+export interface RedisConfig {
+  readonly namespace: string;
+  readonly redisUrl: string;
+}
+
+export interface DatabaseConfig {
+  readonly databaseUrl: string;
+  readonly migrateOnStart: boolean;
+  readonly migrationsDir?: string;
+}
+
+/** Parses `source` against a service's schema; every problem is named in one ConfigError. */
+export function parseEnv<Shape extends z.ZodRawShape>(shape: Shape, source: Record<string, string | undefined>): z.infer<z.ZodObject<Shape>> {
+  const parsed = z.object(shape).safeParse(source);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
+    throw new ConfigError(`invalid configuration: ${problems}`);
+  }
+  return parsed.data;
+}
+
+export function baseConfig(env: z.infer<z.ZodObject<typeof BASE_ENV>>): BaseConfig {
+  return { env: env.NODE_ENV, production: env.NODE_ENV === "production", logLevel: env.LOG_LEVEL };
+}
+
+export function redisConfig(env: z.infer<z.ZodObject<typeof REDIS_ENV>>): RedisConfig {
+  return { namespace: env.HERALD_NAMESPACE, redisUrl: env.REDIS_URL };
+}
+
+export function databaseConfig(env: z.infer<z.ZodObject<typeof DATABASE_ENV>>): DatabaseConfig {
+  return { databaseUrl: env.DATABASE_URL, migrateOnStart: env.MIGRATE_ON_START, migrationsDir: env.MIGRATIONS_DIR };
+}
+
+/** What the scripts (migrate, start) need of every installation: base, Redis and Postgres settings. */
+export function loadInstallationConfig(source: Record<string, string | undefined> = process.env): BaseConfig & RedisConfig & DatabaseConfig {
+  const env = parseEnv({ ...BASE_ENV, ...REDIS_ENV, ...DATABASE_ENV }, source);
+  return { ...baseConfig(env), ...redisConfig(env), ...databaseConfig(env) };
+}

@@ -1,0 +1,103 @@
+import {
+  ADDRESS_POLICY_ENV,
+  BASE_ENV,
+  baseConfig,
+  DATABASE_ENV,
+  databaseConfig,
+  flag,
+  optionalString,
+  parseEnv,
+  port,
+  positiveInt,
+  REDIS_ENV,
+  redisConfig,
+  SERVICE_PORTS,
+  webhookAllowedHosts,
+  type BaseConfig,
+  type DatabaseConfig,
+  type RedisConfig,
+} from "@herald/runtime";
+import { z } from "zod";
+
+const ENV = {
+  ...BASE_ENV,
+  ...REDIS_ENV,
+  ...DATABASE_ENV,
+  ...ADDRESS_POLICY_ENV,
+  DELIVERY_WORKER_PORT: port(SERVICE_PORTS.deliveryWorker),
+  WEBHOOK_TIMEOUT_MS: positiveInt(10_000),
+  WEBHOOK_CONCURRENCY: positiveInt(32),
+  /** Requests in flight to one host at most, so a slow endpoint cannot take every worker slot. */
+  WEBHOOK_PER_HOST_CONCURRENCY: positiveInt(4),
+  EMAIL_CONCURRENCY: positiveInt(8),
+  SMTP_HOST: z.string().default("127.0.0.1"),
+  SMTP_PORT: port(587),
+  /** TLS from the first byte (port 465); otherwise STARTTLS is used when offered. */
+  SMTP_SECURE: flag(false),
+  SMTP_FROM: z.string().default("Herald <herald@localhost>"),
+  SMTP_USER: optionalString,
+  SMTP_PASSWORD: optionalString,
+  SMTP_POOL_SIZE: positiveInt(5),
+  /** BullMQ lock on a job in hand; a worker that dies loses it after this and the job runs again. */
+  DELIVERY_LOCK_MS: positiveInt(30_000),
+  DELIVERY_STALLED_INTERVAL_MS: positiveInt(30_000),
+};
+
+export interface SmtpConfig {
+  readonly host: string;
+  readonly port: number;
+  readonly secure: boolean;
+  readonly from: string;
+  readonly user?: string;
+  readonly password?: string;
+  readonly poolSize: number;
+}
+
+export interface DeliveryConfig {
+  readonly webhook: {
+    readonly timeoutMs: number;
+    readonly concurrency: number;
+    readonly perHostConcurrency: number;
+    readonly allowedHosts: readonly string[];
+  };
+  readonly email: { readonly concurrency: number };
+  readonly smtp: SmtpConfig;
+  readonly lockMs: number;
+  readonly stalledIntervalMs: number;
+}
+
+export interface DeliveryWorkerConfig extends BaseConfig, RedisConfig, DatabaseConfig {
+  /** Health port. */
+  readonly port: number;
+  readonly delivery: DeliveryConfig;
+}
+
+export function loadConfig(source: Record<string, string | undefined> = process.env): DeliveryWorkerConfig {
+  const env = parseEnv(ENV, source);
+  return {
+    ...baseConfig(env),
+    ...redisConfig(env),
+    ...databaseConfig(env),
+    port: env.DELIVERY_WORKER_PORT,
+    delivery: {
+      webhook: {
+        timeoutMs: env.WEBHOOK_TIMEOUT_MS,
+        concurrency: env.WEBHOOK_CONCURRENCY,
+        perHostConcurrency: env.WEBHOOK_PER_HOST_CONCURRENCY,
+        allowedHosts: webhookAllowedHosts(env),
+      },
+      email: { concurrency: env.EMAIL_CONCURRENCY },
+      smtp: {
+        host: env.SMTP_HOST,
+        port: env.SMTP_PORT,
+        secure: env.SMTP_SECURE,
+        from: env.SMTP_FROM,
+        user: env.SMTP_USER,
+        password: env.SMTP_PASSWORD,
+        poolSize: env.SMTP_POOL_SIZE,
+      },
+      lockMs: env.DELIVERY_LOCK_MS,
+      stalledIntervalMs: env.DELIVERY_STALLED_INTERVAL_MS,
+    },
+  };
+}

@@ -1,0 +1,146 @@
+import os from "node:os";
+import path from "node:path";
+import { z } from "zod";
+import { AUTH_ENV, authConfig, type AuthConfig } from "@herald/auth";
+import {
+  BASE_ENV,
+  baseConfig,
+  commaList,
+  ConfigError,
+  nonNegativeInt,
+  optionalString,
+  parseEnv,
+  percent,
+  port,
+  positiveInt,
+  SERVICE_PORTS,
+  type BaseConfig,
+} from "@herald/runtime";
+
+const ENV = {
+  ...BASE_ENV,
+  // Only to sign its own dev token when HERALD_TOKEN is unset.
+  ...AUTH_ENV,
+  HARDWARE_MONITOR_PORT: port(SERVICE_PORTS.hardwareMonitor),
+  /** Where, and as whom (a producer token), the hardware monitor publishes. */
+  INGEST_URL: z.string().url().default("http://127.0.0.1:3000"),
+  HERALD_TOKEN: optionalString,
+  /** The host name alerts carry; defaults to the machine's (a DaemonSet passes the node name). */
+  MONITOR_HOSTNAME: optionalString,
+  NVIDIA_SMI_PATH: z.string().min(1).default("nvidia-smi"),
+  /** A hung nvidia-smi (a GPU falling off the bus can cause one) is killed after this. */
+  NVIDIA_SMI_TIMEOUT_MS: positiveInt(10_000),
+  MONITOR_INTERVAL_MS: positiveInt(15_000),
+  /** How long a threshold must hold, at every poll, before its alert fires. */
+  MONITOR_FOR_MS: nonNegativeInt(60_000),
+  /** Consecutive polls past the hysteresis margin before an alert clears. */
+  MONITOR_CLEAR_POLLS: positiveInt(2),
+  /** How often a persisting alert is announced again. */
+  MONITOR_REPEAT_MS: positiveInt(4 * 3_600_000),
+  /** Comma-separated mount points, or "auto": every real filesystem in /proc/self/mounts. */
+  DISK_MOUNTS: z.string().default("/"),
+  /** Where a container sees the host's root filesystem (e.g. /host): mounts are read under it. */
+  MONITOR_HOST_ROOT: optionalString,
+  GPU_TEMP_WARNING_C: z.coerce.number().default(85),
+  GPU_TEMP_CRITICAL_C: z.coerce.number().default(90),
+  GPU_TEMP_HYSTERESIS_C: z.coerce.number().min(0).default(5),
+  DISK_FREE_WARNING_PERCENT: percent(10),
+  DISK_FREE_CRITICAL_PERCENT: percent(5),
+  DISK_FREE_HYSTERESIS_PERCENT: percent(5),
+  /** Alerts wait here while ingest is unreachable, and alert state outlives restarts here. */
+  MONITOR_BUFFER_DIR: optionalString,
+  /** Buffered events kept at most; past it the oldest are dropped (and counted in /health). */
+  MONITOR_BUFFER_MAX_EVENTS: positiveInt(10_000),
+  /** Longest wait between delivery attempts while ingest is unreachable. */
+  MONITOR_RETRY_MAX_MS: positiveInt(30_000),
+};
+
+/** Warning and critical levels of one metric, and how far back it must come to clear. */
+export interface AlertThresholds {
+  readonly warning: number;
+  readonly critical: number;
+  readonly hysteresis: number;
+}
+
+export interface MonitorSettings {
+  readonly ingestUrl: string;
+  readonly token?: string;
+  readonly hostname: string;
+  readonly nvidiaSmiPath: string;
+  readonly nvidiaSmiTimeoutMs: number;
+  readonly intervalMs: number;
+  readonly forMs: number;
+  readonly clearPolls: number;
+  readonly repeatMs: number;
+  /** Mount points to watch, or "auto" to discover the real filesystems. */
+  readonly diskMounts: readonly string[] | "auto";
+  readonly hostRoot?: string;
+  /** Degrees Celsius, at or above which a GPU is hot. */
+  readonly gpuTemperature: AlertThresholds;
+  /** Percent of space available to non-root users, below which a disk is short. */
+  readonly diskFreePercent: AlertThresholds;
+  readonly bufferDir: string;
+  readonly bufferMaxEvents: number;
+  readonly retryMaxMs: number;
+}
+
+export interface HardwareMonitorConfig extends BaseConfig {
+  /** Health port. */
+  readonly port: number;
+  /** Resolved on first use: only a monitor that mints its own dev token needs JWT settings. */
+  readonly auth: AuthConfig;
+  readonly hardwareMonitor: MonitorSettings;
+}
+
+function monitorSettings(env: z.infer<z.ZodObject<typeof ENV>>): MonitorSettings {
+  if (env.GPU_TEMP_CRITICAL_C <= env.GPU_TEMP_WARNING_C) {
+    throw new ConfigError("GPU_TEMP_CRITICAL_C must be above GPU_TEMP_WARNING_C");
+  }
+  if (env.DISK_FREE_CRITICAL_PERCENT > env.DISK_FREE_WARNING_PERCENT) {
+    throw new ConfigError("DISK_FREE_CRITICAL_PERCENT must not be above DISK_FREE_WARNING_PERCENT");
+  }
+  let diskMounts: readonly string[] | "auto" = "auto";
+  if (env.DISK_MOUNTS.trim() !== "auto") {
+    diskMounts = [...new Set(commaList(env.DISK_MOUNTS))];
+    const relative = diskMounts.filter((m) => !m.startsWith("/"));
+    if (relative.length > 0) throw new ConfigError(`DISK_MOUNTS: mount points must be absolute paths or "auto", got ${relative.join(", ")}`);
+  }
+  return {
+    ingestUrl: env.INGEST_URL,
+    token: env.HERALD_TOKEN,
+    hostname: env.MONITOR_HOSTNAME ?? os.hostname(),
+    nvidiaSmiPath: env.NVIDIA_SMI_PATH,
+    nvidiaSmiTimeoutMs: env.NVIDIA_SMI_TIMEOUT_MS,
+    intervalMs: env.MONITOR_INTERVAL_MS,
+    forMs: env.MONITOR_FOR_MS,
+    clearPolls: env.MONITOR_CLEAR_POLLS,
+    repeatMs: env.MONITOR_REPEAT_MS,
+    diskMounts,
+    hostRoot: env.MONITOR_HOST_ROOT,
+    gpuTemperature: { warning: env.GPU_TEMP_WARNING_C, critical: env.GPU_TEMP_CRITICAL_C, hysteresis: env.GPU_TEMP_HYSTERESIS_C },
+    diskFreePercent: {
+      warning: env.DISK_FREE_WARNING_PERCENT,
+      critical: env.DISK_FREE_CRITICAL_PERCENT,
+      hysteresis: env.DISK_FREE_HYSTERESIS_PERCENT,
+    },
+    // The OS temp dir suits a laptop; hosts and pods set a directory that outlives reboots.
+    bufferDir: env.MONITOR_BUFFER_DIR ?? path.join(os.tmpdir(), "herald-hardware-monitor"),
+    bufferMaxEvents: env.MONITOR_BUFFER_MAX_EVENTS,
+    retryMaxMs: env.MONITOR_RETRY_MAX_MS,
+  };
+}
+
+export function loadConfig(source: Record<string, string | undefined> = process.env): HardwareMonitorConfig {
+  const env = parseEnv(ENV, source);
+  const base = baseConfig(env);
+  let auth: AuthConfig | undefined;
+  return {
+    ...base,
+    get auth(): AuthConfig {
+      auth ??= authConfig(env, base.production);
+      return auth;
+    },
+    port: env.HARDWARE_MONITOR_PORT,
+    hardwareMonitor: monitorSettings(env),
+  };
+}

@@ -1,0 +1,118 @@
+import type { ToastConfig } from "@herald/contract";
+import { AUTH_ENV, authConfig, type AuthConfig } from "@herald/auth";
+import {
+  ADDRESS_POLICY_ENV,
+  BASE_ENV,
+  baseConfig,
+  commaList,
+  ConfigError,
+  DATABASE_ENV,
+  databaseConfig,
+  nonNegativeInt,
+  optionalNonNegativeInt,
+  optionalString,
+  parseEnv,
+  port,
+  positiveInt,
+  REDIS_ENV,
+  redisConfig,
+  SERVICE_PORTS,
+  webhookAllowedHosts,
+  type BaseConfig,
+  type DatabaseConfig,
+  type RedisConfig,
+} from "@herald/runtime";
+import { z } from "zod";
+
+export const GATEWAY_TRANSPORTS = ["polling", "websocket"] as const;
+export type GatewayTransport = (typeof GATEWAY_TRANSPORTS)[number];
+
+const ENV = {
+  ...BASE_ENV,
+  ...REDIS_ENV,
+  ...DATABASE_ENV,
+  ...AUTH_ENV,
+  // The settings API refuses webhook URLs with a private IP literal unless allowlisted, as the worker does on delivery.
+  ...ADDRESS_POLICY_ENV,
+  GATEWAY_PORT: port(SERVICE_PORTS.gateway),
+  CORS_ORIGINS: optionalString,
+  /** Sockets one user may hold on one gateway process; the next is refused. */
+  GATEWAY_MAX_CONNECTIONS_PER_USER: positiveInt(20),
+  /** Inbound Socket.IO messages per second one connection may send (sustained), and the burst above it. */
+  GATEWAY_INBOUND_RATE_PER_SECOND: positiveInt(10),
+  GATEWAY_INBOUND_BURST: positiveInt(20),
+  /** Largest inbound Socket.IO message (clients only send small control messages). */
+  GATEWAY_MAX_MESSAGE_BYTES: positiveInt(16 * 1024),
+  /** Missed notifications replayed on reconnect at most; past it the newest are sent and the client told to reload the list. */
+  GATEWAY_CATCH_UP_LIMIT: positiveInt(1000),
+  /** Engine.IO transports accepted: "websocket" alone needs no sticky sessions; polling does. */
+  GATEWAY_TRANSPORTS: z.string().default("polling,websocket"),
+  /** How long a toast stays up before it closes by itself (0: until dismissed), and per category. */
+  TOAST_EXPIRE_MS: nonNegativeInt(5_000),
+  TOAST_EXPIRE_MS_JOB: optionalNonNegativeInt,
+  TOAST_EXPIRE_MS_REVIEW: optionalNonNegativeInt,
+  TOAST_EXPIRE_MS_SYSTEM: optionalNonNegativeInt,
+  TOAST_EXPIRE_MS_COLLABORATION: optionalNonNegativeInt,
+  TOAST_EXPIRE_MS_DIGEST: optionalNonNegativeInt,
+};
+
+export interface GatewayConfig {
+  readonly maxConnectionsPerUser: number;
+  readonly inboundRatePerSecond: number;
+  readonly inboundBurst: number;
+  readonly maxMessageBytes: number;
+  readonly catchUpLimit: number;
+  readonly transports: readonly GatewayTransport[];
+  readonly toast: ToastConfig;
+}
+
+export interface RealtimeGatewayConfig extends BaseConfig, RedisConfig, DatabaseConfig {
+  readonly port: number;
+  readonly auth: AuthConfig;
+  /** Allowed browser origins for REST and Socket.IO; undefined means any. */
+  readonly corsOrigins?: readonly string[];
+  readonly webhookAllowedHosts: readonly string[];
+  readonly gateway: GatewayConfig;
+}
+
+function gatewayConfig(env: z.infer<z.ZodObject<typeof ENV>>): GatewayConfig {
+  const transports = [...new Set(commaList(env.GATEWAY_TRANSPORTS))];
+  const unknown = transports.filter((t) => !(GATEWAY_TRANSPORTS as readonly string[]).includes(t));
+  if (transports.length === 0 || unknown.length > 0) {
+    throw new ConfigError(`GATEWAY_TRANSPORTS: expected a comma-separated subset of ${GATEWAY_TRANSPORTS.join(", ")}, got ${env.GATEWAY_TRANSPORTS}`);
+  }
+  const fallback = env.TOAST_EXPIRE_MS;
+  return {
+    maxConnectionsPerUser: env.GATEWAY_MAX_CONNECTIONS_PER_USER,
+    inboundRatePerSecond: env.GATEWAY_INBOUND_RATE_PER_SECOND,
+    inboundBurst: env.GATEWAY_INBOUND_BURST,
+    maxMessageBytes: env.GATEWAY_MAX_MESSAGE_BYTES,
+    catchUpLimit: env.GATEWAY_CATCH_UP_LIMIT,
+    transports: transports as GatewayTransport[],
+    toast: {
+      defaultAutoExpireMs: fallback,
+      categories: {
+        job: env.TOAST_EXPIRE_MS_JOB ?? fallback,
+        review: env.TOAST_EXPIRE_MS_REVIEW ?? fallback,
+        system: env.TOAST_EXPIRE_MS_SYSTEM ?? fallback,
+        collaboration: env.TOAST_EXPIRE_MS_COLLABORATION ?? fallback,
+        digest: env.TOAST_EXPIRE_MS_DIGEST ?? fallback,
+      },
+    },
+  };
+}
+
+export function loadConfig(source: Record<string, string | undefined> = process.env): RealtimeGatewayConfig {
+  const env = parseEnv(ENV, source);
+  const base = baseConfig(env);
+  return {
+    ...base,
+    ...redisConfig(env),
+    ...databaseConfig(env),
+    port: env.GATEWAY_PORT,
+    auth: authConfig(env, base.production),
+    corsOrigins: commaList(env.CORS_ORIGINS),
+    webhookAllowedHosts: webhookAllowedHosts(env),
+    gateway: gatewayConfig(env),
+  };
+}

@@ -1,0 +1,67 @@
+import { RETRY_POLICY_ENV, retryPolicies, type RetryPolicies } from "@herald/dispatch";
+import {
+  BASE_ENV,
+  baseConfig,
+  DATABASE_ENV,
+  databaseConfig,
+  optionalString,
+  parseEnv,
+  port,
+  positiveInt,
+  REDIS_ENV,
+  redisConfig,
+  SERVICE_PORTS,
+  type BaseConfig,
+  type DatabaseConfig,
+  type RedisConfig,
+} from "@herald/runtime";
+
+const ENV = {
+  ...BASE_ENV,
+  ...REDIS_ENV,
+  ...DATABASE_ENV,
+  ...RETRY_POLICY_ENV,
+  ROUTER_PORT: port(SERVICE_PORTS.router),
+  ROUTER_BATCH_SIZE: positiveInt(200),
+  /** A pending entry idle this long belongs to a dead consumer and is reclaimed. */
+  ROUTER_CLAIM_IDLE_MS: positiveInt(30_000),
+  ROUTER_BLOCK_MS: positiveInt(2_000),
+  ROUTER_CONSUMER_NAME: optionalString,
+  /** Deliveries of one stream entry after which it is parked in the dead-letter stream. */
+  ROUTER_MAX_DELIVERIES: positiveInt(10),
+  /** Safety net for the router's preference cache, on top of explicit invalidation. */
+  PREFERENCE_CACHE_TTL_MS: positiveInt(60_000),
+};
+
+export interface RouterConfig extends BaseConfig, RedisConfig, DatabaseConfig {
+  /** Health port. */
+  readonly port: number;
+  readonly router: {
+    readonly batchSize: number;
+    readonly claimIdleMs: number;
+    readonly blockMs: number;
+    readonly consumerName?: string;
+    readonly maxDeliveries: number;
+    readonly preferenceCacheTtlMs: number;
+  };
+  readonly retryPolicies: RetryPolicies;
+}
+
+export function loadConfig(source: Record<string, string | undefined> = process.env): RouterConfig {
+  const env = parseEnv(ENV, source);
+  return {
+    ...baseConfig(env),
+    ...redisConfig(env),
+    ...databaseConfig(env),
+    port: env.ROUTER_PORT,
+    router: {
+      batchSize: env.ROUTER_BATCH_SIZE,
+      claimIdleMs: env.ROUTER_CLAIM_IDLE_MS,
+      blockMs: env.ROUTER_BLOCK_MS,
+      consumerName: env.ROUTER_CONSUMER_NAME,
+      maxDeliveries: env.ROUTER_MAX_DELIVERIES,
+      preferenceCacheTtlMs: env.PREFERENCE_CACHE_TTL_MS,
+    },
+    retryPolicies: retryPolicies(env),
+  };
+}

@@ -1,0 +1,69 @@
+import { DEV_JWT_SECRET, loadAuthConfig } from "@herald/auth";
+import { loadInstallationConfig } from "@herald/runtime";
+import { loadConfig as loadDeliveryWorkerConfig } from "../../services/delivery-worker/src/config";
+import { loadConfig as loadSchedulerConfig } from "../../services/digest-scheduler/src/config";
+import { loadConfig as loadMonitorConfig } from "../../services/hardware-monitor/src/config";
+import { loadConfig as loadIngestConfig } from "../../services/ingest/src/config";
+import { loadConfig as loadGatewayConfig } from "../../services/realtime-gateway/src/config";
+import { loadConfig as loadRouterConfig } from "../../services/router/src/config";
+
+/** Each service's own config loader: a service validates only the settings it uses. */
+const LOADERS = {
+  ingest: loadIngestConfig,
+  gateway: loadGatewayConfig,
+  router: loadRouterConfig,
+  deliveryWorker: loadDeliveryWorkerConfig,
+  digestScheduler: loadSchedulerConfig,
+  hardwareMonitor: loadMonitorConfig,
+};
+const ports = (env: Record<string, string>) => Object.fromEntries(Object.entries(LOADERS).map(([name, load]) => [name, load(env).port]));
+
+describe("loadConfig", () => {
+  it("applies the contract's defaults", () => {
+    expect(loadInstallationConfig({})).toMatchObject({
+      redisUrl: "redis://127.0.0.1:6379",
+      databaseUrl: "postgresql://postgres@127.0.0.1:5432/notifications",
+    });
+    expect(ports({})).toMatchObject({ ingest: 3000, gateway: 3001, router: 3002, deliveryWorker: 3003, digestScheduler: 3004, hardwareMonitor: 3005 });
+    expect(loadIngestConfig({}).auth).toMatchObject({ algorithm: "HS256", usingDevSecret: true, verificationKey: DEV_JWT_SECRET });
+  });
+
+  it("refuses the dev JWT secret, or none, in production, to every service that uses tokens", () => {
+    for (const load of [loadIngestConfig, loadGatewayConfig, loadMonitorConfig]) {
+      expect(() => load({ NODE_ENV: "production" }).auth).toThrow(/JWT_SECRET/);
+      expect(() => load({ NODE_ENV: "production", JWT_SECRET: DEV_JWT_SECRET }).auth).toThrow(/dev default is refused/);
+      expect(() => load({ NODE_ENV: "production", JWT_SECRET: "short" }).auth).toThrow(/at least 32/);
+    }
+    // A service that never touches tokens (router, scheduler, worker) starts without one.
+    expect(loadRouterConfig({ NODE_ENV: "production" }).redisUrl).toBe("redis://127.0.0.1:6379");
+    expect(loadSchedulerConfig({ NODE_ENV: "production" }).redisUrl).toBe("redis://127.0.0.1:6379");
+    expect(loadDeliveryWorkerConfig({ NODE_ENV: "production" }).redisUrl).toBe("redis://127.0.0.1:6379");
+    expect(loadIngestConfig({ NODE_ENV: "production", JWT_SECRET: "s".repeat(40) }).auth.usingDevSecret).toBe(false);
+  });
+
+  it("verifies with RS256 when a public key is given", () => {
+    const auth = loadAuthConfig({ NODE_ENV: "production", JWT_PUBLIC_KEY: "-----BEGIN PUBLIC KEY-----\\nabc\\n-----END PUBLIC KEY-----" });
+    expect(auth).toEqual({ algorithm: "RS256", verificationKey: "-----BEGIN PUBLIC KEY-----\nabc\n-----END PUBLIC KEY-----", usingDevSecret: false });
+  });
+
+  it("names every invalid setting", () => {
+    const attempt = () => loadIngestConfig({ INGEST_PORT: "70000", REDIS_URL: "nope", LOG_LEVEL: "loud" });
+    expect(attempt).toThrow(/^invalid configuration: /);
+    expect(attempt).toThrow(/INGEST_PORT: Too big/);
+    expect(attempt).toThrow(/REDIS_URL: Invalid URL/);
+    expect(attempt).toThrow(/LOG_LEVEL: Invalid option/);
+  });
+
+  it("splits CORS origins", () => {
+    expect(loadGatewayConfig({ CORS_ORIGINS: "https://a.example, https://b.example" }).corsOrigins).toEqual(["https://a.example", "https://b.example"]);
+  });
+
+  it("does not stop a service over another service's setting: a bad GPU threshold stops the hardware monitor alone", () => {
+    const env = { GPU_TEMP_CRITICAL_C: "1", SMTP_PORT: "99999", GATEWAY_TRANSPORTS: "carrier-pigeon" };
+    expect(() => loadMonitorConfig(env)).toThrow(/GPU_TEMP_CRITICAL_C/);
+    expect(() => loadDeliveryWorkerConfig(env)).toThrow(/SMTP_PORT/);
+    expect(() => loadGatewayConfig(env)).toThrow(/GATEWAY_TRANSPORTS/);
+    for (const load of [loadIngestConfig, loadRouterConfig, loadSchedulerConfig]) expect(load(env).port).toBeGreaterThan(0);
+    expect(loadDeliveryWorkerConfig({ GPU_TEMP_CRITICAL_C: "1" }).port).toBe(3003);
+  });
+});
