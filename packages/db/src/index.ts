@@ -1,5 +1,21 @@
 export { createDatabase, pingDatabase, type Database } from "./client";
 export { applyMigrations, defaultMigrationsDir, ensureDatabase, migrationsFor, type MigrateOptions, type MigrateResult } from "./migrate";
 export { Prisma } from "./generated/prisma/client";
-export { createDeliveries, markDispatched, unreadCounts, VISIBLE_UNREAD, type QueuedDelivery } from "./notification-queries";
 export { NOTIFICATION_STATUSES, VISIBLE_STATUSES, type NotificationStatus } from "./notification-status";
+export { toPendingNotification, type PendingNotification, type PendingNotificationRow } from "./pending-notification";
+export {
+  createDeliveries,
+  dndOff,
+  lockDigestBound,
+  markDispatched,
+  releaseHeldRows,
+  scheduledPending,
+  storeDigest,
+  unreadCounts,
+  usersWithReleasableHolds,
+  visibleTo,
+  VISIBLE_UNREAD,
+  type DigestBoundRow,
+  type DigestNotification,
+  type QueuedDelivery,
+} from "./notification-lifecycle";

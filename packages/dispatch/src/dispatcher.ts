@@ -1,41 +1,6 @@
-import type { EventCategory, EventTypeName } from "@herald/contract";
-import { createDeliveries, markDispatched, type Database } from "@herald/db";
+import { createDeliveries, markDispatched, type Database, type PendingNotification } from "@herald/db";
 import type { DeliveryEnqueuer } from "./delivery-enqueuer";
-import type { NotificationPusher, PendingPush } from "./notification-pusher";
-
-/** A stored notification ready to go out on its channels. */
-export type PendingNotification = PendingPush & { readonly channels: readonly string[] };
-
-/** The columns a pending notification is read from (`payload` from the notification, else its event). */
-export interface PendingNotificationRow {
-  id: bigint;
-  event_id: string | null;
-  user_id: string;
-  event_type: string;
-  category: string;
-  critical: boolean;
-  title: string;
-  body: string;
-  created_at: Date;
-  channels: string[];
-  payload: Record<string, unknown> | null;
-}
-
-export function toPendingNotification(row: PendingNotificationRow): PendingNotification {
-  return {
-    id: Number(row.id),
-    eventId: row.event_id,
-    userId: row.user_id,
-    type: row.event_type as EventTypeName | "digest",
-    category: row.category as EventCategory | "digest",
-    critical: row.critical,
-    title: row.title,
-    body: row.body,
-    payload: row.payload ?? {},
-    createdAt: row.created_at.toISOString(),
-    channels: row.channels,
-  };
-}
+import type { NotificationPusher } from "./notification-pusher";
 
 /**
  * Sends stored notifications out: in-app pushes for those with in_app, a

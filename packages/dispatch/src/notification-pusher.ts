@@ -2,9 +2,10 @@ import type { Redis } from "ioredis";
 import { Emitter } from "@socket.io/redis-emitter";
 import { SOCKET_EVENTS, type NotificationMessage, type ServerToClientEvents } from "@herald/contract";
 import { userRoom } from "@herald/runtime";
+import type { PendingNotification } from "@herald/db";
 
 /** A stored notification that still has to be pushed to its user's sockets. */
-export type PendingPush = Omit<NotificationMessage, "unreadCount"> & { readonly userId: string };
+export type PendingPush = Omit<PendingNotification, "channels">;
 
 /**
  * Pushes stored notifications to users' Socket.IO rooms on every gateway,

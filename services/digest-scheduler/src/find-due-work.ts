@@ -1,4 +1,4 @@
-import type { Database } from "@herald/db";
+import { dndOff, usersWithReleasableHolds, type Database } from "@herald/db";
 import type { DigestClock } from "./digest-window";
 
 export interface DueWork {
@@ -16,12 +16,8 @@ export async function findDueWork(db: Database, clock: DigestClock, now: Date): 
       WHERE digest_enabled
         AND (digest_last_sent_at IS NULL OR digest_last_sent_at + make_interval(secs =>
               (CASE digest_interval WHEN 'hourly' THEN ${clock.intervalMs.hourly} ELSE ${clock.intervalMs.daily} END)::float8 / 1000) <= ${now})
-        AND NOT (dnd_enabled AND (dnd_until IS NULL OR dnd_until > ${now}))`,
-    db.$queryRaw<{ user_id: string }[]>`
-      SELECT DISTINCT n.user_id FROM notifications n
-      LEFT JOIN user_notification_settings s ON s.user_id = n.user_id
-      WHERE n.status IN ('held', 'released')
-        AND NOT (COALESCE(s.dnd_enabled, false) AND (s.dnd_until IS NULL OR s.dnd_until > ${now}))`,
+        AND ${dndOff("user_notification_settings", now)}`,
+    usersWithReleasableHolds(db, now),
   ]);
-  return { digests: digests.map((r) => r.user_id), releases: releases.map((r) => r.user_id) };
+  return { digests: digests.map((r) => r.user_id), releases };
 }

@@ -1,6 +1,6 @@
 import { Worker, type Job, type Queue } from "bullmq";
 import type { Redis } from "ioredis";
-import { SCHEDULER_JOBS, schedulerJobId, type ReleaseDndJob, type SendDigestJob } from "@herald/dispatch";
+import { SCHEDULER_JOBS, SchedulerJobs, type ReleaseDndJob, type SendDigestJob } from "@herald/dispatch";
 import type { Database } from "@herald/db";
 import type { Dispatcher } from "@herald/dispatch";
 import type { Logger } from "@herald/runtime";
@@ -21,8 +21,6 @@ export interface SchedulerWorkerOptions {
   readonly logger: Logger;
 }
 
-const PER_USER_JOB = { removeOnComplete: true, removeOnFail: 1000, attempts: 8, backoff: { type: "exponential", delay: 1000 } } as const;
-
 /**
  * Runs the scheduler queue. The tick is a BullMQ job scheduler, so however
  * many scheduler replicas run, one tick job exists per interval; it fans out
@@ -31,6 +29,7 @@ const PER_USER_JOB = { removeOnComplete: true, removeOnFail: 1000, attempts: 8, 
  */
 export async function startSchedulerWorker(options: SchedulerWorkerOptions): Promise<Worker> {
   const { queue, db, dispatcher, clock, logger } = options;
+  const jobs = new SchedulerJobs(queue);
   await queue.upsertJobScheduler(
     SCHEDULER_JOBS.tick,
     { every: options.tickMs },
@@ -42,17 +41,9 @@ export async function startSchedulerWorker(options: SchedulerWorkerOptions): Pro
       const now = new Date();
       const due = await findDueWork(db, clock, now);
       const periodEnd = now.toISOString();
-      await queue.addBulk([
-        ...due.releases.map((userId) => ({
-          name: SCHEDULER_JOBS.releaseDnd,
-          data: { userId } satisfies ReleaseDndJob,
-          opts: { ...PER_USER_JOB, jobId: schedulerJobId("release", userId) },
-        })),
-        ...due.digests.map((userId) => ({
-          name: SCHEDULER_JOBS.sendDigest,
-          data: { userId, periodEnd } satisfies SendDigestJob,
-          opts: { ...PER_USER_JOB, jobId: schedulerJobId("digest", userId, periodEnd) },
-        })),
+      await jobs.add([
+        ...due.releases.map((userId) => ({ kind: "release-dnd" as const, userId })),
+        ...due.digests.map((userId) => ({ kind: "send-digest" as const, userId, periodEnd })),
       ]);
       return due;
     },

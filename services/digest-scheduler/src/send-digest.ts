@@ -1,22 +1,12 @@
 import { buildDigest, digestBody, digestTitle, isDndActive, type Channel, type DigestInterval } from "@herald/contract";
 import { type SendDigestJob } from "@herald/dispatch";
-import type { Database } from "@herald/db";
+import { lockDigestBound, storeDigest, type Database } from "@herald/db";
 import type { Dispatcher } from "@herald/dispatch";
 import { dispatchPending } from "./dispatch-pending";
 import { withUserLock } from "./user-lock";
 import { isDigestDue, type DigestClock } from "./digest-window";
 
 export type DigestOutcome = "sent" | "empty" | "not_due" | "disabled" | "in_dnd";
-
-interface ItemRow {
-  id: bigint;
-  event_id: string | null;
-  event_type: string;
-  title: string;
-  body: string;
-  created_at: Date;
-  channels: string[];
-}
 
 /**
  * Sends one user's digest for the period ending at `job.periodEnd`.
@@ -47,10 +37,7 @@ export async function sendDigest(
       if (!isDigestDue(settings.digest_last_sent_at, settings.digest_interval as DigestInterval, clock, periodEnd)) return "not_due";
       if (isDndActive({ dndEnabled: settings.dnd_enabled, dndUntil: settings.dnd_until }, now)) return "in_dnd";
     }
-    const items = await tx.$queryRaw<ItemRow[]>`
-      SELECT id, event_id, event_type, title, body, created_at, channels FROM notifications
-      WHERE user_id = ${job.userId} AND status = 'digest' AND created_at <= ${periodEnd}
-      ORDER BY id FOR UPDATE`;
+    const items = await lockDigestBound(tx, job.userId, periodEnd);
     if (items.length > 0) {
       const from = settings.digest_last_sent_at ?? items[0]!.created_at;
       const payload = buildDigest(
@@ -67,15 +54,18 @@ export async function sendDigest(
       );
       // In-app always, plus any channel the user chose for the summarized types.
       const channels = [...new Set<Channel>(["in_app", ...items.flatMap((i) => i.channels as Channel[])])];
-      await tx.$executeRaw`
-        INSERT INTO notifications (event_id, user_id, event_type, category, critical, title, body, payload, channels, status, dedupe_key)
-        VALUES (NULL, ${job.userId}, 'digest', 'digest', false, ${digestTitle(payload)}, ${digestBody(payload)},
-                ${JSON.stringify(payload)}::jsonb, ${channels}::text[], 'pending', ${`digest:${job.userId}:${job.periodEnd}`})
-        ON CONFLICT (dedupe_key) DO NOTHING`;
-      // The digest stands for them: they show in the feed as already read.
-      await tx.$executeRaw`
-        UPDATE notifications SET status = 'digested', is_read = true, read_at = now()
-        WHERE id = ANY(${items.map((i) => String(i.id))}::bigint[])`;
+      await storeDigest(
+        tx,
+        {
+          userId: job.userId,
+          title: digestTitle(payload),
+          body: digestBody(payload),
+          payload,
+          channels,
+          dedupeKey: `digest:${job.userId}:${job.periodEnd}`,
+        },
+        items.map((i) => i.id),
+      );
     }
     await tx.$executeRaw`UPDATE user_notification_settings SET digest_last_sent_at = ${periodEnd} WHERE user_id = ${job.userId}`;
     return items.length > 0 ? "sent" : "empty";

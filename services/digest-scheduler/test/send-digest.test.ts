@@ -1,5 +1,6 @@
 import { createDatabase, markDispatched, type Database } from "@herald/db";
-import type { Dispatcher, PendingNotification } from "@herald/dispatch";
+import type { PendingNotification } from "@herald/db";
+import type { Dispatcher } from "@herald/dispatch";
 import { createTestDatabase, type TestDatabase } from "../../../test/support/database";
 import { sendDigest } from "../src/send-digest";
 

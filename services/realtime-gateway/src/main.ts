@@ -5,11 +5,11 @@ import cors from "cors";
 import { QUEUES, redisNames } from "@herald/runtime";
 import { createDatabase, migrationsFor, pingDatabase } from "@herald/db";
 import { createLogger, createRedis, createServiceApp, errorHandler, exitOnStartupFailure, listen, notFoundHandler, onShutdown, pingRedis, RecipientVersion } from "@herald/runtime";
+import { SchedulerJobs } from "@herald/dispatch";
 import { createEventsRouter } from "./events-router";
 import { NotificationRepository } from "./notification-repository";
 import { createNotificationsRouter } from "./notifications-router";
 import { PreferencesRepository } from "./preferences-repository";
-import { SchedulerClient } from "./scheduler-client";
 import { createSettingsRouter } from "./settings-router";
 import { SettingsRepository } from "./settings-repository";
 import { createSocketServer } from "./socket-server";
@@ -30,7 +30,7 @@ async function main(): Promise<void> {
   const version = new RecipientVersion(pubClient, names.recipientVersionKey);
   const users = new UserSync(db, version);
   const schedulerQueue = new Queue(QUEUES.scheduler, { connection: pubClient.duplicate(), prefix: names.queuePrefix });
-  const scheduler = new SchedulerClient(schedulerQueue);
+  const scheduler = new SchedulerJobs(schedulerQueue);
 
   const app = createServiceApp({
     service: "realtime-gateway",

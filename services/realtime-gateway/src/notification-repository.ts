@@ -1,4 +1,4 @@
-import { VISIBLE_STATUSES, type Database } from "@herald/db";
+import { visibleTo, type Database } from "@herald/db";
 import type { ListPage, NotificationCategory, NotificationItem } from "@herald/contract";
 
 /** What a (re)connecting socket is owed, read in one snapshot. */
@@ -29,14 +29,10 @@ export interface NotificationPageQuery {
 export class NotificationRepository {
   constructor(private readonly db: Database) {}
 
-  private visible(userId: string) {
-    return { userId, status: { in: [...VISIBLE_STATUSES] }, channels: { has: "in_app" } };
-  }
-
   async list(query: NotificationPageQuery): Promise<ListPage> {
     const rows = await this.db.notification.findMany({
       where: {
-        ...this.visible(query.userId),
+        ...visibleTo(query.userId),
         ...(query.beforeId !== undefined && { id: { lt: query.beforeId } }),
         ...(query.unreadOnly && { isRead: false }),
         ...(query.category && { category: query.category }),
@@ -53,14 +49,14 @@ export class NotificationRepository {
 
   /** Marks one notification read; false when the user has no such visible notification. */
   async markRead(userId: string, id: bigint): Promise<boolean> {
-    const where = { ...this.visible(userId), id };
+    const where = { ...visibleTo(userId), id };
     const { count } = await this.db.notification.updateMany({ where: { ...where, isRead: false }, data: { isRead: true, readAt: new Date() } });
     if (count > 0) return true;
     return (await this.db.notification.count({ where })) > 0;
   }
 
   async markAllRead(userId: string): Promise<number> {
-    const { count } = await this.db.notification.updateMany({ where: { ...this.visible(userId), isRead: false }, data: { isRead: true, readAt: new Date() } });
+    const { count } = await this.db.notification.updateMany({ where: { ...visibleTo(userId), isRead: false }, data: { isRead: true, readAt: new Date() } });
     return count;
   }
 
@@ -70,7 +66,7 @@ export class NotificationRepository {
    * and the unread count, so that all three describe the same moment.
    */
   async catchUp(userId: string, afterId: bigint | undefined, limit: number): Promise<CatchUpSnapshot> {
-    const where = this.visible(userId);
+    const where = visibleTo(userId);
     const newestQuery = this.db.notification.findFirst({ where, orderBy: { id: "desc" }, select: { id: true } });
     const unreadQuery = this.db.notification.count({ where: { ...where, isRead: false } });
     const snapshot = { isolationLevel: "RepeatableRead" } as const;
@@ -91,7 +87,7 @@ export class NotificationRepository {
   }
 
   async unreadCount(userId: string): Promise<number> {
-    return this.db.notification.count({ where: { ...this.visible(userId), isRead: false } });
+    return this.db.notification.count({ where: { ...visibleTo(userId), isRead: false } });
   }
 }
 

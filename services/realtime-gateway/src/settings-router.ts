@@ -7,8 +7,8 @@ import { requireUser, userOf } from "@herald/auth";
 import type { Database } from "@herald/db";
 import { previewDigest } from "./digest-preview";
 import type { PreferencesRepository } from "./preferences-repository";
-import type { SchedulerClient } from "./scheduler-client";
 import type { SettingsRepository } from "./settings-repository";
+import type { SchedulerJobs } from "@herald/dispatch";
 import type { UserSync } from "./user-sync";
 import { parseBody, requireJson } from "@herald/runtime";
 
@@ -17,7 +17,7 @@ export interface SettingsRouterOptions {
   readonly db: Database;
   readonly preferences: PreferencesRepository;
   readonly settings: SettingsRepository;
-  readonly scheduler: SchedulerClient;
+  readonly scheduler: SchedulerJobs;
   readonly users: UserSync;
   /** Hosts exempt from the private-address refusal (WEBHOOK_ALLOWED_HOSTS). */
   readonly webhookAllowedHosts: readonly string[];
@@ -61,9 +61,9 @@ export function createSettingsRouter(options: SettingsRouterOptions): Router {
     const wasDnd = isDndActive({ dndEnabled: before.dndEnabled, dndUntil: before.dndUntil ? new Date(before.dndUntil) : null }, now);
     const isDnd = isDndActive({ dndEnabled: after.dndEnabled, dndUntil: after.dndUntil ? new Date(after.dndUntil) : null }, now);
     // Switching DND off releases what it held at once, not at the next tick.
-    if (wasDnd && !isDnd) await scheduler.releaseDnd(userId);
+    if (wasDnd && !isDnd) await scheduler.add([{ kind: "release-dnd", userId }]);
     // Leaving digest mode sends what was waiting for the digest now.
-    if (before.digestEnabled && !after.digestEnabled) await scheduler.flushDigest(userId, now);
+    if (before.digestEnabled && !after.digestEnabled) await scheduler.add([{ kind: "send-digest", userId, periodEnd: now.toISOString(), flush: true }]);
     res.json({ ...after, ...(webhookSecret && { webhookSecret }) });
   });
 

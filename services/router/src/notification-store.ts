@@ -1,6 +1,6 @@
-import { VISIBLE_UNREAD, type Database } from "@herald/db";
+import { toPendingNotification, VISIBLE_UNREAD, type Database, type PendingNotification, type PendingNotificationRow } from "@herald/db";
 import type { HeraldEvent } from "@herald/contract";
-import { toPendingNotification, type PendingNotification, type PendingNotificationRow } from "@herald/dispatch";
+
 import type { NotificationDraft } from "./route-event";
 
 
