@@ -4,15 +4,15 @@ import { requireUser } from "@herald/auth";
 import { createDatabase, migrationsFor, pingDatabase } from "@herald/db";
 import { DeliveryEnqueuer } from "@herald/dispatch";
 import { closeServer, createLogger, createRedis, createServiceApp, errorHandler, exitOnStartupFailure, listen, notFoundHandler, onShutdown, pingRedis, RecipientVersion } from "@herald/runtime";
-import { createAdminLoginRouter, DASHBOARD_PATH, denyFraming, requireAdminSession } from "./admin-auth";
-import { createAdminDeliveriesRouter } from "./admin-deliveries-router";
-import { createAdminUsersRouter } from "./admin-users-router";
-import { DatabaseAvailability } from "./database-availability";
-import { DeliveryRepository } from "./delivery-repository";
-import { EventPublisher } from "./event-publisher";
-import { createEventsRouter } from "./events-router";
-import { createQueueDashboard, openOperatorQueues } from "./queue-dashboard";
-import { UserProvisioning } from "./user-provisioning";
+import { createAdminLoginRouter, DASHBOARD_PATH, denyFraming, requireAdminSession } from "./operator/admin-auth";
+import { createAdminDeliveriesRouter } from "./operator/admin-deliveries-router";
+import { createAdminUsersRouter } from "./operator/admin-users-router";
+import { DatabaseAvailability } from "./operator/database-availability";
+import { DeliveryRepository } from "./operator/delivery-repository";
+import { EventPublisher } from "./publish/event-publisher";
+import { createPublishRouter } from "./publish/publish-router";
+import { createQueueDashboard, openOperatorQueues } from "./operator/queue-dashboard";
+import { UserProvisioning } from "./operator/user-provisioning";
 import { loadConfig } from "./config";
 
 async function main(): Promise<void> {
@@ -41,7 +41,7 @@ async function main(): Promise<void> {
 
   // Publishing needs only Redis: with Postgres down ingest stays in rotation, reporting "degraded".
   const app = createServiceApp({ service: "ingest", readiness: { redis: () => pingRedis(redis) }, degradedBy: { postgres: () => database.ready() } });
-  app.use("/api/v1/events", createEventsRouter({ auth: config.auth, publisher, maxBodyBytes: config.ingest.maxBodyBytes, logger }));
+  app.use("/api/v1/events", createPublishRouter({ auth: config.auth, publisher, maxBodyBytes: config.ingest.maxBodyBytes, logger }));
   app.use(
     "/api/v1/admin",
     requireUser(config.auth, { admin: true }),

@@ -1,5 +1,5 @@
 import { ApiError } from "@herald/contract";
-import { deliveryListQuerySchema, parseDeliveryId, parseUserId, userProvisionSchema } from "../src/admin-requests";
+import { deliveryListQuerySchema, parseDeliveryId, parseUserId, userProvisionSchema } from "../src/operator/admin-requests";
 import { parseBody, parseQuery } from "@herald/runtime";
 
 function rejection(fn: () => unknown): ApiError {

@@ -1,4 +1,4 @@
-import { readCookie, requestOrigin, sessionCookieOptions } from "../src/admin-session";
+import { readCookie, requestOrigin, sessionCookieOptions } from "../src/operator/admin-session";
 
 describe("readCookie", () => {
   it("finds one cookie among several and decodes it", () => {

@@ -2,7 +2,7 @@ import type { NextFunction, Request, Response } from "express";
 import { ApiError } from "@herald/contract";
 import { createLogger } from "@herald/runtime";
 import { eventually } from "../../../test/support/clients";
-import { DatabaseAvailability } from "../src/database-availability";
+import { DatabaseAvailability } from "../src/operator/database-availability";
 
 const logger = createLogger("test", "silent");
 const req = {} as Request;

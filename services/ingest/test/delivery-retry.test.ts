@@ -1,8 +1,8 @@
 import { ApiError } from "@herald/contract";
 import type { QueuedDelivery } from "@herald/db";
 import { createLogger } from "@herald/runtime";
-import type { RequeueResult, RequeuedDelivery } from "../src/delivery-repository";
-import { retryDeadLetter, type RetryDependencies } from "../src/delivery-retry";
+import type { RequeueResult, RequeuedDelivery } from "../src/operator/delivery-repository";
+import { retryDeadLetter, type RetryDependencies } from "../src/operator/delivery-retry";
 
 const logger = createLogger("test", "silent");
 const requeued: RequeuedDelivery = { id: "7", channel: "webhook", round: 2, attempts: 5, previousError: "HTTP 500" };

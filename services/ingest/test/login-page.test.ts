@@ -1,4 +1,4 @@
-import { escapeHtml, renderLoginPage } from "../src/login-page";
+import { escapeHtml, renderLoginPage } from "../src/operator/login-page";
 
 describe("login page", () => {
   it("escapes every character that could open markup or leave an attribute", () => {

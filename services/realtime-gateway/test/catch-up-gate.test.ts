@@ -6,7 +6,7 @@ import { Redis } from "ioredis";
 import { Server } from "socket.io";
 import { io as connect, type Socket as ClientSocket } from "socket.io-client";
 import { Emitter } from "@socket.io/redis-emitter";
-import { CatchUpGates, createGatedAdapter } from "../src/catch-up-gate";
+import { CatchUpGates, createGatedAdapter } from "../src/socket/catch-up-gate";
 
 const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 

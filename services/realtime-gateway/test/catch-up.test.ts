@@ -1,5 +1,5 @@
-import { catchUpOutcome, replayMessages } from "../src/catch-up";
-import { heldToDeliver, notificationIdOf, type HeldBroadcast } from "../src/catch-up-gate";
+import { catchUpOutcome, replayMessages } from "../src/socket/catch-up";
+import { heldToDeliver, notificationIdOf, type HeldBroadcast } from "../src/socket/catch-up-gate";
 import type { NotificationItem } from "@herald/contract";
 
 const item = (id: number, read = false): NotificationItem => ({

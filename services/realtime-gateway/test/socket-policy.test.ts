@@ -1,8 +1,8 @@
-import { ConnectionRegistry } from "../src/connection-registry";
-import { parseHandshakeAuth } from "../src/handshake";
-import { originAllowed } from "../src/origin-policy";
-import { fullBucket, takeToken, type TokenBucket } from "../src/token-bucket";
-import { checkExpiry, MAX_TIMER_MS } from "../src/token-expiry";
+import { ConnectionRegistry } from "../src/socket/connection-registry";
+import { parseHandshakeAuth } from "../src/socket/handshake";
+import { originAllowed } from "../src/socket/origin-policy";
+import { fullBucket, takeToken, type TokenBucket } from "../src/socket/token-bucket";
+import { checkExpiry, MAX_TIMER_MS } from "../src/socket/token-expiry";
 
 describe("parseHandshakeAuth", () => {
   it.each([

@@ -3,16 +3,16 @@ import { z } from "zod";
 import { ApiError, EVENT_CATEGORIES } from "@herald/contract";
 import type { AuthConfig } from "@herald/auth";
 import { requireUser, userOf } from "@herald/auth";
-import type { NotificationRepository } from "./notification-repository";
-import type { UnreadCountBroadcaster } from "./socket-server";
-import type { UserSync } from "./user-sync";
+import type { NotificationRepository } from "../notification-repository";
+import type { UserSync } from "../user-sync";
 import { parseQuery } from "@herald/runtime";
 
 export interface NotificationsRouterOptions {
   readonly auth: AuthConfig;
   readonly repository: NotificationRepository;
   readonly users: UserSync;
-  readonly broadcastUnreadCount: UnreadCountBroadcaster;
+  /** Tells every socket of the user, on every gateway, their new unread count. */
+  readonly broadcastUnreadCount: (userId: string, count: number) => void;
 }
 
 const booleanParam = z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1");

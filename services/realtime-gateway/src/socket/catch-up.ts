@@ -1,6 +1,6 @@
 import { GATEWAY_EVENTS, SOCKET_EVENTS, type CaughtUpMessage, type EventTypeName, type NotificationItem, type NotificationMessage } from "@herald/contract";
 import type { CatchUpGates } from "./catch-up-gate";
-import type { CatchUpSnapshot, NotificationRepository } from "./notification-repository";
+import type { CatchUpSnapshot, NotificationRepository } from "../notification-repository";
 import type { GatewaySocket } from "./gateway-socket";
 
 /**

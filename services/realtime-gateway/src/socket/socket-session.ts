@@ -1,17 +1,17 @@
 import { GATEWAY_EVENTS, type GatewayErrorCode, type GatewayErrorMessage, type ReauthResult } from "@herald/contract";
 import { userRoom } from "@herald/runtime";
 import type { AuthConfig } from "@herald/auth";
-import type { GatewayConfig } from "./config";
+import type { GatewayConfig } from "../config";
 import { TokenError, verifyToken } from "@herald/auth";
 import type { Logger } from "@herald/runtime";
 import { catchUp } from "./catch-up";
 import type { CatchUpGates } from "./catch-up-gate";
 import type { ConnectionRegistry } from "./connection-registry";
 import type { GatewayMetrics } from "./gateway-metrics";
-import type { NotificationRepository } from "./notification-repository";
+import type { NotificationRepository } from "../notification-repository";
 import { checkExpiry } from "./token-expiry";
 import { fullBucket, takeToken } from "./token-bucket";
-import type { UserSync } from "./user-sync";
+import type { UserSync } from "../user-sync";
 import type { GatewaySocket } from "./gateway-socket";
 
 export interface SessionDependencies {

@@ -5,7 +5,7 @@ import type { AuthConfig } from "@herald/auth";
 import { requireUser, userOf } from "@herald/auth";
 import type { Database } from "@herald/db";
 import { eventHistory } from "./event-history";
-import type { UserSync } from "./user-sync";
+import type { UserSync } from "../user-sync";
 import { parseQuery } from "@herald/runtime";
 
 const isoDate = z.iso.datetime({ offset: true, message: "must be an ISO 8601 date-time" }).transform((v) => new Date(v));

@@ -6,7 +6,7 @@ import { requirePublisher, serviceOf } from "@herald/auth";
 import { requireJson, type Logger } from "@herald/runtime";
 import type { EventPublisher } from "./event-publisher";
 
-export interface EventsRouterOptions {
+export interface PublishRouterOptions {
   readonly auth: AuthConfig;
   readonly publisher: EventPublisher;
   readonly maxBodyBytes: number;
@@ -41,7 +41,7 @@ function batchInputs(body: unknown): unknown[] {
   return events;
 }
 
-export function createEventsRouter(options: EventsRouterOptions): Router {
+export function createPublishRouter(options: PublishRouterOptions): Router {
   const { publisher, logger } = options;
   const router = Router();
   router.use(requirePublisher(options.auth), requireJson, express.json({ limit: options.maxBodyBytes, strict: false }));

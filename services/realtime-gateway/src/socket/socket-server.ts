@@ -4,20 +4,18 @@ import { Server } from "socket.io";
 import { SOCKET_EVENTS, type GatewayErrorCode } from "@herald/contract";
 import { userRoom } from "@herald/runtime";
 import type { AuthConfig } from "@herald/auth";
-import type { GatewayConfig } from "./config";
+import type { GatewayConfig } from "../config";
 import { verifyToken } from "@herald/auth";
 import type { Logger } from "@herald/runtime";
 import { CatchUpGates, createGatedAdapter } from "./catch-up-gate";
 import { ConnectionRegistry } from "./connection-registry";
 import { GatewayMetrics } from "./gateway-metrics";
 import { parseHandshakeAuth } from "./handshake";
-import type { NotificationRepository } from "./notification-repository";
+import type { NotificationRepository } from "../notification-repository";
 import { originAllowed } from "./origin-policy";
 import type { GatewayServer, GatewaySocket } from "./gateway-socket";
 import { startSession, tokenErrorCode } from "./socket-session";
-import type { UserSync } from "./user-sync";
-
-export type UnreadCountBroadcaster = (userId: string, count: number) => void;
+import type { UserSync } from "../user-sync";
 
 export interface SocketServerOptions {
   readonly httpServer: HttpServer;
@@ -35,7 +33,7 @@ export interface SocketServerOptions {
 
 export interface SocketServer {
   readonly io: GatewayServer;
-  readonly broadcastUnreadCount: UnreadCountBroadcaster;
+  readonly broadcastUnreadCount: (userId: string, count: number) => void;
   readonly metrics: GatewayMetrics;
 }
 
@@ -94,7 +92,7 @@ export function createSocketServer(options: SocketServerOptions): SocketServer {
 
   io.on("connection", (socket: GatewaySocket) => startSession(socket, { auth: options.auth, limits: gateway, registry, gates, repository, users, metrics, logger }));
 
-  const broadcastUnreadCount: UnreadCountBroadcaster = (userId, count) => {
+  const broadcastUnreadCount = (userId: string, count: number): void => {
     io.to(userRoom(userId)).emit(SOCKET_EVENTS.unreadCount, { count });
   };
   return { io, broadcastUnreadCount, metrics };

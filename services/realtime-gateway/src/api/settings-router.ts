@@ -9,7 +9,7 @@ import { previewDigest } from "./digest-preview";
 import type { PreferencesRepository } from "./preferences-repository";
 import type { SettingsRepository } from "./settings-repository";
 import type { SchedulerJobs } from "@herald/dispatch";
-import type { UserSync } from "./user-sync";
+import type { UserSync } from "../user-sync";
 import { parseBody, requireJson } from "@herald/runtime";
 
 export interface SettingsRouterOptions {
