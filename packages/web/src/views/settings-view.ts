@@ -1,0 +1,172 @@
+import { byId, setText } from "../dom";
+import { errorText, problemText } from "../error-text";
+import { dndActive, getSettings, updateSettings, type Settings, type SettingsUpdate } from "../gateway-api";
+import type { Session } from "../session";
+
+/**
+ * The settings popover: do-not-disturb (also shown on the bell and in the header), the digest, and the email and
+ * webhook addresses. Each change is saved at once and the view then shows what the gateway stored.
+ */
+export class SettingsView {
+  /** What the gateway last said: put back when a change is refused, and redrawn when a timed DND ends. */
+  private settings: Settings | null = null;
+  private dndTimer: ReturnType<typeof setTimeout> | undefined;
+
+  private readonly el = {
+    bell: byId<HTMLButtonElement>("bell"),
+    dndIndicator: byId("dnd-indicator"),
+    dndToggle: byId<HTMLInputElement>("dnd-toggle"),
+    dndDuration: byId<HTMLSelectElement>("dnd-duration"),
+    dndState: byId("dnd-state"),
+    settingsError: byId("settings-error"),
+    digestToggle: byId<HTMLInputElement>("digest-toggle"),
+    digestInterval: byId<HTMLSelectElement>("digest-interval"),
+    deliveryForm: byId<HTMLFormElement>("delivery-form"),
+    emailInput: byId<HTMLInputElement>("email-input"),
+    webhookInput: byId<HTMLInputElement>("webhook-input"),
+    webhookState: byId("webhook-state"),
+    webhookSecretBox: byId("webhook-secret-box"),
+    webhookSecret: byId<HTMLInputElement>("webhook-secret"),
+    deliveryError: byId("delivery-error"),
+    deliverySave: byId<HTMLButtonElement>("delivery-save"),
+  };
+
+  constructor(private readonly session: Session) {
+    this.el.dndToggle.addEventListener("change", () => void this.saveDnd(this.el.dndToggle.checked));
+    this.el.digestToggle.addEventListener("change", () => void this.saveDigest({ digestEnabled: this.el.digestToggle.checked }));
+    this.el.digestInterval.addEventListener("change", () => void this.saveDigest({ digestInterval: this.el.digestInterval.value === "hourly" ? "hourly" : "daily" }));
+    this.el.deliveryForm.addEventListener("submit", (event) => {
+      event.preventDefault();
+      void this.saveDelivery();
+    });
+    this.el.webhookSecret.addEventListener("focus", () => this.el.webhookSecret.select());
+  }
+
+  async load(): Promise<void> {
+    await this.session.run((token) => getSettings(token), {
+      answered: (settings) => {
+        this.render(settings);
+        this.renderDelivery(settings);
+      },
+      failed: (error) => {
+        setText(this.el.settingsError, `Could not load settings: ${errorText(error)}`);
+        this.el.settingsError.hidden = false;
+      },
+    });
+  }
+
+  /** Signed out: the addresses and a secret still on show go; the rest is redrawn at the next sign-in. */
+  clear(): void {
+    this.settings = null;
+    clearTimeout(this.dndTimer);
+    this.el.emailInput.value = "";
+    this.el.webhookInput.value = "";
+    this.showWebhookSecret(undefined);
+    this.el.deliveryError.hidden = true;
+  }
+
+  private async saveDnd(on: boolean): Promise<void> {
+    if (!this.session.current()) return;
+    const forMs = Number(this.el.dndDuration.value);
+    const update = on ? { dndEnabled: true, dndUntil: forMs > 0 ? new Date(Date.now() + forMs).toISOString() : null } : { dndEnabled: false, dndUntil: null };
+    this.el.dndToggle.disabled = true;
+    this.el.dndDuration.disabled = true;
+    try {
+      // Switching it off makes the gateway release what DND held: it arrives as notifications.
+      await this.session.run((token) => updateSettings(token, update), {
+        answered: (settings) => this.render(settings),
+        failed: (error) => {
+          this.el.dndToggle.checked = !on;
+          setText(this.el.settingsError, `Could not save: ${errorText(error)}`);
+          this.el.settingsError.hidden = false;
+        },
+      });
+    } finally {
+      this.el.dndToggle.disabled = false;
+      this.el.dndDuration.disabled = this.el.dndToggle.checked;
+    }
+  }
+
+  private async saveDigest(update: Pick<SettingsUpdate, "digestEnabled" | "digestInterval">): Promise<void> {
+    if (!this.session.current()) return;
+    this.el.digestToggle.disabled = true;
+    this.el.digestInterval.disabled = true;
+    try {
+      await this.session.run((token) => updateSettings(token, update), {
+        answered: (settings) => this.render(settings),
+        failed: (error) => {
+          // Back to what the gateway last said.
+          if (this.settings) this.render(this.settings);
+          setText(this.el.settingsError, `Could not save: ${problemText(error)}`);
+          this.el.settingsError.hidden = false;
+        },
+      });
+    } finally {
+      this.el.digestToggle.disabled = false;
+      this.el.digestInterval.disabled = false;
+    }
+  }
+
+  /** Email and webhook URL, saved together; a new webhook URL answers its signing secret, once. */
+  private async saveDelivery(): Promise<void> {
+    if (!this.session.current()) return;
+    const email = this.el.emailInput.value.trim();
+    const webhookUrl = this.el.webhookInput.value.trim();
+    this.el.deliverySave.disabled = true;
+    this.el.deliveryError.hidden = true;
+    this.showWebhookSecret(undefined);
+    try {
+      await this.session.run((token) => updateSettings(token, { email: email || null, webhookUrl: webhookUrl || null }), {
+        answered: (settings) => {
+          this.render(settings);
+          this.renderDelivery(settings);
+          this.showWebhookSecret(settings.webhookSecret);
+        },
+        failed: (error) => {
+          // The fields keep what was typed, to be corrected.
+          setText(this.el.deliveryError, `Could not save: ${problemText(error)}`);
+          this.el.deliveryError.hidden = false;
+        },
+      });
+    } finally {
+      this.el.deliverySave.disabled = false;
+    }
+  }
+
+  private renderDelivery(settings: Settings): void {
+    this.el.emailInput.value = settings.email ?? "";
+    this.el.webhookInput.value = settings.webhookUrl ?? "";
+  }
+
+  private showWebhookSecret(secret: string | undefined): void {
+    this.el.webhookSecret.value = secret ?? "";
+    this.el.webhookSecretBox.hidden = !secret;
+  }
+
+  private render(settings: Settings): void {
+    this.settings = settings;
+    this.el.digestToggle.checked = settings.digestEnabled;
+    this.el.digestInterval.value = settings.digestInterval;
+    this.el.webhookState.hidden = !(settings.webhookUrl && settings.webhookSecretSet);
+    clearTimeout(this.dndTimer);
+    const active = dndActive(settings);
+    this.el.dndToggle.checked = active;
+    this.el.dndDuration.disabled = active;
+    this.el.settingsError.hidden = true;
+    this.el.dndIndicator.hidden = !active;
+    this.el.bell.classList.toggle("bell--dnd", active);
+    if (!active) {
+      setText(this.el.dndState, "Off: notifications pop up as they arrive.");
+      return;
+    }
+    const until = settings.dndUntil ? new Date(settings.dndUntil) : null;
+    setText(
+      this.el.dndState,
+      until
+        ? `On until ${until.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })}. Critical alerts still come through; the rest arrive when it ends.`
+        : "On until you turn it off. Critical alerts still come through; the rest arrive when it ends.",
+    );
+    setText(this.el.dndIndicator, until ? `Do not disturb until ${until.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })}` : "Do not disturb");
+    if (until) this.dndTimer = setTimeout(() => this.settings && this.render(this.settings), Math.max(0, until.getTime() - Date.now()) + 500);
+  }
+}
