@@ -1,15 +1,10 @@
 import type { DeliveryContext } from "./delivery-store";
+import escapeHtml from "escape-html";
 
 export interface RenderedEmail {
   readonly subject: string;
   readonly text: string;
   readonly html: string;
-}
-
-const HTML_ESCAPES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
-
-export function escapeHtml(value: string): string {
-  return value.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]!);
 }
 
 /** Payload fields worth listing: scalars, shortened. */

@@ -3,7 +3,7 @@ import https from "node:https";
 import axios, { type AxiosInstance } from "axios";
 import type { DeliveryContext } from "./delivery-store";
 import { DestinationRefusedError, guardedLookup } from "./guarded-lookup";
-import { signWebhook } from "./webhook-signature";
+import { Webhook } from "standardwebhooks";
 
 export interface WebhookSenderOptions {
   readonly timeoutMs: number;
@@ -35,6 +35,18 @@ export function webhookBody(context: DeliveryContext): string {
 }
 
 /**
+ * Standard Webhooks headers for one message: its id, the time it is sent, and
+ * the signature of both with the body, under the user's `whsec_` secret.
+ */
+export function webhookHeaders(secret: string, id: string, body: string, sentAt: Date): Record<"webhook-id" | "webhook-timestamp" | "webhook-signature", string> {
+  return {
+    "webhook-id": id,
+    "webhook-timestamp": String(Math.floor(sentAt.getTime() / 1000)),
+    "webhook-signature": new Webhook(secret).sign(id, sentAt, body),
+  };
+}
+
+/**
  * POSTs signed webhooks (Standard Webhooks headers). The `webhook-id` is the
  * delivery's, the same on every retry, so receivers can drop repeats.
  */
@@ -56,16 +68,13 @@ export class WebhookSender {
   async send(context: DeliveryContext, url: string, secret: string): Promise<SendResult> {
     const body = webhookBody(context);
     const id = `msg_${context.deliveryId}`;
-    const timestamp = Math.floor(Date.now() / 1000);
     const started = performance.now();
     try {
       const response = await this.http.post(url, body, {
         headers: {
           "content-type": "application/json",
           "user-agent": "Herald-Webhooks/1",
-          "webhook-id": id,
-          "webhook-timestamp": String(timestamp),
-          "webhook-signature": signWebhook(secret, id, timestamp, body),
+          ...webhookHeaders(secret, id, body, new Date()),
         },
         responseType: "text",
       });

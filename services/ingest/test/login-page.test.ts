@@ -1,4 +1,5 @@
-import { escapeHtml, renderLoginPage } from "../src/operator/login-page";
+import escapeHtml from "escape-html";
+import { renderLoginPage } from "../src/operator/login-page";
 
 describe("login page", () => {
   it("escapes every character that could open markup or leave an attribute", () => {

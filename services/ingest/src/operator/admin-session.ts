@@ -1,3 +1,4 @@
+import { parse } from "cookie";
 import type { CookieOptions } from "express";
 
 /** The dashboard session cookie holds the admin token itself, re-verified on every request. */
@@ -5,21 +6,17 @@ export const ADMIN_COOKIE = "herald_admin";
 /** Only the dashboard and its login see it: the JSON API takes bearer tokens only. */
 export const ADMIN_COOKIE_PATH = "/admin";
 
-/** The value of one cookie in a Cookie header, if present and well formed. */
+/** The value of one cookie in a Cookie header, if present and well formed (a value that does not URL-decode is not). */
 export function readCookie(header: string | undefined, name: string): string | undefined {
   if (!header) return undefined;
-  for (const part of header.split(";")) {
-    const eq = part.indexOf("=");
-    if (eq < 0 || part.slice(0, eq).trim() !== name) continue;
-    let value = part.slice(eq + 1).trim();
-    if (value.startsWith('"') && value.endsWith('"') && value.length >= 2) value = value.slice(1, -1);
-    try {
-      return decodeURIComponent(value);
-    } catch {
-      return undefined;
-    }
+  // cookie's own decoding falls back to the raw text on a bad escape; a token must decode or be refused.
+  const raw = parse(header, { decode: (value) => value })[name];
+  if (raw === undefined) return undefined;
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return undefined;
   }
-  return undefined;
 }
 
 /**
