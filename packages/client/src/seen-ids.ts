@@ -1,9 +1,9 @@
 /**
  * The ids of the last `capacity` notifications delivered, to drop repeats
  * (a push repeated after a router crash, one replayed and pushed at once
- * around a reconnect). Not "drop every id at or below the newest seen": a
- * notification held by do-not-disturb is released later with its older id,
- * and must still be shown.
+ * around a reconnect). Not "drop every id at or below the newest seen": with
+ * several routers, a lower id can commit after a higher one and arrive
+ * later, and must still be shown.
  */
 export class SeenIds {
   private readonly ids = new Set<number>();

@@ -8,7 +8,7 @@ describe("EVENTS", () => {
 });
 
 describe("SeenIds", () => {
-  it("reports repeats, including an older id seen before, and accepts an older id never seen (a DND release)", () => {
+  it("reports repeats, including an older id seen before, and accepts an older id never seen (one committed late by another router)", () => {
     const seen = new SeenIds();
     expect([seen.add(5), seen.add(7), seen.add(5), seen.add(7)]).toEqual([true, true, false, false]);
     expect(seen.add(6)).toBe(true);

@@ -39,8 +39,6 @@ export const EVENT_TYPES = define([
 
 export type EventTypeName = (typeof EVENT_TYPES)[number]["name"];
 
-export const EVENT_TYPE_NAMES = EVENT_TYPES.map((t) => t.name) as unknown as readonly [EventTypeName, ...EventTypeName[]];
-
 const BY_NAME: ReadonlyMap<string, EventTypeDefinition> = new Map(EVENT_TYPES.map((t) => [t.name, t]));
 
 export function isEventTypeName(name: string): name is EventTypeName {
@@ -50,8 +48,4 @@ export function isEventTypeName(name: string): name is EventTypeName {
 export function getEventType(name: EventTypeName): EventTypeDefinition {
   // Safe: EventTypeName is derived from the same list the map is built from.
   return BY_NAME.get(name)!;
-}
-
-export function eventTypesInCategory(category: EventCategory): EventTypeName[] {
-  return EVENT_TYPES.filter((t) => t.category === category).map((t) => t.name);
 }

@@ -23,3 +23,23 @@ export interface ValidationIssue {
   readonly path: string;
   readonly message: string;
 }
+
+/** An event of the user's history (`GET /api/v1/events`). */
+export interface HistoryEvent {
+  readonly id: string;
+  readonly type: string;
+  readonly category: string;
+  readonly critical: boolean;
+  readonly occurredAt: string;
+  /** When Herald stored it. */
+  readonly recordedAt: string;
+  readonly actorUserId: string | null;
+  readonly projectId: string | null;
+  readonly source: { readonly type: string; readonly id: string } | null;
+  readonly payload: unknown;
+}
+
+export interface HistoryPage {
+  readonly items: HistoryEvent[];
+  readonly nextCursor: string | null;
+}

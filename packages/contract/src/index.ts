@@ -8,15 +8,13 @@
 export {
   EVENT_CATEGORIES,
   EVENT_TYPES,
-  EVENT_TYPE_NAMES,
-  eventTypesInCategory,
   getEventType,
   isEventTypeName,
   type EventCategory,
   type EventTypeDefinition,
   type EventTypeName,
 } from "./catalog";
-export { MAX_BATCH_EVENTS, type HeraldEvent, type ValidationIssue } from "./event";
+export { MAX_BATCH_EVENTS, type HeraldEvent, type HistoryEvent, type HistoryPage, type ValidationIssue } from "./event";
 export type { ListPage, ListQuery, NotificationCategory, NotificationItem, NotificationMessage } from "./notification";
 export {
   CHANNELS,
@@ -34,11 +32,11 @@ export {
   type PreferenceUpdate,
   type Scope,
   type SettingsUpdate,
-  type SettingsView,
+  type UserSettings,
 } from "./preferences";
 export { DIGEST_ITEM_LIMIT, buildDigest, digestBody, digestTitle, type DigestItem, type DigestPayload } from "./digest";
 export { DELIVERY_STATUSES, EXTERNAL_CHANNELS, type DeliveryStatus, type ExternalChannel } from "./delivery";
-export { ApiError, type ApiErrorBody } from "./api-error";
+export { ApiError, fieldProblems, type ApiErrorBody } from "./api-error";
 export {
   GATEWAY_EVENTS,
   SOCKET_EVENTS,

@@ -69,7 +69,7 @@ export interface PreferenceUpdate {
 }
 
 /** A user's settings as the REST API shows them. */
-export interface SettingsView extends Omit<NotificationSettings, "dndUntil"> {
+export interface UserSettings extends Omit<NotificationSettings, "dndUntil"> {
   readonly dndUntil: string | null;
   readonly webhookSecretSet: boolean;
   /** Only in the answer to the PUT that set a new webhook URL: shown once, never again. */

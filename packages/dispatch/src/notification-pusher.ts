@@ -39,11 +39,5 @@ export class NotificationPusher {
     // connection confirms Redis has taken every publish before we record them.
     if (pushes.length > 0) await this.redis.ping();
   }
-
-  /** Tells every socket of each user their unread count (after reads, releases, digests). */
-  async pushUnreadCounts(counts: ReadonlyMap<string, number>): Promise<void> {
-    for (const [userId, count] of counts) this.emitter.to(userRoom(userId)).emit(SOCKET_EVENTS.unreadCount, { count });
-    if (counts.size > 0) await this.redis.ping();
-  }
 }
 

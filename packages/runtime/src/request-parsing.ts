@@ -1,16 +1,10 @@
 import type { NextFunction, Request, Response } from "express";
 import type { z } from "zod";
-import { ApiError } from "@herald/contract";
-
-/** One offending field of a request, as the error's `details` list it. */
-export interface FieldProblem {
-  readonly path: string;
-  readonly message: string;
-}
+import { ApiError, type ValidationIssue } from "@herald/contract";
 
 /** Each issue on its own field; an unknown field is named itself, not as its parent. */
-function problemsOf(error: z.ZodError, fallback: string, unknown: string): FieldProblem[] {
-  return error.issues.flatMap((issue): FieldProblem[] => {
+function problemsOf(error: z.ZodError, fallback: string, unknown: string): ValidationIssue[] {
+  return error.issues.flatMap((issue): ValidationIssue[] => {
     const path = issue.path.map(String);
     if (issue.code === "unrecognized_keys") {
       return issue.keys.map((key) => ({ path: [...path, key].join("."), message: unknown }));
@@ -19,7 +13,7 @@ function problemsOf(error: z.ZodError, fallback: string, unknown: string): Field
   });
 }
 
-function fieldsOf(problems: readonly FieldProblem[]): string {
+function fieldsOf(problems: readonly ValidationIssue[]): string {
   return [...new Set(problems.map((p) => p.path))].join(", ");
 }
 

@@ -1,5 +1,5 @@
 import { HeraldClientError } from "@herald/client";
-import { ApiError } from "./gateway-api";
+import { ApiError, fieldProblems } from "@herald/contract";
 
 /** A failure as the page shows it: the message, and the code where the client or the gateway gave one. */
 export function errorText(error: unknown): string {
@@ -9,6 +9,7 @@ export function errorText(error: unknown): string {
 
 /** A refused change in the gateway's words: its message, then what it said of each field. */
 export function problemText(error: unknown): string {
-  if (error instanceof ApiError && error.details.length > 0) return `${error.message} — ${error.details.map((d) => `${d.path}: ${d.message}`).join("; ")}`;
+  const problems = error instanceof ApiError ? fieldProblems(error.details) : [];
+  if (problems.length > 0) return `${(error as ApiError).message} — ${problems.map((d) => `${d.path}: ${d.message}`).join("; ")}`;
   return error instanceof ApiError ? error.message : errorText(error);
 }

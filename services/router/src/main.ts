@@ -4,7 +4,7 @@ import { redisNames, ROUTER_CONSUMER_GROUP } from "@herald/runtime";
 import { createDatabase, migrationsFor, pingDatabase } from "@herald/db";
 import { closeServer, createLogger, createRedis, createServiceApp, exitOnStartupFailure, listen, onShutdown, pingRedis } from "@herald/runtime";
 import { DeliveryEnqueuer, Dispatcher, NotificationPusher, openDeliveryQueues } from "@herald/dispatch";
-import { NotificationStore } from "./notification-store";
+import { NotificationWriter } from "./notification-writer";
 import { RecipientDirectory } from "./recipient-directory";
 import { createBatchRouter } from "./route-batch";
 import { StreamConsumer } from "./stream-consumer";
@@ -19,7 +19,7 @@ async function main(): Promise<void> {
   const redis = createRedis(config.redisUrl, { name: "router", logger, autoPipelining: true });
   const reader = createRedis(config.redisUrl, { name: "router-reader", logger });
 
-  const store = new NotificationStore(db);
+  const store = new NotificationWriter(db);
   const queues = openDeliveryQueues(createRedis(config.redisUrl, { name: "router-queues", logger }), names.queuePrefix);
   const dispatcher = new Dispatcher(
     db,

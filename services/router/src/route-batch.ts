@@ -2,14 +2,14 @@ import { parseStreamEvent } from "@herald/contract/schemas";
 import { type HeraldEvent } from "@herald/contract";
 import type { Dispatcher } from "@herald/dispatch";
 import type { Logger } from "@herald/runtime";
-import type { NotificationStore } from "./notification-store";
+import type { NotificationWriter } from "./notification-writer";
 import type { RecipientDirectory } from "./recipient-directory";
 import { candidates, routeToCandidates } from "./route-event";
 import type { BatchHandler, RejectedEntry, StreamEntry } from "./stream-consumer";
 
 export interface BatchRouterDependencies {
   readonly directory: RecipientDirectory;
-  readonly store: NotificationStore;
+  readonly store: NotificationWriter;
   readonly dispatcher: Dispatcher;
   readonly logger: Logger;
   readonly now?: () => Date;

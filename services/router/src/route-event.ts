@@ -51,17 +51,10 @@ export function candidates(event: HeraldEvent, scopes: ScopeIndex): Map<string, 
   return found;
 }
 
-/** Decides which notifications one event produces. Pure: no I/O. */
-export function routeEvent(
-  event: HeraldEvent,
-  scopes: ScopeIndex,
-  profileOf: (userId: string) => UserProfile,
-  now: Date,
-): NotificationDraft[] {
-  return routeToCandidates(event, candidates(event, scopes), profileOf, now);
-}
-
-/** routeEvent for candidates already found (the router finds them first, to load their profiles). */
+/**
+ * Decides which notifications one event produces for candidates already
+ * found (the router finds them first, to load their profiles). Pure: no I/O.
+ */
 export function routeToCandidates(
   event: HeraldEvent,
   found: ReadonlyMap<string, Relation>,

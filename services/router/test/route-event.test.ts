@@ -1,5 +1,9 @@
 import { DEFAULT_SETTINGS, type EventTypeName, type HeraldEvent, type Preference } from "@herald/contract";
-import { candidates, DEFAULT_PROFILE, routeEvent, type ScopeIndex, type UserProfile } from "../src/route-event";
+import { candidates, DEFAULT_PROFILE, routeToCandidates, type ScopeIndex, type UserProfile } from "../src/route-event";
+
+/** Candidates, then the decision for each: what the router does per event. */
+const routeEvent = (event: HeraldEvent, scopes: ScopeIndex, profileOf: (userId: string) => UserProfile, now: Date) =>
+  routeToCandidates(event, candidates(event, scopes), profileOf, now);
 
 const base = { id: "e1", occurredAt: "2026-01-01T00:00:00.000Z", receivedAt: "2026-01-01T00:00:00.000Z" };
 const now = new Date("2026-01-01T00:00:00.000Z");

@@ -1,6 +1,7 @@
 import { append, byId, h, timeElement } from "../dom";
 import { errorText } from "../error-text";
-import { eventHistory, type HistoryEvent } from "../gateway-api";
+import type { HistoryEvent } from "@herald/contract";
+import { getEventHistory } from "../gateway-api";
 import type { Session } from "../session";
 
 /** The event history feed, newest first: older pages on request, reloaded shortly after notifications arrive. */
@@ -30,7 +31,7 @@ export class ActivityView {
   /** The newest page afresh (`reset`), or the next older one after those shown. */
   async load(reset: boolean): Promise<void> {
     if (!reset && !this.cursor) return;
-    const current = await this.session.run((token) => eventHistory(token, reset ? undefined : (this.cursor ?? undefined)), {
+    const current = await this.session.run((token) => getEventHistory(token, reset ? undefined : (this.cursor ?? undefined)), {
       answered: (page) => {
         const rows = page.items.map((event) => renderEvent(event));
         if (reset) this.el.list.replaceChildren(...rows);

@@ -1,6 +1,7 @@
 import { append, byId, h, setText } from "../dom";
 import { errorText, problemText } from "../error-text";
-import { CHANNELS, getPreferences, SCOPES, updatePreference, type Channel, type PreferenceEntry, type PreferenceUpdate, type Scope } from "../gateway-api";
+import { CHANNELS, SCOPES, type Channel, type PreferenceEntry, type PreferenceUpdate, type Scope } from "@herald/contract";
+import { getPreferences, updatePreference } from "../gateway-api";
 import type { Session } from "../session";
 
 const CHANNEL_LABELS: Record<Channel, string> = { in_app: "In-app", email: "Email", webhook: "Webhook" };

@@ -1,6 +1,7 @@
 import { byId, setText } from "../dom";
 import { errorText, problemText } from "../error-text";
-import { dndActive, getSettings, updateSettings, type Settings, type SettingsUpdate } from "../gateway-api";
+import type { SettingsUpdate, UserSettings } from "@herald/contract";
+import { dndActive, getSettings, updateSettings } from "../gateway-api";
 import type { Session } from "../session";
 
 /**
@@ -9,7 +10,7 @@ import type { Session } from "../session";
  */
 export class SettingsView {
   /** What the gateway last said: put back when a change is refused, and redrawn when a timed DND ends. */
-  private settings: Settings | null = null;
+  private settings: UserSettings | null = null;
   private dndTimer: ReturnType<typeof setTimeout> | undefined;
 
   private readonly el = {
@@ -133,7 +134,7 @@ export class SettingsView {
     }
   }
 
-  private renderDelivery(settings: Settings): void {
+  private renderDelivery(settings: UserSettings): void {
     this.el.emailInput.value = settings.email ?? "";
     this.el.webhookInput.value = settings.webhookUrl ?? "";
   }
@@ -143,7 +144,7 @@ export class SettingsView {
     this.el.webhookSecretBox.hidden = !secret;
   }
 
-  private render(settings: Settings): void {
+  private render(settings: UserSettings): void {
     this.settings = settings;
     this.el.digestToggle.checked = settings.digestEnabled;
     this.el.digestInterval.value = settings.digestInterval;

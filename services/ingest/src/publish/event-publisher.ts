@@ -58,8 +58,4 @@ export class EventPublisher {
     const added = await this.redis.heraldPublish(keys.length, ...keys, ...args);
     return added < 0 ? { status: "backlog_full" } : { status: "accepted", added };
   }
-
-  async streamLength(): Promise<number> {
-    return this.redis.xlen(this.options.names.eventStream);
-  }
 }

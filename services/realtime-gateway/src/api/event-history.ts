@@ -1,5 +1,5 @@
 import { Prisma, type Database } from "@herald/db";
-import { getEventType, type EventTypeName } from "@herald/contract";
+import { getEventType, type EventTypeName, type HistoryEvent, type HistoryPage } from "@herald/contract";
 import type { UserPrincipal } from "@herald/auth";
 
 export interface EventHistoryQuery {
@@ -11,19 +11,6 @@ export interface EventHistoryQuery {
   /** Events older than this sequence number. */
   readonly beforeSeq?: bigint;
   readonly limit: number;
-}
-
-export interface EventHistoryItem {
-  readonly id: string;
-  readonly type: string;
-  readonly category: string;
-  readonly critical: boolean;
-  readonly occurredAt: string;
-  readonly recordedAt: string;
-  readonly actorUserId: string | null;
-  readonly projectId: string | null;
-  readonly source: { readonly type: string; readonly id: string } | null;
-  readonly payload: unknown;
 }
 
 interface Row {
@@ -43,7 +30,7 @@ interface Row {
  * Event history a user may see: admins see every event; others see events
  * that notified them, that they performed, or that belong to their projects.
  */
-export async function eventHistory(db: Database, user: UserPrincipal, query: EventHistoryQuery): Promise<{ items: EventHistoryItem[]; nextCursor: string | null }> {
+export async function eventHistory(db: Database, user: UserPrincipal, query: EventHistoryQuery): Promise<HistoryPage> {
   const conditions: Prisma.Sql[] = [];
   if (user.role !== "admin") {
     conditions.push(Prisma.sql`(

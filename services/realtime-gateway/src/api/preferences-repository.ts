@@ -1,14 +1,6 @@
-import { defaultPreference, EVENT_TYPES, getEventType, type EventTypeName, type Preference, type PreferenceUpdate, type Scope, type Channel } from "@herald/contract";
+import { defaultPreference, EVENT_TYPES, getEventType, type EventTypeName, type Preference, type PreferenceEntry, type PreferenceUpdate, type Scope, type Channel } from "@herald/contract";
 import type { Database } from "@herald/db";
 import type { RecipientVersion } from "@herald/runtime";
-
-export interface PreferenceEntry extends Preference {
-  readonly eventType: EventTypeName;
-  readonly category: string;
-  readonly critical: boolean;
-  /** True while the user has not changed this type. */
-  readonly isDefault: boolean;
-}
 
 export class PreferencesRepository {
   constructor(

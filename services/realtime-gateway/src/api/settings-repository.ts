@@ -1,16 +1,11 @@
 import { randomBytes } from "node:crypto";
-import { DEFAULT_SETTINGS, isEventTypeName, type DigestInterval, type NotificationSettings, type SettingsUpdate } from "@herald/contract";
+import { DEFAULT_SETTINGS, isEventTypeName, type DigestInterval, type NotificationSettings, type SettingsUpdate, type UserSettings } from "@herald/contract";
 import type { Database } from "@herald/db";
 import type { RecipientVersion } from "@herald/runtime";
 
-export interface SettingsView extends Omit<NotificationSettings, "dndUntil"> {
-  readonly dndUntil: string | null;
-  readonly webhookSecretSet: boolean;
-}
-
 export interface SettingsChange {
-  readonly before: SettingsView;
-  readonly after: SettingsView;
+  readonly before: UserSettings;
+  readonly after: UserSettings;
   /** Only when this update set a new webhook URL: shown once, never again. */
   readonly webhookSecret?: string;
 }
@@ -22,7 +17,7 @@ export function newWebhookSecret(): string {
 
 type SettingsRow = Awaited<ReturnType<Database["userNotificationSettings"]["findUnique"]>>;
 
-function view(row: SettingsRow, fallbackEmail: string | null): SettingsView {
+function view(row: SettingsRow, fallbackEmail: string | null): UserSettings {
   if (!row) return { ...DEFAULT_SETTINGS, dndUntil: null, email: fallbackEmail, webhookSecretSet: false };
   return {
     dndEnabled: row.dndEnabled,
@@ -42,7 +37,7 @@ export class SettingsRepository {
     private readonly version: RecipientVersion,
   ) {}
 
-  async get(userId: string): Promise<SettingsView> {
+  async get(userId: string): Promise<UserSettings> {
     const [row, user] = await Promise.all([
       this.db.userNotificationSettings.findUnique({ where: { userId } }),
       this.db.user.findUnique({ where: { id: userId }, select: { email: true } }),

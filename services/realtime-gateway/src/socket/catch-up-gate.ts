@@ -20,7 +20,8 @@ export function notificationIdOf(data: readonly unknown[]): number | undefined {
 /**
  * The held broadcasts to deliver once catch-up has sent `replayed`, in
  * arrival order: everything except notifications catch-up just sent. An
- * older id that catch-up did not send (a DND release, say) is delivered.
+ * older id that catch-up did not send (committed late by another router,
+ * say) is delivered.
  */
 export function heldToDeliver(held: readonly HeldBroadcast[], replayed: ReadonlySet<number>): HeldBroadcast[] {
   return held.filter((h) => {
