@@ -48,7 +48,18 @@ const receiver = http.createServer((req, res) => {
 receiver.listen(0, "127.0.0.1");
 await once(receiver, "listening");
 let mails = 0;
-const smtp = new SMTPServer({ authOptional: true, disabledCommands: ["STARTTLS"], logger: false, onData: (stream, _s, cb) => { stream.resume(); stream.on("end", () => { mails += 1; cb(); }); } });
+const smtp = new SMTPServer({
+  authOptional: true,
+  disabledCommands: ["STARTTLS"],
+  logger: false,
+  onData: (stream, _s, cb) => {
+    stream.resume();
+    stream.on("end", () => {
+      mails += 1;
+      cb();
+    });
+  },
+});
 smtp.listen(0, "127.0.0.1");
 await once(smtp.server, "listening");
 
@@ -62,8 +73,14 @@ try {
   const secret = `whsec_${randomBytes(32).toString("base64")}`;
   const total = WEBHOOKS + EMAILS;
   await pg.query(`INSERT INTO users (id) SELECT 'u' || g FROM generate_series(1, 100) g`);
-  await pg.query(`INSERT INTO user_notification_settings (user_id, email, webhook_url, webhook_secret) SELECT id, id || '@example.com', $1, $2 FROM users`, [url, secret]);
-  await pg.query(`INSERT INTO events (id, event_type_id, occurred_at, payload) SELECT 'e' || g, (SELECT id FROM event_types WHERE name = 'job.failed'), now(), '{"jobName":"bench"}' FROM generate_series(1, $1) g`, [total]);
+  await pg.query(
+    `INSERT INTO user_notification_settings (user_id, email, webhook_url, webhook_secret) SELECT id, id || '@example.com', $1, $2 FROM users`,
+    [url, secret],
+  );
+  await pg.query(
+    `INSERT INTO events (id, event_type_id, occurred_at, payload) SELECT 'e' || g, (SELECT id FROM event_types WHERE name = 'job.failed'), now(), '{"jobName":"bench"}' FROM generate_series(1, $1) g`,
+    [total],
+  );
   await pg.query(
     `INSERT INTO notifications (event_id, user_id, event_type, category, title, body, channels, status)
      SELECT 'e' || g, 'u' || (g % 100 + 1), 'job.failed', 'job', 'Job failed', 'bench failed', CASE WHEN g <= $1 THEN ARRAY['webhook'] ELSE ARRAY['email'] END, 'delivered'
@@ -93,15 +110,27 @@ try {
   await waitReady(worker, "http://127.0.0.1:3193");
   const timeOf = {};
   for (;;) {
-    const { rows: counts } = await pg.query(`SELECT channel, count(*) FILTER (WHERE status = 'delivered')::int AS done FROM deliveries GROUP BY channel`);
-    for (const c of counts) if (!timeOf[c.channel] && c.done === (c.channel === "webhook" ? WEBHOOKS : EMAILS)) timeOf[c.channel] = (performance.now() - started) / 1000;
+    const { rows: counts } = await pg.query(
+      `SELECT channel, count(*) FILTER (WHERE status = 'delivered')::int AS done FROM deliveries GROUP BY channel`,
+    );
+    for (const c of counts)
+      if (!timeOf[c.channel] && c.done === (c.channel === "webhook" ? WEBHOOKS : EMAILS))
+        timeOf[c.channel] = (performance.now() - started) / 1000;
     if ((timeOf.webhook || !WEBHOOKS) && (timeOf.email || !EMAILS)) break;
     if (performance.now() - started > 300_000) throw new Error("did not finish within 5 minutes");
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  console.log(`delivery throughput (one worker; webhook concurrency ${env.WEBHOOK_CONCURRENCY}, per host ${env.WEBHOOK_PER_HOST_CONCURRENCY}; email concurrency ${env.EMAIL_CONCURRENCY}, SMTP pool 5)`);
-  if (WEBHOOKS) console.log(`  webhooks: ${WEBHOOKS} in ${timeOf.webhook.toFixed(2)} s → ${(WEBHOOKS / timeOf.webhook).toFixed(0)}/s (receiver saw ${received}); both queues ran at once`);
-  if (EMAILS) console.log(`  emails:   ${EMAILS} in ${timeOf.email.toFixed(2)} s → ${(EMAILS / timeOf.email).toFixed(0)}/s (SMTP server accepted ${mails})`);
+  console.log(
+    `delivery throughput (one worker; webhook concurrency ${env.WEBHOOK_CONCURRENCY}, per host ${env.WEBHOOK_PER_HOST_CONCURRENCY}; email concurrency ${env.EMAIL_CONCURRENCY}, SMTP pool 5)`,
+  );
+  if (WEBHOOKS)
+    console.log(
+      `  webhooks: ${WEBHOOKS} in ${timeOf.webhook.toFixed(2)} s → ${(WEBHOOKS / timeOf.webhook).toFixed(0)}/s (receiver saw ${received}); both queues ran at once`,
+    );
+  if (EMAILS)
+    console.log(
+      `  emails:   ${EMAILS} in ${timeOf.email.toFixed(2)} s → ${(EMAILS / timeOf.email).toFixed(0)}/s (SMTP server accepted ${mails})`,
+    );
 } finally {
   if (worker) await stopAll([worker]);
   await queues.close();

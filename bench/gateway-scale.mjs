@@ -37,7 +37,9 @@ const fdLimit = Number(execFileSync("sh", ["-c", "ulimit -n"]).toString().trim()
 const fdNeeded = sockets + 1024;
 if (Number.isFinite(fdLimit) && fdLimit < fdNeeded) {
   console.error(`open-file limit is ${fdLimit}; ${sockets} sockets need about ${fdNeeded} per process.`);
-  console.error(`Raise it for this shell first, e.g.  ulimit -n ${Math.max(fdNeeded, 65536)}  (up to the hard limit, ulimit -Hn), then run again.`);
+  console.error(
+    `Raise it for this shell first, e.g.  ulimit -n ${Math.max(fdNeeded, 65536)}  (up to the hard limit, ulimit -Hn), then run again.`,
+  );
   process.exit(2);
 }
 
@@ -59,12 +61,15 @@ const cleanup = async () => {
 const rssKiB = (pid) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))[1]);
 const mib = (kib) => (kib / 1024).toFixed(1);
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-const fromSwarm = (type) => new Promise((resolve) => swarm.on("message", function handler(m) {
-  if (m.type === type) {
-    swarm.off("message", handler);
-    resolve(m);
-  }
-}));
+const fromSwarm = (type) =>
+  new Promise((resolve) =>
+    swarm.on("message", function handler(m) {
+      if (m.type === type) {
+        swarm.off("message", handler);
+        resolve(m);
+      }
+    }),
+  );
 
 async function gaugeSum(name) {
   let sum = 0;
@@ -91,7 +96,10 @@ try {
   const rssBefore = gateways.map((g) => rssKiB(g.pid));
 
   // Sockets from a separate process.
-  swarm = fork(new URL("./lib/socket-swarm.mjs", import.meta.url), [], { env: { ...process.env, ...env }, stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  swarm = fork(new URL("./lib/socket-swarm.mjs", import.meta.url), [], {
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  });
   const users = Array.from({ length: sockets }, (_, i) => `bench-user-${i}`);
   swarm.on("message", (m) => m.type === "progress" && process.stdout.write(`\r  connecting… ${m.connected}/${sockets}`));
   swarm.send({ type: "connect", urls: gatewayPorts.map((p) => `http://127.0.0.1:${p}`), users, concurrency: Number(values.concurrency) });
@@ -109,7 +117,11 @@ try {
     const res = await fetch(publishUrl, {
       method: "POST",
       headers: { "content-type": "application/json", authorization: `Bearer ${producerToken}` },
-      body: JSON.stringify({ id: `scale-${suffix}-${i}`, type: "job.completed", payload: { ownerUserId: owner, jobName: `j${i}`, sentAt: Date.now() } }),
+      body: JSON.stringify({
+        id: `scale-${suffix}-${i}`,
+        type: "job.completed",
+        payload: { ownerUserId: owner, jobName: `j${i}`, sentAt: Date.now() },
+      }),
     });
     if (res.status !== 202) failedPublishes += 1;
     await res.arrayBuffer();
@@ -145,13 +157,19 @@ try {
   const pct = (p) => (lat.length ? lat[Math.min(lat.length - 1, Math.floor((p / 100) * lat.length))].toFixed(0) : "n/a");
 
   console.log(`gateway scale: ${sockets} sockets over ${gatewayCount} gateway(s), ${rate} events/s for ${seconds} s`);
-  console.log(`  connected sockets     ${connected.connected} (gateways report ${gaugeSockets}), failed ${JSON.stringify(connected.failed)}, in ${(connected.ms / 1000).toFixed(1)} s`);
-  console.log(`  events published      ${sent - failedPublishes} (${failedPublishes} failed) at ${((sent - failedPublishes) / publishSeconds).toFixed(0)}/s; delivered ${report.received} (${(report.received / deliverSeconds).toFixed(0)}/s)`);
+  console.log(
+    `  connected sockets     ${connected.connected} (gateways report ${gaugeSockets}), failed ${JSON.stringify(connected.failed)}, in ${(connected.ms / 1000).toFixed(1)} s`,
+  );
+  console.log(
+    `  events published      ${sent - failedPublishes} (${failedPublishes} failed) at ${((sent - failedPublishes) / publishSeconds).toFixed(0)}/s; delivered ${report.received} (${(report.received / deliverSeconds).toFixed(0)}/s)`,
+  );
   console.log(`  publish→socket        p50 ${pct(50)} ms   p95 ${pct(95)} ms   p99 ${pct(99)} ms   max ${lat.at(-1) ?? "n/a"} ms`);
   gateways.forEach((_, i) => {
     const perGateway = Math.round(connected.connected / gatewayCount);
     const per1000 = perGateway > 0 ? (rssAfter[i] - rssBefore[i]) / (perGateway / 1000) : 0;
-    console.log(`  gateway ${i + 1} RSS         ${mib(rssBefore[i])} MiB idle → ${mib(rssAfter[i])} MiB with ~${perGateway} sockets: ${mib(per1000)} MiB per 1,000 sockets`);
+    console.log(
+      `  gateway ${i + 1} RSS         ${mib(rssBefore[i])} MiB idle → ${mib(rssAfter[i])} MiB with ~${perGateway} sockets: ${mib(per1000)} MiB per 1,000 sockets`,
+    );
   });
   if (connected.connected !== sockets || report.received < sent - failedPublishes) process.exitCode = 1;
 } finally {

@@ -35,7 +35,10 @@ try {
   const router = startService("router", env);
   children.push(router);
   await waitReady(router, `http://127.0.0.1:${ports.ROUTER_PORT}`);
-  for (const [name, port] of [["ingest", ports.INGEST_PORT], ["realtime-gateway", ports.GATEWAY_PORT]]) {
+  for (const [name, port] of [
+    ["ingest", ports.INGEST_PORT],
+    ["realtime-gateway", ports.GATEWAY_PORT],
+  ]) {
     const child = startService(name, env);
     children.push(child);
     await waitReady(child, `http://127.0.0.1:${port}`);

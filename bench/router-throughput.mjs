@@ -22,7 +22,11 @@ const { Client } = require("pg");
 const { Redis } = require("ioredis");
 
 const { values } = parseArgs({
-  options: { users: { type: "string", default: "10000" }, events: { type: "string", default: "20000" }, batch: { type: "string", default: "200" } },
+  options: {
+    users: { type: "string", default: "10000" },
+    events: { type: "string", default: "20000" },
+    batch: { type: "string", default: "200" },
+  },
 });
 const USERS = Number(values.users);
 const EVENTS = Number(values.events);
@@ -41,7 +45,10 @@ async function seed() {
   await applyMigrations({ databaseUrl });
   pg = new Client({ connectionString: databaseUrl });
   await pg.connect();
-  await pg.query(`INSERT INTO users (id, role, projects) SELECT 'u' || g, CASE WHEN g < 5 THEN 'admin' ELSE 'user' END, ARRAY['p' || (g % 50)] FROM generate_series(0, $1 - 1) g`, [USERS]);
+  await pg.query(
+    `INSERT INTO users (id, role, projects) SELECT 'u' || g, CASE WHEN g < 5 THEN 'admin' ELSE 'user' END, ARRAY['p' || (g % 50)] FROM generate_series(0, $1 - 1) g`,
+    [USERS],
+  );
   // Every user stores preferences for four types; 5% widen job.failed to their projects, 1% follow all review.comment.
   await pg.query(`
     INSERT INTO notification_preferences (user_id, event_type_id, is_enabled, channels, scope)
@@ -63,9 +70,17 @@ function makeEvent(i) {
     case 1:
       return { type: "job.failed", projectId: `p${rnd(50)}`, payload: { ownerUserId: user(rnd(USERS)), error: "OOM" } };
     case 2:
-      return { type: "review.submitted", actorUserId: user(rnd(USERS)), payload: { contentOwnerUserId: user(rnd(USERS)), reviewerUserIds: [user(rnd(USERS)), user(rnd(USERS))] } };
+      return {
+        type: "review.submitted",
+        actorUserId: user(rnd(USERS)),
+        payload: { contentOwnerUserId: user(rnd(USERS)), reviewerUserIds: [user(rnd(USERS)), user(rnd(USERS))] },
+      };
     case 3:
-      return { type: "collab.mention", actorUserId: user(rnd(USERS)), payload: { mentionedUserIds: [user(rnd(USERS)), user(rnd(USERS)), user(rnd(USERS))] } };
+      return {
+        type: "collab.mention",
+        actorUserId: user(rnd(USERS)),
+        payload: { mentionedUserIds: [user(rnd(USERS)), user(rnd(USERS)), user(rnd(USERS))] },
+      };
     case 4:
       return { type: "review.comment", actorUserId: user(rnd(USERS)), payload: { contentOwnerUserId: user(rnd(USERS)), comment: "lgtm" } };
     default:
@@ -85,13 +100,21 @@ async function fillStream() {
   }
 }
 
-const commits = async () => Number((await pg.query(`SELECT xact_commit FROM pg_stat_database WHERE datname = $1`, [dbName])).rows[0].xact_commit);
+const commits = async () =>
+  Number((await pg.query(`SELECT xact_commit FROM pg_stat_database WHERE datname = $1`, [dbName])).rows[0].xact_commit);
 
 try {
   console.log(`seeding ${USERS} users with stored preferences and settings…`);
   await seed();
   await fillStream();
-  const env = { DATABASE_URL: databaseUrl, HERALD_NAMESPACE: namespace, LOG_LEVEL: process.env.ROUTER_LOG_LEVEL ?? "warn", ROUTER_PORT: "3192", MIGRATE_ON_START: "false", ROUTER_BATCH_SIZE: values.batch };
+  const env = {
+    DATABASE_URL: databaseUrl,
+    HERALD_NAMESPACE: namespace,
+    LOG_LEVEL: process.env.ROUTER_LOG_LEVEL ?? "warn",
+    ROUTER_PORT: "3192",
+    MIGRATE_ON_START: "false",
+    ROUTER_BATCH_SIZE: values.batch,
+  };
   await pg.query("SELECT pg_stat_clear_snapshot()");
   const before = await commits();
   const started = performance.now();
@@ -99,7 +122,9 @@ try {
   await waitReady(router, "http://127.0.0.1:3192");
   for (;;) {
     const groups = await redis.xinfo("GROUPS", names.eventStream);
-    const group = groups.map((g) => Object.fromEntries(Array.from({ length: g.length / 2 }, (_, i) => [g[2 * i], g[2 * i + 1]]))).find((g) => g.name === ROUTER_CONSUMER_GROUP);
+    const group = groups
+      .map((g) => Object.fromEntries(Array.from({ length: g.length / 2 }, (_, i) => [g[2 * i], g[2 * i + 1]])))
+      .find((g) => g.name === ROUTER_CONSUMER_GROUP);
     if (group && Number(group["entries-read"]) >= EVENTS && Number(group.pending) === 0) break;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
@@ -110,9 +135,13 @@ try {
   const { rows } = await pg.query(`SELECT status, count(*)::int AS n FROM notifications GROUP BY status ORDER BY status`);
   const notifications = rows.reduce((sum, r) => sum + r.n, 0);
   console.log(`router throughput: ${USERS} users with stored preferences, ${EVENTS} events, batch ${values.batch}`);
-  console.log(`  ${(EVENTS / seconds).toFixed(0)} events/s, ${(notifications / seconds).toFixed(0)} notifications/s (${seconds.toFixed(2)} s, incl. process start)`);
+  console.log(
+    `  ${(EVENTS / seconds).toFixed(0)} events/s, ${(notifications / seconds).toFixed(0)} notifications/s (${seconds.toFixed(2)} s, incl. process start)`,
+  );
   console.log(`  notifications by status: ${rows.map((r) => `${r.status} ${r.n}`).join(", ")}`);
-  console.log(`  Postgres transactions: ${transactions} (${(transactions / EVENTS).toFixed(3)} per event, ~${((transactions / EVENTS) * Number(values.batch)).toFixed(1)} per batch)`);
+  console.log(
+    `  Postgres transactions: ${transactions} (${(transactions / EVENTS).toFixed(3)} per event, ~${((transactions / EVENTS) * Number(values.batch)).toFixed(1)} per batch)`,
+  );
 } finally {
   if (router) await stopAll([router]);
   await pg?.end();

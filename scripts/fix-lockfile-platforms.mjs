@@ -31,7 +31,7 @@ const OS = {
 const CPU = {
   arm64: "arm64",
   x64: "x64",
-  "64": "x64",
+  64: "x64",
   ia32: "ia32",
   arm: "arm",
   ppc64: "ppc64",
@@ -62,7 +62,9 @@ for (const [location, entry] of Object.entries(packages)) {
     if (candidates.some((c) => packages[c])) continue;
     const platform = platformOf(dep);
     if (!platform) {
-      console.warn(`fix-lockfile-platforms: ${dep}@${version} is missing from the lock and its name names no platform; npm ci will refuse the lock`);
+      console.warn(
+        `fix-lockfile-platforms: ${dep}@${version} is missing from the lock and its name names no platform; npm ci will refuse the lock`,
+      );
       continue;
     }
     packages[`node_modules/${dep}`] = { version, ...platform, ...(entry.dev && { dev: true }), optional: true };

@@ -17,7 +17,9 @@ try {
 } catch (error) {
   console.error(`db:migrate failed: ${error.message}`);
   if (error.code === "ECONNREFUSED") {
-    console.error(`PostgreSQL is not reachable at ${config.databaseUrl}. Start it (e.g. \`docker compose up -d postgres\`) or set DATABASE_URL.`);
+    console.error(
+      `PostgreSQL is not reachable at ${config.databaseUrl}. Start it (e.g. \`docker compose up -d postgres\`) or set DATABASE_URL.`,
+    );
   }
   process.exit(1);
 }

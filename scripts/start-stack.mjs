@@ -92,9 +92,13 @@ process.on("SIGTERM", () => void shutdown(0));
 process.on("SIGHUP", () => void shutdown(0)); // terminal closed
 
 try {
-  await Promise.all(children.map(({ name, child }) => waitReady(child, `http://127.0.0.1:${port[name]}`).catch((e) => {
-    throw new Error(`${name}: ${e.message}`);
-  })));
+  await Promise.all(
+    children.map(({ name, child }) =>
+      waitReady(child, `http://127.0.0.1:${port[name]}`).catch((e) => {
+        throw new Error(`${name}: ${e.message}`);
+      }),
+    ),
+  );
 } catch (error) {
   console.error(`herald: ${error.message}`);
   await shutdown(1);

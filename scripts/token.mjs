@@ -35,6 +35,9 @@ if (values.producer) {
     console.error("--role must be admin or user");
     process.exit(2);
   }
-  const projects = values.projects?.split(",").map((p) => p.trim()).filter(Boolean);
+  const projects = values.projects
+    ?.split(",")
+    .map((p) => p.trim())
+    .filter(Boolean);
   console.log(signToken({ kind: "user", sub: values.sub, role: values.role, email: values.email, projects }, auth, expiresIn));
 }

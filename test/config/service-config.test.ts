@@ -24,7 +24,14 @@ describe("loadConfig", () => {
       redisUrl: "redis://127.0.0.1:6379",
       databaseUrl: "postgresql://postgres@127.0.0.1:5432/notifications",
     });
-    expect(ports({})).toMatchObject({ ingest: 3000, gateway: 3001, router: 3002, deliveryWorker: 3003, digestScheduler: 3004, hardwareMonitor: 3005 });
+    expect(ports({})).toMatchObject({
+      ingest: 3000,
+      gateway: 3001,
+      router: 3002,
+      deliveryWorker: 3003,
+      digestScheduler: 3004,
+      hardwareMonitor: 3005,
+    });
     expect(loadIngestConfig({}).auth).toMatchObject({ algorithm: "HS256", usingDevSecret: true, verificationKey: DEV_JWT_SECRET });
   });
 
@@ -43,7 +50,11 @@ describe("loadConfig", () => {
 
   it("verifies with RS256 when a public key is given", () => {
     const auth = loadAuthConfig({ NODE_ENV: "production", JWT_PUBLIC_KEY: "-----BEGIN PUBLIC KEY-----\\nabc\\n-----END PUBLIC KEY-----" });
-    expect(auth).toEqual({ algorithm: "RS256", verificationKey: "-----BEGIN PUBLIC KEY-----\nabc\n-----END PUBLIC KEY-----", usingDevSecret: false });
+    expect(auth).toEqual({
+      algorithm: "RS256",
+      verificationKey: "-----BEGIN PUBLIC KEY-----\nabc\n-----END PUBLIC KEY-----",
+      usingDevSecret: false,
+    });
   });
 
   it("names every invalid setting", () => {
@@ -55,7 +66,10 @@ describe("loadConfig", () => {
   });
 
   it("splits CORS origins", () => {
-    expect(loadGatewayConfig({ CORS_ORIGINS: "https://a.example, https://b.example" }).corsOrigins).toEqual(["https://a.example", "https://b.example"]);
+    expect(loadGatewayConfig({ CORS_ORIGINS: "https://a.example, https://b.example" }).corsOrigins).toEqual([
+      "https://a.example",
+      "https://b.example",
+    ]);
   });
 
   it("does not stop a service over another service's setting: a bad GPU threshold stops the hardware monitor alone", () => {

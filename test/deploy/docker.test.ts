@@ -52,7 +52,11 @@ describe("docker-compose.yml", () => {
       "router",
     ]);
     // Every service that exists is run by the stack.
-    expect([...appNames].sort()).toEqual(Object.keys(SERVICE_PORTS).filter((name) => name !== "hardware-monitor").sort());
+    expect([...appNames].sort()).toEqual(
+      Object.keys(SERVICE_PORTS)
+        .filter((name) => name !== "hardware-monitor")
+        .sort(),
+    );
   });
 
   it("starts redis and postgres on their own (`docker compose up -d redis postgres`)", () => {
@@ -220,10 +224,21 @@ describe("Dockerfile", () => {
   });
 
   it(".dockerignore keeps host installs, build output, secrets and git out of the context", () => {
-    const ignored = read(".dockerignore").split("\n").map((l) => l.trim());
+    const ignored = read(".dockerignore")
+      .split("\n")
+      .map((l) => l.trim());
     expect(ignored).toEqual(expect.arrayContaining(["**/node_modules", "**/dist", ".env", ".git"]));
     // Needed by the build: must not be ignored.
-    for (const needed of ["prisma", "scripts", "packages", "services", "package-lock.json", "prisma.config.ts", "tsconfig.base.json", "turbo.json"]) {
+    for (const needed of [
+      "prisma",
+      "scripts",
+      "packages",
+      "services",
+      "package-lock.json",
+      "prisma.config.ts",
+      "tsconfig.base.json",
+      "turbo.json",
+    ]) {
       expect(ignored).not.toContain(needed);
       expect(existsSync(path.join(ROOT, needed))).toBe(true);
     }

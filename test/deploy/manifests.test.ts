@@ -72,8 +72,7 @@ const manifests: Manifest[] = manifestFiles.flatMap((file) =>
 
 const ofKind = (...kinds: string[]) => manifests.filter((m) => kinds.includes(m.obj.kind));
 const workloads = ofKind(...WORKLOAD_KINDS);
-const podSpecOf = (obj: any): any =>
-  obj.kind === "CronJob" ? obj.spec.jobTemplate.spec.template.spec : obj.spec.template.spec;
+const podSpecOf = (obj: any): any => (obj.kind === "CronJob" ? obj.spec.jobTemplate.spec.template.spec : obj.spec.template.spec);
 const containersOf = (obj: any): any[] => {
   const spec = podSpecOf(obj);
   return [...(spec.initContainers ?? []), ...(spec.containers ?? [])];
@@ -196,9 +195,14 @@ describe("k8s manifests", () => {
   });
 
   it("deploys every service: ingest, router, realtime-gateway, digest-scheduler, delivery-worker and hardware-monitor", () => {
-    expect(workloads.map((m) => heraldContainer(m.obj).service).sort()).toEqual(
-      ["delivery-worker", "digest-scheduler", "hardware-monitor", "ingest", "realtime-gateway", "router"],
-    );
+    expect(workloads.map((m) => heraldContainer(m.obj).service).sort()).toEqual([
+      "delivery-worker",
+      "digest-scheduler",
+      "hardware-monitor",
+      "ingest",
+      "realtime-gateway",
+      "router",
+    ]);
     expect(workloads.map((m) => heraldContainer(m.obj).service).sort()).toEqual(Object.keys(SERVICE_PORTS).sort());
   });
 

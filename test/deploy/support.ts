@@ -19,7 +19,6 @@ export const SERVICE_CONFIG = {
 
 export const ROOT = path.resolve(__dirname, "..", "..");
 
-
 /**
  * Every Herald service, present or planned, with the port it listens on by
  * default. Taken from the config defaults so the deployment files are checked

@@ -15,10 +15,29 @@ describe("event history", () => {
     gateway = stack.service("realtime-gateway").url;
     await api(gateway, alice, "GET", "/api/v1/events"); // registers alice with her projects
     const events = [
-      { id: "h-own-job", type: "job.completed", occurredAt: "2026-11-01T10:00:00Z", source: { type: "job", id: "j1" }, payload: { ownerUserId: "hist-alice" } },
-      { id: "h-acted", type: "review.approved", occurredAt: "2026-11-02T10:00:00Z", actorUserId: "hist-alice", payload: { contentOwnerUserId: "bob" } },
+      {
+        id: "h-own-job",
+        type: "job.completed",
+        occurredAt: "2026-11-01T10:00:00Z",
+        source: { type: "job", id: "j1" },
+        payload: { ownerUserId: "hist-alice" },
+      },
+      {
+        id: "h-acted",
+        type: "review.approved",
+        occurredAt: "2026-11-02T10:00:00Z",
+        actorUserId: "hist-alice",
+        payload: { contentOwnerUserId: "bob" },
+      },
       { id: "h-project", type: "job.failed", occurredAt: "2026-11-03T10:00:00Z", projectId: "p-moon", payload: { ownerUserId: "bob" } },
-      { id: "h-other", type: "job.failed", occurredAt: "2026-11-04T10:00:00Z", projectId: "p-sun", source: { type: "job", id: "j9" }, payload: { ownerUserId: "bob" } },
+      {
+        id: "h-other",
+        type: "job.failed",
+        occurredAt: "2026-11-04T10:00:00Z",
+        projectId: "p-sun",
+        source: { type: "job", id: "j9" },
+        payload: { ownerUserId: "bob" },
+      },
     ];
     expect((await publish(stack.service("ingest").url, producerToken(), { events }, { path: "/batch" })).status).toBe(202);
     await eventually(async () => ((await stack.db.query("SELECT id FROM events")).length === 4 ? true : undefined));
@@ -35,14 +54,23 @@ describe("event history", () => {
 
   it("filters by type, time and source, and pages with a cursor", async () => {
     expect(ids((await api(gateway, admin, "GET", "/api/v1/events?type=job.failed")).body)).toEqual(["h-other", "h-project"]);
-    expect(ids((await api(gateway, admin, "GET", "/api/v1/events?from=2026-11-02T00:00:00Z&to=2026-11-04T00:00:00Z")).body)).toEqual(["h-project", "h-acted"]);
+    expect(ids((await api(gateway, admin, "GET", "/api/v1/events?from=2026-11-02T00:00:00Z&to=2026-11-04T00:00:00Z")).body)).toEqual([
+      "h-project",
+      "h-acted",
+    ]);
     expect(ids((await api(gateway, admin, "GET", "/api/v1/events?sourceType=job&sourceId=j9")).body)).toEqual(["h-other"]);
     const first = await api(gateway, admin, "GET", "/api/v1/events?limit=3");
     expect(ids(first.body)).toEqual(["h-other", "h-project", "h-acted"]);
     const second = await api(gateway, admin, "GET", `/api/v1/events?limit=3&cursor=${first.body.nextCursor}`);
     expect(ids(second.body)).toEqual(["h-own-job"]);
     expect(second.body.nextCursor).toBeNull();
-    expect(second.body.items[0]).toMatchObject({ type: "job.completed", category: "job", critical: false, source: { type: "job", id: "j1" }, occurredAt: "2026-11-01T10:00:00.000Z" });
+    expect(second.body.items[0]).toMatchObject({
+      type: "job.completed",
+      category: "job",
+      critical: false,
+      source: { type: "job", id: "j1" },
+      occurredAt: "2026-11-01T10:00:00.000Z",
+    });
   });
 
   it("answers 400 naming each bad parameter", async () => {

@@ -68,7 +68,10 @@ describe("external delivery: signed webhooks and SMTP email", () => {
   }
 
   const fail = (userId: string, extra: Record<string, unknown> = {}) =>
-    publish(stack.service("ingest").url, producerToken(), { type: "job.failed", payload: { ownerUserId: userId, jobName: "train", error: "OOM", ...extra } });
+    publish(stack.service("ingest").url, producerToken(), {
+      type: "job.failed",
+      payload: { ownerUserId: userId, jobName: "train", error: "OOM", ...extra },
+    });
 
   const deliveriesOf = (userId: string) =>
     stack.db.query<DeliveryRow>(`SELECT id::text, status, attempts, last_error FROM deliveries WHERE user_id = $1 ORDER BY id`, [userId]);
@@ -98,7 +101,12 @@ describe("external delivery: signed webhooks and SMTP email", () => {
       payload: { ownerUserId: "hooked", jobName: "train", error: "OOM" },
       notification: { title: "Job failed", body: "train failed: OOM", category: "job", critical: false },
     });
-    expect(() => new Webhook(`whsec_${Buffer.from("another secret, 32 bytes long!!").toString("base64")}`).verify(request!.body, request!.headers as Record<string, string>)).toThrow();
+    expect(() =>
+      new Webhook(`whsec_${Buffer.from("another secret, 32 bytes long!!").toString("base64")}`).verify(
+        request!.body,
+        request!.headers as Record<string, string>,
+      ),
+    ).toThrow();
   });
 
   it("a receiver that fails twice then succeeds gets exactly 3 attempts with growing delays, and the delivery ends delivered", async () => {
@@ -190,7 +198,9 @@ describe("external delivery: signed webhooks and SMTP email", () => {
     expect((await api(gateway, token, "PUT", "/api/v1/notifications/preferences/job.failed", { channels: ["email"] })).status).toBe(200);
     await fail("mailed", { jobName: `<script>alert("x")</script> & co` });
     await deliveryIn("mailed", "delivered");
-    const mail = await eventually(() => smtp.messages.find((m) => m.subject?.includes("job.failed") && (m.to as { text: string }).text === "mailed@example.com"));
+    const mail = await eventually(() =>
+      smtp.messages.find((m) => m.subject?.includes("job.failed") && (m.to as { text: string }).text === "mailed@example.com"),
+    );
     expect(mail.from?.value).toEqual([{ name: "Herald", address: "alerts@herald.test" }]);
     expect(mail.subject).toBe("[Herald] job.failed: Job failed");
     expect(mail.text).toContain(`<script>alert("x")</script> & co failed: OOM`);
@@ -202,13 +212,19 @@ describe("external delivery: signed webhooks and SMTP email", () => {
 
   it("emails critical alerts to admins whose address is known, whatever their preferences", async () => {
     const adminToken = userToken("root-mail", "admin", { email: "root@example.com" });
-    expect((await api(gateway, adminToken, "PUT", "/api/v1/notifications/preferences/system.disk_warning", { enabled: false })).status).toBe(200);
+    expect(
+      (await api(gateway, adminToken, "PUT", "/api/v1/notifications/preferences/system.disk_warning", { enabled: false })).status,
+    ).toBe(200);
     const res = await publish(stack.service("ingest").url, producerToken(), {
       type: "system.disk_warning",
       payload: { host: "gpu-3", mountPoint: "/data", metric: "free_percent", value: 4, threshold: 5 },
     });
     expect(res.status).toBe(202);
-    const mail = await eventually(() => smtp.messages.find((m) => (m.to as { text: string }).text === "root@example.com"), 20_000, "critical email");
+    const mail = await eventually(
+      () => smtp.messages.find((m) => (m.to as { text: string }).text === "root@example.com"),
+      20_000,
+      "critical email",
+    );
     expect(mail.subject).toBe("[Herald] CRITICAL system.disk_warning: Disk space low");
     expect(mail.text).toContain("gpu-3 /data free_percent 4 (threshold 5)");
   });

@@ -17,7 +17,11 @@ describe("realtime gateway cluster: many gateways, lossless reconnects", () => {
     stack = await TestStack.create();
     // The router migrates the fresh database; the others then find it ready.
     await stack.start("router");
-    await Promise.all([stack.start("ingest"), stack.start("realtime-gateway", { key: "gw1" }), stack.start("realtime-gateway", { key: "gw2" })]);
+    await Promise.all([
+      stack.start("ingest"),
+      stack.start("realtime-gateway", { key: "gw1" }),
+      stack.start("realtime-gateway", { key: "gw2" }),
+    ]);
   });
 
   afterAll(async () => {
@@ -33,7 +37,11 @@ describe("realtime gateway cluster: many gateways, lossless reconnects", () => {
   };
 
   const publishJob = async (owner: string, id: string) => {
-    const res = await publish(stack.service("ingest").url, producerToken(), { id, type: "job.completed", payload: { ownerUserId: owner, jobName: id } });
+    const res = await publish(stack.service("ingest").url, producerToken(), {
+      id,
+      type: "job.completed",
+      payload: { ownerUserId: owner, jobName: id },
+    });
     expect(res.status).toBe(202);
   };
 
@@ -75,7 +83,11 @@ describe("realtime gateway cluster: many gateways, lossless reconnects", () => {
     first.client.close();
 
     for (const id of ["away-2", "away-3", "away-4"]) await publishJob("away-user", id);
-    await eventually(async () => ((await stack.db.query("SELECT 1 FROM notifications WHERE user_id = 'away-user' AND status = 'delivered'")).length === 4 ? true : undefined));
+    await eventually(async () =>
+      (await stack.db.query("SELECT 1 FROM notifications WHERE user_id = 'away-user' AND status = 'delivered'")).length === 4
+        ? true
+        : undefined,
+    );
 
     const back = track({ url: stack.service("gw2").url, token, lastNotificationId: lastSeen });
     await back.client.ready();
@@ -107,7 +119,11 @@ describe("realtime gateway cluster: many gateways, lossless reconnects", () => {
     // Connect late joiners at staggered points, each claiming the newest id the reference had then.
     const joiners: { client: RecordingClient; after: number }[] = [];
     for (let k = 1; k <= 6; k++) {
-      const seen = await eventually(() => (reference.notifications.length >= k * 8 ? reference.notifications.at(-1) : undefined), 20_000, `reference at ${k * 8}`);
+      const seen = await eventually(
+        () => (reference.notifications.length >= k * 8 ? reference.notifications.at(-1) : undefined),
+        20_000,
+        `reference at ${k * 8}`,
+      );
       const gateway = stack.service(k % 2 ? "gw2" : "gw1").url;
       const client = new RecordingClient(gateway, token, { lastNotificationId: seen.id });
       raw.push(client);

@@ -56,7 +56,9 @@ describe("realtime gateway: auth, limits, origins, metrics, toasts", () => {
   };
 
   const publishJob = async (owner: string, id: string) => {
-    expect((await publish(stack.service("ingest").url, producerToken(), { id, type: "job.completed", payload: { ownerUserId: owner } })).status).toBe(202);
+    expect(
+      (await publish(stack.service("ingest").url, producerToken(), { id, type: "job.completed", payload: { ownerUserId: owner } })).status,
+    ).toBe(202);
   };
 
   it("refuses a missing, tampered, expired or producer token, and a malformed last id", async () => {
@@ -123,7 +125,20 @@ describe("realtime gateway: auth, limits, origins, metrics, toasts", () => {
     await victim.connected();
     const attacker = raw(gateway, { token: userToken("attacker") });
     await attacker.connected();
-    const names = ["join", "subscribe", "joinRoom", "join_room", "room:join", "enter", "listen", "watch", "rooms", "switch_user", "auth", "reauth"];
+    const names = [
+      "join",
+      "subscribe",
+      "joinRoom",
+      "join_room",
+      "room:join",
+      "enter",
+      "listen",
+      "watch",
+      "rooms",
+      "switch_user",
+      "auth",
+      "reauth",
+    ];
     const rooms = ["user:victim", "victim", { room: "user:victim" }, { userId: "victim" }, ["user:victim"]];
     for (const name of names) {
       for (const room of rooms) attacker.socket.emit(name, room);
@@ -148,16 +163,20 @@ describe("realtime gateway: auth, limits, origins, metrics, toasts", () => {
     // Another user is not affected, and closing one socket makes room again.
     await raw(strict, { token: userToken("modest") }).connected();
     first.socket.close();
-    await eventually(async () => {
-      const again = raw(strict, { token });
-      try {
-        await again.connected();
-        return true;
-      } catch {
-        again.socket.close();
-        return undefined;
-      }
-    }, 5_000, "room after a disconnect");
+    await eventually(
+      async () => {
+        const again = raw(strict, { token });
+        try {
+          await again.connected();
+          return true;
+        } catch {
+          again.socket.close();
+          return undefined;
+        }
+      },
+      5_000,
+      "room after a disconnect",
+    );
   });
 
   it("disconnects a socket that floods messages, telling it why", async () => {
@@ -184,7 +203,10 @@ describe("realtime gateway: auth, limits, origins, metrics, toasts", () => {
     await raw(strict, { token }).connected();
 
     const preflight = (origin: string) =>
-      fetch(`${strict}/api/v1/notifications`, { method: "OPTIONS", headers: { origin, "access-control-request-method": "GET", "access-control-request-headers": "authorization" } });
+      fetch(`${strict}/api/v1/notifications`, {
+        method: "OPTIONS",
+        headers: { origin, "access-control-request-method": "GET", "access-control-request-headers": "authorization" },
+      });
     expect((await preflight(APP_ORIGIN)).headers.get("access-control-allow-origin")).toBe(APP_ORIGIN);
     expect((await preflight("https://evil.example")).headers.get("access-control-allow-origin")).toBeNull();
     // The default gateway allows any origin (auth is by bearer token, not cookie).
@@ -214,7 +236,11 @@ describe("realtime gateway: auth, limits, origins, metrics, toasts", () => {
     const c = new RecordingClient(gateway, userToken(user));
     recorders.push(c);
     await c.connected();
-    await eventually(async () => ((await metric("herald_gateway_connected_sockets")) === before + 1 ? true : undefined), 5_000, "socket counted");
+    await eventually(
+      async () => ((await metric("herald_gateway_connected_sockets")) === before + 1 ? true : undefined),
+      5_000,
+      "socket counted",
+    );
     const emitted = (await metric('herald_gateway_emits_total{event="notification"}')) ?? 0;
     const lagCount = (await metric("herald_gateway_delivery_lag_seconds_count")) ?? 0;
     await publishJob(user, "metrics-1");

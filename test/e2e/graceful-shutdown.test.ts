@@ -16,8 +16,12 @@ describe("graceful shutdown", () => {
 
   it("each service exits 0 soon after SIGTERM, even with a client's keep-alive connection open", async () => {
     // Leave keep-alive connections open on the HTTP services.
-    expect((await publish(stack.service("ingest").url, producerToken(), { type: "job.started", payload: { ownerUserId: "u" } })).status).toBe(202);
-    expect((await api(stack.service("realtime-gateway").url, userToken("u"), "GET", "/api/v1/notifications/unread-count")).status).toBe(200);
+    expect(
+      (await publish(stack.service("ingest").url, producerToken(), { type: "job.started", payload: { ownerUserId: "u" } })).status,
+    ).toBe(202);
+    expect((await api(stack.service("realtime-gateway").url, userToken("u"), "GET", "/api/v1/notifications/unread-count")).status).toBe(
+      200,
+    );
     for (const name of ["ingest", "router", "realtime-gateway", "digest-scheduler", "delivery-worker"]) {
       const service = stack.service(name);
       const started = Date.now();

@@ -70,8 +70,10 @@ describe("hardware-monitor end to end", () => {
   };
 
   const health = async (monitor: ServiceProcess) => (await (await fetch(`${monitor.url}/health`)).json()) as Record<string, any>;
-  const fromHost = (client: RecordingClient, host: string): NotificationMessage[] => client.notifications.filter((n) => n.payload.host === host);
-  const describeNotification = (n: NotificationMessage) => `${n.type}${n.payload.state === "firing" || n.payload.state === "resolved" ? `:${String(n.payload.state)}` : ""}`;
+  const fromHost = (client: RecordingClient, host: string): NotificationMessage[] =>
+    client.notifications.filter((n) => n.payload.host === host);
+  const describeNotification = (n: NotificationMessage) =>
+    `${n.type}${n.payload.state === "firing" || n.payload.state === "resolved" ? `:${String(n.payload.state)}` : ""}`;
 
   it("a GPU at 92 °C reaches an admin in DND as exactly one system.gpu_critical; a normal user gets nothing", async () => {
     const admin = await connect(userToken("hm-admin", "admin"));
@@ -90,7 +92,16 @@ describe("hardware-monitor end to end", () => {
       category: "system",
       critical: true,
       title: "GPU critical",
-      payload: { host: "gpu-node-7", uuid, gpuIndex: 0, metric: "temperature.gpu", value: 92, threshold: 90, severity: "critical", state: "firing" },
+      payload: {
+        host: "gpu-node-7",
+        uuid,
+        gpuIndex: 0,
+        metric: "temperature.gpu",
+        value: 92,
+        threshold: 90,
+        severity: "critical",
+        state: "firing",
+      },
     });
     expect(critical.body).toContain("gpu-node-7");
     expect(critical.body).toContain("92");
@@ -101,7 +112,11 @@ describe("hardware-monitor end to end", () => {
     expect(admin.notifications.filter((n) => n.type === "system.gpu_warning")).toHaveLength(0);
     expect(user.notifications).toEqual([]);
     expect(await stack.db.query("SELECT id FROM notifications WHERE user_id = 'hm-user'")).toEqual([]);
-    expect(await stack.db.query("SELECT n.id FROM notifications n JOIN events e ON e.id = n.event_id WHERE n.user_id = 'hm-admin' AND e.payload->>'severity' = 'critical'")).toHaveLength(1);
+    expect(
+      await stack.db.query(
+        "SELECT n.id FROM notifications n JOIN events e ON e.id = n.event_id WHERE n.user_id = 'hm-admin' AND e.payload->>'severity' = 'critical'",
+      ),
+    ).toHaveLength(1);
 
     const state = await health(monitor);
     expect(state).toMatchObject({
@@ -129,13 +144,21 @@ describe("hardware-monitor end to end", () => {
     await ingest.stop();
 
     await smi.set({ stdout: oneGpuCsv(93) });
-    await eventually(async () => ((await health(monitor)).alerts.some((a: { level: string }) => a.level === "critical") ? true : undefined), 10_000, "critical raised");
+    await eventually(
+      async () => ((await health(monitor)).alerts.some((a: { level: string }) => a.level === "critical") ? true : undefined),
+      10_000,
+      "critical raised",
+    );
     await smi.set({ stdout: oneGpuCsv(50) });
-    const buffered = await eventually(async () => {
-      const h = await health(monitor);
-      // Both buffered, and a send attempt made since (pending can reach 2 just before the sender tries again).
-      return h.alerts.length === 0 && h.delivery.pending >= 2 && h.delivery.lastError ? h : undefined;
-    }, 10_000, "resolve raised, both buffered, delivery attempted");
+    const buffered = await eventually(
+      async () => {
+        const h = await health(monitor);
+        // Both buffered, and a send attempt made since (pending can reach 2 just before the sender tries again).
+        return h.alerts.length === 0 && h.delivery.pending >= 2 && h.delivery.lastError ? h : undefined;
+      },
+      10_000,
+      "resolve raised, both buffered, delivery attempted",
+    );
     expect(buffered.delivery).toMatchObject({ pending: 2, lastError: { code: "network_error" } });
 
     // The agent dies with both alerts still undelivered; what it buffered is on disk.

@@ -39,7 +39,11 @@ describe("ingest rejects bad input and changes nothing", () => {
 
   it("400 for malformed JSON, 415 for a body that is not JSON", async () => {
     await expectRejected(publish(ingest, producerToken(), undefined, { raw: '{"type": "job.completed",' }), 400, "invalid_json");
-    await expectRejected(publish(ingest, producerToken(), undefined, { raw: "type=job.completed", contentType: "application/x-www-form-urlencoded" }), 415, "unsupported_media_type");
+    await expectRejected(
+      publish(ingest, producerToken(), undefined, { raw: "type=job.completed", contentType: "application/x-www-form-urlencoded" }),
+      415,
+      "unsupported_media_type",
+    );
   });
 
   it("400 for an unknown type, naming the field", async () => {

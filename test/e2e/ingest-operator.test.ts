@@ -93,22 +93,25 @@ describe("ingest operator API", () => {
       ["GET", "/admin/queues/api/queues", undefined],
     ];
 
-    it.each(adminRoutes)("%s %s: 401 without a token, 403 for a user's or a producer's, and nothing changes", async (method, path, body) => {
-      const before = await stack.redis.get(stack.names.recipientVersionKey);
-      const none = await fetch(`${ingest}${path}`, {
-        method,
-        headers: body === undefined ? {} : { "content-type": "application/json" },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      expect(none.status).toBe(401);
-      expect(((await none.json()) as { error: { code: string } }).error.code).toBe("unauthorized");
-      for (const token of [user, producerToken()]) {
-        const refused = await api(ingest, token, method, path, body);
-        expect({ status: refused.status, code: refused.body?.error?.code }).toEqual({ status: 403, code: "forbidden" });
-      }
-      expect(await sql(`SELECT id FROM users WHERE id = 'newbie'`)).toEqual([]);
-      expect(await stack.redis.get(stack.names.recipientVersionKey)).toBe(before);
-    });
+    it.each(adminRoutes)(
+      "%s %s: 401 without a token, 403 for a user's or a producer's, and nothing changes",
+      async (method, path, body) => {
+        const before = await stack.redis.get(stack.names.recipientVersionKey);
+        const none = await fetch(`${ingest}${path}`, {
+          method,
+          headers: body === undefined ? {} : { "content-type": "application/json" },
+          body: body === undefined ? undefined : JSON.stringify(body),
+        });
+        expect(none.status).toBe(401);
+        expect(((await none.json()) as { error: { code: string } }).error.code).toBe("unauthorized");
+        for (const token of [user, producerToken()]) {
+          const refused = await api(ingest, token, method, path, body);
+          expect({ status: refused.status, code: refused.body?.error?.code }).toEqual({ status: 403, code: "forbidden" });
+        }
+        expect(await sql(`SELECT id FROM users WHERE id = 'newbie'`)).toEqual([]);
+        expect(await stack.redis.get(stack.names.recipientVersionKey)).toBe(before);
+      },
+    );
 
     it("sends a browser without a session from the dashboard to the login form", async () => {
       const res = await fetch(`${ingest}/admin/queues`, { headers: { accept: "text/html" }, redirect: "manual" });
@@ -248,7 +251,12 @@ describe("ingest operator API", () => {
       try {
         const pause = (headers: Record<string, string>) =>
           fetch(`${ingest}/admin/queues/api/queues/${QUEUES.scheduler}/pause`, { method: "PUT", headers: { cookie, ...headers } });
-        const foreign: Record<string, string>[] = [{}, { origin: "https://evil.example" }, { origin: "null" }, { referer: "https://evil.example/page" }];
+        const foreign: Record<string, string>[] = [
+          {},
+          { origin: "https://evil.example" },
+          { origin: "null" },
+          { referer: "https://evil.example/page" },
+        ];
         for (const headers of foreign) {
           const refused = await pause(headers);
           expect(refused.status).toBe(403);
@@ -285,10 +293,16 @@ describe("ingest operator API", () => {
     });
 
     it("logs out by clearing the cookie", async () => {
-      const res = await fetch(`${ingest}/admin/logout`, { method: "POST", headers: { cookie: await logIn(admin), accept: "text/html", origin: ingest }, redirect: "manual" });
+      const res = await fetch(`${ingest}/admin/logout`, {
+        method: "POST",
+        headers: { cookie: await logIn(admin), accept: "text/html", origin: ingest },
+        redirect: "manual",
+      });
       expect(res.status).toBe(303);
       expect(res.headers.get("location")).toBe("/admin/login");
-      expect(res.headers.getSetCookie()[0]).toMatch(/^herald_admin=; Path=\/admin; Expires=Thu, 01 Jan 1970 00:00:00 GMT; HttpOnly; SameSite=Strict$/);
+      expect(res.headers.getSetCookie()[0]).toMatch(
+        /^herald_admin=; Path=\/admin; Expires=Thu, 01 Jan 1970 00:00:00 GMT; HttpOnly; SameSite=Strict$/,
+      );
       const fromElsewhere = await fetch(`${ingest}/admin/logout`, { method: "POST", headers: { origin: "https://evil.example" } });
       expect(fromElsewhere.status).toBe(403);
     });
@@ -318,9 +332,26 @@ describe("ingest operator API", () => {
         delivered: true,
       });
       ids.bobWebhookQueued = await insertDelivery({ userId: "list-bob", channel: "webhook", status: "queued" });
-      ids.bobEmailDead = await insertDelivery({ userId: "list-bob", channel: "email", status: "dead_lettered", attempts: 2, lastError: "550 mailbox unavailable" });
-      ids.aliceWebhookDelivered = await insertDelivery({ userId: "list-alice", channel: "webhook", status: "delivered", attempts: 2, delivered: true });
-      ids.bobWebhookSkipped = await insertDelivery({ userId: "list-bob", channel: "webhook", status: "skipped", lastError: "no webhook URL" });
+      ids.bobEmailDead = await insertDelivery({
+        userId: "list-bob",
+        channel: "email",
+        status: "dead_lettered",
+        attempts: 2,
+        lastError: "550 mailbox unavailable",
+      });
+      ids.aliceWebhookDelivered = await insertDelivery({
+        userId: "list-alice",
+        channel: "webhook",
+        status: "delivered",
+        attempts: 2,
+        delivered: true,
+      });
+      ids.bobWebhookSkipped = await insertDelivery({
+        userId: "list-bob",
+        channel: "webhook",
+        status: "skipped",
+        lastError: "no webhook URL",
+      });
       const attempts = [
         [1, "failure", 502, null, "HTTP 502", 120],
         [2, "failure", null, null, "timed out after 10000 ms", 10_000],
@@ -344,7 +375,11 @@ describe("ingest operator API", () => {
     it("lists deliveries newest first with every field", async () => {
       const res = await get("/api/v1/admin/deliveries?userId=list-alice", admin);
       expect(res.status).toBe(200);
-      expect(res.body.items.map((i: { id: string }) => i.id)).toEqual([ids.aliceWebhookDelivered, ids.aliceEmailDelivered, ids.aliceWebhookDead]);
+      expect(res.body.items.map((i: { id: string }) => i.id)).toEqual([
+        ids.aliceWebhookDelivered,
+        ids.aliceEmailDelivered,
+        ids.aliceWebhookDead,
+      ]);
       const dead = res.body.items[2];
       expect(dead).toEqual({
         id: ids.aliceWebhookDead,
@@ -392,7 +427,10 @@ describe("ingest operator API", () => {
       const filtered = await listIds("status=dead_lettered&limit=1");
       expect(filtered.ids).toEqual([ids.bobEmailDead]);
       expect(filtered.nextCursor).toBe(ids.bobEmailDead);
-      expect(await listIds(`status=dead_lettered&limit=1&cursor=${filtered.nextCursor}`)).toEqual({ ids: [ids.aliceWebhookDead], nextCursor: null });
+      expect(await listIds(`status=dead_lettered&limit=1&cursor=${filtered.nextCursor}`)).toEqual({
+        ids: [ids.aliceWebhookDead],
+        nextCursor: null,
+      });
     });
 
     it.each([
@@ -422,9 +460,36 @@ describe("ingest operator API", () => {
       expect(res.status).toBe(200);
       expect(res.body).toMatchObject({ id: ids.aliceWebhookDead, status: "dead_lettered", attempts: 3, lastError: "HTTP 500" });
       expect(res.body.attemptLog).toEqual([
-        { attempt: 1, outcome: "failure", httpStatus: 502, smtpResponse: null, error: "HTTP 502", durationMs: 120, destination: "https://hooks.example/alice", createdAt: expect.any(String) },
-        { attempt: 2, outcome: "failure", httpStatus: null, smtpResponse: null, error: "timed out after 10000 ms", durationMs: 10_000, destination: "https://hooks.example/alice", createdAt: expect.any(String) },
-        { attempt: 3, outcome: "failure", httpStatus: 500, smtpResponse: null, error: "HTTP 500", durationMs: 95, destination: "https://hooks.example/alice", createdAt: expect.any(String) },
+        {
+          attempt: 1,
+          outcome: "failure",
+          httpStatus: 502,
+          smtpResponse: null,
+          error: "HTTP 502",
+          durationMs: 120,
+          destination: "https://hooks.example/alice",
+          createdAt: expect.any(String),
+        },
+        {
+          attempt: 2,
+          outcome: "failure",
+          httpStatus: null,
+          smtpResponse: null,
+          error: "timed out after 10000 ms",
+          durationMs: 10_000,
+          destination: "https://hooks.example/alice",
+          createdAt: expect.any(String),
+        },
+        {
+          attempt: 3,
+          outcome: "failure",
+          httpStatus: 500,
+          smtpResponse: null,
+          error: "HTTP 500",
+          durationMs: 95,
+          destination: "https://hooks.example/alice",
+          createdAt: expect.any(String),
+        },
       ]);
       expect((await get(`/api/v1/admin/deliveries/${ids.bobWebhookQueued}`, admin)).body.attemptLog).toEqual([]);
     });
@@ -434,7 +499,11 @@ describe("ingest operator API", () => {
       expect({ status: missing.status, code: missing.body.error.code }).toEqual({ status: 404, code: "not_found" });
       for (const bad of ["abc", "-1", "0", "1e3", "12345678901234567890"]) {
         const res = await get(`/api/v1/admin/deliveries/${bad}`, admin);
-        expect({ status: res.status, code: res.body.error.code, path: res.body.error.details[0].path }).toEqual({ status: 400, code: "invalid_id", path: "id" });
+        expect({ status: res.status, code: res.body.error.code, path: res.body.error.details[0].path }).toEqual({
+          status: 400,
+          code: "invalid_id",
+          path: "id",
+        });
       }
     });
   });
@@ -444,7 +513,14 @@ describe("ingest operator API", () => {
     const retry = (id: string) => api(ingest, admin, "POST", `/api/v1/admin/deliveries/${id}/retry`);
 
     it("puts a dead-lettered webhook delivery back in its queue in a new round", async () => {
-      const id = await insertDelivery({ userId: "retry-carol", channel: "webhook", status: "dead_lettered", attempts: 4, round: 0, lastError: "HTTP 503" });
+      const id = await insertDelivery({
+        userId: "retry-carol",
+        channel: "webhook",
+        status: "dead_lettered",
+        attempts: 4,
+        round: 0,
+        lastError: "HTTP 503",
+      });
       const res = await retry(id);
       expect(res.status).toBe(202);
       expect(res.body).toEqual({ id, status: "queued", round: 1 });
@@ -471,7 +547,14 @@ describe("ingest operator API", () => {
     });
 
     it("uses the email queue for an email delivery, and counts rounds on", async () => {
-      const id = await insertDelivery({ userId: "retry-carol", channel: "email", status: "dead_lettered", attempts: 6, round: 2, lastError: "550 no such user" });
+      const id = await insertDelivery({
+        userId: "retry-carol",
+        channel: "email",
+        status: "dead_lettered",
+        attempts: 6,
+        round: 2,
+        lastError: "550 no such user",
+      });
       const res = await retry(id);
       expect(res.body).toEqual({ id, status: "queued", round: 3 });
       const email = queueOf(QUEUES.email);
@@ -486,10 +569,20 @@ describe("ingest operator API", () => {
 
     it("409 for a delivered or skipped delivery, 404 for an unknown one, 400 for a bad id: nothing changes", async () => {
       for (const status of ["delivered", "skipped", "queued"]) {
-        const id = await insertDelivery({ userId: "retry-carol", channel: "webhook", status, attempts: 1, delivered: status === "delivered" });
+        const id = await insertDelivery({
+          userId: "retry-carol",
+          channel: "webhook",
+          status,
+          attempts: 1,
+          delivered: status === "delivered",
+        });
         const before = await deliveryRow(id);
         const res = await retry(id);
-        expect({ status: res.status, code: res.body.error.code, current: res.body.error.details.status }).toEqual({ status: 409, code: "not_dead_lettered", current: status });
+        expect({ status: res.status, code: res.body.error.code, current: res.body.error.details.status }).toEqual({
+          status: 409,
+          code: "not_dead_lettered",
+          current: status,
+        });
         expect(await deliveryRow(id)).toEqual(before);
         const webhook = queueOf(QUEUES.webhook);
         expect(await webhook.getJob(deliveryJobId(id, 1))).toBeUndefined();
@@ -504,7 +597,12 @@ describe("ingest operator API", () => {
   describe("provisioning users", () => {
     const put = (id: string, body: unknown) => api(ingest, admin, "PUT", `/api/v1/admin/users/${encodeURIComponent(id)}`, body);
     const userRow = async (id: string) =>
-      (await sql<{ id: string; email: string | null; role: string; projects: string[] }>(`SELECT id, email, role, projects FROM users WHERE id = $1`, [id]))[0];
+      (
+        await sql<{ id: string; email: string | null; role: string; projects: string[] }>(
+          `SELECT id, email, role, projects FROM users WHERE id = $1`,
+          [id],
+        )
+      )[0];
     const version = async () => Number((await stack.redis.get(stack.names.recipientVersionKey)) ?? 0);
 
     it("creates a user ahead of login and tells routers to reload users", async () => {
@@ -519,7 +617,12 @@ describe("ingest operator API", () => {
         createdAt: expect.any(String),
         updatedAt: expect.any(String),
       });
-      expect(await userRow("dana@corp")).toEqual({ id: "dana@corp", email: "dana@example.com", role: "admin", projects: ["gpu-farm", "vision"] });
+      expect(await userRow("dana@corp")).toEqual({
+        id: "dana@corp",
+        email: "dana@example.com",
+        role: "admin",
+        projects: ["gpu-farm", "vision"],
+      });
       expect(await version()).toBeGreaterThan(before);
     });
 
@@ -561,14 +664,25 @@ describe("ingest operator API", () => {
 
     it("400 for malformed JSON or an id with control characters, 415 for a body that is not JSON", async () => {
       const raw = (id: string, body: string, contentType: string) =>
-        fetch(`${ingest}/api/v1/admin/users/${id}`, { method: "PUT", headers: { authorization: `Bearer ${admin}`, "content-type": contentType }, body });
+        fetch(`${ingest}/api/v1/admin/users/${id}`, {
+          method: "PUT",
+          headers: { authorization: `Bearer ${admin}`, "content-type": contentType },
+          body,
+        });
       const malformed = await raw("ghost", '{"role": ', "application/json");
-      expect({ status: malformed.status, code: ((await malformed.json()) as { error: { code: string } }).error.code }).toEqual({ status: 400, code: "invalid_json" });
+      expect({ status: malformed.status, code: ((await malformed.json()) as { error: { code: string } }).error.code }).toEqual({
+        status: 400,
+        code: "invalid_json",
+      });
       const form = await raw("ghost", "role=admin", "application/x-www-form-urlencoded");
       expect(form.status).toBe(415);
       const control = await raw("gh%01ost", "{}", "application/json");
       const error = ((await control.json()) as { error: { code: string; details: { path: string }[] } }).error;
-      expect({ status: control.status, code: error.code, path: error.details[0]!.path }).toEqual({ status: 400, code: "invalid_id", path: "id" });
+      expect({ status: control.status, code: error.code, path: error.details[0]!.path }).toEqual({
+        status: 400,
+        code: "invalid_id",
+        path: "id",
+      });
       expect(await sql(`SELECT id FROM users WHERE id LIKE 'gh%'`)).toEqual([]);
     });
   });
@@ -595,10 +709,20 @@ describe("ingest operator API", () => {
     });
 
     it("a retry while the queue's Redis is down answers 503 and leaves the dead letter as it was", async () => {
-      const id = await insertDelivery({ userId: "retry-carol", channel: "webhook", status: "dead_lettered", attempts: 4, lastError: "HTTP 500" });
+      const id = await insertDelivery({
+        userId: "retry-carol",
+        channel: "webhook",
+        status: "dead_lettered",
+        attempts: 4,
+        lastError: "HTTP 500",
+      });
       const deadRedis = `redis://127.0.0.1:${await freePort()}`;
       // The database is migrated already: the operator API is open at once, and only Redis is missing.
-      const lonely = await stack.start("ingest", { key: "ingest-no-redis", env: { REDIS_URL: deadRedis, MIGRATE_ON_START: "false" }, waitFor: "health" });
+      const lonely = await stack.start("ingest", {
+        key: "ingest-no-redis",
+        env: { REDIS_URL: deadRedis, MIGRATE_ON_START: "false" },
+        waitFor: "health",
+      });
       const res = await api(lonely.url, admin, "POST", `/api/v1/admin/deliveries/${id}/retry`);
       expect({ status: res.status, code: res.body.error.code }).toEqual({ status: 503, code: "queue_unavailable" });
       expect(await deliveryRow(id)).toEqual({ status: "dead_lettered", round: 0, last_error: "HTTP 500", attempts: 4 });

@@ -49,7 +49,11 @@ describe("router crash mid-burst", () => {
     expect(atKill).toBeLessThan(EVENTS * RECIPIENTS_PER_EVENT);
 
     await stack.service("router").spawn();
-    await eventually(async () => ((await notificationCount()) >= EVENTS * RECIPIENTS_PER_EVENT ? true : undefined), 30_000, "all notifications");
+    await eventually(
+      async () => ((await notificationCount()) >= EVENTS * RECIPIENTS_PER_EVENT ? true : undefined),
+      30_000,
+      "all notifications",
+    );
     // Let a stray duplicate, if any, land before counting.
     await new Promise((resolve) => setTimeout(resolve, 1500));
 

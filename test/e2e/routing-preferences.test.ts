@@ -56,7 +56,11 @@ describe("routing honours each user's preferences and settings", () => {
     }
     const reviewer = await connect(token);
     const jobId = await send({ type: "job.completed", payload: { ownerUserId: "reviewer" } });
-    const reviewId = await send({ type: "review.submitted", actorUserId: "author", payload: { contentOwnerUserId: "author", reviewerUserIds: ["reviewer"] } });
+    const reviewId = await send({
+      type: "review.submitted",
+      actorUserId: "author",
+      payload: { contentOwnerUserId: "author", reviewerUserIds: ["reviewer"] },
+    });
     await eventually(() => reviewer.notifications.find((n) => n.eventId === reviewId), 10_000, "review event");
     await settle(reviewer, "reviewer");
     expect(reviewer.notifications.map((n) => n.eventId)).not.toContain(jobId);
@@ -64,8 +68,15 @@ describe("routing honours each user's preferences and settings", () => {
 
     const prefs = await api(gateway, token, "GET", "/api/v1/notifications/preferences");
     expect(prefs.body.items).toHaveLength(16);
-    expect(prefs.body.items.find((p: { eventType: string }) => p.eventType === "review.submitted")).toMatchObject({ channels: ["in_app"], scope: "my_jobs", isDefault: true });
-    expect(prefs.body.items.find((p: { eventType: string }) => p.eventType === "system.disk_warning")).toMatchObject({ channels: ["in_app", "email"], critical: true });
+    expect(prefs.body.items.find((p: { eventType: string }) => p.eventType === "review.submitted")).toMatchObject({
+      channels: ["in_app"],
+      scope: "my_jobs",
+      isDefault: true,
+    });
+    expect(prefs.body.items.find((p: { eventType: string }) => p.eventType === "system.disk_warning")).toMatchObject({
+      channels: ["in_app", "email"],
+      critical: true,
+    });
   });
 
   it("a DND user gets nothing live, then everything in order, once, when DND is switched off", async () => {
@@ -101,13 +112,22 @@ describe("routing honours each user's preferences and settings", () => {
       await send({ type: "job.failed", payload: { ownerUserId: "roamer", jobName: "a" } }),
       await send({ type: "job.cancelled", payload: { ownerUserId: "roamer", jobName: "b" } }),
     ];
-    await eventually(async () => ((await stack.db.query("SELECT id FROM notifications WHERE user_id = 'roamer' AND status = 'held'")).length === 2 ? true : undefined));
+    await eventually(async () =>
+      (await stack.db.query("SELECT id FROM notifications WHERE user_id = 'roamer' AND status = 'held'")).length === 2 ? true : undefined,
+    );
     // A critical alert gets through DND: the client's last id is now newer than the held ones were.
-    const alert = await send({ type: "system.disk_warning", payload: { host: "h1", mountPoint: "/", metric: "free_percent", value: 7, threshold: 10 } });
+    const alert = await send({
+      type: "system.disk_warning",
+      payload: { host: "h1", mountPoint: "/", metric: "free_percent", value: 7, threshold: 10 },
+    });
     const seen = await eventually(() => first.notifications.find((n) => n.eventId === alert), 10_000, "critical alert");
     first.close();
     expect((await api(gateway, token, "PUT", "/api/v1/notifications/settings", { dndEnabled: false })).status).toBe(200);
-    await eventually(async () => ((await stack.db.query("SELECT id FROM notifications WHERE user_id = 'roamer' AND status = 'delivered'")).length === 3 ? true : undefined));
+    await eventually(async () =>
+      (await stack.db.query("SELECT id FROM notifications WHERE user_id = 'roamer' AND status = 'delivered'")).length === 3
+        ? true
+        : undefined,
+    );
 
     const back = new RecordingClient(gateway, token, { lastNotificationId: seen.id });
     clients.push(back);
@@ -135,9 +155,17 @@ describe("routing honours each user's preferences and settings", () => {
     const admin = await connect(adminToken);
     expect((await api(gateway, adminToken, "PUT", "/api/v1/notifications/settings", { dndEnabled: true })).status).toBe(200);
     const bystander = await connect(userToken("bystander"));
-    const id = await send({ type: "system.gpu_critical", payload: { host: "gpu-1", gpuIndex: 0, metric: "temperature", value: 93, threshold: 90 } });
+    const id = await send({
+      type: "system.gpu_critical",
+      payload: { host: "gpu-1", gpuIndex: 0, metric: "temperature", value: 93, threshold: 90 },
+    });
     const received = await eventually(() => admin.notifications.find((n) => n.eventId === id), 10_000, "critical alert");
-    expect(received).toMatchObject({ type: "system.gpu_critical", critical: true, category: "system", body: "gpu-1 GPU 0 temperature 93 (threshold 90)" });
+    expect(received).toMatchObject({
+      type: "system.gpu_critical",
+      critical: true,
+      category: "system",
+      body: "gpu-1 GPU 0 temperature 93 (threshold 90)",
+    });
     await settle(bystander, "bystander");
     expect(bystander.notifications.map((n) => n.type)).toEqual(["collab.mention"]);
     expect(admin.notifications.filter((n) => n.eventId === id)).toHaveLength(1);
@@ -147,8 +175,16 @@ describe("routing honours each user's preferences and settings", () => {
     const member = await connect(userToken("member", "user", { projects: ["p-apollo"] }));
     const everything = await connect(userToken("everything"));
     const plain = await connect(userToken("plain", "user", { projects: ["p-apollo"] }));
-    expect((await api(gateway, userToken("member", "user", { projects: ["p-apollo"] }), "PUT", "/api/v1/notifications/preferences/job.failed", { scope: "my_projects" })).status).toBe(200);
-    expect((await api(gateway, userToken("everything"), "PUT", "/api/v1/notifications/preferences/job.failed", { scope: "all" })).status).toBe(200);
+    expect(
+      (
+        await api(gateway, userToken("member", "user", { projects: ["p-apollo"] }), "PUT", "/api/v1/notifications/preferences/job.failed", {
+          scope: "my_projects",
+        })
+      ).status,
+    ).toBe(200);
+    expect(
+      (await api(gateway, userToken("everything"), "PUT", "/api/v1/notifications/preferences/job.failed", { scope: "all" })).status,
+    ).toBe(200);
 
     const inProject = await send({ type: "job.failed", projectId: "p-apollo", payload: { ownerUserId: "someone-else" } });
     const elsewhere = await send({ type: "job.failed", projectId: "p-zeus", payload: { ownerUserId: "someone-else" } });
@@ -169,7 +205,11 @@ describe("routing honours each user's preferences and settings", () => {
     await send({ type: "job.completed", payload: { ownerUserId: "digester", jobName: "a" } });
     await send({ type: "job.completed", payload: { ownerUserId: "digester", jobName: "b" } });
     await send({ type: "job.failed", payload: { ownerUserId: "digester", jobName: "c" } });
-    await send({ type: "review.submitted", actorUserId: "author", payload: { contentOwnerUserId: "author", reviewerUserIds: ["digester"] } });
+    await send({
+      type: "review.submitted",
+      actorUserId: "author",
+      payload: { contentOwnerUserId: "author", reviewerUserIds: ["digester"] },
+    });
     const liveId = await send({ type: "review.approved", payload: { contentOwnerUserId: "digester" } });
     await eventually(() => digester.notifications.find((n) => n.eventId === liveId), 10_000, "non-digested type, live");
 
@@ -185,7 +225,11 @@ describe("routing honours each user's preferences and settings", () => {
       category: "digest",
       eventId: null,
       critical: false,
-      payload: { counts: { jobsCompleted: 2, jobsFailed: 1, awaitingReview: 1, total: 4 }, from: expect.any(String), to: expect.any(String) },
+      payload: {
+        counts: { jobsCompleted: 2, jobsFailed: 1, awaitingReview: 1, total: 4 },
+        from: expect.any(String),
+        to: expect.any(String),
+      },
     });
     expect((digest.payload as { items: unknown[] }).items).toHaveLength(4);
     expect(digester.notifications.map((n) => n.type)).toEqual(["review.approved", "digest"]);
@@ -227,7 +271,11 @@ describe("routing honours each user's preferences and settings", () => {
       if (field) expect({ body, fields }).toEqual({ body, fields: expect.arrayContaining([field]) });
       if (field) expect(res.body.error.message).toContain(field.split(".")[0]);
     }
-    const notJson = await fetch(`${gateway}/api/v1/notifications/settings`, { method: "PUT", headers: { authorization: `Bearer ${token}`, "content-type": "text/plain" }, body: "dndEnabled=true" });
+    const notJson = await fetch(`${gateway}/api/v1/notifications/settings`, {
+      method: "PUT",
+      headers: { authorization: `Bearer ${token}`, "content-type": "text/plain" },
+      body: "dndEnabled=true",
+    });
     expect(notJson.status).toBe(415);
     expect((await api(gateway, token, "GET", "/api/v1/notifications/settings")).body).toEqual(before.body);
     expect((await api(gateway, token, "GET", "/api/v1/notifications/preferences")).body).toEqual(prefsBefore.body);
@@ -237,7 +285,10 @@ describe("routing honours each user's preferences and settings", () => {
   it("settings are a user's own: another user's changes never show, and a webhook secret is shown once", async () => {
     const alice = userToken("alice-prefs");
     const bob = userToken("bob-prefs");
-    const set = await api(gateway, alice, "PUT", "/api/v1/notifications/settings", { webhookUrl: "https://hooks.example.com/alice", email: "alice@example.com" });
+    const set = await api(gateway, alice, "PUT", "/api/v1/notifications/settings", {
+      webhookUrl: "https://hooks.example.com/alice",
+      email: "alice@example.com",
+    });
     expect(set.body.webhookSecret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
     expect(set.body).toMatchObject({ webhookUrl: "https://hooks.example.com/alice", email: "alice@example.com", webhookSecretSet: true });
     const again = await api(gateway, alice, "PUT", "/api/v1/notifications/settings", { webhookUrl: "https://hooks.example.com/alice" });
@@ -250,6 +301,9 @@ describe("routing honours each user's preferences and settings", () => {
     const bobView = await api(gateway, bob, "GET", "/api/v1/notifications/settings?userId=alice-prefs");
     expect(bobView.body).toMatchObject({ webhookUrl: null, email: null, webhookSecretSet: false });
     const bobPrefs = await api(gateway, bob, "GET", "/api/v1/notifications/preferences?userId=alice-prefs");
-    expect(bobPrefs.body.items.find((p: { eventType: string }) => p.eventType === "job.failed")).toMatchObject({ enabled: true, isDefault: true });
+    expect(bobPrefs.body.items.find((p: { eventType: string }) => p.eventType === "job.failed")).toMatchObject({
+      enabled: true,
+      isDefault: true,
+    });
   });
 });

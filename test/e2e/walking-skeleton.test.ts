@@ -84,12 +84,18 @@ describe("walking skeleton: HTTP publish reaches the right user's socket", () =>
     const token = userToken("pager");
     const ingest = stack.service("ingest").url;
     const events = [
-      ...Array.from({ length: 5 }, (_, i) => ({ id: `page-job-${i}`, type: "job.failed", payload: { ownerUserId: "pager", jobName: `j${i}` } })),
+      ...Array.from({ length: 5 }, (_, i) => ({
+        id: `page-job-${i}`,
+        type: "job.failed",
+        payload: { ownerUserId: "pager", jobName: `j${i}` },
+      })),
       { id: "page-review", type: "review.approved", payload: { contentOwnerUserId: "pager" } },
     ];
     expect((await publish(ingest, producerToken(), { events }, { path: "/batch" })).status).toBe(202);
     const gateway = stack.service("realtime-gateway").url;
-    await eventually(async () => ((await api(gateway, token, "GET", "/api/v1/notifications/unread-count")).body.count === 6 ? true : undefined));
+    await eventually(async () =>
+      (await api(gateway, token, "GET", "/api/v1/notifications/unread-count")).body.count === 6 ? true : undefined,
+    );
 
     const first = await api(gateway, token, "GET", "/api/v1/notifications?limit=4");
     expect(first.body.items.map((n: { eventId: string }) => n.eventId)).toEqual(["page-review", "page-job-4", "page-job-3", "page-job-2"]);

@@ -173,7 +173,9 @@ describe("web UI: the notification center in a real browser", () => {
     expect(await item.getAttribute("data-read")).toBe("true");
     expect(await item.getAttribute("class")).not.toContain("item--unread");
     // Stored, not just drawn: the gateway agrees.
-    const count = await (await fetch(`${gateway}/api/v1/notifications/unread-count`, { headers: { authorization: `Bearer ${userToken(user)}` } })).json();
+    const count = await (
+      await fetch(`${gateway}/api/v1/notifications/unread-count`, { headers: { authorization: `Bearer ${userToken(user)}` } })
+    ).json();
     expect(count).toEqual({ count: 0 });
     expect(await userPage.evaluate(() => (globalThis as any).__xss)).toBeUndefined();
   });
@@ -181,7 +183,10 @@ describe("web UI: the notification center in a real browser", () => {
   it("a critical system event reaches an admin as a critical toast that lasts TOAST_EXPIRE_MS_SYSTEM", async () => {
     const adminPage = await newPage();
     await signIn(adminPage, userToken("web-admin", "admin"));
-    await send({ type: "system.gpu_critical", payload: { host: "gpu-node-7", gpuIndex: 3, metric: "temperature_c", value: 93, threshold: 90, state: "firing" } });
+    await send({
+      type: "system.gpu_critical",
+      payload: { host: "gpu-node-7", gpuIndex: 3, metric: "temperature_c", value: 93, threshold: 90, state: "firing" },
+    });
     const shown = toast(adminPage).first();
     await shown.waitFor();
     const appearedAt = Date.now();
@@ -216,7 +221,8 @@ describe("web UI: the notification center in a real browser", () => {
 
     const held = await send({ type: "job.completed", payload: { ownerUserId: user, jobName: "overnight-train" } });
     await eventually(
-      async () => ((await stack.db.query("SELECT status FROM notifications WHERE event_id = $1", [held]))[0]?.status === "held" ? true : undefined),
+      async () =>
+        (await stack.db.query("SELECT status FROM notifications WHERE event_id = $1", [held]))[0]?.status === "held" ? true : undefined,
       10_000,
       "the notification held for DND",
     );
@@ -250,11 +256,26 @@ describe("web UI: the notification center in a real browser", () => {
   it("a long list pages with Load more (newest first, no repeats), and Mark all read clears the badge", async () => {
     const reader = "web-reader";
     const total = 25;
-    const res = await publish(stack.service("ingest").url, producer, {
-      events: Array.from({ length: total }, (_, i) => ({ type: "job.completed", payload: { ownerUserId: reader, jobName: `batch-${i}` } })),
-    }, { path: "/batch" });
+    const res = await publish(
+      stack.service("ingest").url,
+      producer,
+      {
+        events: Array.from({ length: total }, (_, i) => ({
+          type: "job.completed",
+          payload: { ownerUserId: reader, jobName: `batch-${i}` },
+        })),
+      },
+      { path: "/batch" },
+    );
     expect(res.status).toBe(202);
-    await eventually(async () => ((await stack.db.query("SELECT 1 FROM notifications WHERE user_id = $1 AND status = 'delivered'", [reader])).length === total ? true : undefined), 10_000, "all routed");
+    await eventually(
+      async () =>
+        (await stack.db.query("SELECT 1 FROM notifications WHERE user_id = $1 AND status = 'delivered'", [reader])).length === total
+          ? true
+          : undefined,
+      10_000,
+      "all routed",
+    );
 
     const page = await newPage();
     await signIn(page, userToken(reader));
@@ -297,7 +318,9 @@ describe("web UI: the notification center in a real browser", () => {
     await row.waitFor();
     const { body: listed } = await api("GET", "/preferences");
     const types = (listed.items as { eventType: string }[]).map((p) => p.eventType);
-    expect(await userPage.locator("#preferences li.pref").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-event-type")))).toEqual(types);
+    expect(
+      await userPage.locator("#preferences li.pref").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-event-type"))),
+    ).toEqual(types);
     expect(await userPage.locator("#preferences .pref-group h2").allTextContents()).toEqual(["job", "review", "system", "collaboration"]);
     expect(await row.locator('input[value="in_app"]').isChecked()).toBe(true);
     expect(await row.locator("select").inputValue()).toBe("my_jobs");
@@ -317,18 +340,25 @@ describe("web UI: the notification center in a real browser", () => {
     await userPage.screenshot({ animations: "disabled", fullPage: true, path: path.join(SCREENSHOT_DIR, "7-preferences.png") });
 
     // One batch, the muted type first: once review.approved's toast is up, job.completed was routed too.
-    const res = await publish(stack.service("ingest").url, producer, {
-      events: [
-        { type: "job.completed", payload: { ownerUserId: user, jobName: "muted-job" } },
-        { type: "review.approved", payload: { contentOwnerUserId: user } },
-      ],
-    }, { path: "/batch" });
+    const res = await publish(
+      stack.service("ingest").url,
+      producer,
+      {
+        events: [
+          { type: "job.completed", payload: { ownerUserId: user, jobName: "muted-job" } },
+          { type: "review.approved", payload: { contentOwnerUserId: user } },
+        ],
+      },
+      { path: "/batch" },
+    );
     expect(res.status).toBe(202);
     const shown = toast(userPage).first();
     await shown.waitFor();
     expect(await shown.locator(".toast-kicker").textContent()).toBe("review.approved");
     await userPage.waitForTimeout(300);
-    expect(await userPage.locator("#toasts .toast").evaluateAll((toasts) => toasts.map((t) => t.querySelector(".toast-kicker")?.textContent))).toEqual(["review.approved"]);
+    expect(
+      await userPage.locator("#toasts .toast").evaluateAll((toasts) => toasts.map((t) => t.querySelector(".toast-kicker")?.textContent)),
+    ).toEqual(["review.approved"]);
     expect(await userPage.locator("#bell").getAttribute("data-unread")).toBe("1");
     await shown.locator(".toast-close").click();
   });
@@ -336,7 +366,13 @@ describe("web UI: the notification center in a real browser", () => {
   it("a refused preference change shows the gateway's message and puts the control back", async () => {
     const route = `${gateway}/api/v1/notifications/preferences/review.comment`;
     await userPage.route(route, (r) =>
-      r.fulfill({ status: 400, contentType: "application/json", body: JSON.stringify({ error: { code: "invalid_body", message: "invalid field(s): scope", details: [{ path: "scope", message: "<b>nope</b>" }] } }) }),
+      r.fulfill({
+        status: 400,
+        contentType: "application/json",
+        body: JSON.stringify({
+          error: { code: "invalid_body", message: "invalid field(s): scope", details: [{ path: "scope", message: "<b>nope</b>" }] },
+        }),
+      }),
     );
     try {
       const row = userPage.locator('#preferences li[data-event-type="review.comment"]');
@@ -356,17 +392,18 @@ describe("web UI: the notification center in a real browser", () => {
     await userPage.locator("#activity").waitFor();
     await userPage.locator("#settings-button").click();
     await userPage.locator("#settings-panel").waitFor();
-    const settingsPut = () => userPage.waitForResponse((r) => r.url().endsWith("/api/v1/notifications/settings") && r.request().method() === "PUT");
+    const settingsPut = () =>
+      userPage.waitForResponse((r) => r.url().endsWith("/api/v1/notifications/settings") && r.request().method() === "PUT");
 
     let saved = settingsPut();
-    await userPage.locator('label.switch:has(#digest-toggle)').click();
+    await userPage.locator("label.switch:has(#digest-toggle)").click();
     expect((await saved).request().postDataJSON()).toEqual({ digestEnabled: true });
     saved = settingsPut();
     await userPage.locator("#digest-interval").selectOption("hourly");
     expect((await saved).request().postDataJSON()).toEqual({ digestInterval: "hourly" });
     expect((await api("GET", "/settings")).body).toMatchObject({ digestEnabled: true, digestInterval: "hourly" });
     saved = settingsPut();
-    await userPage.locator('label.switch:has(#digest-toggle)').click();
+    await userPage.locator("label.switch:has(#digest-toggle)").click();
     expect((await saved).request().postDataJSON()).toEqual({ digestEnabled: false });
     expect((await api("GET", "/settings")).body).toMatchObject({ digestEnabled: false, digestInterval: "hourly" });
     expect(await userPage.locator("#digest-toggle").isChecked()).toBe(false);

@@ -1,7 +1,12 @@
 import { io, type Socket } from "socket.io-client";
 import type { NotificationMessage } from "@herald/contract";
 
-export async function publish(ingestUrl: string, token: string | undefined, body: unknown, options: { path?: string; contentType?: string; raw?: string } = {}) {
+export async function publish(
+  ingestUrl: string,
+  token: string | undefined,
+  body: unknown,
+  options: { path?: string; contentType?: string; raw?: string } = {},
+) {
   const headers: Record<string, string> = { "content-type": options.contentType ?? "application/json" };
   if (token) headers.authorization = `Bearer ${token}`;
   const res = await fetch(`${ingestUrl}/api/v1/events${options.path ?? ""}`, {
@@ -77,7 +82,11 @@ export class RecordingClient extends RawSocket {
 }
 
 /** Polls until `check` returns a value other than undefined. */
-export async function eventually<T>(check: () => T | undefined | Promise<T | undefined>, timeoutMs = 10_000, label = "condition"): Promise<T> {
+export async function eventually<T>(
+  check: () => T | undefined | Promise<T | undefined>,
+  timeoutMs = 10_000,
+  label = "condition",
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();

@@ -60,7 +60,12 @@ export class FakeNvidiaSmi {
 
   async set(scenario: FakeScenario): Promise<void> {
     const stdout = scenario.fixture ? await fs.readFile(path.join(NVIDIA_SMI_FIXTURES, scenario.fixture), "utf8") : (scenario.stdout ?? "");
-    const body = JSON.stringify({ stdout, exitCode: scenario.exitCode ?? 0, hang: scenario.hang ?? false, rejectFields: scenario.rejectFields ?? [] });
+    const body = JSON.stringify({
+      stdout,
+      exitCode: scenario.exitCode ?? 0,
+      hang: scenario.hang ?? false,
+      rejectFields: scenario.rejectFields ?? [],
+    });
     // Written aside and renamed: a poll running right now reads the old or the new file, never half of one.
     await fs.writeFile(path.join(this.dir, "scenario.json.tmp"), body);
     await fs.rename(path.join(this.dir, "scenario.json.tmp"), path.join(this.dir, "scenario.json"));

@@ -1,4 +1,11 @@
-import { createHeraldClient, type CaughtUp, type HeraldClient, type HeraldClientError, type HeraldClientOptions, type Notification } from "@herald/client";
+import {
+  createHeraldClient,
+  type CaughtUp,
+  type HeraldClient,
+  type HeraldClientError,
+  type HeraldClientOptions,
+  type Notification,
+} from "@herald/client";
 
 /** A @herald/client client that records what it delivers, for end-to-end tests. */
 export interface TrackedClient {
@@ -11,7 +18,9 @@ export interface TrackedClient {
   readonly errors: HeraldClientError[];
 }
 
-export function trackedClient(options: Omit<HeraldClientOptions, "onNotification" | "onUnreadCount" | "onCaughtUp" | "onError">): TrackedClient {
+export function trackedClient(
+  options: Omit<HeraldClientOptions, "onNotification" | "onUnreadCount" | "onCaughtUp" | "onError">,
+): TrackedClient {
   const tracked: Omit<TrackedClient, "client"> = { notifications: [], replayed: [], unreadCounts: [], caughtUp: [], errors: [] };
   const client = createHeraldClient({
     reconnectDelayMs: 100,

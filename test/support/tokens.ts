@@ -4,7 +4,12 @@ import { TEST_JWT_SECRET } from "./env";
 
 const auth = loadAuthConfig({ JWT_SECRET: TEST_JWT_SECRET });
 
-export function userToken(sub: string, role: "admin" | "user" = "user", extra: { email?: string; projects?: string[] } = {}, expiresIn?: number): string {
+export function userToken(
+  sub: string,
+  role: "admin" | "user" = "user",
+  extra: { email?: string; projects?: string[] } = {},
+  expiresIn?: number,
+): string {
   return signToken({ kind: "user", sub, role, ...extra }, auth, expiresIn);
 }
 

@@ -17,7 +17,14 @@ function reason(fn: () => unknown): string {
 describe("verifyToken", () => {
   it("turns user claims into a principal", () => {
     const token = signToken({ kind: "user", sub: "42", role: "admin", email: "a@example.com", projects: ["p1"] }, auth);
-    expect(verifyToken(token, auth)).toEqual({ kind: "user", userId: "42", role: "admin", email: "a@example.com", projects: ["p1"], expiresAt: expect.any(Number) });
+    expect(verifyToken(token, auth)).toEqual({
+      kind: "user",
+      userId: "42",
+      role: "admin",
+      email: "a@example.com",
+      projects: ["p1"],
+      expiresAt: expect.any(Number),
+    });
   });
 
   it("leaves projects unset when the token has no projects claim", () => {

@@ -103,7 +103,11 @@ class Client implements HeraldClient {
     if (this.urls.length === 0) throw new HeraldClientError("invalid_options", "give at least one gateway url");
     this.cursor = options.lastNotificationId ?? null;
     const fetchImpl = options.fetch ?? ((url, init) => fetch(url, init));
-    this.rest = new RestApi(() => options.apiUrl ?? this.url, () => this.token(), fetchImpl);
+    this.rest = new RestApi(
+      () => options.apiUrl ?? this.url,
+      () => this.token(),
+      fetchImpl,
+    );
     this.readyPromise = new Promise((resolve, reject) => {
       this.resolveReady = resolve;
       this.rejectReady = reject;
@@ -274,7 +278,13 @@ class Client implements HeraldClient {
     this.setStatus(this.everLive ? "reconnecting" : "connecting");
     // A fresh token goes to the same gateway at once (backing off only if that keeps failing); anything else tries the next gateway.
     if (step === "retry") this.urlIndex = (this.urlIndex + 1) % this.urls.length;
-    const delay = step === "refresh" && this.attempt === 0 ? 0 : backoffDelay(this.attempt + 1, { initialMs: this.options.reconnectDelayMs ?? 500, maxMs: this.options.maxReconnectDelayMs ?? 10_000 });
+    const delay =
+      step === "refresh" && this.attempt === 0
+        ? 0
+        : backoffDelay(this.attempt + 1, {
+            initialMs: this.options.reconnectDelayMs ?? 500,
+            maxMs: this.options.maxReconnectDelayMs ?? 10_000,
+          });
     this.attempt += 1;
     this.retryTimer = setTimeout(() => void this.connect(), delay);
   }

@@ -13,7 +13,10 @@ export class HeraldClientError extends Error {
   }
 }
 
-export type FetchLike = (url: string, init?: { method?: string; headers?: Record<string, string>; body?: string }) => Promise<{
+export type FetchLike = (
+  url: string,
+  init?: { method?: string; headers?: Record<string, string>; body?: string },
+) => Promise<{
   readonly ok: boolean;
   readonly status: number;
   text(): Promise<string>;

@@ -45,7 +45,9 @@ describe("nextStep", () => {
 
 describe("backoffDelay", () => {
   it("doubles the ceiling per attempt up to the cap, with full jitter", () => {
-    expect([0, 1, 2, 3, 10].map((a) => backoffDelay(a + 1, { initialMs: 500, maxMs: 10_000 }, () => 1))).toEqual([500, 1000, 2000, 4000, 10_000]);
+    expect([0, 1, 2, 3, 10].map((a) => backoffDelay(a + 1, { initialMs: 500, maxMs: 10_000 }, () => 1))).toEqual([
+      500, 1000, 2000, 4000, 10_000,
+    ]);
     expect(backoffDelay(3 + 1, { initialMs: 500, maxMs: 10_000 }, () => 0)).toBe(0);
     expect(backoffDelay(1 + 1, { initialMs: 500, maxMs: 10_000 }, () => 0.5)).toBe(500);
   });

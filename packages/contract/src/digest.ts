@@ -24,7 +24,12 @@ export function buildDigest(items: readonly DigestItem[], from: Date, to: Date):
   return {
     from: from.toISOString(),
     to: to.toISOString(),
-    counts: { jobsCompleted: count("job.completed"), jobsFailed: count("job.failed"), awaitingReview: count("review.submitted"), total: items.length },
+    counts: {
+      jobsCompleted: count("job.completed"),
+      jobsFailed: count("job.failed"),
+      awaitingReview: count("review.submitted"),
+      total: items.length,
+    },
     items: [...items].sort((a, b) => b.notificationId - a.notificationId).slice(0, DIGEST_ITEM_LIMIT),
   };
 }

@@ -55,7 +55,8 @@ export interface GatewayErrorMessage {
 }
 
 /** `reauth` ack: the new token's expiry (seconds since the epoch; null if it never expires), or why it was refused. */
-export type ReauthResult = { readonly ok: true; readonly expiresAt: number | null } | { readonly ok: false; readonly error: GatewayErrorMessage };
+export type ReauthResult =
+  { readonly ok: true; readonly expiresAt: number | null } | { readonly ok: false; readonly error: GatewayErrorMessage };
 
 /** Auto-expire delays of in-app toasts, in ms; 0 keeps a toast until it is dismissed. */
 export interface ToastConfig {

@@ -14,7 +14,11 @@ const to = new Date("2026-11-22T09:00:00Z");
 
 describe("buildDigest", () => {
   it("counts jobs completed, jobs failed and items awaiting review, newest items first", () => {
-    const digest = buildDigest([item(1, "job.completed"), item(2, "job.failed"), item(3, "job.completed"), item(4, "review.submitted"), item(5, "collab.mention")], from, to);
+    const digest = buildDigest(
+      [item(1, "job.completed"), item(2, "job.failed"), item(3, "job.completed"), item(4, "review.submitted"), item(5, "collab.mention")],
+      from,
+      to,
+    );
     expect(digest.counts).toEqual({ jobsCompleted: 2, jobsFailed: 1, awaitingReview: 1, total: 5 });
     expect(digest.items.map((i) => i.notificationId)).toEqual([5, 4, 3, 2, 1]);
     expect([digest.from, digest.to]).toEqual([from.toISOString(), to.toISOString()]);

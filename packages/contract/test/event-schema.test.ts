@@ -47,7 +47,12 @@ describe("validateEvent", () => {
     ["unknown top-level field", { type: "job.failed", colour: "red" }, "invalid_event", ""],
     ["source without id", { type: "job.failed", source: { type: "job" } }, "invalid_event", "source.id"],
     ["recipients not a list", { type: "job.failed", recipients: "u1" }, "invalid_event", "recipients"],
-    ["reviewerUserIds not a list", { type: "review.submitted", payload: { reviewerUserIds: "u1" } }, "invalid_event", "payload.reviewerUserIds"],
+    [
+      "reviewerUserIds not a list",
+      { type: "review.submitted", payload: { reviewerUserIds: "u1" } },
+      "invalid_event",
+      "payload.reviewerUserIds",
+    ],
     ["ownerUserId an object", { type: "job.failed", payload: { ownerUserId: { id: 1 } } }, "invalid_event", "payload.ownerUserId"],
     ["payload not an object", { type: "job.failed", payload: "x" }, "invalid_event", "payload"],
   ])("rejects %s", (_name, input, code, path) => {

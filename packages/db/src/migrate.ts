@@ -67,7 +67,10 @@ interface MigrationFile {
 async function readMigrations(dir: string): Promise<MigrationFile[]> {
   if (!existsSync(dir)) throw new Error(`migrations folder not found: ${dir}`);
   const entries = await readdir(dir, { withFileTypes: true });
-  const names = entries.filter((e) => e.isDirectory()).map((e) => e.name).sort();
+  const names = entries
+    .filter((e) => e.isDirectory())
+    .map((e) => e.name)
+    .sort();
   const files: MigrationFile[] = [];
   for (const name of names) {
     const file = path.join(dir, name, "migration.sql");

@@ -1,7 +1,10 @@
 import type { EventCategory, EventTypeName, NotificationMessage } from "@herald/contract";
 
 /** A stored notification ready to go out on its channels: its push (without the unread count, known at push time) and its channels. */
-export type PendingNotification = Omit<NotificationMessage, "unreadCount"> & { readonly userId: string; readonly channels: readonly string[] };
+export type PendingNotification = Omit<NotificationMessage, "unreadCount"> & {
+  readonly userId: string;
+  readonly channels: readonly string[];
+};
 
 /** The columns a pending notification is read from (`payload` from the notification, else its event). */
 export interface PendingNotificationRow {

@@ -40,4 +40,3 @@ export class NotificationPusher {
     if (pushes.length > 0) await this.redis.ping();
   }
 }
-

@@ -29,8 +29,7 @@ export function schedulerJobId(kind: string, ...parts: string[]): string {
 
 /** Work for the digest-scheduler, per user. */
 export type SchedulerRequest =
-  | { readonly kind: "release-dnd"; readonly userId: string }
-  | ({ readonly kind: "send-digest" } & SendDigestJob);
+  { readonly kind: "release-dnd"; readonly userId: string } | ({ readonly kind: "send-digest" } & SendDigestJob);
 
 /**
  * Retried on their own (a Postgres blip must not lose a release or a digest);
@@ -57,7 +56,11 @@ export class SchedulerJobs {
           return { name: SCHEDULER_JOBS.releaseDnd, data, opts: { ...PER_USER_JOB, jobId: schedulerJobId("release", request.userId) } };
         }
         const { kind: _kind, ...data } = request;
-        return { name: SCHEDULER_JOBS.sendDigest, data: data satisfies SendDigestJob, opts: { ...PER_USER_JOB, jobId: schedulerJobId("digest", data.userId, data.periodEnd) } };
+        return {
+          name: SCHEDULER_JOBS.sendDigest,
+          data: data satisfies SendDigestJob,
+          opts: { ...PER_USER_JOB, jobId: schedulerJobId("digest", data.userId, data.periodEnd) },
+        };
       }),
     );
   }

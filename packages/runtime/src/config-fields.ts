@@ -22,5 +22,8 @@ export const optionalNonNegativeInt = optionalString.pipe(z.coerce.number<string
 
 /** A comma-separated list, trimmed, blanks dropped; undefined stays undefined. */
 export function commaList(value: string | undefined): string[] | undefined {
-  return value?.split(",").map((v) => v.trim()).filter(Boolean);
+  return value
+    ?.split(",")
+    .map((v) => v.trim())
+    .filter(Boolean);
 }

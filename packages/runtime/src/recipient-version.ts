@@ -1,4 +1,3 @@
-
 /**
  * Tells routers that some user's role, projects, preferences or settings
  * changed: they drop their cached view of users on their next batch.

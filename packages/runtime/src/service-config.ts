@@ -62,7 +62,10 @@ export interface DatabaseConfig {
 }
 
 /** Parses `source` against a service's schema; every problem is named in one ConfigError. */
-export function parseEnv<Shape extends z.ZodRawShape>(shape: Shape, source: Record<string, string | undefined>): z.infer<z.ZodObject<Shape>> {
+export function parseEnv<Shape extends z.ZodRawShape>(
+  shape: Shape,
+  source: Record<string, string | undefined>,
+): z.infer<z.ZodObject<Shape>> {
   const parsed = z.object(shape).safeParse(source);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
@@ -84,7 +87,9 @@ export function databaseConfig(env: z.infer<z.ZodObject<typeof DATABASE_ENV>>): 
 }
 
 /** What the scripts (migrate, start) need of every installation: base, Redis and Postgres settings. */
-export function loadInstallationConfig(source: Record<string, string | undefined> = process.env): BaseConfig & RedisConfig & DatabaseConfig {
+export function loadInstallationConfig(
+  source: Record<string, string | undefined> = process.env,
+): BaseConfig & RedisConfig & DatabaseConfig {
   const env = parseEnv({ ...BASE_ENV, ...REDIS_ENV, ...DATABASE_ENV }, source);
   return { ...baseConfig(env), ...redisConfig(env), ...databaseConfig(env) };
 }

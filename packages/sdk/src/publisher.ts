@@ -126,7 +126,11 @@ export class HeraldPublisher {
       if (outcome.ok) return { attempts: attempt };
       const { error, retryAfter } = outcome;
       if (!error.retryable || attempt >= this.settings.maxAttempts) throw error;
-      const jittered = backoffDelay(attempt, { initialMs: this.settings.initialDelayMs, maxMs: this.settings.maxDelayMs }, this.options.random);
+      const jittered = backoffDelay(
+        attempt,
+        { initialMs: this.settings.initialDelayMs, maxMs: this.settings.maxDelayMs },
+        this.options.random,
+      );
       const delayMs = Math.min(this.settings.maxDelayMs, Math.max(jittered, retryAfter ?? 0));
       this.options.onRetry?.({ attempt, delayMs, error });
       await sleep(delayMs, signal, attempt);

@@ -12,7 +12,10 @@ interface Received {
 }
 
 /** What the fake ingest does with the n-th request (counting from 0). */
-type Behaviour = (n: number, req: Received) => { status: number; body?: unknown; raw?: string; headers?: Record<string, string> } | "hang" | "reset";
+type Behaviour = (
+  n: number,
+  req: Received,
+) => { status: number; body?: unknown; raw?: string; headers?: Record<string, string> } | "hang" | "reset";
 
 /** A real HTTP server on a loopback port that answers as scripted. */
 class FakeIngest {
@@ -90,14 +93,23 @@ describe("HeraldPublisher.publish", () => {
 
   it("posts the event as JSON with the bearer token and returns the id it generated", async () => {
     ingest = await FakeIngest.start((_, req) => accepted(req));
-    const result = await client(ingest.url).publish({ type: "job.completed", payload: { ownerUserId: "42" }, occurredAt: new Date("2026-01-02T03:04:05Z") });
+    const result = await client(ingest.url).publish({
+      type: "job.completed",
+      payload: { ownerUserId: "42" },
+      occurredAt: new Date("2026-01-02T03:04:05Z"),
+    });
     expect(result.id).toMatch(UUID);
     expect(result.attempts).toBe(1);
     const [req] = ingest.requests;
     expect(req).toMatchObject({ method: "POST", path: "/api/v1/events" });
     expect(req!.headers.authorization).toBe("Bearer tok-1");
     expect(req!.headers["content-type"]).toBe("application/json");
-    expect(req!.body).toEqual({ id: result.id, type: "job.completed", payload: { ownerUserId: "42" }, occurredAt: "2026-01-02T03:04:05.000Z" });
+    expect(req!.body).toEqual({
+      id: result.id,
+      type: "job.completed",
+      payload: { ownerUserId: "42" },
+      occurredAt: "2026-01-02T03:04:05.000Z",
+    });
   });
 
   it("keeps the caller's id and asks a token provider for a token on every request", async () => {
@@ -109,10 +121,17 @@ describe("HeraldPublisher.publish", () => {
   });
 
   it("retries 5xx and 429 with the same id until it is accepted", async () => {
-    const script = [errorBody(503, "redis_unavailable", "down"), errorBody(429, "backpressure", "full"), errorBody(500, "internal_error", "oops")];
+    const script = [
+      errorBody(503, "redis_unavailable", "down"),
+      errorBody(429, "backpressure", "full"),
+      errorBody(500, "internal_error", "oops"),
+    ];
     ingest = await FakeIngest.start((n, req) => script[n] ?? accepted(req));
     const retries: number[] = [];
-    const result = await client(ingest.url, { onRetry: (r) => retries.push(r.error.status!) }).publish({ type: "job.failed", payload: { ownerUserId: "7" } });
+    const result = await client(ingest.url, { onRetry: (r) => retries.push(r.error.status!) }).publish({
+      type: "job.failed",
+      payload: { ownerUserId: "7" },
+    });
     expect(result.attempts).toBe(4);
     expect(retries).toEqual([503, 429, 500]);
     const ids = new Set(ingest.requests.map((r) => r.body.id));
@@ -181,7 +200,9 @@ describe("HeraldPublisher.publish", () => {
   });
 
   it("waits at least a 429's Retry-After (capped by maxDelayMs)", async () => {
-    ingest = await FakeIngest.start((n, req) => (n === 0 ? { ...errorBody(429, "backpressure", "full"), headers: { "retry-after": "1" } } : accepted(req)));
+    ingest = await FakeIngest.start((n, req) =>
+      n === 0 ? { ...errorBody(429, "backpressure", "full"), headers: { "retry-after": "1" } } : accepted(req),
+    );
     const delays: number[] = [];
     await client(ingest.url, { maxDelayMs: 300, onRetry: (r) => delays.push(r.delayMs) }).publish({ type: "job.completed" });
     expect(delays).toEqual([300]);

@@ -4,7 +4,16 @@
  * preferences and the event history. Same origin as the page, bearer token
  * in the Authorization header.
  */
-import { ApiError, isDndActive, type ApiErrorBody, type HistoryPage, type PreferenceEntry, type PreferenceUpdate, type SettingsUpdate, type UserSettings } from "@herald/contract";
+import {
+  ApiError,
+  isDndActive,
+  type ApiErrorBody,
+  type HistoryPage,
+  type PreferenceEntry,
+  type PreferenceUpdate,
+  type SettingsUpdate,
+  type UserSettings,
+} from "@herald/contract";
 
 async function call<T>(token: string, method: string, path: string, body?: unknown): Promise<T> {
   const headers: Record<string, string> = { authorization: `Bearer ${token}`, accept: "application/json" };
@@ -19,7 +28,12 @@ async function call<T>(token: string, method: string, path: string, body?: unkno
   }
   if (!res.ok) {
     const error = (parsed as Partial<ApiErrorBody> | undefined)?.error;
-    throw new ApiError(res.status, error?.code ?? "http_error", error?.message ?? `${method} ${path} answered ${res.status}`, error?.details);
+    throw new ApiError(
+      res.status,
+      error?.code ?? "http_error",
+      error?.message ?? `${method} ${path} answered ${res.status}`,
+      error?.details,
+    );
   }
   return parsed as T;
 }
@@ -48,5 +62,8 @@ export function getEventHistory(token: string, cursor?: string): Promise<History
 
 /** DND as the router applies it: on, and either open-ended or not yet past its end. */
 export function dndActive(settings: Pick<UserSettings, "dndEnabled" | "dndUntil">, now = Date.now()): boolean {
-  return isDndActive({ dndEnabled: settings.dndEnabled, dndUntil: settings.dndUntil === null ? null : new Date(settings.dndUntil) }, new Date(now));
+  return isDndActive(
+    { dndEnabled: settings.dndEnabled, dndUntil: settings.dndUntil === null ? null : new Date(settings.dndUntil) },
+    new Date(now),
+  );
 }

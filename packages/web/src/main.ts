@@ -25,9 +25,17 @@ const STATUS_TEXT: Record<ConnectionStatus, string> = {
 function claimsOf(token: string): { sub?: string; role?: string } {
   try {
     const part = token.split(".")[1] ?? "";
-    const json = atob(part.replace(/-/g, "+").replace(/_/g, "/").padEnd(Math.ceil(part.length / 4) * 4, "="));
+    const json = atob(
+      part
+        .replace(/-/g, "+")
+        .replace(/_/g, "/")
+        .padEnd(Math.ceil(part.length / 4) * 4, "="),
+    );
     const claims = JSON.parse(json) as Record<string, unknown>;
-    return { sub: typeof claims.sub === "string" ? claims.sub : undefined, role: typeof claims.role === "string" ? claims.role : undefined };
+    return {
+      sub: typeof claims.sub === "string" ? claims.sub : undefined,
+      role: typeof claims.role === "string" ? claims.role : undefined,
+    };
   } catch {
     return {};
   }
@@ -82,7 +90,8 @@ class App {
   }
 
   private signIn(token: string): void {
-    if (!looksLikeJwt(token)) return this.showLogin("That does not look like a token: paste the whole JWT (three parts separated by dots).");
+    if (!looksLikeJwt(token))
+      return this.showLogin("That does not look like a token: paste the whole JWT (three parts separated by dots).");
     const exp = tokenExpiry(token);
     if (exp !== undefined && exp * 1000 <= Date.now()) {
       clearToken();

@@ -13,12 +13,30 @@ export interface Entry {
 }
 
 export function entryFromItem(item: NotificationItem): Entry {
-  return { id: item.id, type: item.type, category: item.category, title: item.title, body: item.body, critical: item.critical, createdAt: item.createdAt, read: item.read };
+  return {
+    id: item.id,
+    type: item.type,
+    category: item.category,
+    title: item.title,
+    body: item.body,
+    critical: item.critical,
+    createdAt: item.createdAt,
+    read: item.read,
+  };
 }
 
 /** A pushed notification is new, so unread. */
 export function entryFromPush(n: Notification): Entry {
-  return { id: n.id, type: n.type, category: n.category, title: n.title, body: n.body, critical: n.critical, createdAt: n.createdAt, read: false };
+  return {
+    id: n.id,
+    type: n.type,
+    category: n.category,
+    title: n.title,
+    body: n.body,
+    critical: n.critical,
+    createdAt: n.createdAt,
+    read: false,
+  };
 }
 
 /**

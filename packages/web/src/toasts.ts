@@ -38,7 +38,11 @@ export class Toasts {
         h("strong", { class: "toast-title" }, n.title),
         n.body ? h("span", { class: "toast-body" }, n.body) : null,
       ),
-      h("button", { class: "toast-close", attrs: { type: "button", "aria-label": "Dismiss" }, on: { click: () => this.dismiss(n.id) } }, "×"),
+      h(
+        "button",
+        { class: "toast-close", attrs: { type: "button", "aria-label": "Dismiss" }, on: { click: () => this.dismiss(n.id) } },
+        "×",
+      ),
     );
     const entry: Live = { el, critical: n.critical, timer: undefined };
     this.live.set(n.id, entry);

@@ -75,7 +75,10 @@ export function createDeliveryProcessor({ store, webhook, email, limiter, logger
       context.channel,
     );
     if (result.ok) return "delivered";
-    logger.warn({ deliveryId: context.deliveryId, channel: context.channel, attempt, status, err: result.error }, "delivery attempt failed");
+    logger.warn(
+      { deliveryId: context.deliveryId, channel: context.channel, attempt, status, err: result.error },
+      "delivery attempt failed",
+    );
     if (result.permanent) throw new UnrecoverableError(result.error);
     throw new Error(result.error);
   };

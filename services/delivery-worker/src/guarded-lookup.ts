@@ -22,7 +22,9 @@ export function guardedLookup(allowedHosts: readonly string[]) {
         const refused = list.find((a) => !isPublicAddress(a.address));
         if (refused) {
           return callback(
-            Object.assign(new DestinationRefusedError(`refused: ${hostname} resolves to non-public address ${refused.address}`), { code: "EDESTREFUSED" }),
+            Object.assign(new DestinationRefusedError(`refused: ${hostname} resolves to non-public address ${refused.address}`), {
+              code: "EDESTREFUSED",
+            }),
             [],
           );
         }

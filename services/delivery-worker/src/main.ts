@@ -3,7 +3,16 @@ import { Worker } from "bullmq";
 import { QUEUES, redisNames } from "@herald/runtime";
 import { type DeliveryJob } from "@herald/dispatch";
 import { createDatabase, pingDatabase } from "@herald/db";
-import { closeServer, createLogger, createRedis, createServiceApp, exitOnStartupFailure, listen, onShutdown, pingRedis } from "@herald/runtime";
+import {
+  closeServer,
+  createLogger,
+  createRedis,
+  createServiceApp,
+  exitOnStartupFailure,
+  listen,
+  onShutdown,
+  pingRedis,
+} from "@herald/runtime";
 import { createDeliveryProcessor, type DeliveryOutcome } from "./delivery-processor";
 import { DeliveryStore } from "./delivery-store";
 import { EmailSender } from "./email-sender";
@@ -31,14 +40,23 @@ async function main(): Promise<void> {
   const workerOptions = { prefix: names.queuePrefix, lockDuration: delivery.lockMs, stalledInterval: delivery.stalledIntervalMs };
   // Separate queues and concurrency per channel: a slow SMTP server cannot hold up webhooks, nor the reverse.
   const workers = [
-    new Worker<DeliveryJob, DeliveryOutcome>(QUEUES.webhook, processDelivery, { ...workerOptions, connection: createRedis(config.redisUrl, { name: "webhook-worker", logger }), concurrency: delivery.webhook.concurrency }),
-    new Worker<DeliveryJob, DeliveryOutcome>(QUEUES.email, processDelivery, { ...workerOptions, connection: createRedis(config.redisUrl, { name: "email-worker", logger }), concurrency: delivery.email.concurrency }),
+    new Worker<DeliveryJob, DeliveryOutcome>(QUEUES.webhook, processDelivery, {
+      ...workerOptions,
+      connection: createRedis(config.redisUrl, { name: "webhook-worker", logger }),
+      concurrency: delivery.webhook.concurrency,
+    }),
+    new Worker<DeliveryJob, DeliveryOutcome>(QUEUES.email, processDelivery, {
+      ...workerOptions,
+      connection: createRedis(config.redisUrl, { name: "email-worker", logger }),
+      concurrency: delivery.email.concurrency,
+    }),
   ];
   for (const worker of workers) {
     worker.on("completed", (_job, outcome) => (counts[`${worker.name}:${outcome}`] = (counts[`${worker.name}:${outcome}`] ?? 0) + 1));
     worker.on("failed", (job, error) => {
       if (error.name !== "DelayedError") counts[`${worker.name}:failed`] = (counts[`${worker.name}:failed`] ?? 0) + 1;
-      if (job && job.attemptsMade >= (job.opts.attempts ?? 1)) logger.error({ deliveryId: job.data.deliveryId, err: error.message }, "delivery dead-lettered");
+      if (job && job.attemptsMade >= (job.opts.attempts ?? 1))
+        logger.error({ deliveryId: job.data.deliveryId, err: error.message }, "delivery dead-lettered");
     });
     worker.on("error", (error) => logger.warn({ err: error.message, queue: worker.name }, "worker error"));
   }
@@ -50,15 +68,22 @@ async function main(): Promise<void> {
   });
   const server = http.createServer(app);
   const port = await listen(server, config.port);
-  logger.info({ port, webhookConcurrency: delivery.webhook.concurrency, emailConcurrency: delivery.email.concurrency }, "delivery worker running");
+  logger.info(
+    { port, webhookConcurrency: delivery.webhook.concurrency, emailConcurrency: delivery.email.concurrency },
+    "delivery worker running",
+  );
 
-  onShutdown(logger, [
-    // close() lets jobs in hand finish; a job cut off by a crash is taken up again once its lock expires.
-    () => Promise.all(workers.map((w) => w.close())),
-    () => closeServer(server),
-    () => email.close(),
-    () => Promise.all([redis.quit(), db.$disconnect()]),
-  ], delivery.webhook.timeoutMs + 5_000);
+  onShutdown(
+    logger,
+    [
+      // close() lets jobs in hand finish; a job cut off by a crash is taken up again once its lock expires.
+      () => Promise.all(workers.map((w) => w.close())),
+      () => closeServer(server),
+      () => email.close(),
+      () => Promise.all([redis.quit(), db.$disconnect()]),
+    ],
+    delivery.webhook.timeoutMs + 5_000,
+  );
 }
 
 main().catch(exitOnStartupFailure(createLogger("delivery-worker")));

@@ -20,7 +20,10 @@ function details(payload: Record<string, unknown>): [string, string][] {
  * every value from the event is escaped. Pure.
  */
 export function renderEmail(notification: DeliveryContext["notification"]): RenderedEmail {
-  const subject = `[Herald] ${notification.critical ? "CRITICAL " : ""}${notification.type}: ${notification.title}`.replace(/[\r\n]+/g, " ");
+  const subject = `[Herald] ${notification.critical ? "CRITICAL " : ""}${notification.type}: ${notification.title}`.replace(
+    /[\r\n]+/g,
+    " ",
+  );
   const rows = details(notification.payload);
   const when = notification.occurredAt.toISOString();
   const text = [
@@ -33,7 +36,7 @@ export function renderEmail(notification: DeliveryContext["notification"]): Rend
     ...(rows.length > 0 ? ["", ...rows.map(([k, v]) => `${k}: ${v}`)] : []),
   ].join("\n");
   const html = [
-    "<!doctype html><html><body style=\"font-family:sans-serif\">",
+    '<!doctype html><html><body style="font-family:sans-serif">',
     `<h2>${escapeHtml(notification.title)}</h2>`,
     `<p>${escapeHtml(notification.body)}</p>`,
     `<p style="color:#555">Event: <code>${escapeHtml(notification.type)}</code>${notification.eventId ? ` (<code>${escapeHtml(notification.eventId)}</code>)` : ""}<br>When: ${escapeHtml(when)}</p>`,

@@ -30,7 +30,14 @@ export function webhookBody(context: DeliveryContext): string {
     type: n.type,
     occurredAt: n.occurredAt.toISOString(),
     payload: n.payload,
-    notification: { id: n.id, title: n.title, body: n.body, category: n.category, critical: n.critical, createdAt: n.createdAt.toISOString() },
+    notification: {
+      id: n.id,
+      title: n.title,
+      body: n.body,
+      category: n.category,
+      critical: n.critical,
+      createdAt: n.createdAt.toISOString(),
+    },
   });
 }
 
@@ -38,7 +45,12 @@ export function webhookBody(context: DeliveryContext): string {
  * Standard Webhooks headers for one message: its id, the time it is sent, and
  * the signature of both with the body, under the user's `whsec_` secret.
  */
-export function webhookHeaders(secret: string, id: string, body: string, sentAt: Date): Record<"webhook-id" | "webhook-timestamp" | "webhook-signature", string> {
+export function webhookHeaders(
+  secret: string,
+  id: string,
+  body: string,
+  sentAt: Date,
+): Record<"webhook-id" | "webhook-timestamp" | "webhook-signature", string> {
   return {
     "webhook-id": id,
     "webhook-timestamp": String(Math.floor(sentAt.getTime() / 1000)),
@@ -86,7 +98,8 @@ export class WebhookSender {
       const cause = (error as { cause?: unknown }).cause ?? error;
       if (cause instanceof DestinationRefusedError) return { ok: false, error: cause.message, durationMs, permanent: true };
       const code = (error as { code?: string }).code;
-      const message = code === "ETIMEDOUT" || code === "ECONNABORTED" ? `timed out after ${this.options.timeoutMs} ms` : (error as Error).message;
+      const message =
+        code === "ETIMEDOUT" || code === "ECONNABORTED" ? `timed out after ${this.options.timeoutMs} ms` : (error as Error).message;
       return { ok: false, error: message, durationMs };
     }
   }

@@ -3,7 +3,16 @@ import { Queue } from "bullmq";
 import { QUEUES, redisNames } from "@herald/runtime";
 import { createDatabase, migrationsFor, pingDatabase } from "@herald/db";
 import { DeliveryEnqueuer, Dispatcher, NotificationPusher, openDeliveryQueues } from "@herald/dispatch";
-import { closeServer, createLogger, createRedis, createServiceApp, exitOnStartupFailure, listen, onShutdown, pingRedis } from "@herald/runtime";
+import {
+  closeServer,
+  createLogger,
+  createRedis,
+  createServiceApp,
+  exitOnStartupFailure,
+  listen,
+  onShutdown,
+  pingRedis,
+} from "@herald/runtime";
 import { startSchedulerWorker } from "./scheduler-worker";
 import { loadConfig } from "./config";
 
@@ -17,7 +26,11 @@ async function main(): Promise<void> {
   const workerConnection = createRedis(config.redisUrl, { name: "digest-scheduler-worker", logger });
   const queue = new Queue(QUEUES.scheduler, { connection: redis, prefix: names.queuePrefix });
   const deliveryQueues = openDeliveryQueues(redis, names.queuePrefix);
-  const dispatcher = new Dispatcher(db, new NotificationPusher(redis, names.socketIoKey), new DeliveryEnqueuer(deliveryQueues, config.retryPolicies));
+  const dispatcher = new Dispatcher(
+    db,
+    new NotificationPusher(redis, names.socketIoKey),
+    new DeliveryEnqueuer(deliveryQueues, config.retryPolicies),
+  );
 
   const worker = await startSchedulerWorker({
     queue,
@@ -30,7 +43,10 @@ async function main(): Promise<void> {
     logger,
   });
 
-  const app = createServiceApp({ service: "digest-scheduler", readiness: { redis: () => pingRedis(redis), postgres: () => pingDatabase(db) } });
+  const app = createServiceApp({
+    service: "digest-scheduler",
+    readiness: { redis: () => pingRedis(redis), postgres: () => pingDatabase(db) },
+  });
   const server = http.createServer(app);
   const port = await listen(server, config.port);
   logger.info({ port, tickMs: config.scheduler.tickMs }, "digest scheduler running");

@@ -15,7 +15,10 @@ class RecordingDispatcher {
       throw new Error("process died before pushing");
     }
     this.pushed.push(...notifications);
-    await markDispatched(this.db(), notifications.map((n) => n.id));
+    await markDispatched(
+      this.db(),
+      notifications.map((n) => n.id),
+    );
   }
 }
 
@@ -44,10 +47,10 @@ describe("sendDigest", () => {
       [userId, lastSentAt],
     );
     for (const [i, type] of types.entries()) {
-      await testDb.query(
-        `INSERT INTO events (id, event_type_id, occurred_at) SELECT $1, id, now() FROM event_types WHERE name = $2`,
-        [`${userId}-e${i}`, type],
-      );
+      await testDb.query(`INSERT INTO events (id, event_type_id, occurred_at) SELECT $1, id, now() FROM event_types WHERE name = $2`, [
+        `${userId}-e${i}`,
+        type,
+      ]);
       await testDb.query(
         `INSERT INTO notifications (event_id, user_id, event_type, category, title, body, status) VALUES ($1, $2, $3, 'job', 't', 'b', 'digest')`,
         [`${userId}-e${i}`, userId, type],
@@ -55,7 +58,8 @@ describe("sendDigest", () => {
     }
   }
 
-  const digests = (userId: string) => testDb.query(`SELECT status, payload FROM notifications WHERE user_id = $1 AND event_type = 'digest'`, [userId]);
+  const digests = (userId: string) =>
+    testDb.query(`SELECT status, payload FROM notifications WHERE user_id = $1 AND event_type = 'digest'`, [userId]);
 
   it("sends one digest, marks its items digested, and a retry of the same job sends nothing more", async () => {
     const last = new Date(Date.now() - 120_000);
@@ -67,8 +71,13 @@ describe("sendDigest", () => {
     expect(pusher.pushed.map((p) => p.type)).toEqual(["digest"]);
     const rows = await digests("u1");
     expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatchObject({ status: "delivered", payload: { counts: { jobsCompleted: 2, jobsFailed: 1, awaitingReview: 0, total: 3 } } });
-    expect(await testDb.query(`SELECT count(*)::int AS n FROM notifications WHERE user_id = 'u1' AND status = 'digested' AND is_read`)).toEqual([{ n: 3 }]);
+    expect(rows[0]).toMatchObject({
+      status: "delivered",
+      payload: { counts: { jobsCompleted: 2, jobsFailed: 1, awaitingReview: 0, total: 3 } },
+    });
+    expect(
+      await testDb.query(`SELECT count(*)::int AS n FROM notifications WHERE user_id = 'u1' AND status = 'digested' AND is_read`),
+    ).toEqual([{ n: 3 }]);
   });
 
   it("a crash after writing the digest but before pushing it: the retry pushes it, once", async () => {
@@ -104,6 +113,8 @@ describe("sendDigest", () => {
     const periodEnd = soon();
     expect(await sendDigest(db, pusher as unknown as Dispatcher, { userId: "u4", periodEnd }, clock, new Date())).toBe("empty");
     expect(pusher.pushed).toEqual([]);
-    expect(await testDb.query(`SELECT digest_last_sent_at FROM user_notification_settings WHERE user_id = 'u4'`)).toEqual([{ digest_last_sent_at: new Date(periodEnd) }]);
+    expect(await testDb.query(`SELECT digest_last_sent_at FROM user_notification_settings WHERE user_id = 'u4'`)).toEqual([
+      { digest_last_sent_at: new Date(periodEnd) },
+    ]);
   });
 });

@@ -103,7 +103,8 @@ function monitorSettings(env: z.infer<z.ZodObject<typeof ENV>>): MonitorSettings
   if (env.DISK_MOUNTS.trim() !== "auto") {
     diskMounts = [...new Set(commaList(env.DISK_MOUNTS))];
     const relative = diskMounts.filter((m) => !m.startsWith("/"));
-    if (relative.length > 0) throw new ConfigError(`DISK_MOUNTS: mount points must be absolute paths or "auto", got ${relative.join(", ")}`);
+    if (relative.length > 0)
+      throw new ConfigError(`DISK_MOUNTS: mount points must be absolute paths or "auto", got ${relative.join(", ")}`);
   }
   return {
     ingestUrl: env.INGEST_URL,

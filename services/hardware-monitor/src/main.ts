@@ -1,6 +1,15 @@
 import http from "node:http";
 import path from "node:path";
-import { closeServer, createLogger, createServiceApp, exitOnStartupFailure, listen, notFoundHandler, errorHandler, onShutdown } from "@herald/runtime";
+import {
+  closeServer,
+  createLogger,
+  createServiceApp,
+  exitOnStartupFailure,
+  listen,
+  notFoundHandler,
+  errorHandler,
+  onShutdown,
+} from "@herald/runtime";
 import { HeraldPublisher } from "@herald/sdk";
 import { DiskProbe } from "./disk/disk-probe";
 import { OutboxSender } from "./delivery/outbox-sender";

@@ -115,7 +115,11 @@ export class HardwareMonitor {
     if (this.smiSince?.state === gpu.state) return;
     const at = new Date(this.now()).toISOString();
     const detail = "detail" in gpu ? gpu.detail : gpu.problems.join("; ") || undefined;
-    if (gpu.state === "ok") this.options.logger.info({ nvidiaSmi: gpu.state, gpus: gpu.gpus.length, reasonField: this.options.gpu.reasonField }, "nvidia-smi answering");
+    if (gpu.state === "ok")
+      this.options.logger.info(
+        { nvidiaSmi: gpu.state, gpus: gpu.gpus.length, reasonField: this.options.gpu.reasonField },
+        "nvidia-smi answering",
+      );
     else this.options.logger.warn({ nvidiaSmi: gpu.state, detail }, "nvidia-smi unavailable: GPU alerts hold their state until it answers");
     this.smiSince = { state: gpu.state, at };
   }

@@ -12,7 +12,8 @@ const DEV_TOKEN_SECONDS = 3600;
 export function producerToken(config: HardwareMonitorConfig, subject: string): { token: string | (() => string); minted: boolean } {
   const configured = config.hardwareMonitor.token;
   if (configured) return { token: configured, minted: false };
-  if (config.production) throw new ConfigError("HERALD_TOKEN must be set to a producer token (scope events:publish) when NODE_ENV=production");
+  if (config.production)
+    throw new ConfigError("HERALD_TOKEN must be set to a producer token (scope events:publish) when NODE_ENV=production");
   if (!config.auth.signingSecret) {
     throw new ConfigError("HERALD_TOKEN is not set and cannot be minted with an RS256 public key: set HERALD_TOKEN");
   }

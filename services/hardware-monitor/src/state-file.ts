@@ -27,7 +27,9 @@ export class StateFile {
       if (typeof saved.alerts !== "object" || saved.alerts === null || typeof saved.gpus !== "object" || saved.gpus === null) {
         return { state: INITIAL_MONITOR_STATE, problem: "state file has an unexpected shape; starting afresh" };
       }
-      const alerts = Object.fromEntries(Object.entries(saved.alerts).map(([key, alert]) => [key, { ...alert, breachSince: {}, cleanPolls: 0 }]));
+      const alerts = Object.fromEntries(
+        Object.entries(saved.alerts).map(([key, alert]) => [key, { ...alert, breachSince: {}, cleanPolls: 0 }]),
+      );
       return { state: { alerts, gpus: saved.gpus } };
     } catch {
       return { state: INITIAL_MONITOR_STATE, problem: "state file is not valid JSON; starting afresh" };

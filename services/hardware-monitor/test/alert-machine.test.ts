@@ -33,10 +33,20 @@ describe("alert state machine (GPU temperature 85/90 °C, 5 °C hysteresis, poll
     ["restarts the `for` clock when one poll dips below", [86, 86, 84, 86, 86, 86], { forMs: 20_000 }, ["5:firing warning"]],
     ["fires once when hovering at the threshold, never flaps", [85, 84, 85, 84, 85, 84, 85, 83], {}, ["0:firing warning"]],
     ["never fires when hovering and `for` is longer than a poll", [85, 84, 85, 84, 85, 84, 85], { forMs: 15_000 }, []],
-    ["clears only below threshold − margin, after two clean polls in a row", [86, 82, 79, 81, 79, 79], {}, ["0:firing warning", "5:resolved warning"]],
+    [
+      "clears only below threshold − margin, after two clean polls in a row",
+      [86, 82, 79, 81, 79, 79],
+      {},
+      ["0:firing warning", "5:resolved warning"],
+    ],
     ["does not clear on one clean poll", [86, 79, 86, 79, 84], {}, ["0:firing warning"]],
     ["clears after one clean poll when told to", [86, 79], { clearPolls: 1 }, ["0:firing warning", "1:resolved warning"]],
-    ["repeats while it persists", [86, 86, 86, 86, 86, 86, 86], { repeatMs: 30_000 }, ["0:firing warning", "3:repeat warning", "6:repeat warning"]],
+    [
+      "repeats while it persists",
+      [86, 86, 86, 86, 86, 86, 86],
+      { repeatMs: 30_000 },
+      ["0:firing warning", "3:repeat warning", "6:repeat warning"],
+    ],
     [
       "goes warning → critical → one resolve (the critical suppresses the warning)",
       [86, 91, 92, 87, 79, 79, 79],
@@ -44,7 +54,12 @@ describe("alert state machine (GPU temperature 85/90 °C, 5 °C hysteresis, poll
       ["0:firing warning", "1:firing critical (from warning)", "5:resolved critical"],
     ],
     ["goes straight to critical when both are due at once", [91, 91, 91, 91], { forMs: 20_000 }, ["2:firing critical"]],
-    ["escalates only after the critical has held for `for` too", [86, 86, 91, 91, 91], { forMs: 10_000 }, ["1:firing warning", "3:firing critical (from warning)"]],
+    [
+      "escalates only after the critical has held for `for` too",
+      [86, 86, 91, 91, 91],
+      { forMs: 10_000 },
+      ["1:firing warning", "3:firing critical (from warning)"],
+    ],
     [
       "steps down from critical to warning, then resolves",
       [92, 83, 83, 83, 79, 79],
@@ -54,7 +69,12 @@ describe("alert state machine (GPU temperature 85/90 °C, 5 °C hysteresis, poll
     ["fires again as a new incident after resolving", [86, 79, 79, 86], {}, ["0:firing warning", "2:resolved warning", "3:firing warning"]],
     ["does not fire when unknown readings interrupt the `for` window", [86, null, 86, 86, 86], { forMs: 20_000 }, ["4:firing warning"]],
     ["does not resolve on unknown readings", [86, null, null, null, 79, null, 79, 79], {}, ["0:firing warning", "7:resolved warning"]],
-    ["does not repeat while readings are unknown", [86, null, null, null, 86], { repeatMs: 20_000 }, ["0:firing warning", "4:repeat warning"]],
+    [
+      "does not repeat while readings are unknown",
+      [86, null, null, null, 86],
+      { repeatMs: 20_000 },
+      ["0:firing warning", "4:repeat warning"],
+    ],
     ["stays silent while healthy", [40, 50, 60, 70, 80, 84], {}, []],
   ])("%s", (_name, values, timing, expected) => {
     expect(run(values, timing)).toEqual(expected);
@@ -65,8 +85,18 @@ describe("alert state machine (disk free 10/5 %, 5 % hysteresis)", () => {
   it.each<[string, (number | null)[], Partial<AlertTiming>, string[]]>([
     ["fires strictly below the threshold", [50, 10, 9.9], {}, ["2:firing warning"]],
     ["clears only at threshold + margin", [9, 12, 14.9, 15, 15], {}, ["0:firing warning", "4:resolved warning"]],
-    ["escalates and resolves once", [9, 4.5, 4.9, 8, 20, 20], {}, ["0:firing warning", "1:firing critical (from warning)", "5:resolved critical"]],
-    ["steps down from critical when space is freed part way", [4, 11, 11, 30, 30], {}, ["0:firing critical", "2:firing warning (from critical)", "4:resolved warning"]],
+    [
+      "escalates and resolves once",
+      [9, 4.5, 4.9, 8, 20, 20],
+      {},
+      ["0:firing warning", "1:firing critical (from warning)", "5:resolved critical"],
+    ],
+    [
+      "steps down from critical when space is freed part way",
+      [4, 11, 11, 30, 30],
+      {},
+      ["0:firing critical", "2:firing warning (from critical)", "4:resolved warning"],
+    ],
   ])("%s", (_name, values, timing, expected) => {
     expect(run(values, timing, "disk")).toEqual(expected);
   });
@@ -106,10 +136,22 @@ describe("observations", () => {
   });
 
   it.each([
-    ["temperature unknown, slowdown known", [UNKNOWN, thermalSlowdownObservation(0x20)], { known: true, breach: "warning", hold: "warning" }],
+    [
+      "temperature unknown, slowdown known",
+      [UNKNOWN, thermalSlowdownObservation(0x20)],
+      { known: true, breach: "warning", hold: "warning" },
+    ],
     ["both unknown", [UNKNOWN, UNKNOWN], UNKNOWN],
-    ["the worse one decides", [highValueObservation(88, GPU), thermalSlowdownObservation(0x40)], { known: true, breach: "critical", hold: "critical" }],
-    ["hold comes from the band", [highValueObservation(82, GPU), thermalSlowdownObservation(0)], { known: true, breach: "ok", hold: "warning" }],
+    [
+      "the worse one decides",
+      [highValueObservation(88, GPU), thermalSlowdownObservation(0x40)],
+      { known: true, breach: "critical", hold: "critical" },
+    ],
+    [
+      "hold comes from the band",
+      [highValueObservation(82, GPU), thermalSlowdownObservation(0)],
+      { known: true, breach: "ok", hold: "warning" },
+    ],
   ] as const)("worstOf: %s", (_name, observations, expected) => {
     expect(worstOf(...observations)).toEqual(expected);
   });

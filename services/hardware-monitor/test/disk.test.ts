@@ -21,7 +21,13 @@ nsfs /run/netns/cni-1 nsfs rw 0 0
 
 describe("mount table", () => {
   it("keeps real filesystems once per device and skips pseudo and container mounts", () => {
-    expect(realMounts(parseMountTable(MOUNTS)).map((m) => m.mountPoint)).toEqual(["/", "/boot/efi", "/data", "/mnt/scratch space", "/mnt/nfs"]);
+    expect(realMounts(parseMountTable(MOUNTS)).map((m) => m.mountPoint)).toEqual([
+      "/",
+      "/boot/efi",
+      "/data",
+      "/mnt/scratch space",
+      "/mnt/nfs",
+    ]);
   });
 });
 
@@ -49,7 +55,13 @@ describe("DiskProbe", () => {
 
   it("reports a missing mount point as unknown with the reason", async () => {
     const [reading] = await new DiskProbe({ mounts: ["/definitely/not/mounted"], timeoutMs: 2_000 }).read();
-    expect(reading).toEqual({ mountPoint: "/definitely/not/mounted", freePercent: null, availableBytes: null, totalBytes: null, error: "ENOENT" });
+    expect(reading).toEqual({
+      mountPoint: "/definitely/not/mounted",
+      freePercent: null,
+      availableBytes: null,
+      totalBytes: null,
+      error: "ENOENT",
+    });
   });
 
   it("discovers mounts under the host root and statfs's them there, reporting host paths", async () => {

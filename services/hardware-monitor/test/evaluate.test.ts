@@ -1,6 +1,14 @@
 import { validateEvent } from "@herald/contract/schemas";
 import type { HeraldEventInput } from "@herald/sdk";
-import { alertEventId, evaluate, INITIAL_MONITOR_STATE, restartEvent, type MonitorState, type Readings, type Rules } from "../src/alerts/evaluate";
+import {
+  alertEventId,
+  evaluate,
+  INITIAL_MONITOR_STATE,
+  restartEvent,
+  type MonitorState,
+  type Readings,
+  type Rules,
+} from "../src/alerts/evaluate";
 import type { DiskReading } from "../src/disk/disk-probe";
 import type { GpuReading } from "../src/gpu/parse-nvidia-smi";
 
@@ -48,7 +56,10 @@ function polls(readings: readonly Readings[], start: MonitorState = INITIAL_MONI
 }
 
 const summary = (events: { poll: number; event: HeraldEventInput }[]) =>
-  events.map(({ poll, event }) => `${poll}:${event.type}:${String(event.payload!.state)}:${String(event.payload!.gpuIndex ?? event.payload!.mountPoint)}`);
+  events.map(
+    ({ poll, event }) =>
+      `${poll}:${event.type}:${String(event.payload!.state)}:${String(event.payload!.gpuIndex ?? event.payload!.mountPoint)}`,
+  );
 
 describe("evaluate", () => {
   it("raises a gpu_critical when a known GPU disappears, and resolves it when it is back", () => {
@@ -56,12 +67,21 @@ describe("evaluate", () => {
     const onlyFirst = { gpu: okGpus(gpu(0, 50)), disks: [] };
     const { events } = polls([both, onlyFirst, onlyFirst, both, both, both]);
     expect(summary(events)).toEqual(["1:system.gpu_critical:firing:1", "4:system.gpu_critical:resolved:1"]);
-    expect(events[0]!.event.payload).toMatchObject({ uuid: "GPU-1", metric: "gpu_presence", value: "missing", severity: "critical", message: expect.stringContaining("no longer reported") });
+    expect(events[0]!.event.payload).toMatchObject({
+      uuid: "GPU-1",
+      metric: "gpu_presence",
+      value: "missing",
+      severity: "critical",
+      message: expect.stringContaining("no longer reported"),
+    });
   });
 
   it("finds a lost GPU that no longer prints its uuid by its index", () => {
     const lostRow = gpu(1, null, { uuid: null, name: null, lost: true });
-    const { events } = polls([{ gpu: okGpus(gpu(0, 50), gpu(1, 50)), disks: [] }, { gpu: okGpus(gpu(0, 50), lostRow), disks: [] }]);
+    const { events } = polls([
+      { gpu: okGpus(gpu(0, 50), gpu(1, 50)), disks: [] },
+      { gpu: okGpus(gpu(0, 50), lostRow), disks: [] },
+    ]);
     expect(summary(events)).toEqual(["1:system.gpu_critical:firing:1"]);
     expect(events[0]!.event.payload).toMatchObject({ uuid: "GPU-1", value: "lost", message: expect.stringContaining("fell off the bus") });
   });
@@ -75,7 +95,10 @@ describe("evaluate", () => {
   });
 
   it("does not call a GPU lost when nvidia-smi has never seen it", () => {
-    const { events } = polls([{ gpu: { status: "unavailable", gpus: [] }, disks: [] }, { gpu: okGpus(), disks: [] }]);
+    const { events } = polls([
+      { gpu: { status: "unavailable", gpus: [] }, disks: [] },
+      { gpu: okGpus(), disks: [] },
+    ]);
     expect(events).toEqual([]);
   });
 
@@ -96,7 +119,14 @@ describe("evaluate", () => {
       "0:system.disk_warning:firing:/data",
     ]);
     expect(events.map((e) => e.event.payload!.severity)).toEqual(["critical", "warning", "critical", "warning"]);
-    expect(events[2]!.event.payload).toMatchObject({ host: "node-1", mountPoint: "/", metric: "free_percent", value: 3, threshold: 5, unit: "%" });
+    expect(events[2]!.event.payload).toMatchObject({
+      host: "node-1",
+      mountPoint: "/",
+      metric: "free_percent",
+      value: 3,
+      threshold: 5,
+      unit: "%",
+    });
   });
 
   it("builds events ingest accepts, with the fields the router renders", () => {

@@ -66,25 +66,54 @@ describe("nvidia-smi through a fake executable", () => {
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({
       type: "system.gpu_critical",
-      payload: { host: "node-7", gpuIndex: 5, uuid: "GPU-5abe7b9f-6c8d-4e0f-9a1b-4c5d6e7f8a95", metric: "hw_thermal_slowdown", value: "0x48", threshold: "0x40", temperatureC: 88, severity: "critical", state: "firing" },
+      payload: {
+        host: "node-7",
+        gpuIndex: 5,
+        uuid: "GPU-5abe7b9f-6c8d-4e0f-9a1b-4c5d6e7f8a95",
+        metric: "hw_thermal_slowdown",
+        value: "0x48",
+        threshold: "0x40",
+        temperatureC: 88,
+        severity: "critical",
+        state: "firing",
+      },
     });
   });
 
   it("reads a MIG GPU, whose utilization is [N/A], as unknown utilization but real temperature and memory", async () => {
     const [gpu] = okGpus(await poll({ fixture: "mig.csv" }));
-    expect(gpu).toMatchObject({ utilizationPercent: null, temperatureC: 38, memoryUsedMiB: 12, memoryTotalMiB: 40960, unknown: { "utilization.gpu": "[N/A]" } });
+    expect(gpu).toMatchObject({
+      utilizationPercent: null,
+      temperatureC: 38,
+      memoryUsedMiB: 12,
+      memoryTotalMiB: 40960,
+      unknown: { "utilization.gpu": "[N/A]" },
+    });
   });
 
   it("reads a consumer card's bare N/A as unknown, never 0", async () => {
     const [gpu] = okGpus(await poll({ fixture: "consumer-na.csv" }));
-    expect(gpu).toMatchObject({ name: "NVIDIA GeForce RTX 3090", temperatureC: 62, memoryTemperatureC: null, unknown: { "temperature.memory": "N/A" } });
+    expect(gpu).toMatchObject({
+      name: "NVIDIA GeForce RTX 3090",
+      temperatureC: 62,
+      memoryTemperatureC: null,
+      unknown: { "temperature.memory": "N/A" },
+    });
   });
 
-  it.each(["[N/A]", "N/A", "[Not Supported]", "[Unknown Error]", "[Insufficient Permissions]"])("reads %s as an unknown temperature", async (token) => {
-    const stdout = `index, uuid, name, temperature.gpu, clocks_event_reasons.active\n0, GPU-x, Tesla T4, ${token}, ${token}\n`;
-    const [gpu] = okGpus(await poll({ stdout }));
-    expect(gpu).toMatchObject({ temperatureC: null, clockEventReasons: null, lost: false, unknown: { "temperature.gpu": token, "clocks_event_reasons.active": token } });
-  });
+  it.each(["[N/A]", "N/A", "[Not Supported]", "[Unknown Error]", "[Insufficient Permissions]"])(
+    "reads %s as an unknown temperature",
+    async (token) => {
+      const stdout = `index, uuid, name, temperature.gpu, clocks_event_reasons.active\n0, GPU-x, Tesla T4, ${token}, ${token}\n`;
+      const [gpu] = okGpus(await poll({ stdout }));
+      expect(gpu).toMatchObject({
+        temperatureC: null,
+        clockEventReasons: null,
+        lost: false,
+        unknown: { "temperature.gpu": token, "clocks_event_reasons.active": token },
+      });
+    },
+  );
 
   it("reads [GPU is lost] as a lost GPU", async () => {
     const gpus = okGpus(await poll({ fixture: "one-lost.csv" }));
@@ -124,10 +153,20 @@ describe("nvidia-smi through a fake executable", () => {
   });
 
   it.each([
-    ["driver not loaded", { fixture: "driver-not-loaded.txt", exitCode: 9 }, "driver_not_loaded", /couldn't communicate with the NVIDIA driver/],
+    [
+      "driver not loaded",
+      { fixture: "driver-not-loaded.txt", exitCode: 9 },
+      "driver_not_loaded",
+      /couldn't communicate with the NVIDIA driver/,
+    ],
     ["driver/library mismatch", { fixture: "driver-mismatch.txt", exitCode: 18 }, "driver_mismatch", /Driver\/library version mismatch/],
     ["no supported GPUs", { fixture: "no-gpus.txt", exitCode: 255 }, "no_gpus", /No devices were found/],
-    ["NVML missing", { stdout: "NVIDIA-SMI couldn't find libnvidia-ml.so library in your system.\n", exitCode: 12 }, "library_not_found", /libnvidia-ml/],
+    [
+      "NVML missing",
+      { stdout: "NVIDIA-SMI couldn't find libnvidia-ml.so library in your system.\n", exitCode: 12 },
+      "library_not_found",
+      /libnvidia-ml/,
+    ],
     ["an unknown failure", { stdout: "Unknown Error\n", exitCode: 3 }, "failed", /Unknown Error/],
     ["garbage on success", { stdout: "hello\n", exitCode: 0 }, "failed", /not a query-gpu CSV header/],
   ] as const)("reports %s as a state, not readings", async (_label, scenario, state, detail) => {

@@ -3,7 +3,19 @@ import { redisNames } from "@herald/runtime";
 import { requireUser } from "@herald/auth";
 import { createDatabase, migrationsFor, pingDatabase } from "@herald/db";
 import { DeliveryEnqueuer } from "@herald/dispatch";
-import { closeServer, createLogger, createRedis, createServiceApp, errorHandler, exitOnStartupFailure, listen, notFoundHandler, onShutdown, pingRedis, RecipientVersion } from "@herald/runtime";
+import {
+  closeServer,
+  createLogger,
+  createRedis,
+  createServiceApp,
+  errorHandler,
+  exitOnStartupFailure,
+  listen,
+  notFoundHandler,
+  onShutdown,
+  pingRedis,
+  RecipientVersion,
+} from "@herald/runtime";
 import { createAdminLoginRouter, DASHBOARD_PATH, denyFraming, requireAdminSession } from "./operator/admin-auth";
 import { createAdminDeliveriesRouter } from "./operator/admin-deliveries-router";
 import { createAdminUsersRouter } from "./operator/admin-users-router";
@@ -40,7 +52,11 @@ async function main(): Promise<void> {
   const adminAuth = { auth: config.auth, secureCookies: config.production };
 
   // Publishing needs only Redis: with Postgres down ingest stays in rotation, reporting "degraded".
-  const app = createServiceApp({ service: "ingest", readiness: { redis: () => pingRedis(redis) }, degradedBy: { postgres: () => database.ready() } });
+  const app = createServiceApp({
+    service: "ingest",
+    readiness: { redis: () => pingRedis(redis) },
+    degradedBy: { postgres: () => database.ready() },
+  });
   app.use("/api/v1/events", createPublishRouter({ auth: config.auth, publisher, maxBodyBytes: config.ingest.maxBodyBytes, logger }));
   app.use(
     "/api/v1/admin",

@@ -15,7 +15,9 @@ function rejection(fn: () => unknown): ApiError {
 describe("deliveries list query", () => {
   it("defaults the limit and keeps the filters", () => {
     expect(parseQuery(deliveryListQuerySchema, {})).toEqual({ limit: 50 });
-    expect(parseQuery(deliveryListQuerySchema, { status: "dead_lettered", channel: "email", userId: "42", cursor: "17", limit: "5" })).toEqual({
+    expect(
+      parseQuery(deliveryListQuerySchema, { status: "dead_lettered", channel: "email", userId: "42", cursor: "17", limit: "5" }),
+    ).toEqual({
       status: "dead_lettered",
       channel: "email",
       userId: "42",
@@ -58,7 +60,11 @@ describe("ids", () => {
 describe("user provisioning body", () => {
   it("accepts any subset, de-duplicates projects and lets null clear the email", () => {
     expect(parseBody(userProvisionSchema, {})).toEqual({});
-    expect(parseBody(userProvisionSchema, { email: null, role: "admin", projects: ["a", "b", "a"] })).toEqual({ email: null, role: "admin", projects: ["a", "b"] });
+    expect(parseBody(userProvisionSchema, { email: null, role: "admin", projects: ["a", "b", "a"] })).toEqual({
+      email: null,
+      role: "admin",
+      projects: ["a", "b"],
+    });
   });
 
   it("names each bad field", () => {

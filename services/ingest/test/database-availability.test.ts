@@ -50,7 +50,9 @@ describe("DatabaseAvailability", () => {
 
   it("turns an unexpected error into 503 while Postgres is down, and leaves it alone otherwise", async () => {
     const passOn = (up: boolean, error: unknown) =>
-      new Promise<unknown>((resolve) => new DatabaseAvailability({ ping: async () => up, logger }).errors(error, req, res, resolve as NextFunction));
+      new Promise<unknown>((resolve) =>
+        new DatabaseAvailability({ ping: async () => up, logger }).errors(error, req, res, resolve as NextFunction),
+      );
     const boom = new Error("boom");
     expect(await passOn(false, boom)).toMatchObject({ status: 503, code: "database_unavailable" });
     expect(await passOn(true, boom)).toBe(boom);

@@ -60,7 +60,11 @@ describe("retryDeadLetter", () => {
 
   it("409 with the current status for a delivery that is not dead-lettered, 404 for none", async () => {
     const notDead = fakes({ kind: "not_dead_lettered", status: "delivered" });
-    expect(await rejection(retryDeadLetter(7n, notDead.deps))).toMatchObject({ status: 409, code: "not_dead_lettered", details: { status: "delivered" } });
+    expect(await rejection(retryDeadLetter(7n, notDead.deps))).toMatchObject({
+      status: 409,
+      code: "not_dead_lettered",
+      details: { status: "delivered" },
+    });
     expect(notDead.calls.enqueued).toEqual([]);
     expect(await rejection(retryDeadLetter(7n, fakes({ kind: "not_found" }).deps))).toMatchObject({ status: 404, code: "not_found" });
   });

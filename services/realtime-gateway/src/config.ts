@@ -79,7 +79,9 @@ function gatewayConfig(env: z.infer<z.ZodObject<typeof ENV>>): GatewayConfig {
   const transports = [...new Set(commaList(env.GATEWAY_TRANSPORTS))];
   const unknown = transports.filter((t) => !(GATEWAY_TRANSPORTS as readonly string[]).includes(t));
   if (transports.length === 0 || unknown.length > 0) {
-    throw new ConfigError(`GATEWAY_TRANSPORTS: expected a comma-separated subset of ${GATEWAY_TRANSPORTS.join(", ")}, got ${env.GATEWAY_TRANSPORTS}`);
+    throw new ConfigError(
+      `GATEWAY_TRANSPORTS: expected a comma-separated subset of ${GATEWAY_TRANSPORTS.join(", ")}, got ${env.GATEWAY_TRANSPORTS}`,
+    );
   }
   const fallback = env.TOAST_EXPIRE_MS;
   return {

@@ -4,7 +4,18 @@ import { Queue } from "bullmq";
 import cors from "cors";
 import { QUEUES, redisNames } from "@herald/runtime";
 import { createDatabase, migrationsFor, pingDatabase } from "@herald/db";
-import { createLogger, createRedis, createServiceApp, errorHandler, exitOnStartupFailure, listen, notFoundHandler, onShutdown, pingRedis, RecipientVersion } from "@herald/runtime";
+import {
+  createLogger,
+  createRedis,
+  createServiceApp,
+  errorHandler,
+  exitOnStartupFailure,
+  listen,
+  notFoundHandler,
+  onShutdown,
+  pingRedis,
+  RecipientVersion,
+} from "@herald/runtime";
 import { SchedulerJobs } from "@herald/dispatch";
 import { createEventsRouter } from "./api/events-router";
 import { NotificationRepository } from "./notification-repository";

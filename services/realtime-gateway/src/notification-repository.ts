@@ -50,13 +50,19 @@ export class NotificationRepository {
   /** Marks one notification read; false when the user has no such visible notification. */
   async markRead(userId: string, id: bigint): Promise<boolean> {
     const where = { ...visibleTo(userId), id };
-    const { count } = await this.db.notification.updateMany({ where: { ...where, isRead: false }, data: { isRead: true, readAt: new Date() } });
+    const { count } = await this.db.notification.updateMany({
+      where: { ...where, isRead: false },
+      data: { isRead: true, readAt: new Date() },
+    });
     if (count > 0) return true;
     return (await this.db.notification.count({ where })) > 0;
   }
 
   async markAllRead(userId: string): Promise<number> {
-    const { count } = await this.db.notification.updateMany({ where: { ...visibleTo(userId), isRead: false }, data: { isRead: true, readAt: new Date() } });
+    const { count } = await this.db.notification.updateMany({
+      where: { ...visibleTo(userId), isRead: false },
+      data: { isRead: true, readAt: new Date() },
+    });
     return count;
   }
 
@@ -73,9 +79,18 @@ export class NotificationRepository {
     // Newest first, one more than the limit: tells whether older ones were left out.
     const [missed, newest, unreadCount] =
       afterId === undefined
-        ? [[], ...(await this.db.$transaction([newestQuery, unreadQuery], snapshot))] as const
+        ? ([[], ...(await this.db.$transaction([newestQuery, unreadQuery], snapshot))] as const)
         : await this.db.$transaction(
-            [this.db.notification.findMany({ where: { ...where, id: { gt: afterId } }, orderBy: { id: "desc" }, take: limit + 1, include }), newestQuery, unreadQuery],
+            [
+              this.db.notification.findMany({
+                where: { ...where, id: { gt: afterId } },
+                orderBy: { id: "desc" },
+                take: limit + 1,
+                include,
+              }),
+              newestQuery,
+              unreadQuery,
+            ],
             snapshot,
           );
     return {

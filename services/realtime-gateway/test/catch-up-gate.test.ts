@@ -77,7 +77,12 @@ describe("CatchUpGates on the Redis adapter", () => {
     }
     // The ungated socket gets them live; by then the gated one has had them delivered to the server too.
     await until(() => open.received.length === 4, "ungated socket's broadcasts");
-    expect(open.received).toEqual([["notification", { id: 1 }], ["unread_count", { count: 2 }], ["notification", { id: 2 }], ["notification", { id: 3 }]]);
+    expect(open.received).toEqual([
+      ["notification", { id: 1 }],
+      ["unread_count", { count: 2 }],
+      ["notification", { id: 2 }],
+      ["notification", { id: 3 }],
+    ]);
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(gated.received).toEqual([]);
 
@@ -86,14 +91,20 @@ describe("CatchUpGates on the Redis adapter", () => {
     for (const id of [1, 2, 5]) server.emit("notification", { id, replayed: true });
     expect(gates.open(gated.id, [1, 2, 5])).toEqual({ held: 4, delivered: 2 });
     await until(() => gated.received.length === 5, "released broadcasts");
-    expect(gated.received.slice(3)).toEqual([["unread_count", { count: 2 }], ["notification", { id: 3 }]]);
+    expect(gated.received.slice(3)).toEqual([
+      ["unread_count", { count: 2 }],
+      ["notification", { id: 3 }],
+    ]);
 
     // Open again: live as usual, except the late push of 5, which catch-up already sent.
     emitter.to("user:g").emit("notification", { id: 5 });
     emitter.to("user:g").emit("notification", { id: 4 });
     emitter.to("user:g").emit("notification", { id: 5 });
     await until(() => gated.received.length === 7, "live after opening");
-    expect(gated.received.slice(5)).toEqual([["notification", { id: 4 }], ["notification", { id: 5 }]]);
+    expect(gated.received.slice(5)).toEqual([
+      ["notification", { id: 4 }],
+      ["notification", { id: 5 }],
+    ]);
   });
 
   it("holds local broadcasts too, and leaves other adapter operations alone", async () => {

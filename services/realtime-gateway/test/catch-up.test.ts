@@ -48,7 +48,12 @@ describe("replayMessages", () => {
 });
 
 describe("catchUpOutcome", () => {
-  const snapshot = (items: NotificationItem[], newestId: number | null, truncated = false) => ({ items, newestId, truncated, unreadCount: 0 });
+  const snapshot = (items: NotificationItem[], newestId: number | null, truncated = false) => ({
+    items,
+    newestId,
+    truncated,
+    unreadCount: 0,
+  });
 
   it("without a last id: nothing replayed, the cursor starts at the newest id", () => {
     expect(catchUpOutcome(undefined, snapshot([], 42))).toEqual({ lastNotificationId: 42, replayed: 0, truncated: false });
@@ -74,7 +79,15 @@ describe("heldToDeliver", () => {
   const notification = (id: unknown) => held("notification", { id });
 
   it("drops notifications catch-up sent and keeps the rest, older ids included, in arrival order", () => {
-    const list = [notification(8), held("unread_count", { count: 3 }), notification(10), notification(9), notification(11), notification(4), held("unread_count", { count: 4 })];
+    const list = [
+      notification(8),
+      held("unread_count", { count: 3 }),
+      notification(10),
+      notification(9),
+      notification(11),
+      notification(4),
+      held("unread_count", { count: 4 }),
+    ];
     expect(heldToDeliver(list, new Set([8, 9])).map((h) => h.data)).toEqual([
       ["unread_count", { count: 3 }],
       ["notification", { id: 10 }],

@@ -14,8 +14,16 @@ describe("gateway settings", () => {
   });
 
   it("a category's toast delay falls back to TOAST_EXPIRE_MS unless set (0 keeps the toast up)", () => {
-    const { toast } = loadConfig({ TOAST_EXPIRE_MS: "3000", TOAST_EXPIRE_MS_SYSTEM: "0", TOAST_EXPIRE_MS_REVIEW: "8000", TOAST_EXPIRE_MS_JOB: " " }).gateway;
-    expect(toast).toEqual({ defaultAutoExpireMs: 3000, categories: { job: 3000, review: 8000, system: 0, collaboration: 3000, digest: 3000 } });
+    const { toast } = loadConfig({
+      TOAST_EXPIRE_MS: "3000",
+      TOAST_EXPIRE_MS_SYSTEM: "0",
+      TOAST_EXPIRE_MS_REVIEW: "8000",
+      TOAST_EXPIRE_MS_JOB: " ",
+    }).gateway;
+    expect(toast).toEqual({
+      defaultAutoExpireMs: 3000,
+      categories: { job: 3000, review: 8000, system: 0, collaboration: 3000, digest: 3000 },
+    });
   });
 
   it("refuses negative or non-numeric toast delays and unknown transports, naming the setting", () => {

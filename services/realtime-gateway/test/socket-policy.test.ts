@@ -12,17 +12,35 @@ describe("parseHandshakeAuth", () => {
     [{ token: "" }, { ok: true, token: undefined, lastNotificationId: undefined }],
     [{ token: 42 }, { ok: true, token: undefined, lastNotificationId: undefined }],
     [{ token: "t" }, { ok: true, token: "t", lastNotificationId: undefined }],
-    [{ token: "t", lastNotificationId: null }, { ok: true, token: "t", lastNotificationId: undefined }],
-    [{ token: "t", lastNotificationId: 0 }, { ok: true, token: "t", lastNotificationId: 0n }],
-    [{ token: "t", lastNotificationId: 12345 }, { ok: true, token: "t", lastNotificationId: 12345n }],
-    [{ token: "t", lastNotificationId: "987654321012345678" }, { ok: true, token: "t", lastNotificationId: 987654321012345678n }],
+    [
+      { token: "t", lastNotificationId: null },
+      { ok: true, token: "t", lastNotificationId: undefined },
+    ],
+    [
+      { token: "t", lastNotificationId: 0 },
+      { ok: true, token: "t", lastNotificationId: 0n },
+    ],
+    [
+      { token: "t", lastNotificationId: 12345 },
+      { ok: true, token: "t", lastNotificationId: 12345n },
+    ],
+    [
+      { token: "t", lastNotificationId: "987654321012345678" },
+      { ok: true, token: "t", lastNotificationId: 987654321012345678n },
+    ],
   ])("accepts %p", (auth, expected) => {
     expect(parseHandshakeAuth(auth)).toEqual(expected);
   });
 
-  it.each([-1, 1.5, Number.MAX_SAFE_INTEGER + 1, Number.NaN, "", "-3", "1e3", "12 ", "1234567890123456789", true, {}, [1]])("refuses lastNotificationId %p", (id) => {
-    expect(parseHandshakeAuth({ token: "t", lastNotificationId: id })).toEqual({ ok: false, message: expect.stringContaining("lastNotificationId") });
-  });
+  it.each([-1, 1.5, Number.MAX_SAFE_INTEGER + 1, Number.NaN, "", "-3", "1e3", "12 ", "1234567890123456789", true, {}, [1]])(
+    "refuses lastNotificationId %p",
+    (id) => {
+      expect(parseHandshakeAuth({ token: "t", lastNotificationId: id })).toEqual({
+        ok: false,
+        message: expect.stringContaining("lastNotificationId"),
+      });
+    },
+  );
 });
 
 describe("takeToken (inbound message rate)", () => {

@@ -2,7 +2,16 @@ import http from "node:http";
 import os from "node:os";
 import { redisNames, ROUTER_CONSUMER_GROUP } from "@herald/runtime";
 import { createDatabase, migrationsFor, pingDatabase } from "@herald/db";
-import { closeServer, createLogger, createRedis, createServiceApp, exitOnStartupFailure, listen, onShutdown, pingRedis } from "@herald/runtime";
+import {
+  closeServer,
+  createLogger,
+  createRedis,
+  createServiceApp,
+  exitOnStartupFailure,
+  listen,
+  onShutdown,
+  pingRedis,
+} from "@herald/runtime";
 import { DeliveryEnqueuer, Dispatcher, NotificationPusher, openDeliveryQueues } from "@herald/dispatch";
 import { NotificationWriter } from "./notification-writer";
 import { RecipientDirectory } from "./recipient-directory";

@@ -3,7 +3,6 @@ import type { HeraldEvent } from "@herald/contract";
 
 import type { NotificationDraft } from "./route-event";
 
-
 export interface PersistedBatch {
   /** Stored notifications to dispatch now (in-app and external). */
   readonly pending: readonly PendingNotification[];
@@ -99,5 +98,4 @@ export class NotificationWriter {
     }
     return { pending: rows.map(toPendingNotification), unreadCounts };
   }
-
 }

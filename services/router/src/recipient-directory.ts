@@ -37,7 +37,8 @@ class LoadedScopeIndex implements ScopeIndex {
   }
 }
 
-const asChannels = (values: readonly string[]): Channel[] => values.filter((c): c is Channel => (CHANNELS as readonly string[]).includes(c));
+const asChannels = (values: readonly string[]): Channel[] =>
+  values.filter((c): c is Channel => (CHANNELS as readonly string[]).includes(c));
 const asScope = (value: string): Scope => ((SCOPES as readonly string[]).includes(value) ? (value as Scope) : "my_jobs");
 
 /**
@@ -127,7 +128,8 @@ function appendTo(map: Map<string, string[]>, key: string, value: string): void 
 function toProfile(row: ProfileRow): UserProfile {
   const preferences = new Map<string, Preference>();
   for (const p of row.prefs) {
-    if (isEventTypeName(p.type)) preferences.set(p.type, { enabled: p.enabled, channels: asChannels(p.channels ?? []), scope: asScope(p.scope) });
+    if (isEventTypeName(p.type))
+      preferences.set(p.type, { enabled: p.enabled, channels: asChannels(p.channels ?? []), scope: asScope(p.scope) });
   }
   return {
     isAdmin: row.role === "admin",

@@ -1,4 +1,13 @@
-import { defaultPreference, DEFAULT_SETTINGS, getEventType, type Channel, type EventTypeName, type HeraldEvent, type NotificationSettings, type Preference } from "@herald/contract";
+import {
+  defaultPreference,
+  DEFAULT_SETTINGS,
+  getEventType,
+  type Channel,
+  type EventTypeName,
+  type HeraldEvent,
+  type NotificationSettings,
+  type Preference,
+} from "@herald/contract";
 import { decideDelivery, type Relation } from "./decide-delivery";
 import { directRecipients } from "./direct-recipients";
 import { renderNotification } from "./render-notification";

@@ -27,11 +27,16 @@ interface Row {
 
 const drop = (reason: string) => ({ action: "drop", reason });
 const digested = (type: EventTypeName) => (DEFAULT_DIGEST_TYPES as readonly string[]).includes(type);
-const inScope = (r: Row) => r.relation === "direct" || (r.relation === "project" && r.scope !== "my_jobs") || (r.relation === "other" && r.scope === "all");
+const inScope = (r: Row) =>
+  r.relation === "direct" || (r.relation === "project" && r.scope !== "my_jobs") || (r.relation === "other" && r.scope === "all");
 
 /** The contract's order, as data: [rule, applies to row, expected outcome]. */
 const RULES: [string, (r: Row) => boolean, (r: Row) => object][] = [
-  ["critical → every admin, in-app + email + their own channels", (r) => r.critical && r.admin, (r) => ({ action: "deliver", channels: [...new Set(["in_app", "email", ...(r.enabled ? r.channels : [])])] })],
+  [
+    "critical → every admin, in-app + email + their own channels",
+    (r) => r.critical && r.admin,
+    (r) => ({ action: "deliver", channels: [...new Set(["in_app", "email", ...(r.enabled ? r.channels : [])])] }),
+  ],
   ["disabled type → nothing", (r) => !r.enabled, () => drop("disabled")],
   ["no channels (muted) → nothing", (r) => r.channels.length === 0, () => drop("muted")],
   ["outside the chosen scope → nothing", (r) => !inScope(r), () => drop("out_of_scope")],
@@ -108,10 +113,26 @@ describe("decideDelivery: rows a reader can check by eye", () => {
     ["stranger with all → now", { relation: "other", scope: "all" }, { action: "deliver", channels: ["in_app"] }],
     ["owner in DND → held", { dnd: true }, { action: "hold", channels: ["in_app"] }],
     ["owner in digest mode → digest", { digest: true }, { action: "digest", channels: ["in_app"] }],
-    ["review.approved in digest mode (not a digested type) → now", { type: "review.approved", digest: true }, { action: "deliver", channels: ["in_app"] }],
-    ["admin in DND, gpu_critical, all muted → in-app + email now", { type: "system.gpu_critical", critical: true, admin: true, dnd: true, channels: [], relation: "other" }, { action: "deliver", channels: ["in_app", "email"] }],
-    ["admin with webhook for gpu_critical → in-app + email + webhook", { type: "system.gpu_critical", critical: true, admin: true, channels: ["webhook"] }, { action: "deliver", channels: ["in_app", "email", "webhook"] }],
-    ["non-admin named on gpu_critical, in DND → now", { type: "system.gpu_critical", critical: true, dnd: true }, { action: "deliver", channels: ["in_app"] }],
+    [
+      "review.approved in digest mode (not a digested type) → now",
+      { type: "review.approved", digest: true },
+      { action: "deliver", channels: ["in_app"] },
+    ],
+    [
+      "admin in DND, gpu_critical, all muted → in-app + email now",
+      { type: "system.gpu_critical", critical: true, admin: true, dnd: true, channels: [], relation: "other" },
+      { action: "deliver", channels: ["in_app", "email"] },
+    ],
+    [
+      "admin with webhook for gpu_critical → in-app + email + webhook",
+      { type: "system.gpu_critical", critical: true, admin: true, channels: ["webhook"] },
+      { action: "deliver", channels: ["in_app", "email", "webhook"] },
+    ],
+    [
+      "non-admin named on gpu_critical, in DND → now",
+      { type: "system.gpu_critical", critical: true, dnd: true },
+      { action: "deliver", channels: ["in_app"] },
+    ],
   ])("%s", (_name, over, outcome) => {
     expect(decide(row(over))).toEqual(outcome);
   });

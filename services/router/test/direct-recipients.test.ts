@@ -15,10 +15,18 @@ describe("directRecipients (contract: who receives an event)", () => {
   it.each([
     ["job.* goes to payload.ownerUserId", event({ type: "job.completed", actorUserId: "ci", payload: { ownerUserId: "u1" } }), ["u1"]],
     ["job.* falls back to the actor when no owner is given", event({ type: "job.failed", actorUserId: "u2" }), ["u2"]],
-    ["the actor who owns the job hears about it", event({ type: "job.started", actorUserId: "u1", payload: { ownerUserId: "u1" } }), ["u1"]],
+    [
+      "the actor who owns the job hears about it",
+      event({ type: "job.started", actorUserId: "u1", payload: { ownerUserId: "u1" } }),
+      ["u1"],
+    ],
     ["numeric owner ids are strings", event({ type: "job.cancelled", payload: { ownerUserId: 42 } }), ["42"]],
     ["job.* with neither owner nor actor reaches nobody", event({ type: "job.progress" }), []],
-    ["review.approved goes to the content owner", event({ type: "review.approved", actorUserId: "rev", payload: { contentOwnerUserId: "own" } }), ["own"]],
+    [
+      "review.approved goes to the content owner",
+      event({ type: "review.approved", actorUserId: "rev", payload: { contentOwnerUserId: "own" } }),
+      ["own"],
+    ],
     [
       "review.submitted adds the reviewers",
       event({ type: "review.submitted", actorUserId: "own", payload: { contentOwnerUserId: "own2", reviewerUserIds: ["r1", "r2"] } }),
@@ -34,8 +42,16 @@ describe("directRecipients (contract: who receives an event)", () => {
       event({ type: "review.submitted", actorUserId: "own", payload: { contentOwnerUserId: "own", reviewerUserIds: ["r1"] } }),
       ["r1"],
     ],
-    ["collab.mention goes to the mentioned users", event({ type: "collab.mention", actorUserId: "a", payload: { mentionedUserIds: ["m1", "a", "m2"] } }), ["m1", "m2"]],
-    ["collab.lock goes to notifyUserIds", event({ type: "collab.lock", payload: { notifyUserIds: ["n1"], mentionedUserIds: ["x"] } }), ["n1"]],
+    [
+      "collab.mention goes to the mentioned users",
+      event({ type: "collab.mention", actorUserId: "a", payload: { mentionedUserIds: ["m1", "a", "m2"] } }),
+      ["m1", "m2"],
+    ],
+    [
+      "collab.lock goes to notifyUserIds",
+      event({ type: "collab.lock", payload: { notifyUserIds: ["n1"], mentionedUserIds: ["x"] } }),
+      ["n1"],
+    ],
     ["duplicates collapse", event({ type: "collab.lock", payload: { notifyUserIds: ["n1", "n1"] } }), ["n1"]],
     ["malformed recipient fields are ignored", event({ type: "collab.mention", payload: { mentionedUserIds: "m1" } }), []],
     ["system.* names nobody directly (admins are added by routing)", event({ type: "system.disk_warning", payload: { host: "h" } }), []],

@@ -8,7 +8,9 @@ const routeEvent = (event: HeraldEvent, scopes: ScopeIndex, profileOf: (userId: 
 const base = { id: "e1", occurredAt: "2026-01-01T00:00:00.000Z", receivedAt: "2026-01-01T00:00:00.000Z" };
 const now = new Date("2026-01-01T00:00:00.000Z");
 
-function scopes(overrides: Partial<{ admins: string[]; project: Record<string, string[]>; everyone: Record<string, string[]> }> = {}): ScopeIndex {
+function scopes(
+  overrides: Partial<{ admins: string[]; project: Record<string, string[]>; everyone: Record<string, string[]> }> = {},
+): ScopeIndex {
   return {
     admins: overrides.admins ?? [],
     projectMembers: (type: EventTypeName, projectId: string) => overrides.project?.[`${type}/${projectId}`] ?? [],
@@ -26,7 +28,13 @@ const profiles =
 
 describe("candidates", () => {
   it("ranks direct over project over everyone, leaves out the actor, and adds admins only for critical events", () => {
-    const event = { ...base, type: "review.approved", actorUserId: "actor", projectId: "p1", payload: { contentOwnerUserId: "owner" } } as HeraldEvent;
+    const event = {
+      ...base,
+      type: "review.approved",
+      actorUserId: "actor",
+      projectId: "p1",
+      payload: { contentOwnerUserId: "owner" },
+    } as HeraldEvent;
     const index = scopes({
       admins: ["root"],
       project: { "review.approved/p1": ["owner", "member", "actor"] },
@@ -44,7 +52,12 @@ describe("candidates", () => {
 
 describe("routeEvent", () => {
   it("gives non-critical notifications the in-app default channel", () => {
-    const drafts = routeEvent({ ...base, type: "job.failed", payload: { ownerUserId: "u1", jobName: "etl", error: "OOM" } } as HeraldEvent, scopes(), profiles({}), now);
+    const drafts = routeEvent(
+      { ...base, type: "job.failed", payload: { ownerUserId: "u1", jobName: "etl", error: "OOM" } } as HeraldEvent,
+      scopes(),
+      profiles({}),
+      now,
+    );
     expect(drafts).toEqual([
       {
         eventId: "e1",
@@ -62,18 +75,33 @@ describe("routeEvent", () => {
 
   it("sends critical events to admins in-app and by email, even in DND", () => {
     const drafts = routeEvent(
-      { ...base, type: "system.gpu_critical", payload: { host: "gpu-7", gpuIndex: 3, metric: "temperature", value: 92, threshold: 90 } } as HeraldEvent,
+      {
+        ...base,
+        type: "system.gpu_critical",
+        payload: { host: "gpu-7", gpuIndex: 3, metric: "temperature", value: 92, threshold: 90 },
+      } as HeraldEvent,
       scopes({ admins: ["root"] }),
       profiles({ root: { isAdmin: true, settings: { ...DEFAULT_SETTINGS, dndEnabled: true } } }),
       now,
     );
     expect(drafts).toEqual([
-      expect.objectContaining({ userId: "root", critical: true, status: "pending", channels: ["in_app", "email"], body: "gpu-7 GPU 3 temperature 92 (threshold 90)" }),
+      expect.objectContaining({
+        userId: "root",
+        critical: true,
+        status: "pending",
+        channels: ["in_app", "email"],
+        body: "gpu-7 GPU 3 temperature 92 (threshold 90)",
+      }),
     ]);
   });
 
   it("holds for DND, digests digested types, and drops muted types", () => {
-    const event = { ...base, type: "job.completed", payload: { ownerUserId: "dnd" }, recipients: ["dnd", "digester", "muted"] } as HeraldEvent;
+    const event = {
+      ...base,
+      type: "job.completed",
+      payload: { ownerUserId: "dnd" },
+      recipients: ["dnd", "digester", "muted"],
+    } as HeraldEvent;
     const drafts = routeEvent(
       event,
       scopes(),
@@ -91,13 +119,23 @@ describe("routeEvent", () => {
   });
 
   it("prefers the producer's message and keeps bodies short", () => {
-    const [draft] = routeEvent({ ...base, type: "collab.mention", payload: { mentionedUserIds: ["u"], message: "m".repeat(900) } } as HeraldEvent, scopes(), profiles({}), now);
+    const [draft] = routeEvent(
+      { ...base, type: "collab.mention", payload: { mentionedUserIds: ["u"], message: "m".repeat(900) } } as HeraldEvent,
+      scopes(),
+      profiles({}),
+      now,
+    );
     expect(draft!.body).toHaveLength(500);
     expect(draft!.body.endsWith("…")).toBe(true);
   });
 
   it("keeps markup as text (renderers escape it)", () => {
-    const [draft] = routeEvent({ ...base, type: "review.comment", payload: { contentOwnerUserId: "u", title: "<img src=x>", comment: "hi" } } as HeraldEvent, scopes(), profiles({}), now);
+    const [draft] = routeEvent(
+      { ...base, type: "review.comment", payload: { contentOwnerUserId: "u", title: "<img src=x>", comment: "hi" } } as HeraldEvent,
+      scopes(),
+      profiles({}),
+      now,
+    );
     expect(draft!.body).toBe("New comment on <img src=x>: hi");
   });
 });

@@ -5,9 +5,7 @@ import type { HeraldEvent, ValidationIssue } from "../event";
 const IDENTIFIER = /^[A-Za-z0-9._:@\/-]+$/;
 
 /** User ids are strings; producers that use numeric ids may send numbers. */
-const userId = z
-  .union([z.string().min(1).max(128), z.number().int().nonnegative()])
-  .transform((v) => String(v));
+const userId = z.union([z.string().min(1).max(128), z.number().int().nonnegative()]).transform((v) => String(v));
 const userIdList = z.array(userId).max(1000);
 
 const recipientFields = z
@@ -27,7 +25,10 @@ export const publishEventSchema = z
     occurredAt: z.iso.datetime({ offset: true }).optional(),
     actorUserId: userId.optional(),
     projectId: z.string().min(1).max(128).optional(),
-    source: z.object({ type: z.string().min(1).max(64), id: z.string().min(1).max(128) }).strict().optional(),
+    source: z
+      .object({ type: z.string().min(1).max(64), id: z.string().min(1).max(128) })
+      .strict()
+      .optional(),
     payload: recipientFields.optional(),
     recipients: userIdList.optional(),
   })
@@ -91,4 +92,3 @@ export function parseStreamEvent(raw: string): HeraldEvent | undefined {
     return undefined;
   }
 }
-

@@ -17,7 +17,6 @@ export const preferenceUpdateSchema = z
   .strict()
   .refine((v) => Object.keys(v).length > 0, { message: "give at least one of enabled, channels, scope" });
 
-
 const EMAIL = z.email({ message: "must be an email address" }).max(254);
 const WEBHOOK_URL = z
   .url({ protocol: /^https?$/, message: "must be an http(s) URL" })

@@ -66,7 +66,12 @@ function renderEvent(event: HistoryEvent): HTMLLIElement {
     "li",
     { class: `event event--${event.category}`, attrs: { "data-type": event.type } },
     h("span", { class: `chip chip--${event.critical ? "critical" : event.category}` }, event.category),
-    h("span", { class: "event-action" }, h("span", { class: "event-verb" }, action), subject ? h("span", { class: "event-subject" }, subject) : null),
+    h(
+      "span",
+      { class: "event-action" },
+      h("span", { class: "event-verb" }, action),
+      subject ? h("span", { class: "event-subject" }, subject) : null,
+    ),
     h("span", { class: "event-details" }, details.join(" · ")),
     timeElement(event.occurredAt),
   );

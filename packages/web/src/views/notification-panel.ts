@@ -119,7 +119,14 @@ export class NotificationPanel {
           { class: "item-text" },
           h("span", { class: "item-title" }, e.title),
           e.body ? h("span", { class: "item-body" }, e.body) : null,
-          h("span", { class: "item-meta" }, e.critical ? h("span", { class: "chip chip--critical" }, "critical") : null, h("span", { class: "chip" }, e.category), " ", timeElement(e.createdAt)),
+          h(
+            "span",
+            { class: "item-meta" },
+            e.critical ? h("span", { class: "chip chip--critical" }, "critical") : null,
+            h("span", { class: "chip" }, e.category),
+            " ",
+            timeElement(e.createdAt),
+          ),
         ),
       ),
     );

@@ -24,7 +24,8 @@ export class Popovers {
     document.addEventListener("click", (event) => {
       const target = event.target as Node;
       if (!this.el.panel.hidden && !this.el.panel.contains(target) && !this.el.bell.contains(target)) this.toggle(null);
-      if (!this.el.settingsPanel.hidden && !this.el.settingsPanel.contains(target) && !this.el.settingsButton.contains(target)) this.toggle(null);
+      if (!this.el.settingsPanel.hidden && !this.el.settingsPanel.contains(target) && !this.el.settingsButton.contains(target))
+        this.toggle(null);
     });
   }
 

@@ -74,7 +74,10 @@ export class PreferencesView {
     const classes = ["pref"];
     if (!entry.enabled) classes.push("pref--off");
     if (entry.channels.length === 0) classes.push("pref--muted");
-    const row = h("li", { class: classes.join(" "), attrs: { "data-event-type": entry.eventType, "data-default": String(entry.isDefault) } });
+    const row = h("li", {
+      class: classes.join(" "),
+      attrs: { "data-event-type": entry.eventType, "data-default": String(entry.isDefault) },
+    });
     const save = (control: string, update: PreferenceUpdate) => void this.savePreference(row, entry, control, update);
 
     const enabled = h("input", { attrs: { type: "checkbox", "data-control": "enabled", "aria-label": `Notify me of ${entry.eventType}` } });
@@ -107,7 +110,13 @@ export class PreferencesView {
         entry.critical ? h("span", { class: "chip chip--critical" }, "critical") : null,
         entry.enabled && entry.channels.length === 0 ? h("span", { class: "chip" }, "muted") : null,
       ),
-      h("label", { class: "switch" }, enabled, h("span", { class: "switch-track", attrs: { "aria-hidden": "true" } }), h("span", {}, entry.enabled ? "On" : "Off")),
+      h(
+        "label",
+        { class: "switch" },
+        enabled,
+        h("span", { class: "switch-track", attrs: { "aria-hidden": "true" } }),
+        h("span", {}, entry.enabled ? "On" : "Off"),
+      ),
       h(
         "fieldset",
         { class: "pref-channels", attrs: { "aria-label": `Channels for ${entry.eventType}` } },

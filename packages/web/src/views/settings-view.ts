@@ -35,7 +35,10 @@ export class SettingsView {
   constructor(private readonly session: Session) {
     this.el.dndToggle.addEventListener("change", () => void this.saveDnd(this.el.dndToggle.checked));
     this.el.digestToggle.addEventListener("change", () => void this.saveDigest({ digestEnabled: this.el.digestToggle.checked }));
-    this.el.digestInterval.addEventListener("change", () => void this.saveDigest({ digestInterval: this.el.digestInterval.value === "hourly" ? "hourly" : "daily" }));
+    this.el.digestInterval.addEventListener(
+      "change",
+      () => void this.saveDigest({ digestInterval: this.el.digestInterval.value === "hourly" ? "hourly" : "daily" }),
+    );
     this.el.deliveryForm.addEventListener("submit", (event) => {
       event.preventDefault();
       void this.saveDelivery();
@@ -69,7 +72,9 @@ export class SettingsView {
   private async saveDnd(on: boolean): Promise<void> {
     if (!this.session.current()) return;
     const forMs = Number(this.el.dndDuration.value);
-    const update = on ? { dndEnabled: true, dndUntil: forMs > 0 ? new Date(Date.now() + forMs).toISOString() : null } : { dndEnabled: false, dndUntil: null };
+    const update = on
+      ? { dndEnabled: true, dndUntil: forMs > 0 ? new Date(Date.now() + forMs).toISOString() : null }
+      : { dndEnabled: false, dndUntil: null };
     this.el.dndToggle.disabled = true;
     this.el.dndDuration.disabled = true;
     try {
@@ -167,7 +172,11 @@ export class SettingsView {
         ? `On until ${until.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })}. Critical alerts still come through; the rest arrive when it ends.`
         : "On until you turn it off. Critical alerts still come through; the rest arrive when it ends.",
     );
-    setText(this.el.dndIndicator, until ? `Do not disturb until ${until.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })}` : "Do not disturb");
-    if (until) this.dndTimer = setTimeout(() => this.settings && this.render(this.settings), Math.max(0, until.getTime() - Date.now()) + 500);
+    setText(
+      this.el.dndIndicator,
+      until ? `Do not disturb until ${until.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })}` : "Do not disturb",
+    );
+    if (until)
+      this.dndTimer = setTimeout(() => this.settings && this.render(this.settings), Math.max(0, until.getTime() - Date.now()) + 500);
   }
 }

@@ -71,7 +71,11 @@ interface Check {
  * One poll: readings in, the next state and the events to publish out, in a
  * stable order (GPUs by index, then disks). Pure: same inputs, same output.
  */
-export function evaluate(state: MonitorState, readings: Readings, ctx: EvaluationContext): { state: MonitorState; events: HeraldEventInput[] } {
+export function evaluate(
+  state: MonitorState,
+  readings: Readings,
+  ctx: EvaluationContext,
+): { state: MonitorState; events: HeraldEventInput[] } {
   const { checks, gpus } = checksFor(state, readings, ctx.rules);
   const alerts: Record<string, AlertState> = { ...state.alerts };
   const events: HeraldEventInput[] = [];
@@ -177,7 +181,13 @@ function evidence(subject: Subject, level: AlertLevel, firing: boolean, rules: R
           temperatureC: temperature,
         };
       }
-      return { metric: "temperature.gpu", value: temperature, threshold: t[level], unit: "C", clockEventReasons: mask === null ? null : hex(mask) };
+      return {
+        metric: "temperature.gpu",
+        value: temperature,
+        threshold: t[level],
+        unit: "C",
+        clockEventReasons: mask === null ? null : hex(mask),
+      };
     }
     case "gpu-presence": {
       const where = `GPU ${subject.gpu.index ?? "?"} (${[subject.gpu.name, subject.uuid].filter(Boolean).join(", ")})`;
@@ -198,7 +208,9 @@ function alertEvent(check: Check, transition: Transition, ctx: EvaluationContext
   const { incident } = transition;
   const firing = transition.kind === "firing";
   const gpuFields =
-    subject.kind === "disk" ? {} : { uuid: subject.uuid, gpuIndex: subject.gpu.index, ...(subject.gpu.name !== null && { gpuName: subject.gpu.name }) };
+    subject.kind === "disk"
+      ? {}
+      : { uuid: subject.uuid, gpuIndex: subject.gpu.index, ...(subject.gpu.name !== null && { gpuName: subject.gpu.name }) };
   return {
     id: alertEventId(ctx.host, check.key, incident.startedAt, incident.seq),
     type: eventType(subject, transition.level),

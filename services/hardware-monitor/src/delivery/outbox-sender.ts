@@ -92,28 +92,44 @@ export class OutboxSender {
         await this.outbox.remove(entries.map((e) => e.seq));
         this.delivered += entries.length;
         this.lastDeliveredAt = new Date().toISOString();
-        if (this.failures > 0) this.options.logger.info({ pending: this.outbox.size }, "ingest reachable again: delivering buffered events");
+        if (this.failures > 0)
+          this.options.logger.info({ pending: this.outbox.size }, "ingest reachable again: delivering buffered events");
         this.failures = 0;
         if (singles > 0) singles -= 1;
       } catch (error) {
         if (!(error instanceof HeraldPublishError)) throw error;
         if (error.code === "aborted") return;
-        this.lastError = { at: new Date().toISOString(), code: error.code, message: error.message, ...(error.status !== undefined && { status: error.status }) };
+        this.lastError = {
+          at: new Date().toISOString(),
+          code: error.code,
+          message: error.message,
+          ...(error.status !== undefined && { status: error.status }),
+        };
         if (isInvalid(error)) {
           if (entries.length > 1) {
             singles = entries.length;
             continue;
           }
           this.rejected += 1;
-          this.options.logger.error({ err: error.message, code: error.code, details: error.details, event: entries[0]!.event }, "ingest rejected an event: dropped");
+          this.options.logger.error(
+            { err: error.message, code: error.code, details: error.details, event: entries[0]!.event },
+            "ingest rejected an event: dropped",
+          );
           await this.outbox.remove(entries.map((e) => e.seq));
           if (singles > 0) singles -= 1;
           continue;
         }
         this.failures += 1;
-        const delayMs = backoffDelay(this.failures, { initialMs: this.options.retryInitialMs ?? 500, maxMs: this.options.retryMaxMs, jitter: "equal" });
+        const delayMs = backoffDelay(this.failures, {
+          initialMs: this.options.retryInitialMs ?? 500,
+          maxMs: this.options.retryMaxMs,
+          jitter: "equal",
+        });
         if (this.failures === 1 || !error.retryable) {
-          this.options.logger.warn({ err: error.message, code: error.code, status: error.status, pending: this.outbox.size }, "cannot deliver to ingest: buffering on disk");
+          this.options.logger.warn(
+            { err: error.message, code: error.code, status: error.status, pending: this.outbox.size },
+            "cannot deliver to ingest: buffering on disk",
+          );
         }
         await this.pause(delayMs);
       }

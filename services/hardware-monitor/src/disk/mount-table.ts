@@ -46,7 +46,8 @@ const PSEUDO_FS_TYPES = new Set([
 ]);
 
 /** Mount points node_exporter skips: kernel interfaces and container runtimes' private mounts. */
-const EXCLUDED_MOUNT_POINTS = /^\/(dev|proc|sys|run\/credentials\/.+|var\/lib\/docker\/.+|var\/lib\/containers\/storage\/.+|var\/lib\/kubelet\/pods\/.+)($|\/)/;
+const EXCLUDED_MOUNT_POINTS =
+  /^\/(dev|proc|sys|run\/credentials\/.+|var\/lib\/docker\/.+|var\/lib\/containers\/storage\/.+|var\/lib\/kubelet\/pods\/.+)($|\/)/;
 
 /** /proc/self/mounts escapes space, tab, newline and backslash as octal. */
 function unescape(field: string): string {

@@ -43,7 +43,8 @@ export type ParsedOutput =
   | { readonly ok: true; readonly gpus: readonly GpuReading[]; readonly problems: readonly string[] }
   | { readonly ok: false; readonly problem: string };
 
-type Cell = { readonly kind: "value"; readonly text: string } | { readonly kind: "unknown"; readonly token: string } | { readonly kind: "lost" };
+type Cell =
+  { readonly kind: "value"; readonly text: string } | { readonly kind: "unknown"; readonly token: string } | { readonly kind: "lost" };
 
 const LOST = /^\[?GPU is lost\]?$/i;
 

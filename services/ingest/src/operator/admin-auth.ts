@@ -56,7 +56,8 @@ export function requireAdminSession(options: AdminAuthOptions): RequestHandler {
       throw error;
     };
     const token = readCookie(req.headers.cookie, ADMIN_COOKIE);
-    if (token === undefined) return toLogin(new ApiError(401, "unauthorized", `an admin bearer token or a session from ${LOGIN_PATH} is required`));
+    if (token === undefined)
+      return toLogin(new ApiError(401, "unauthorized", `an admin bearer token or a session from ${LOGIN_PATH} is required`));
     let principal: UserPrincipal;
     try {
       principal = verifyAdmin(token, options.auth);
@@ -67,7 +68,11 @@ export function requireAdminSession(options: AdminAuthOptions): RequestHandler {
       return toLogin(new ApiError(401, "unauthorized", `session: ${error.message}; log in again at ${LOGIN_PATH}`));
     }
     if (!SAFE_METHODS.has(req.method) && requestOrigin(req.headers) !== "same") {
-      throw new ApiError(403, "cross_site_request", "a session-authenticated change must come from this site's own pages (Origin or Referer)");
+      throw new ApiError(
+        403,
+        "cross_site_request",
+        "a session-authenticated change must come from this site's own pages (Origin or Referer)",
+      );
     }
     req.principal = principal;
     next();
@@ -105,7 +110,11 @@ function refuseCrossSite(req: Request): void {
 export function createAdminLoginRouter(options: AdminAuthOptions): Router {
   const router = Router();
   const renderPage = (res: Response, status: number, error?: string) =>
-    res.status(status).set(LOGIN_PAGE_HEADERS).type("html").send(renderLoginPage({ action: LOGIN_PATH, error }));
+    res
+      .status(status)
+      .set(LOGIN_PAGE_HEADERS)
+      .type("html")
+      .send(renderLoginPage({ action: LOGIN_PATH, error }));
 
   router.get("/login", (_req, res) => {
     renderPage(res, 200);

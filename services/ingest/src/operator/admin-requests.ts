@@ -22,7 +22,9 @@ export type DeliveryListQuery = z.infer<typeof deliveryListQuerySchema>;
 /** The `:id` of a delivery route. */
 export function parseDeliveryId(raw: string): bigint {
   if (!ROW_ID.test(raw)) {
-    throw new ApiError(400, "invalid_id", "id: a delivery id is a positive integer", [{ path: "id", message: "must be a positive integer" }]);
+    throw new ApiError(400, "invalid_id", "id: a delivery id is a positive integer", [
+      { path: "id", message: "must be a positive integer" },
+    ]);
   }
   return BigInt(raw);
 }

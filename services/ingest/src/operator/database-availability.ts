@@ -70,7 +70,10 @@ export class DatabaseAvailability {
       logger.info("database migrations applied");
     } catch (error) {
       if (this.stopped) return;
-      logger.warn({ err: (error as Error).message, retryInMs: delayMs }, "could not apply migrations; publishing goes on, the operator API waits");
+      logger.warn(
+        { err: (error as Error).message, retryInMs: delayMs },
+        "could not apply migrations; publishing goes on, the operator API waits",
+      );
       this.timer = setTimeout(() => void this.migrateUntilDone(Math.min(delayMs * 2, retryMaxMs)), delayMs);
       this.timer.unref();
     }

@@ -132,7 +132,9 @@ export class DeliveryRepository {
    * in case its job cannot be queued and the row has to go back.
    */
   async requeueDeadLetter(id: bigint): Promise<RequeueResult> {
-    const rows = await this.db.$queryRaw<{ id: bigint; channel: ExternalChannel; round: number; attempts: number; previous_error: string | null }[]>`
+    const rows = await this.db.$queryRaw<
+      { id: bigint; channel: ExternalChannel; round: number; attempts: number; previous_error: string | null }[]
+    >`
       UPDATE deliveries d
       SET status = 'queued', round = d.round + 1, last_error = NULL, updated_at = now()
       FROM deliveries previous

@@ -27,7 +27,8 @@ export interface RetryAccepted {
   readonly round: number;
 }
 
-const queueUnavailable = () => new ApiError(503, "queue_unavailable", "the delivery queue is unavailable; nothing was retried, try again later");
+const queueUnavailable = () =>
+  new ApiError(503, "queue_unavailable", "the delivery queue is unavailable; nothing was retried, try again later");
 
 /**
  * Re-queues a dead-lettered delivery: the row goes back to queued in a new
@@ -48,9 +49,15 @@ export async function retryDeadLetter(id: bigint, deps: RetryDependencies): Prom
   try {
     await deps.queuer.enqueue([{ id: delivery.id, channel: delivery.channel, round: delivery.round }]);
   } catch (error) {
-    deps.logger.warn({ err: (error as Error).message, deliveryId: delivery.id }, "retry could not be queued: delivery put back to dead_lettered");
+    deps.logger.warn(
+      { err: (error as Error).message, deliveryId: delivery.id },
+      "retry could not be queued: delivery put back to dead_lettered",
+    );
     await deps.store.restoreDeadLetter(delivery).catch((restoreError: unknown) => {
-      deps.logger.error({ err: (restoreError as Error).message, deliveryId: delivery.id }, "could not put an unqueued retry back to dead_lettered");
+      deps.logger.error(
+        { err: (restoreError as Error).message, deliveryId: delivery.id },
+        "could not put an unqueued retry back to dead_lettered",
+      );
     });
     throw queueUnavailable();
   }

@@ -17,7 +17,10 @@ const historyQuerySchema = z
     to: isoDate.optional(),
     sourceType: z.string().min(1).max(64).optional(),
     sourceId: z.string().min(1).max(128).optional(),
-    cursor: z.string().regex(/^\d{1,18}$/, "must be a cursor returned by a previous page").optional(),
+    cursor: z
+      .string()
+      .regex(/^\d{1,18}$/, "must be a cursor returned by a previous page")
+      .optional(),
     limit: z.coerce.number().int().min(1).max(100).default(20),
   })
   .strict()

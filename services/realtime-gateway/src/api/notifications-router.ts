@@ -22,7 +22,10 @@ const listQuerySchema = z
     unread_only: booleanParam.optional(),
     category: z.enum([...EVENT_CATEGORIES, "digest"]).optional(),
     limit: z.coerce.number().int().min(1).max(100).default(20),
-    cursor: z.string().regex(/^\d{1,18}$/, "must be a cursor returned by a previous page").optional(),
+    cursor: z
+      .string()
+      .regex(/^\d{1,18}$/, "must be a cursor returned by a previous page")
+      .optional(),
   })
   .strict();
 

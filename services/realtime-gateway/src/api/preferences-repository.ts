@@ -1,4 +1,14 @@
-import { defaultPreference, EVENT_TYPES, getEventType, type EventTypeName, type Preference, type PreferenceEntry, type PreferenceUpdate, type Scope, type Channel } from "@herald/contract";
+import {
+  defaultPreference,
+  EVENT_TYPES,
+  getEventType,
+  type EventTypeName,
+  type Preference,
+  type PreferenceEntry,
+  type PreferenceUpdate,
+  type Scope,
+  type Channel,
+} from "@herald/contract";
 import type { Database } from "@herald/db";
 import type { RecipientVersion } from "@herald/runtime";
 

@@ -1,5 +1,12 @@
 import { randomBytes } from "node:crypto";
-import { DEFAULT_SETTINGS, isEventTypeName, type DigestInterval, type NotificationSettings, type SettingsUpdate, type UserSettings } from "@herald/contract";
+import {
+  DEFAULT_SETTINGS,
+  isEventTypeName,
+  type DigestInterval,
+  type NotificationSettings,
+  type SettingsUpdate,
+  type UserSettings,
+} from "@herald/contract";
 import type { Database } from "@herald/db";
 import type { RecipientVersion } from "@herald/runtime";
 

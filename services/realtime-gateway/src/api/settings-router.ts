@@ -39,7 +39,9 @@ export function createSettingsRouter(options: SettingsRouterOptions): Router {
   router.put("/preferences/:eventType", requireJson, async (req, res) => {
     const type = String(req.params.eventType);
     if (!isEventTypeName(type)) {
-      throw new ApiError(400, "unknown_event_type", `eventType: unknown event type ${type}`, [{ path: "eventType", message: "unknown event type" }]);
+      throw new ApiError(400, "unknown_event_type", `eventType: unknown event type ${type}`, [
+        { path: "eventType", message: "unknown event type" },
+      ]);
     }
     const update = parseBody(preferenceUpdateSchema, req.body);
     res.json(await preferences.update(userOf(req).userId, type, update));
@@ -63,7 +65,8 @@ export function createSettingsRouter(options: SettingsRouterOptions): Router {
     // Switching DND off releases what it held at once, not at the next tick.
     if (wasDnd && !isDnd) await scheduler.add([{ kind: "release-dnd", userId }]);
     // Leaving digest mode sends what was waiting for the digest now.
-    if (before.digestEnabled && !after.digestEnabled) await scheduler.add([{ kind: "send-digest", userId, periodEnd: now.toISOString(), flush: true }]);
+    if (before.digestEnabled && !after.digestEnabled)
+      await scheduler.add([{ kind: "send-digest", userId, periodEnd: now.toISOString(), flush: true }]);
     res.json({ ...after, ...(webhookSecret && { webhookSecret }) });
   });
 

@@ -1,4 +1,11 @@
-import { GATEWAY_EVENTS, SOCKET_EVENTS, type CaughtUpMessage, type EventTypeName, type NotificationItem, type NotificationMessage } from "@herald/contract";
+import {
+  GATEWAY_EVENTS,
+  SOCKET_EVENTS,
+  type CaughtUpMessage,
+  type EventTypeName,
+  type NotificationItem,
+  type NotificationMessage,
+} from "@herald/contract";
 import type { CatchUpGates } from "./catch-up-gate";
 import type { CatchUpSnapshot, NotificationRepository } from "../notification-repository";
 import type { GatewaySocket } from "./gateway-socket";
@@ -56,7 +63,12 @@ export interface CatchUpDependencies {
  * join would be replayed after the snapshot's count; that window is one Redis
  * delivery long, and the next change corrects it.
  */
-export async function catchUp(socket: GatewaySocket, userId: string, lastNotificationId: bigint | undefined, deps: CatchUpDependencies): Promise<CaughtUpMessage | undefined> {
+export async function catchUp(
+  socket: GatewaySocket,
+  userId: string,
+  lastNotificationId: bigint | undefined,
+  deps: CatchUpDependencies,
+): Promise<CaughtUpMessage | undefined> {
   const snapshot = await deps.repository.catchUp(userId, lastNotificationId, deps.limit);
   if (socket.disconnected) return undefined;
   socket.data.replaying = true;

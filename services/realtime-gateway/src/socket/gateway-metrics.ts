@@ -41,23 +41,46 @@ export class GatewayMetrics {
         this.set(source.userCount);
       },
     });
-    this.sent = new Counter({ name: "herald_gateway_emits_total", help: "Messages written to sockets, by event (one per socket)", labelNames: ["event"], registers });
+    this.sent = new Counter({
+      name: "herald_gateway_emits_total",
+      help: "Messages written to sockets, by event (one per socket)",
+      labelNames: ["event"],
+      registers,
+    });
     this.lag = new Histogram({
       name: "herald_gateway_delivery_lag_seconds",
       help: "From a notification's creation in Postgres to its write on a socket (live deliveries, not catch-up replays)",
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers,
     });
-    this.replayed = new Counter({ name: "herald_gateway_catch_up_notifications_total", help: "Missed notifications replayed to reconnecting sockets", registers });
-    this.truncated = new Counter({ name: "herald_gateway_catch_up_truncated_total", help: "Catch-ups that had more missed notifications than GATEWAY_CATCH_UP_LIMIT", registers });
+    this.replayed = new Counter({
+      name: "herald_gateway_catch_up_notifications_total",
+      help: "Missed notifications replayed to reconnecting sockets",
+      registers,
+    });
+    this.truncated = new Counter({
+      name: "herald_gateway_catch_up_truncated_total",
+      help: "Catch-ups that had more missed notifications than GATEWAY_CATCH_UP_LIMIT",
+      registers,
+    });
     this.catchUpSeconds = new Histogram({
       name: "herald_gateway_catch_up_seconds",
       help: "Time from a socket's connection to the end of its catch-up (query and replay)",
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers,
     });
-    this.refused = new Counter({ name: "herald_gateway_connections_refused_total", help: "Handshakes refused, by code", labelNames: ["code"], registers });
-    this.kicked = new Counter({ name: "herald_gateway_disconnects_by_server_total", help: "Sockets the gateway disconnected, by code", labelNames: ["code"], registers });
+    this.refused = new Counter({
+      name: "herald_gateway_connections_refused_total",
+      help: "Handshakes refused, by code",
+      labelNames: ["code"],
+      registers,
+    });
+    this.kicked = new Counter({
+      name: "herald_gateway_disconnects_by_server_total",
+      help: "Sockets the gateway disconnected, by code",
+      labelNames: ["code"],
+      registers,
+    });
   }
 
   /** One message written to one socket; `live` is false for catch-up replays. */

@@ -47,17 +47,14 @@ export function createSocketServer(options: SocketServerOptions): SocketServer {
   const gates = new CatchUpGates();
   const registry = new ConnectionRegistry(gateway.maxConnectionsPerUser);
   const metrics = new GatewayMetrics(registry);
-  const io: GatewayServer = new Server(
-    options.httpServer,
-    {
-      adapter: createGatedAdapter(options.pubClient, options.subClient, options.socketIoKey, gates),
-      cors: { origin: options.corsOrigins ? [...options.corsOrigins] : true },
-      transports: [...gateway.transports],
-      // Clients only send small control messages (reauth): a large frame is abuse.
-      maxHttpBufferSize: gateway.maxMessageBytes,
-      serveClient: false,
-    },
-  );
+  const io: GatewayServer = new Server(options.httpServer, {
+    adapter: createGatedAdapter(options.pubClient, options.subClient, options.socketIoKey, gates),
+    cors: { origin: options.corsOrigins ? [...options.corsOrigins] : true },
+    transports: [...gateway.transports],
+    // Clients only send small control messages (reauth): a large frame is abuse.
+    maxHttpBufferSize: gateway.maxMessageBytes,
+    serveClient: false,
+  });
 
   io.use((socket, next) => {
     const refuse = (code: GatewayErrorCode, message: string) => {
@@ -90,7 +87,9 @@ export function createSocketServer(options: SocketServerOptions): SocketServer {
     );
   });
 
-  io.on("connection", (socket: GatewaySocket) => startSession(socket, { auth: options.auth, limits: gateway, registry, gates, repository, users, metrics, logger }));
+  io.on("connection", (socket: GatewaySocket) =>
+    startSession(socket, { auth: options.auth, limits: gateway, registry, gates, repository, users, metrics, logger }),
+  );
 
   const broadcastUnreadCount = (userId: string, count: number): void => {
     io.to(userRoom(userId)).emit(SOCKET_EVENTS.unreadCount, { count });

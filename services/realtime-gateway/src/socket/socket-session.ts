@@ -54,7 +54,12 @@ export function startSession(socket: GatewaySocket, deps: SessionDependencies): 
   // The handshake checked too, but concurrent handshakes of one user can all
   // pass that check; this one is synchronous, so it is the one that holds.
   if (!registry.add(userId, socket.id)) {
-    kick(socket, GATEWAY_EVENTS.limitExceeded, { code: "too_many_connections", message: `at most ${limits.maxConnectionsPerUser} connections per user on one gateway` }, metrics);
+    kick(
+      socket,
+      GATEWAY_EVENTS.limitExceeded,
+      { code: "too_many_connections", message: `at most ${limits.maxConnectionsPerUser} connections per user on one gateway` },
+      metrics,
+    );
     return;
   }
 
@@ -65,7 +70,12 @@ export function startSession(socket: GatewaySocket, deps: SessionDependencies): 
     clearTimeout(expiryTimer);
     const check = checkExpiry(socket.data.user.expiresAt, Date.now());
     if (check.expired) {
-      kick(socket, GATEWAY_EVENTS.authExpired, { code: "token_expired", message: "token has expired: reconnect with a fresh one" }, metrics);
+      kick(
+        socket,
+        GATEWAY_EVENTS.authExpired,
+        { code: "token_expired", message: "token has expired: reconnect with a fresh one" },
+        metrics,
+      );
     } else if (check.checkAgainInMs !== undefined) {
       expiryTimer = setTimeout(watchExpiry, check.checkAgainInMs);
     }
@@ -78,7 +88,12 @@ export function startSession(socket: GatewaySocket, deps: SessionDependencies): 
     bucket = taken.bucket;
     if (taken.allowed) return next();
     logger.warn({ userId }, "socket over its inbound message rate: disconnected");
-    kick(socket, GATEWAY_EVENTS.limitExceeded, { code: "rate_limited", message: `more than ${limits.inboundRatePerSecond} messages per second` }, metrics);
+    kick(
+      socket,
+      GATEWAY_EVENTS.limitExceeded,
+      { code: "rate_limited", message: `more than ${limits.inboundRatePerSecond} messages per second` },
+      metrics,
+    );
   });
 
   socket.on(GATEWAY_EVENTS.reauth, (payload: unknown, ack: unknown) => {
@@ -90,7 +105,10 @@ export function startSession(socket: GatewaySocket, deps: SessionDependencies): 
     try {
       principal = verifyToken(typeof token === "string" ? token : undefined, deps.auth);
     } catch (error) {
-      return reply({ ok: false, error: { code: tokenErrorCode(error), message: error instanceof Error ? error.message : "invalid token" } });
+      return reply({
+        ok: false,
+        error: { code: tokenErrorCode(error), message: error instanceof Error ? error.message : "invalid token" },
+      });
     }
     // A socket belongs to one user for its whole life: its room is that user's.
     if (principal.kind !== "user" || principal.userId !== userId) {
@@ -121,13 +139,18 @@ export function startSession(socket: GatewaySocket, deps: SessionDependencies): 
   gates.close(socket.id);
   void socket.join(userRoom(userId));
   catchUp(socket, userId, socket.data.lastNotificationId, { repository: deps.repository, gates, limit: limits.catchUpLimit }).then(
-      (caughtUp) => {
-        if (caughtUp) metrics.caughtUp(caughtUp.replayed, caughtUp.truncated, (performance.now() - started) / 1000);
-      },
-      (error: Error) => {
-        logger.warn({ err: error.message, userId }, "catch-up failed: disconnecting so the client retries");
-        gates.discard(socket.id);
-        kick(socket, GATEWAY_EVENTS.gatewayError, { code: "catch_up_failed", message: "could not load missed notifications; reconnect" }, metrics);
-      },
-    );
+    (caughtUp) => {
+      if (caughtUp) metrics.caughtUp(caughtUp.replayed, caughtUp.truncated, (performance.now() - started) / 1000);
+    },
+    (error: Error) => {
+      logger.warn({ err: error.message, userId }, "catch-up failed: disconnecting so the client retries");
+      gates.discard(socket.id);
+      kick(
+        socket,
+        GATEWAY_EVENTS.gatewayError,
+        { code: "catch_up_failed", message: "could not load missed notifications; reconnect" },
+        metrics,
+      );
+    },
+  );
 }

@@ -16,7 +16,11 @@ export function fullBucket(limits: BucketLimits, now: number): TokenBucket {
 }
 
 /** Refills for the time elapsed (never past `burst`) and takes one token if there is one. */
-export function takeToken(bucket: TokenBucket, limits: BucketLimits, now: number): { readonly allowed: boolean; readonly bucket: TokenBucket } {
+export function takeToken(
+  bucket: TokenBucket,
+  limits: BucketLimits,
+  now: number,
+): { readonly allowed: boolean; readonly bucket: TokenBucket } {
   const elapsed = Math.max(0, now - bucket.at);
   const tokens = Math.min(limits.burst, bucket.tokens + (elapsed / 1000) * limits.ratePerSecond);
   if (tokens >= 1) return { allowed: true, bucket: { tokens: tokens - 1, at: now } };
