@@ -18,16 +18,13 @@ export { ConfigError } from "./config-error";
 export { commaList, flag, nonNegativeInt, optionalNonNegativeInt, optionalString, percent, port, positiveInt } from "./config-fields";
 export {
   BASE_ENV,
-  DATABASE_ENV,
-  REDIS_ENV,
+  INSTALLATION_ENV,
   SERVICE_PORTS,
   baseConfig,
-  databaseConfig,
+  installationConfig,
   loadInstallationConfig,
   parseEnv,
-  redisConfig,
   type BaseConfig,
-  type DatabaseConfig,
+  type InstallationConfig,
   type LogLevel,
-  type RedisConfig,
 } from "./service-config";

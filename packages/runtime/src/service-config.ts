@@ -86,10 +86,16 @@ export function databaseConfig(env: z.infer<z.ZodObject<typeof DATABASE_ENV>>): 
   return { databaseUrl: env.DATABASE_URL, migrateOnStart: env.MIGRATE_ON_START, migrationsDir: env.MIGRATIONS_DIR };
 }
 
-/** What the scripts (migrate, start) need of every installation: base, Redis and Postgres settings. */
-export function loadInstallationConfig(
-  source: Record<string, string | undefined> = process.env,
-): BaseConfig & RedisConfig & DatabaseConfig {
-  const env = parseEnv({ ...BASE_ENV, ...REDIS_ENV, ...DATABASE_ENV }, source);
+/** Base, Redis and Postgres: what every service but the hardware monitor, and the scripts, need of an installation. */
+export const INSTALLATION_ENV = { ...BASE_ENV, ...REDIS_ENV, ...DATABASE_ENV };
+
+export interface InstallationConfig extends BaseConfig, RedisConfig, DatabaseConfig {}
+
+export function installationConfig(env: z.infer<z.ZodObject<typeof INSTALLATION_ENV>>): InstallationConfig {
   return { ...baseConfig(env), ...redisConfig(env), ...databaseConfig(env) };
+}
+
+/** The installation's settings alone, for the scripts (migrate, start). */
+export function loadInstallationConfig(source: Record<string, string | undefined> = process.env): InstallationConfig {
+  return installationConfig(parseEnv(INSTALLATION_ENV, source));
 }

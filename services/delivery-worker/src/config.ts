@@ -1,28 +1,20 @@
 import {
+  INSTALLATION_ENV,
+  installationConfig,
   ADDRESS_POLICY_ENV,
-  BASE_ENV,
-  baseConfig,
-  DATABASE_ENV,
-  databaseConfig,
   flag,
   optionalString,
   parseEnv,
   port,
   positiveInt,
-  REDIS_ENV,
-  redisConfig,
   SERVICE_PORTS,
   webhookAllowedHosts,
-  type BaseConfig,
-  type DatabaseConfig,
-  type RedisConfig,
+  type InstallationConfig,
 } from "@herald/runtime";
 import { z } from "zod";
 
 const ENV = {
-  ...BASE_ENV,
-  ...REDIS_ENV,
-  ...DATABASE_ENV,
+  ...INSTALLATION_ENV,
   ...ADDRESS_POLICY_ENV,
   DELIVERY_WORKER_PORT: port(SERVICE_PORTS.deliveryWorker),
   WEBHOOK_TIMEOUT_MS: positiveInt(10_000),
@@ -66,7 +58,7 @@ export interface DeliveryConfig {
   readonly stalledIntervalMs: number;
 }
 
-export interface DeliveryWorkerConfig extends BaseConfig, RedisConfig, DatabaseConfig {
+export interface DeliveryWorkerConfig extends InstallationConfig {
   /** Health port. */
   readonly port: number;
   readonly delivery: DeliveryConfig;
@@ -75,9 +67,7 @@ export interface DeliveryWorkerConfig extends BaseConfig, RedisConfig, DatabaseC
 export function loadConfig(source: Record<string, string | undefined> = process.env): DeliveryWorkerConfig {
   const env = parseEnv(ENV, source);
   return {
-    ...baseConfig(env),
-    ...redisConfig(env),
-    ...databaseConfig(env),
+    ...installationConfig(env),
     port: env.DELIVERY_WORKER_PORT,
     delivery: {
       webhook: {

@@ -1,24 +1,8 @@
 import { RETRY_POLICY_ENV, retryPolicies, type RetryPolicies } from "@herald/dispatch";
-import {
-  BASE_ENV,
-  baseConfig,
-  DATABASE_ENV,
-  databaseConfig,
-  parseEnv,
-  port,
-  positiveInt,
-  REDIS_ENV,
-  redisConfig,
-  SERVICE_PORTS,
-  type BaseConfig,
-  type DatabaseConfig,
-  type RedisConfig,
-} from "@herald/runtime";
+import { INSTALLATION_ENV, installationConfig, parseEnv, port, positiveInt, SERVICE_PORTS, type InstallationConfig } from "@herald/runtime";
 
 const ENV = {
-  ...BASE_ENV,
-  ...REDIS_ENV,
-  ...DATABASE_ENV,
+  ...INSTALLATION_ENV,
   ...RETRY_POLICY_ENV,
   DIGEST_SCHEDULER_PORT: port(SERVICE_PORTS.digestScheduler),
   DIGEST_HOURLY_MS: positiveInt(3_600_000),
@@ -27,7 +11,7 @@ const ENV = {
   SCHEDULER_TICK_MS: positiveInt(60_000),
 };
 
-export interface SchedulerConfig extends BaseConfig, RedisConfig, DatabaseConfig {
+export interface SchedulerConfig extends InstallationConfig {
   /** Health port. */
   readonly port: number;
   readonly scheduler: {
@@ -40,9 +24,7 @@ export interface SchedulerConfig extends BaseConfig, RedisConfig, DatabaseConfig
 export function loadConfig(source: Record<string, string | undefined> = process.env): SchedulerConfig {
   const env = parseEnv(ENV, source);
   return {
-    ...baseConfig(env),
-    ...redisConfig(env),
-    ...databaseConfig(env),
+    ...installationConfig(env),
     port: env.DIGEST_SCHEDULER_PORT,
     scheduler: {
       tickMs: env.SCHEDULER_TICK_MS,

@@ -1,25 +1,9 @@
 import { AUTH_ENV, authConfig, type AuthConfig } from "@herald/auth";
 import { RETRY_POLICY_ENV, retryPolicies, type RetryPolicies } from "@herald/dispatch";
-import {
-  BASE_ENV,
-  baseConfig,
-  DATABASE_ENV,
-  databaseConfig,
-  parseEnv,
-  port,
-  positiveInt,
-  REDIS_ENV,
-  redisConfig,
-  SERVICE_PORTS,
-  type BaseConfig,
-  type DatabaseConfig,
-  type RedisConfig,
-} from "@herald/runtime";
+import { INSTALLATION_ENV, installationConfig, parseEnv, port, positiveInt, SERVICE_PORTS, type InstallationConfig } from "@herald/runtime";
 
 const ENV = {
-  ...BASE_ENV,
-  ...REDIS_ENV,
-  ...DATABASE_ENV,
+  ...INSTALLATION_ENV,
   ...AUTH_ENV,
   // The operator API re-enqueues dead letters with the same policies the router uses.
   ...RETRY_POLICY_ENV,
@@ -30,7 +14,7 @@ const ENV = {
   IDEMPOTENCY_TTL_SECONDS: positiveInt(24 * 3600),
 };
 
-export interface IngestConfig extends BaseConfig, RedisConfig, DatabaseConfig {
+export interface IngestConfig extends InstallationConfig {
   readonly port: number;
   readonly auth: AuthConfig;
   readonly ingest: {
@@ -43,13 +27,11 @@ export interface IngestConfig extends BaseConfig, RedisConfig, DatabaseConfig {
 
 export function loadConfig(source: Record<string, string | undefined> = process.env): IngestConfig {
   const env = parseEnv(ENV, source);
-  const base = baseConfig(env);
+  const installation = installationConfig(env);
   return {
-    ...base,
-    ...redisConfig(env),
-    ...databaseConfig(env),
+    ...installation,
     port: env.INGEST_PORT,
-    auth: authConfig(env, base.production),
+    auth: authConfig(env, installation.production),
     ingest: {
       maxBodyBytes: env.INGEST_MAX_BODY_BYTES,
       maxBacklog: env.INGEST_MAX_BACKLOG,

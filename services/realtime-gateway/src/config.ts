@@ -1,26 +1,20 @@
 import type { ToastConfig } from "@herald/contract";
 import { AUTH_ENV, authConfig, type AuthConfig } from "@herald/auth";
 import {
+  INSTALLATION_ENV,
+  installationConfig,
   ADDRESS_POLICY_ENV,
-  BASE_ENV,
-  baseConfig,
   commaList,
   ConfigError,
-  DATABASE_ENV,
-  databaseConfig,
   nonNegativeInt,
   optionalNonNegativeInt,
   optionalString,
   parseEnv,
   port,
   positiveInt,
-  REDIS_ENV,
-  redisConfig,
   SERVICE_PORTS,
   webhookAllowedHosts,
-  type BaseConfig,
-  type DatabaseConfig,
-  type RedisConfig,
+  type InstallationConfig,
 } from "@herald/runtime";
 import { z } from "zod";
 
@@ -28,9 +22,7 @@ export const GATEWAY_TRANSPORTS = ["polling", "websocket"] as const;
 export type GatewayTransport = (typeof GATEWAY_TRANSPORTS)[number];
 
 const ENV = {
-  ...BASE_ENV,
-  ...REDIS_ENV,
-  ...DATABASE_ENV,
+  ...INSTALLATION_ENV,
   ...AUTH_ENV,
   // The settings API refuses webhook URLs with a private IP literal unless allowlisted, as the worker does on delivery.
   ...ADDRESS_POLICY_ENV,
@@ -66,7 +58,7 @@ export interface GatewayConfig {
   readonly toast: ToastConfig;
 }
 
-export interface RealtimeGatewayConfig extends BaseConfig, RedisConfig, DatabaseConfig {
+export interface RealtimeGatewayConfig extends InstallationConfig {
   readonly port: number;
   readonly auth: AuthConfig;
   /** Allowed browser origins for REST and Socket.IO; undefined means any. */
@@ -106,13 +98,11 @@ function gatewayConfig(env: z.infer<z.ZodObject<typeof ENV>>): GatewayConfig {
 
 export function loadConfig(source: Record<string, string | undefined> = process.env): RealtimeGatewayConfig {
   const env = parseEnv(ENV, source);
-  const base = baseConfig(env);
+  const installation = installationConfig(env);
   return {
-    ...base,
-    ...redisConfig(env),
-    ...databaseConfig(env),
+    ...installation,
     port: env.GATEWAY_PORT,
-    auth: authConfig(env, base.production),
+    auth: authConfig(env, installation.production),
     corsOrigins: commaList(env.CORS_ORIGINS),
     webhookAllowedHosts: webhookAllowedHosts(env),
     gateway: gatewayConfig(env),

@@ -1,25 +1,17 @@
 import { RETRY_POLICY_ENV, retryPolicies, type RetryPolicies } from "@herald/dispatch";
 import {
-  BASE_ENV,
-  baseConfig,
-  DATABASE_ENV,
-  databaseConfig,
+  INSTALLATION_ENV,
+  installationConfig,
   optionalString,
   parseEnv,
   port,
   positiveInt,
-  REDIS_ENV,
-  redisConfig,
   SERVICE_PORTS,
-  type BaseConfig,
-  type DatabaseConfig,
-  type RedisConfig,
+  type InstallationConfig,
 } from "@herald/runtime";
 
 const ENV = {
-  ...BASE_ENV,
-  ...REDIS_ENV,
-  ...DATABASE_ENV,
+  ...INSTALLATION_ENV,
   ...RETRY_POLICY_ENV,
   ROUTER_PORT: port(SERVICE_PORTS.router),
   ROUTER_BATCH_SIZE: positiveInt(200),
@@ -33,7 +25,7 @@ const ENV = {
   PREFERENCE_CACHE_TTL_MS: positiveInt(60_000),
 };
 
-export interface RouterConfig extends BaseConfig, RedisConfig, DatabaseConfig {
+export interface RouterConfig extends InstallationConfig {
   /** Health port. */
   readonly port: number;
   readonly router: {
@@ -50,9 +42,7 @@ export interface RouterConfig extends BaseConfig, RedisConfig, DatabaseConfig {
 export function loadConfig(source: Record<string, string | undefined> = process.env): RouterConfig {
   const env = parseEnv(ENV, source);
   return {
-    ...baseConfig(env),
-    ...redisConfig(env),
-    ...databaseConfig(env),
+    ...installationConfig(env),
     port: env.ROUTER_PORT,
     router: {
       batchSize: env.ROUTER_BATCH_SIZE,
