@@ -13,7 +13,7 @@ export type {
   ReauthResult,
   ToastConfig,
 } from "@herald/contract";
-export { nextStep, tokenExpiry, type NextStep } from "./reconnect-policy";
+export { nextStep, tokenExpiry, unverifiedClaims, type NextStep } from "./reconnect-policy";
 export { backoffDelay } from "@herald/contract";
 export { HeraldClientError, RestApi, type FetchLike } from "./rest";
 export { SeenIds } from "./seen-ids";

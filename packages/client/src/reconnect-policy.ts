@@ -36,8 +36,8 @@ export function nextStep(code: ErrorCode | undefined, canRefresh: boolean): Next
   }
 }
 
-/** When a JWT expires (its `exp`, seconds since the epoch), read without verifying; undefined if it has none or is not a JWT. */
-export function tokenExpiry(token: string): number | undefined {
+/** A JWT's claims, read without verifying (the gateway verifies): for display and timers only. Undefined if it is not a JWT. */
+export function unverifiedClaims(token: string): Readonly<Record<string, unknown>> | undefined {
   const payload = token.split(".")[1];
   if (!payload) return undefined;
   try {
@@ -47,9 +47,15 @@ export function tokenExpiry(token: string): number | undefined {
         .replace(/_/g, "/")
         .padEnd(Math.ceil(payload.length / 4) * 4, "="),
     );
-    const exp = (JSON.parse(json) as { exp?: unknown }).exp;
-    return typeof exp === "number" ? exp : undefined;
+    const claims: unknown = JSON.parse(json);
+    return typeof claims === "object" && claims !== null ? (claims as Record<string, unknown>) : undefined;
   } catch {
     return undefined;
   }
+}
+
+/** When a JWT expires (its `exp`, seconds since the epoch), read without verifying; undefined if it has none or is not a JWT. */
+export function tokenExpiry(token: string): number | undefined {
+  const exp = unverifiedClaims(token)?.exp;
+  return typeof exp === "number" ? exp : undefined;
 }

@@ -1,4 +1,11 @@
-import { createHeraldClient, tokenExpiry, type ConnectionStatus, type HeraldClientError, type Notification } from "@herald/client";
+import {
+  createHeraldClient,
+  tokenExpiry,
+  unverifiedClaims,
+  type ConnectionStatus,
+  type HeraldClientError,
+  type Notification,
+} from "@herald/client";
 import { byId, setText } from "./dom";
 import { errorText } from "./error-text";
 import { Session } from "./session";
@@ -21,24 +28,13 @@ const STATUS_TEXT: Record<ConnectionStatus, string> = {
   stopped: "Disconnected",
 };
 
-/** The token's claims, read without verifying, for display only (the gateway verifies it). */
+/** The token's user and role, for display only (the gateway verifies the token). */
 function claimsOf(token: string): { sub?: string; role?: string } {
-  try {
-    const part = token.split(".")[1] ?? "";
-    const json = atob(
-      part
-        .replace(/-/g, "+")
-        .replace(/_/g, "/")
-        .padEnd(Math.ceil(part.length / 4) * 4, "="),
-    );
-    const claims = JSON.parse(json) as Record<string, unknown>;
-    return {
-      sub: typeof claims.sub === "string" ? claims.sub : undefined,
-      role: typeof claims.role === "string" ? claims.role : undefined,
-    };
-  } catch {
-    return {};
-  }
+  const claims = unverifiedClaims(token);
+  return {
+    sub: typeof claims?.sub === "string" ? claims.sub : undefined,
+    role: typeof claims?.role === "string" ? claims.role : undefined,
+  };
 }
 
 /**
