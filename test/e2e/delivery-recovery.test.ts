@@ -1,0 +1,182 @@
+import { randomBytes } from "node:crypto";
+import { UnrecoverableError, Worker } from "bullmq";
+import type { Redis } from "ioredis";
+import { DeliveryEnqueuer, deliveryJobId, openDeliveryQueues, retryPolicies } from "@herald/dispatch";
+import { QUEUES } from "@herald/runtime";
+import { api, eventually, sleep } from "../support/clients";
+import { TEST_PG_URL } from "../support/env";
+import { SmtpCatcher, WebhookReceiver } from "../support/receivers";
+import type { ServiceProcess } from "../support/service-process";
+import { TestStack } from "../support/stack";
+import { TcpProxy } from "../support/tcp-proxy";
+import { userToken } from "../support/tokens";
+
+const MAX_ATTEMPTS = 3;
+const BACKOFF_MS = 300;
+/** 300 + 600 ms: every retry the policy allows is spent well within an outage of this length. */
+const OUTAGE_MS = 4_000;
+
+interface DeliveryRow extends Record<string, unknown> {
+  id: string;
+  status: string;
+  attempts: number;
+  last_error: string | null;
+}
+
+/**
+ * What becomes of deliveries when things break under the delivery-worker: a
+ * worker killed mid-send (once, twice, more), Postgres going away for longer
+ * than the retry schedule, jobs lost from or failed in Redis, and email
+ * addresses that are really lists. The worker is a real process reaching
+ * Postgres through a TCP proxy the test can cut; deliveries are rows and jobs
+ * made the way the router makes them (its DeliveryEnqueuer), sent to a real
+ * HTTP receiver and a real SMTP server.
+ */
+describe("delivery recovery: crashes, outages, lost jobs, bad addresses", () => {
+  let stack: TestStack;
+  let smtp: SmtpCatcher;
+  let proxy: TcpProxy;
+  let connection: Redis;
+  let queues: ReturnType<typeof openDeliveryQueues>;
+  let enqueuer: DeliveryEnqueuer;
+  let worker: ServiceProcess;
+  let proxiedDatabaseUrl: string;
+  const receivers: WebhookReceiver[] = [];
+
+  beforeAll(async () => {
+    smtp = await new SmtpCatcher().start();
+    proxy = await new TcpProxy("127.0.0.1", Number(new URL(TEST_PG_URL).port || 5432)).open();
+    stack = await TestStack.create({
+      WEBHOOK_ALLOWED_HOSTS: "127.0.0.1",
+      WEBHOOK_MAX_ATTEMPTS: String(MAX_ATTEMPTS),
+      WEBHOOK_BACKOFF_MS: String(BACKOFF_MS),
+      WEBHOOK_TIMEOUT_MS: "5000",
+      EMAIL_MAX_ATTEMPTS: String(MAX_ATTEMPTS),
+      EMAIL_BACKOFF_MS: String(BACKOFF_MS),
+      SMTP_HOST: "127.0.0.1",
+      SMTP_PORT: String(smtp.port),
+      DELIVERY_LOCK_MS: "1500",
+      DELIVERY_STALLED_INTERVAL_MS: "500",
+      DELIVERY_SWEEP_INTERVAL_MS: "500",
+      DELIVERY_SWEEP_AGE_MS: "2000",
+      DELIVERY_OUTAGE_PROBE_MS: "250",
+    });
+    proxiedDatabaseUrl = proxy.rewrite(stack.db.url);
+    connection = stack.redis.duplicate({ maxRetriesPerRequest: null });
+    queues = openDeliveryQueues(connection, stack.names.queuePrefix);
+    enqueuer = new DeliveryEnqueuer(
+      queues,
+      retryPolicies({
+        WEBHOOK_MAX_ATTEMPTS: MAX_ATTEMPTS,
+        WEBHOOK_BACKOFF_MS: BACKOFF_MS,
+        EMAIL_MAX_ATTEMPTS: MAX_ATTEMPTS,
+        EMAIL_BACKOFF_MS: BACKOFF_MS,
+      }),
+    );
+    worker = await stack.start("delivery-worker", { env: { DATABASE_URL: proxiedDatabaseUrl } });
+  });
+
+  afterAll(async () => {
+    await proxy.open();
+    await Promise.all(receivers.map((r) => r.stop()));
+    await queues.close();
+    connection.disconnect();
+    await stack.stop();
+    await smtp.stop();
+    await proxy.close();
+  });
+
+  // A test that failed half-way must not leave the next one without its worker or its database.
+  beforeEach(async () => {
+    await proxy.open();
+    if (!worker.running) await worker.spawn();
+  });
+
+  const receiver = async (respond?: (index: number) => number | "hang") => {
+    const r = await new WebhookReceiver(respond).start();
+    receivers.push(r);
+    return r;
+  };
+
+  const sql = <T extends Record<string, unknown>>(text: string, params: unknown[] = []) => stack.db.query<T>(text, params);
+
+  /** A stored notification with one delivery row on `channel`, as the router leaves it (status queued, round 0). */
+  async function deliveryRow(
+    channel: "webhook" | "email",
+    to: { webhookUrl?: string; settingsEmail?: string; claimEmail?: string },
+  ): Promise<string> {
+    const userId = `u-${randomBytes(4).toString("hex")}`;
+    await sql(`INSERT INTO users (id, email) VALUES ($1, $2)`, [userId, to.claimEmail ?? null]);
+    await sql(`INSERT INTO user_notification_settings (user_id, email, webhook_url, webhook_secret) VALUES ($1, $2, $3, $4)`, [
+      userId,
+      to.settingsEmail ?? null,
+      to.webhookUrl ?? null,
+      to.webhookUrl ? `whsec_${randomBytes(32).toString("base64")}` : null,
+    ]);
+    const [event] = await sql<{ id: string }>(
+      `INSERT INTO events (id, event_type_id, occurred_at, payload)
+       SELECT gen_random_uuid()::text, id, now(), $1::jsonb FROM event_types WHERE name = 'job.failed' RETURNING id`,
+      [JSON.stringify({ ownerUserId: userId, jobName: "train", error: "OOM" })],
+    );
+    const [notification] = await sql<{ id: string }>(
+      `INSERT INTO notifications (event_id, user_id, event_type, category, title, body, channels, status)
+       VALUES ($1, $2, 'job.failed', 'job', 'Job failed', 'train failed: OOM', ARRAY['in_app', $3], 'delivered') RETURNING id::text`,
+      [event!.id, userId, channel],
+    );
+    const [delivery] = await sql<{ id: string }>(
+      `INSERT INTO deliveries (notification_id, user_id, channel) VALUES ($1, $2, $3) RETURNING id::text`,
+      [notification!.id, userId, channel],
+    );
+    return delivery!.id;
+  }
+
+  /** A delivery row and its job, as the router makes them. */
+  async function queued(channel: "webhook" | "email", to: Parameters<typeof deliveryRow>[1]): Promise<string> {
+    const id = await deliveryRow(channel, to);
+    await enqueuer.enqueue([{ id, channel, round: 0 }]);
+    return id;
+  }
+
+  const delivery = async (id: string) =>
+    (await sql<DeliveryRow>(`SELECT id::text, status, attempts, last_error FROM deliveries WHERE id = $1`, [id]))[0]!;
+  const attemptsOf = (id: string) =>
+    sql<{ attempt: number; outcome: string; error: string | null }>(
+      `SELECT attempt, outcome, error FROM delivery_attempts WHERE delivery_id = $1 ORDER BY id`,
+      [id],
+    );
+  const settled = (id: string, timeoutMs = 20_000) =>
+    eventually(
+      async () => {
+        const row = await delivery(id);
+        return row.status === "queued" ? undefined : row;
+      },
+      timeoutMs,
+      `delivery ${id} settled`,
+    );
+
+  /** Waits for the receiver's `count`th request, then kills the worker while that request is unanswered. */
+  async function killDuring(hook: WebhookReceiver, count: number, target = worker): Promise<void> {
+    await eventually(() => (hook.requests.length >= count ? true : undefined), 20_000, `request ${count}`);
+    await target.kill();
+  }
+
+  it("sends an email address that is a list or a group to no one, and dead-letters it with the reason", async () => {
+    const cases = [
+      { settingsEmail: "a@x, attacker@evil" },
+      { settingsEmail: "friends: attacker@evil, other@evil;" },
+      { settingsEmail: "Victim <victim@example.com>, attacker@evil" },
+      { claimEmail: "victim@example.com,attacker@evil" },
+    ];
+    const ids = await Promise.all(cases.map((to) => queued("email", to)));
+    const fine = await queued("email", { claimEmail: "fine@example.com" });
+    for (const id of ids) {
+      const row = await settled(id);
+      expect(row.status).toBe("dead_lettered");
+      expect(row.last_error).toMatch(/not a single email address/);
+      expect((await attemptsOf(id)).map((a) => a.outcome)).toEqual(["failure"]);
+    }
+    expect(await settled(fine)).toMatchObject({ status: "delivered" });
+    expect(smtp.recipients.filter((r) => /attacker|other@evil|victim|^a@x$/.test(r))).toEqual([]);
+    expect(smtp.recipients).toContain("fine@example.com");
+  });
+});
