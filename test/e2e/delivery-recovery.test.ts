@@ -160,6 +160,21 @@ describe("delivery recovery: crashes, outages, lost jobs, bad addresses", () => 
     await target.kill();
   }
 
+  it("puts an attempt cut off by SIGKILL on record, and ends the delivery delivered after a restart", async () => {
+    const hook = await receiver((i) => (i === 0 ? "hang" : 200));
+    const id = await queued("webhook", { webhookUrl: hook.url() });
+    await killDuring(hook, 1);
+    // The request went out and the worker died before the answer: the attempt is there, as started.
+    expect((await attemptsOf(id)).map((a) => [a.attempt, a.outcome])).toEqual([[1, "started"]]);
+
+    await worker.spawn();
+    expect(await settled(id)).toMatchObject({ status: "delivered", attempts: 2 });
+    const attempts = await attemptsOf(id);
+    expect(attempts.map((a) => a.outcome)).toEqual(["interrupted", "success"]);
+    // Every request the receiver saw is an attempt on record.
+    expect(hook.requests).toHaveLength(attempts.length);
+  });
+
   it("sends an email address that is a list or a group to no one, and dead-letters it with the reason", async () => {
     const cases = [
       { settingsEmail: "a@x, attacker@evil" },

@@ -20,9 +20,10 @@ export type DeliveryOutcome = "delivered" | "skipped" | "stale";
 const HOST_BUSY_DELAY_MS = 200;
 
 /**
- * One attempt at one delivery. Every attempt is recorded; a failure throws so
- * BullMQ retries with backoff, and the last allowed failure (or one that no
- * retry can fix) leaves the delivery dead-lettered for an operator.
+ * One attempt at one delivery. Every attempt is on record as started before it
+ * is sent and finished with its answer; a failure throws so BullMQ retries
+ * with backoff, and the last allowed failure (or one that no retry can fix)
+ * leaves the delivery dead-lettered for an operator.
  */
 export function createDeliveryProcessor({ store, webhook, email, limiter, logger }: DeliveryProcessorDependencies) {
   return async (job: Job<DeliveryJob>, token?: string): Promise<DeliveryOutcome> => {
@@ -34,6 +35,7 @@ export function createDeliveryProcessor({ store, webhook, email, limiter, logger
 
     let destination: string;
     let result: SendResult;
+    let attemptId: string;
     if (context.channel === "webhook") {
       if (!context.webhookUrl || !context.webhookSecret) {
         await store.skip(context.deliveryId, "the user has no webhook URL");
@@ -46,6 +48,7 @@ export function createDeliveryProcessor({ store, webhook, email, limiter, logger
         throw new DelayedError();
       }
       try {
+        attemptId = await store.startAttempt(context.deliveryId, { attempt, channel: context.channel, destination });
         result = await webhook.send(context, destination, context.webhookSecret);
       } finally {
         limiter.release(host);
@@ -56,24 +59,19 @@ export function createDeliveryProcessor({ store, webhook, email, limiter, logger
         return "skipped";
       }
       destination = context.email;
+      attemptId = await store.startAttempt(context.deliveryId, { attempt, channel: context.channel, destination });
       result = await email.send(context, destination);
     }
 
     const status = result.ok ? "delivered" : lastAllowed || result.permanent ? "dead_lettered" : "queued";
-    await store.record(
-      context.deliveryId,
-      {
-        attempt,
-        destination,
-        outcome: result.ok ? "success" : "failure",
-        httpStatus: result.httpStatus,
-        smtpResponse: result.smtpResponse,
-        error: result.ok ? undefined : result.error,
-        durationMs: result.durationMs,
-        status,
-      },
-      context.channel,
-    );
+    await store.finishAttempt(context.deliveryId, attemptId, {
+      outcome: result.ok ? "success" : "failure",
+      httpStatus: result.httpStatus,
+      smtpResponse: result.smtpResponse,
+      error: result.ok ? undefined : result.error,
+      durationMs: result.durationMs,
+      status,
+    });
     if (result.ok) return "delivered";
     logger.warn(
       { deliveryId: context.deliveryId, channel: context.channel, attempt, status, err: result.error },
