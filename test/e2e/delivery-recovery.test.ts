@@ -175,6 +175,50 @@ describe("delivery recovery: crashes, outages, lost jobs, bad addresses", () => 
     expect(hook.requests).toHaveLength(attempts.length);
   });
 
+  it("delivers a job during which the worker was killed twice: never left queued", async () => {
+    const hook = await receiver((i) => (i < 2 ? "hang" : 200));
+    const id = await queued("webhook", { webhookUrl: hook.url() });
+    await killDuring(hook, 1);
+    await worker.spawn();
+    await killDuring(hook, 2);
+    await worker.spawn();
+    expect(await settled(id)).toMatchObject({ status: "delivered", attempts: 3 });
+    expect((await attemptsOf(id)).map((a) => a.outcome)).toEqual(["interrupted", "interrupted", "success"]);
+    expect(hook.requests).toHaveLength(3);
+    expect(new Set(hook.requests.map((r) => r.headers["webhook-id"])).size).toBe(1);
+  });
+
+  it("dead-letters, with the reason, a job that stalls more often than DELIVERY_MAX_STALLED_COUNT; the operator's retry then delivers it", async () => {
+    await worker.stop();
+    const strict = await stack.start("delivery-worker", {
+      key: "strict-worker",
+      env: { DATABASE_URL: proxiedDatabaseUrl, DELIVERY_MAX_STALLED_COUNT: "1" },
+    });
+    const ingest = await stack.start("ingest");
+    try {
+      const hook = await receiver((i) => (i < 2 ? "hang" : 200));
+      const id = await queued("webhook", { webhookUrl: hook.url() });
+      await killDuring(hook, 1, strict);
+      await strict.spawn();
+      await killDuring(hook, 2, strict);
+      await strict.spawn();
+      const dead = await settled(id);
+      expect(dead.status).toBe("dead_lettered");
+      expect(dead.last_error).toMatch(/stalled/);
+      expect((await attemptsOf(id)).map((a) => a.outcome)).toEqual(["interrupted", "interrupted"]);
+      expect(hook.requests).toHaveLength(2);
+
+      const retried = await api(ingest.url, userToken("ops", "admin"), "POST", `/api/v1/admin/deliveries/${id}/retry`);
+      expect(retried).toEqual({ status: 202, body: { id, status: "queued", round: 1 } });
+      expect(await settled(id)).toMatchObject({ status: "delivered" });
+      expect(hook.requests).toHaveLength(3);
+    } finally {
+      await ingest.stop();
+      await strict.stop();
+      await worker.spawn();
+    }
+  });
+
   it("sends an email address that is a list or a group to no one, and dead-letters it with the reason", async () => {
     const cases = [
       { settingsEmail: "a@x, attacker@evil" },

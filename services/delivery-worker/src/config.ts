@@ -33,6 +33,18 @@ const ENV = {
   /** BullMQ lock on a job in hand; a worker that dies loses it after this and the job runs again. */
   DELIVERY_LOCK_MS: positiveInt(30_000),
   DELIVERY_STALLED_INTERVAL_MS: positiveInt(30_000),
+  /**
+   * Times a job may be found stalled (its worker died, or lost Redis for
+   * longer than the lock, mid-job) and run again; one more stall fails it and
+   * its delivery is dead-lettered. A stall is not the destination's fault, so
+   * it spends none of the delivery's attempts, and a rolling restart or two
+   * must not cost a delivery; but each stalled run may have sent its request,
+   * and a job that takes a worker down three times running is more likely the
+   * cause than the victim, so it is stopped for an operator to look at rather
+   * than sent on forever. (BullMQ's default, 1, failed a job on its second
+   * stall and left its delivery queued.)
+   */
+  DELIVERY_MAX_STALLED_COUNT: positiveInt(3),
 };
 
 export interface SmtpConfig {
@@ -56,6 +68,7 @@ export interface DeliveryConfig {
   readonly smtp: SmtpConfig;
   readonly lockMs: number;
   readonly stalledIntervalMs: number;
+  readonly maxStalledCount: number;
 }
 
 export interface DeliveryWorkerConfig extends InstallationConfig {
@@ -88,6 +101,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       },
       lockMs: env.DELIVERY_LOCK_MS,
       stalledIntervalMs: env.DELIVERY_STALLED_INTERVAL_MS,
+      maxStalledCount: env.DELIVERY_MAX_STALLED_COUNT,
     },
   };
 }

@@ -53,6 +53,13 @@ const ATTEMPT_OUTCOMES = {
 /** Why an attempt is marked interrupted. */
 const INTERRUPTED_ERROR = "the worker stopped before this attempt's answer was recorded";
 
+/** A delivery whose job of `round` is beyond running, and why. */
+export interface JobGone {
+  readonly deliveryId: string;
+  readonly round: number;
+  readonly reason: string;
+}
+
 interface ContextRow {
   id: bigint;
   channel: "email" | "webhook";
@@ -152,6 +159,33 @@ export class DeliveryStore {
         delivered_at = CASE WHEN ${outcome.status} = 'delivered' THEN now() ELSE delivered_at END,
         updated_at = now()
       WHERE id = ${deliveryId}::bigint AND status = 'queued'`;
+  }
+
+  /**
+   * Dead-letters deliveries whose job of that round has failed for good
+   * (or is otherwise beyond running), each with its reason, in one
+   * statement; an attempt still marked started is closed as interrupted. A
+   * delivery no longer queued, or already in a later round, is left alone, so
+   * replicas and repeats change nothing. Returns how many were dead-lettered.
+   */
+  async deadLetter(jobs: readonly JobGone[]): Promise<number> {
+    if (jobs.length === 0) return 0;
+    const [row] = await this.db.$queryRaw<{ n: number }[]>`
+      WITH gone AS (
+        SELECT * FROM unnest(${jobs.map((j) => j.deliveryId)}::bigint[], ${jobs.map((j) => j.round)}::int[], ${jobs.map((j) => j.reason)}::text[])
+          AS t(id, round, reason)
+      ),
+      dead AS (
+        UPDATE deliveries d SET status = 'dead_lettered', last_error = gone.reason, updated_at = now()
+        FROM gone WHERE d.id = gone.id AND d.round = gone.round AND d.status = 'queued'
+        RETURNING d.id
+      ),
+      closed AS (
+        UPDATE delivery_attempts a SET outcome = ${ATTEMPT_OUTCOMES.interrupted}, error = ${INTERRUPTED_ERROR}
+        FROM dead WHERE a.delivery_id = dead.id AND a.outcome = ${ATTEMPT_OUTCOMES.started}
+      )
+      SELECT count(*)::int AS n FROM dead`;
+    return row?.n ?? 0;
   }
 
   /** Nothing to send to (no address or URL): recorded, never retried. */

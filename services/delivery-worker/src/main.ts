@@ -16,6 +16,7 @@ import {
 import { createDeliveryProcessor, type DeliveryOutcome } from "./delivery-processor";
 import { DeliveryStore } from "./delivery-store";
 import { EmailSender } from "./email-sender";
+import { onJobFailed } from "./failed-jobs";
 import { HostLimiter } from "./host-limiter";
 import { WebhookSender } from "./webhook-sender";
 import { loadConfig } from "./config";
@@ -29,15 +30,22 @@ async function main(): Promise<void> {
   const redis = createRedis(config.redisUrl, { name: "delivery-worker", logger });
 
   const email = new EmailSender(delivery.smtp);
+  const store = new DeliveryStore(db);
   const processDelivery = createDeliveryProcessor({
-    store: new DeliveryStore(db),
+    store,
     webhook: new WebhookSender({ timeoutMs: delivery.webhook.timeoutMs, allowedHosts: delivery.webhook.allowedHosts }),
     email,
     limiter: new HostLimiter(delivery.webhook.perHostConcurrency),
     logger,
   });
   const counts: Record<string, number> = {};
-  const workerOptions = { prefix: names.queuePrefix, lockDuration: delivery.lockMs, stalledInterval: delivery.stalledIntervalMs };
+  const workerOptions = {
+    prefix: names.queuePrefix,
+    lockDuration: delivery.lockMs,
+    stalledInterval: delivery.stalledIntervalMs,
+    maxStalledCount: delivery.maxStalledCount,
+  };
+  const deadLetterFailed = onJobFailed(store, logger);
   // Separate queues and concurrency per channel: a slow SMTP server cannot hold up webhooks, nor the reverse.
   const workers = [
     new Worker<DeliveryJob, DeliveryOutcome>(QUEUES.webhook, processDelivery, {
@@ -55,8 +63,7 @@ async function main(): Promise<void> {
     worker.on("completed", (_job, outcome) => (counts[`${worker.name}:${outcome}`] = (counts[`${worker.name}:${outcome}`] ?? 0) + 1));
     worker.on("failed", (job, error) => {
       if (error.name !== "DelayedError") counts[`${worker.name}:failed`] = (counts[`${worker.name}:failed`] ?? 0) + 1;
-      if (job && job.attemptsMade >= (job.opts.attempts ?? 1))
-        logger.error({ deliveryId: job.data.deliveryId, err: error.message }, "delivery dead-lettered");
+      deadLetterFailed(job, error);
     });
     worker.on("error", (error) => logger.warn({ err: error.message, queue: worker.name }, "worker error"));
   }
