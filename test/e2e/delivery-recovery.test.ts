@@ -219,6 +219,48 @@ describe("delivery recovery: crashes, outages, lost jobs, bad addresses", () => 
     }
   });
 
+  it("loses nothing to a Postgres outage longer than the retry schedule, and spends no attempt on it", async () => {
+    const hook = await receiver();
+    await proxy.close();
+    const webhooks = await Promise.all(Array.from({ length: 20 }, () => queued("webhook", { webhookUrl: hook.url() })));
+    const emails = await Promise.all(Array.from({ length: 10 }, (_, i) => queued("email", { settingsEmail: `outage-${i}@example.com` })));
+    await sleep(OUTAGE_MS);
+    // Nothing can be sent without reading the delivery first.
+    expect(hook.requests).toHaveLength(0);
+    await proxy.open();
+
+    const rows = await Promise.all([...webhooks, ...emails].map((id) => settled(id, 30_000)));
+    const stuck = rows.filter((r) => r.status !== "delivered");
+    expect(stuck).toEqual([]);
+    // The outage cost no attempt: each delivery took exactly one, its successful one.
+    expect(rows.map((r) => r.attempts)).toEqual(rows.map(() => 1));
+    const outcomes = await sql<{ outcome: string; n: number }>(
+      `SELECT outcome, count(*)::int AS n FROM delivery_attempts WHERE delivery_id = ANY($1::bigint[]) GROUP BY outcome`,
+      [[...webhooks, ...emails]],
+    );
+    expect(outcomes).toEqual([{ outcome: "success", n: 30 }]);
+    expect(hook.requests).toHaveLength(20);
+    expect(new Set(hook.requests.map((r) => r.headers["webhook-id"])).size).toBe(20);
+    for (let i = 0; i < 10; i++) expect(smtp.recipients.filter((r) => r === `outage-${i}@example.com`)).toHaveLength(1);
+  });
+
+  it("records an answer that arrives during a Postgres outage once Postgres is back, without sending again", async () => {
+    const hook = await receiver(() => "hang");
+    // As many as WEBHOOK_PER_HOST_CONCURRENCY (4) lets in flight to one host at once.
+    const ids = await Promise.all(Array.from({ length: 4 }, () => queued("webhook", { webhookUrl: hook.url() })));
+    await eventually(() => (hook.requests.length === 4 ? true : undefined), 20_000, "4 requests in flight");
+    await proxy.close();
+    hook.answerHanging(200);
+    await sleep(OUTAGE_MS);
+    await proxy.open();
+
+    const rows = await Promise.all(ids.map((id) => settled(id, 30_000)));
+    expect(rows.map((r) => [r.status, r.attempts])).toEqual(ids.map(() => ["delivered", 1]));
+    for (const id of ids) expect((await attemptsOf(id)).map((a) => a.outcome)).toEqual(["success"]);
+    await sleep(1_000);
+    expect(hook.requests).toHaveLength(4);
+  });
+
   it("sends an email address that is a list or a group to no one, and dead-letters it with the reason", async () => {
     const cases = [
       { settingsEmail: "a@x, attacker@evil" },

@@ -45,6 +45,8 @@ const ENV = {
    * stall and left its delivery queued.)
    */
   DELIVERY_MAX_STALLED_COUNT: positiveInt(3),
+  /** While Postgres is unreachable the workers take no job; this is how often it is asked whether it answers again. */
+  DELIVERY_OUTAGE_PROBE_MS: positiveInt(1_000),
 };
 
 export interface SmtpConfig {
@@ -69,6 +71,7 @@ export interface DeliveryConfig {
   readonly lockMs: number;
   readonly stalledIntervalMs: number;
   readonly maxStalledCount: number;
+  readonly outageProbeMs: number;
 }
 
 export interface DeliveryWorkerConfig extends InstallationConfig {
@@ -102,6 +105,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       lockMs: env.DELIVERY_LOCK_MS,
       stalledIntervalMs: env.DELIVERY_STALLED_INTERVAL_MS,
       maxStalledCount: env.DELIVERY_MAX_STALLED_COUNT,
+      outageProbeMs: env.DELIVERY_OUTAGE_PROBE_MS,
     },
   };
 }

@@ -18,6 +18,7 @@ import { DeliveryStore } from "./delivery-store";
 import { EmailSender } from "./email-sender";
 import { onJobFailed } from "./failed-jobs";
 import { HostLimiter } from "./host-limiter";
+import { PostgresOutage } from "./postgres-outage";
 import { WebhookSender } from "./webhook-sender";
 import { loadConfig } from "./config";
 
@@ -31,8 +32,10 @@ async function main(): Promise<void> {
 
   const email = new EmailSender(delivery.smtp);
   const store = new DeliveryStore(db);
+  const outage = new PostgresOutage({ ping: () => pingDatabase(db), probeMs: delivery.outageProbeMs, logger });
   const processDelivery = createDeliveryProcessor({
     store,
+    outage,
     webhook: new WebhookSender({ timeoutMs: delivery.webhook.timeoutMs, allowedHosts: delivery.webhook.allowedHosts }),
     email,
     limiter: new HostLimiter(delivery.webhook.perHostConcurrency),
@@ -59,6 +62,7 @@ async function main(): Promise<void> {
       concurrency: delivery.email.concurrency,
     }),
   ];
+  outage.watch(workers);
   for (const worker of workers) {
     worker.on("completed", (_job, outcome) => (counts[`${worker.name}:${outcome}`] = (counts[`${worker.name}:${outcome}`] ?? 0) + 1));
     worker.on("failed", (job, error) => {
