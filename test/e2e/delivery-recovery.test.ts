@@ -261,6 +261,45 @@ describe("delivery recovery: crashes, outages, lost jobs, bad addresses", () => 
     expect(hook.requests).toHaveLength(4);
   });
 
+  it("re-enqueues a queued delivery whose job is gone from Redis", async () => {
+    const hook = await receiver();
+    // Rows the router stored whose jobs never made it into Redis, or were lost from it.
+    const lost = [
+      await deliveryRow("webhook", { webhookUrl: hook.url() }),
+      await deliveryRow("email", { settingsEmail: "lost@example.com" }),
+    ];
+    const removed = await queued("webhook", { webhookUrl: hook.url() });
+    await worker.stop();
+    await queues.webhook.remove(deliveryJobId(removed, 0));
+    await sql(`UPDATE deliveries SET updated_at = now() - interval '1 hour' WHERE id = ANY($1::bigint[])`, [[...lost, removed]]);
+    await worker.spawn();
+
+    for (const id of [...lost, removed]) expect(await settled(id)).toMatchObject({ status: "delivered", attempts: 1 });
+    expect(hook.requests).toHaveLength(2);
+    expect(smtp.recipients.filter((r) => r === "lost@example.com")).toHaveLength(1);
+    // The job the sweeper added is the router's own job id: a late enqueue by the router adds nothing.
+    expect(await queues.webhook.getJobState(deliveryJobId(lost[0]!, 0))).toBe("completed");
+  });
+
+  it("dead-letters, with its reason, a queued delivery whose job failed where no worker recorded it", async () => {
+    await worker.stop();
+    const id = await queued("webhook", { webhookUrl: "http://127.0.0.1:9/never" });
+    // Some other consumer (a crashed worker of an older release, say) fails the job for good.
+    const rogueConnection = stack.redis.duplicate({ maxRetriesPerRequest: null });
+    const rogue = new Worker(QUEUES.webhook, null, { connection: rogueConnection, prefix: stack.names.queuePrefix });
+    const job = await rogue.getNextJob("rogue-token");
+    expect(job?.id).toBe(deliveryJobId(id, 0));
+    await job!.moveToFailed(new UnrecoverableError("lost its connection mid-job"), "rogue-token");
+    await rogue.close();
+    rogueConnection.disconnect();
+    expect(await queues.webhook.getJobState(job!.id!)).toBe("failed");
+
+    await worker.spawn();
+    const dead = await settled(id);
+    expect(dead.status).toBe("dead_lettered");
+    expect(dead.last_error).toContain("lost its connection mid-job");
+  });
+
   it("sends an email address that is a list or a group to no one, and dead-letters it with the reason", async () => {
     const cases = [
       { settingsEmail: "a@x, attacker@evil" },

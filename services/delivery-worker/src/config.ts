@@ -1,3 +1,4 @@
+import { RETRY_POLICY_ENV, retryPolicies, type RetryPolicies } from "@herald/dispatch";
 import {
   INSTALLATION_ENV,
   installationConfig,
@@ -16,6 +17,8 @@ import { z } from "zod";
 const ENV = {
   ...INSTALLATION_ENV,
   ...ADDRESS_POLICY_ENV,
+  // The sweeper re-adds lost jobs with the same retry policy the router gives them.
+  ...RETRY_POLICY_ENV,
   DELIVERY_WORKER_PORT: port(SERVICE_PORTS.deliveryWorker),
   WEBHOOK_TIMEOUT_MS: positiveInt(10_000),
   WEBHOOK_CONCURRENCY: positiveInt(32),
@@ -47,6 +50,16 @@ const ENV = {
   DELIVERY_MAX_STALLED_COUNT: positiveInt(3),
   /** While Postgres is unreachable the workers take no job; this is how often it is asked whether it answers again. */
   DELIVERY_OUTAGE_PROBE_MS: positiveInt(1_000),
+  /** How often the sweeper looks for queued deliveries whose job is gone or failed. */
+  DELIVERY_SWEEP_INTERVAL_MS: positiveInt(60_000),
+  /**
+   * A queued delivery is looked at once nothing has touched it for this long:
+   * long enough that the router, which stores the row before it adds the
+   * job, has done both.
+   */
+  DELIVERY_SWEEP_AGE_MS: positiveInt(120_000),
+  /** Queued deliveries looked at per sweep at most (the next sweep goes on from there). */
+  DELIVERY_SWEEP_BATCH: positiveInt(500),
 };
 
 export interface SmtpConfig {
@@ -72,6 +85,8 @@ export interface DeliveryConfig {
   readonly stalledIntervalMs: number;
   readonly maxStalledCount: number;
   readonly outageProbeMs: number;
+  readonly sweep: { readonly intervalMs: number; readonly ageMs: number; readonly batch: number };
+  readonly retryPolicies: RetryPolicies;
 }
 
 export interface DeliveryWorkerConfig extends InstallationConfig {
@@ -106,6 +121,8 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       stalledIntervalMs: env.DELIVERY_STALLED_INTERVAL_MS,
       maxStalledCount: env.DELIVERY_MAX_STALLED_COUNT,
       outageProbeMs: env.DELIVERY_OUTAGE_PROBE_MS,
+      sweep: { intervalMs: env.DELIVERY_SWEEP_INTERVAL_MS, ageMs: env.DELIVERY_SWEEP_AGE_MS, batch: env.DELIVERY_SWEEP_BATCH },
+      retryPolicies: retryPolicies(env),
     },
   };
 }

@@ -1,4 +1,4 @@
-import type { Database } from "@herald/db";
+import { Prisma, type Database } from "@herald/db";
 
 /** Everything one delivery attempt needs, read in one query. */
 export interface DeliveryContext {
@@ -52,6 +52,19 @@ const ATTEMPT_OUTCOMES = {
 
 /** Why an attempt is marked interrupted. */
 const INTERRUPTED_ERROR = "the worker stopped before this attempt's answer was recorded";
+
+/** A queued delivery nothing has touched for a while: its job may be gone or failed. */
+export interface StaleDelivery {
+  readonly id: string;
+  readonly channel: "email" | "webhook";
+  readonly round: number;
+}
+
+/** Where a sweep stopped: the last row's updated_at (Postgres's text, exact to the microsecond) and id. */
+export interface SweepCursor {
+  readonly updatedAt: string;
+  readonly id: string;
+}
 
 /** A delivery whose job of `round` is beyond running, and why. */
 export interface JobGone {
@@ -186,6 +199,25 @@ export class DeliveryStore {
       )
       SELECT count(*)::int AS n FROM dead`;
     return row?.n ?? 0;
+  }
+
+  /**
+   * One page of queued deliveries untouched for `ageMs` (by Postgres's
+   * clock), oldest first, after `cursor`: one statement, a range scan of the
+   * partial index on queued rows.
+   */
+  async staleQueued(ageMs: number, cursor: SweepCursor | undefined, limit: number): Promise<{ rows: StaleDelivery[]; next?: SweepCursor }> {
+    const after = cursor ? Prisma.sql`AND (updated_at, id) > (${cursor.updatedAt}::timestamptz, ${cursor.id}::bigint)` : Prisma.empty;
+    const rows = await this.db.$queryRaw<{ id: bigint; channel: "email" | "webhook"; round: number; updated_at: string }[]>`
+      SELECT id, channel, round, updated_at::text AS updated_at FROM deliveries
+      WHERE status = 'queued' AND updated_at < now() - ${ageMs} * interval '1 millisecond' ${after}
+      ORDER BY updated_at, id
+      LIMIT ${limit}`;
+    const last = rows.at(-1);
+    return {
+      rows: rows.map((r) => ({ id: String(r.id), channel: r.channel, round: r.round })),
+      next: rows.length === limit && last ? { updatedAt: last.updated_at, id: String(last.id) } : undefined,
+    };
   }
 
   /** Nothing to send to (no address or URL): recorded, never retried. */

@@ -37,7 +37,7 @@ export function onJobFailed(store: DeliveryStore, logger: Logger) {
     });
     if (!gone) return;
     logger.error({ deliveryId: gone.deliveryId, round: gone.round, err: error.message }, "delivery dead-lettered");
-    // Postgres may be down: the delivery then stays queued, its job failed, until something dead-letters it.
+    // Should Postgres not take it now, the sweeper finds the queued delivery with its failed job later.
     store.deadLetter([gone]).catch((writeError: unknown) => {
       logger.warn({ deliveryId: gone.deliveryId, err: (writeError as Error).message }, "could not dead-letter a failed job's delivery yet");
     });

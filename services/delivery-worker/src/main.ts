@@ -1,7 +1,7 @@
 import http from "node:http";
 import { Worker } from "bullmq";
 import { QUEUES, redisNames } from "@herald/runtime";
-import { type DeliveryJob } from "@herald/dispatch";
+import { DeliveryEnqueuer, openDeliveryQueues, type DeliveryJob } from "@herald/dispatch";
 import { createDatabase, pingDatabase } from "@herald/db";
 import {
   closeServer,
@@ -15,6 +15,7 @@ import {
 } from "@herald/runtime";
 import { createDeliveryProcessor, type DeliveryOutcome } from "./delivery-processor";
 import { DeliveryStore } from "./delivery-store";
+import { DeliverySweeper } from "./delivery-sweeper";
 import { EmailSender } from "./email-sender";
 import { onJobFailed } from "./failed-jobs";
 import { HostLimiter } from "./host-limiter";
@@ -72,6 +73,10 @@ async function main(): Promise<void> {
     worker.on("error", (error) => logger.warn({ err: error.message, queue: worker.name }, "worker error"));
   }
 
+  const queues = openDeliveryQueues(redis, names.queuePrefix);
+  const sweeper = new DeliverySweeper(store, queues, new DeliveryEnqueuer(queues, delivery.retryPolicies), delivery.sweep, logger);
+  sweeper.start();
+
   const app = createServiceApp({
     service: "delivery-worker",
     readiness: { redis: () => pingRedis(redis), postgres: () => pingDatabase(db) },
@@ -87,8 +92,10 @@ async function main(): Promise<void> {
   onShutdown(
     logger,
     [
+      () => sweeper.stop(),
       // close() lets jobs in hand finish; a job cut off by a crash is taken up again once its lock expires.
       () => Promise.all(workers.map((w) => w.close())),
+      () => queues.close(),
       () => closeServer(server),
       () => email.close(),
       () => Promise.all([redis.quit(), db.$disconnect()]),
