@@ -42,6 +42,12 @@ export class WebhookReceiver {
     return this;
   }
 
+  /** Answers every request left hanging so far with `status`. */
+  answerHanging(status: number): void {
+    for (const res of this.hanging) if (!res.destroyed) res.writeHead(status, { "content-type": "text/plain" }).end("late");
+    this.hanging.clear();
+  }
+
   url(host = "127.0.0.1", path = "/hooks/herald"): string {
     return `http://${host}:${(this.server.address() as AddressInfo).port}${path}`;
   }
@@ -56,6 +62,8 @@ export class WebhookReceiver {
 /** A real SMTP server (smtp-server) that parses every message it accepts. */
 export class SmtpCatcher {
   readonly messages: ParsedMail[] = [];
+  /** Every address named in a RCPT TO, in the order the server accepted them: who really got mail. */
+  readonly recipients: string[] = [];
   private readonly server: SMTPServer;
 
   constructor() {
@@ -63,6 +71,10 @@ export class SmtpCatcher {
       authOptional: true,
       disabledCommands: ["STARTTLS"],
       logger: false,
+      onRcptTo: (address, _session, callback) => {
+        this.recipients.push(address.address);
+        callback();
+      },
       onData: (stream, _session, callback) => {
         simpleParser(stream).then(
           (mail) => {

@@ -73,6 +73,11 @@ export class ServiceProcess {
     return this.child?.pid;
   }
 
+  /** Whether the process was spawned and has not exited. */
+  get running(): boolean {
+    return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
+  }
+
   async spawn(): Promise<void> {
     const child = spawn(process.execPath, [path.join(ROOT, "services", this.name, "dist", "main.js")], {
       cwd: ROOT,

@@ -4,6 +4,7 @@ import type { Logger } from "@herald/runtime";
 import type { DeliveryStore } from "./delivery-store";
 import type { EmailSender } from "./email-sender";
 import type { HostLimiter } from "./host-limiter";
+import type { PostgresOutage } from "./postgres-outage";
 import type { SendResult, WebhookSender } from "./webhook-sender";
 
 export interface DeliveryProcessorDependencies {
@@ -11,6 +12,7 @@ export interface DeliveryProcessorDependencies {
   readonly webhook: WebhookSender;
   readonly email: EmailSender;
   readonly limiter: HostLimiter;
+  readonly outage: PostgresOutage;
   readonly logger: Logger;
 }
 
@@ -20,13 +22,53 @@ export type DeliveryOutcome = "delivered" | "skipped" | "stale";
 const HOST_BUSY_DELAY_MS = 200;
 
 /**
- * One attempt at one delivery. Every attempt is recorded; a failure throws so
- * BullMQ retries with backoff, and the last allowed failure (or one that no
- * retry can fix) leaves the delivery dead-lettered for an operator.
+ * Puts the job back in the delayed set for `delayMs` (plus jitter) without
+ * counting an attempt (BullMQ's moveToDelayed skips the attempt count), and
+ * says so to BullMQ with a DelayedError. Should Redis refuse the move, the
+ * DelayedError still stands: the job stays active without a lock, and
+ * comes back as stalled, not as failed.
  */
-export function createDeliveryProcessor({ store, webhook, email, limiter, logger }: DeliveryProcessorDependencies) {
+async function delayWithoutAttempt(job: Job<DeliveryJob>, token: string | undefined, delayMs: number): Promise<never> {
+  await job.moveToDelayed(Date.now() + delayMs + Math.floor(Math.random() * delayMs), token).catch(() => undefined);
+  throw new DelayedError();
+}
+
+/**
+ * One attempt at one delivery. Every attempt is on record as started before it
+ * is sent and finished with its answer; a failure throws so BullMQ retries
+ * with backoff, and the last allowed failure (or one that no retry can fix)
+ * leaves the delivery dead-lettered for an operator.
+ *
+ * Postgres being unreachable is nobody's failure and costs no attempt:
+ * before anything is sent, the job goes back to the delayed set uncounted
+ * (and the outage pauses the workers until Postgres answers); once the
+ * request is out, the answer is held until Postgres takes it, rather than
+ * thrown away and asked for again.
+ */
+export function createDeliveryProcessor({ store, webhook, email, limiter, outage, logger }: DeliveryProcessorDependencies) {
   return async (job: Job<DeliveryJob>, token?: string): Promise<DeliveryOutcome> => {
-    const context = await store.load(job.data.deliveryId);
+    /** A statement made before anything is sent: an outage puts the job back, uncounted. */
+    const beforeSending = async <T>(statement: () => Promise<T>): Promise<T> => {
+      try {
+        return await statement();
+      } catch (error) {
+        if (await outage.isOutage(error)) return delayWithoutAttempt(job, token, outage.probeMs);
+        throw error;
+      }
+    };
+    /** The statement that records an answer: retried through an outage for as long as the job is ours. */
+    const recordAnswer = async (statement: () => Promise<void>): Promise<void> => {
+      for (;;) {
+        try {
+          return await statement();
+        } catch (error) {
+          if (!(await outage.isOutage(error))) throw error;
+          await outage.whenBack();
+        }
+      }
+    };
+
+    const context = await beforeSending(() => store.load(job.data.deliveryId));
     // Delivered, skipped or dead-lettered already, or a job of an earlier round: never send twice.
     if (!context || context.status !== "queued" || context.round !== (job.data.round ?? 0)) return "stale";
     const attempt = job.attemptsMade + 1;
@@ -34,45 +76,41 @@ export function createDeliveryProcessor({ store, webhook, email, limiter, logger
 
     let destination: string;
     let result: SendResult;
+    let attemptId: string;
     if (context.channel === "webhook") {
       if (!context.webhookUrl || !context.webhookSecret) {
-        await store.skip(context.deliveryId, "the user has no webhook URL");
+        await beforeSending(() => store.skip(context.deliveryId, "the user has no webhook URL"));
         return "skipped";
       }
       destination = context.webhookUrl;
       const host = new URL(destination).host;
-      if (!limiter.tryAcquire(host)) {
-        await job.moveToDelayed(Date.now() + HOST_BUSY_DELAY_MS + Math.floor(Math.random() * HOST_BUSY_DELAY_MS), token);
-        throw new DelayedError();
-      }
+      if (!limiter.tryAcquire(host)) return delayWithoutAttempt(job, token, HOST_BUSY_DELAY_MS);
       try {
+        attemptId = await beforeSending(() => store.startAttempt(context.deliveryId, { attempt, channel: context.channel, destination }));
         result = await webhook.send(context, destination, context.webhookSecret);
       } finally {
         limiter.release(host);
       }
     } else {
       if (!context.email) {
-        await store.skip(context.deliveryId, "the user has no email address");
+        await beforeSending(() => store.skip(context.deliveryId, "the user has no email address"));
         return "skipped";
       }
       destination = context.email;
+      attemptId = await beforeSending(() => store.startAttempt(context.deliveryId, { attempt, channel: context.channel, destination }));
       result = await email.send(context, destination);
     }
 
     const status = result.ok ? "delivered" : lastAllowed || result.permanent ? "dead_lettered" : "queued";
-    await store.record(
-      context.deliveryId,
-      {
-        attempt,
-        destination,
+    await recordAnswer(() =>
+      store.finishAttempt(context.deliveryId, attemptId, {
         outcome: result.ok ? "success" : "failure",
         httpStatus: result.httpStatus,
         smtpResponse: result.smtpResponse,
         error: result.ok ? undefined : result.error,
         durationMs: result.durationMs,
         status,
-      },
-      context.channel,
+      }),
     );
     if (result.ok) return "delivered";
     logger.warn(

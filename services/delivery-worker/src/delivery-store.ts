@@ -1,4 +1,4 @@
-import type { Database } from "@herald/db";
+import { Prisma, type Database } from "@herald/db";
 
 /** Everything one delivery attempt needs, read in one query. */
 export interface DeliveryContext {
@@ -23,9 +23,16 @@ export interface DeliveryContext {
   readonly webhookSecret: string | null;
 }
 
-export interface AttemptRecord {
+/** An attempt about to be made: on record before anything is sent, so a crash mid-send cannot hide it. */
+export interface AttemptStart {
+  /** BullMQ's attempt number within the round; a run cut off by a crash is not counted, so its rerun has the same number. */
   readonly attempt: number;
-  readonly destination: string | null;
+  readonly channel: "email" | "webhook";
+  readonly destination: string;
+}
+
+/** How a started attempt ended. */
+export interface AttemptOutcome {
   readonly outcome: "success" | "failure";
   readonly httpStatus?: number;
   readonly smtpResponse?: string;
@@ -33,6 +40,37 @@ export interface AttemptRecord {
   readonly durationMs: number;
   /** The delivery's status after this attempt. */
   readonly status: "queued" | "delivered" | "dead_lettered";
+}
+
+/** Outcomes of an attempt row (delivery_attempts.outcome) besides success and failure. */
+const ATTEMPT_OUTCOMES = {
+  /** On record, sent or being sent, no answer recorded yet. */
+  started: "started",
+  /** Started, and the worker stopped (crash, kill) before recording its answer: it may have reached the destination. */
+  interrupted: "interrupted",
+} as const;
+
+/** Why an attempt is marked interrupted. */
+const INTERRUPTED_ERROR = "the worker stopped before this attempt's answer was recorded";
+
+/** A queued delivery nothing has touched for a while: its job may be gone or failed. */
+export interface StaleDelivery {
+  readonly id: string;
+  readonly channel: "email" | "webhook";
+  readonly round: number;
+}
+
+/** Where a sweep stopped: the last row's updated_at (Postgres's text, exact to the microsecond) and id. */
+export interface SweepCursor {
+  readonly updatedAt: string;
+  readonly id: string;
+}
+
+/** A delivery whose job of `round` is beyond running, and why. */
+export interface JobGone {
+  readonly deliveryId: string;
+  readonly round: number;
+  readonly reason: string;
 }
 
 interface ContextRow {
@@ -93,21 +131,93 @@ export class DeliveryStore {
     };
   }
 
-  /** Appends the attempt to the log and updates the delivery, in one statement. */
-  async record(deliveryId: string, attempt: AttemptRecord, channel: string): Promise<void> {
-    const response = attempt.httpStatus !== undefined ? String(attempt.httpStatus) : (attempt.smtpResponse ?? null);
+  /**
+   * Puts an attempt on record as started, before it is sent, in one
+   * statement: the attempt row, the delivery's attempt count and
+   * destination, and any earlier attempt of this delivery still marked
+   * started (its worker died mid-send) closed as interrupted.
+   */
+  async startAttempt(deliveryId: string, start: AttemptStart): Promise<string> {
+    const [row] = await this.db.$queryRaw<{ id: bigint }[]>`
+      WITH interrupted AS (
+        UPDATE delivery_attempts SET outcome = ${ATTEMPT_OUTCOMES.interrupted}, error = ${INTERRUPTED_ERROR}
+        WHERE delivery_id = ${deliveryId}::bigint AND outcome = ${ATTEMPT_OUTCOMES.started}
+      ),
+      counted AS (
+        UPDATE deliveries SET attempts = attempts + 1, destination = ${start.destination}, updated_at = now()
+        WHERE id = ${deliveryId}::bigint
+      )
+      INSERT INTO delivery_attempts (delivery_id, attempt, channel, destination, outcome, duration_ms)
+      VALUES (${deliveryId}::bigint, ${start.attempt}, ${start.channel}, ${start.destination}, ${ATTEMPT_OUTCOMES.started}, 0)
+      RETURNING id`;
+    return String(row!.id);
+  }
+
+  /**
+   * Records how a started attempt ended and updates the delivery, in one
+   * statement. A delivery that is no longer queued (a second run of the same
+   * job, after this one lost its lock, finished first) keeps its status.
+   */
+  async finishAttempt(deliveryId: string, attemptId: string, outcome: AttemptOutcome): Promise<void> {
+    const response = outcome.httpStatus !== undefined ? String(outcome.httpStatus) : (outcome.smtpResponse ?? null);
     await this.db.$executeRaw`
       WITH logged AS (
-        INSERT INTO delivery_attempts (delivery_id, attempt, channel, destination, outcome, http_status, smtp_response, error, duration_ms)
-        VALUES (${deliveryId}::bigint, ${attempt.attempt}, ${channel}, ${attempt.destination}, ${attempt.outcome},
-                ${attempt.httpStatus ?? null}::int, ${attempt.smtpResponse ?? null}, ${attempt.error ?? null}, ${Math.round(attempt.durationMs)})
+        UPDATE delivery_attempts SET
+          outcome = ${outcome.outcome}, http_status = ${outcome.httpStatus ?? null}::int, smtp_response = ${outcome.smtpResponse ?? null},
+          error = ${outcome.error ?? null}, duration_ms = ${Math.round(outcome.durationMs)}
+        WHERE id = ${attemptId}::bigint
       )
       UPDATE deliveries SET
-        status = ${attempt.status}, attempts = attempts + 1, destination = ${attempt.destination},
-        last_error = ${attempt.error ?? null}, last_response = ${response},
-        delivered_at = CASE WHEN ${attempt.status} = 'delivered' THEN now() ELSE delivered_at END,
+        status = ${outcome.status}, last_error = ${outcome.error ?? null}, last_response = ${response},
+        delivered_at = CASE WHEN ${outcome.status} = 'delivered' THEN now() ELSE delivered_at END,
         updated_at = now()
-      WHERE id = ${deliveryId}::bigint`;
+      WHERE id = ${deliveryId}::bigint AND status = 'queued'`;
+  }
+
+  /**
+   * Dead-letters deliveries whose job of that round has failed for good
+   * (or is otherwise beyond running), each with its reason, in one
+   * statement; an attempt still marked started is closed as interrupted. A
+   * delivery no longer queued, or already in a later round, is left alone, so
+   * replicas and repeats change nothing. Returns how many were dead-lettered.
+   */
+  async deadLetter(jobs: readonly JobGone[]): Promise<number> {
+    if (jobs.length === 0) return 0;
+    const [row] = await this.db.$queryRaw<{ n: number }[]>`
+      WITH gone AS (
+        SELECT * FROM unnest(${jobs.map((j) => j.deliveryId)}::bigint[], ${jobs.map((j) => j.round)}::int[], ${jobs.map((j) => j.reason)}::text[])
+          AS t(id, round, reason)
+      ),
+      dead AS (
+        UPDATE deliveries d SET status = 'dead_lettered', last_error = gone.reason, updated_at = now()
+        FROM gone WHERE d.id = gone.id AND d.round = gone.round AND d.status = 'queued'
+        RETURNING d.id
+      ),
+      closed AS (
+        UPDATE delivery_attempts a SET outcome = ${ATTEMPT_OUTCOMES.interrupted}, error = ${INTERRUPTED_ERROR}
+        FROM dead WHERE a.delivery_id = dead.id AND a.outcome = ${ATTEMPT_OUTCOMES.started}
+      )
+      SELECT count(*)::int AS n FROM dead`;
+    return row?.n ?? 0;
+  }
+
+  /**
+   * One page of queued deliveries untouched for `ageMs` (by Postgres's
+   * clock), oldest first, after `cursor`: one statement, a range scan of the
+   * partial index on queued rows.
+   */
+  async staleQueued(ageMs: number, cursor: SweepCursor | undefined, limit: number): Promise<{ rows: StaleDelivery[]; next?: SweepCursor }> {
+    const after = cursor ? Prisma.sql`AND (updated_at, id) > (${cursor.updatedAt}::timestamptz, ${cursor.id}::bigint)` : Prisma.empty;
+    const rows = await this.db.$queryRaw<{ id: bigint; channel: "email" | "webhook"; round: number; updated_at: string }[]>`
+      SELECT id, channel, round, updated_at::text AS updated_at FROM deliveries
+      WHERE status = 'queued' AND updated_at < now() - ${ageMs} * interval '1 millisecond' ${after}
+      ORDER BY updated_at, id
+      LIMIT ${limit}`;
+    const last = rows.at(-1);
+    return {
+      rows: rows.map((r) => ({ id: String(r.id), channel: r.channel, round: r.round })),
+      next: rows.length === limit && last ? { updatedAt: last.updated_at, id: String(last.id) } : undefined,
+    };
   }
 
   /** Nothing to send to (no address or URL): recorded, never retried. */

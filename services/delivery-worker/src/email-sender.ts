@@ -1,6 +1,7 @@
 import nodemailer, { type Transporter } from "nodemailer";
 import type { SmtpConfig } from "./config";
 import type { DeliveryContext } from "./delivery-store";
+import { singleMailbox } from "./mailbox";
 import { renderEmail } from "./render-email";
 import type { SendResult } from "./webhook-sender";
 
@@ -22,13 +23,17 @@ export class EmailSender {
     });
   }
 
+  /** Sends to `to`, the stored address, only if it is one mailbox: anything else fails for good, unsent. */
   async send(context: DeliveryContext, to: string): Promise<SendResult> {
+    const mailbox = singleMailbox(to);
+    if (!mailbox.ok) return { ok: false, error: mailbox.reason, durationMs: 0, permanent: true };
     const { subject, text, html } = renderEmail(context.notification);
     const started = performance.now();
     try {
       const info = await this.transport.sendMail({
         from: this.smtp.from,
-        to,
+        // An address object is taken as it is; a string would be parsed as a header, lists and groups included.
+        to: { name: "", address: mailbox.address },
         subject,
         text,
         html,

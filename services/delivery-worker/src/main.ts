@@ -1,7 +1,7 @@
 import http from "node:http";
 import { Worker } from "bullmq";
 import { QUEUES, redisNames } from "@herald/runtime";
-import { type DeliveryJob } from "@herald/dispatch";
+import { DeliveryEnqueuer, openDeliveryQueues, type DeliveryJob } from "@herald/dispatch";
 import { createDatabase, pingDatabase } from "@herald/db";
 import {
   closeServer,
@@ -15,8 +15,11 @@ import {
 } from "@herald/runtime";
 import { createDeliveryProcessor, type DeliveryOutcome } from "./delivery-processor";
 import { DeliveryStore } from "./delivery-store";
+import { DeliverySweeper } from "./delivery-sweeper";
 import { EmailSender } from "./email-sender";
+import { onJobFailed } from "./failed-jobs";
 import { HostLimiter } from "./host-limiter";
+import { PostgresOutage } from "./postgres-outage";
 import { WebhookSender } from "./webhook-sender";
 import { loadConfig } from "./config";
 
@@ -29,15 +32,24 @@ async function main(): Promise<void> {
   const redis = createRedis(config.redisUrl, { name: "delivery-worker", logger });
 
   const email = new EmailSender(delivery.smtp);
+  const store = new DeliveryStore(db);
+  const outage = new PostgresOutage({ ping: () => pingDatabase(db), probeMs: delivery.outageProbeMs, logger });
   const processDelivery = createDeliveryProcessor({
-    store: new DeliveryStore(db),
+    store,
+    outage,
     webhook: new WebhookSender({ timeoutMs: delivery.webhook.timeoutMs, allowedHosts: delivery.webhook.allowedHosts }),
     email,
     limiter: new HostLimiter(delivery.webhook.perHostConcurrency),
     logger,
   });
   const counts: Record<string, number> = {};
-  const workerOptions = { prefix: names.queuePrefix, lockDuration: delivery.lockMs, stalledInterval: delivery.stalledIntervalMs };
+  const workerOptions = {
+    prefix: names.queuePrefix,
+    lockDuration: delivery.lockMs,
+    stalledInterval: delivery.stalledIntervalMs,
+    maxStalledCount: delivery.maxStalledCount,
+  };
+  const deadLetterFailed = onJobFailed(store, logger);
   // Separate queues and concurrency per channel: a slow SMTP server cannot hold up webhooks, nor the reverse.
   const workers = [
     new Worker<DeliveryJob, DeliveryOutcome>(QUEUES.webhook, processDelivery, {
@@ -51,15 +63,19 @@ async function main(): Promise<void> {
       concurrency: delivery.email.concurrency,
     }),
   ];
+  outage.watch(workers);
   for (const worker of workers) {
     worker.on("completed", (_job, outcome) => (counts[`${worker.name}:${outcome}`] = (counts[`${worker.name}:${outcome}`] ?? 0) + 1));
     worker.on("failed", (job, error) => {
       if (error.name !== "DelayedError") counts[`${worker.name}:failed`] = (counts[`${worker.name}:failed`] ?? 0) + 1;
-      if (job && job.attemptsMade >= (job.opts.attempts ?? 1))
-        logger.error({ deliveryId: job.data.deliveryId, err: error.message }, "delivery dead-lettered");
+      deadLetterFailed(job, error);
     });
     worker.on("error", (error) => logger.warn({ err: error.message, queue: worker.name }, "worker error"));
   }
+
+  const queues = openDeliveryQueues(redis, names.queuePrefix);
+  const sweeper = new DeliverySweeper(store, queues, new DeliveryEnqueuer(queues, delivery.retryPolicies), delivery.sweep, logger);
+  sweeper.start();
 
   const app = createServiceApp({
     service: "delivery-worker",
@@ -76,8 +92,10 @@ async function main(): Promise<void> {
   onShutdown(
     logger,
     [
+      () => sweeper.stop(),
       // close() lets jobs in hand finish; a job cut off by a crash is taken up again once its lock expires.
       () => Promise.all(workers.map((w) => w.close())),
+      () => queues.close(),
       () => closeServer(server),
       () => email.close(),
       () => Promise.all([redis.quit(), db.$disconnect()]),
