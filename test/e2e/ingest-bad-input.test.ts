@@ -5,6 +5,7 @@ import { producerToken, userToken } from "../support/tokens";
 
 const MAX_BODY = 64 * 1024;
 const MAX_BACKLOG = 40;
+const MAX_PAYLOAD = 8 * 1024;
 
 /** Every rejected request answers the contract's status and code and enqueues nothing. */
 describe("ingest rejects bad input and changes nothing", () => {
@@ -13,7 +14,11 @@ describe("ingest rejects bad input and changes nothing", () => {
   const valid = { type: "job.completed", payload: { ownerUserId: "u1" } };
 
   beforeAll(async () => {
-    stack = await TestStack.create({ INGEST_MAX_BODY_BYTES: String(MAX_BODY), INGEST_MAX_BACKLOG: String(MAX_BACKLOG) });
+    stack = await TestStack.create({
+      INGEST_MAX_BODY_BYTES: String(MAX_BODY),
+      INGEST_MAX_BACKLOG: String(MAX_BACKLOG),
+      INGEST_MAX_PAYLOAD_BYTES: String(MAX_PAYLOAD),
+    });
     ingest = (await stack.start("ingest")).url;
   });
   afterAll(() => stack.stop());
@@ -60,6 +65,46 @@ describe("ingest rejects bad input and changes nothing", () => {
     const paths = (error.details as { path: string }[]).map((d) => d.path).sort();
     expect(paths).toEqual(expect.arrayContaining(["occurredAt", "payload.reviewerUserIds"]));
     expect(JSON.stringify(error.details)).toContain("colour");
+  });
+
+  /** The bodies are sent as written: `\\u0000` and `\\ud800` are JSON escapes, as a producer would send them. */
+  const nest = (levels: number) => "[".repeat(levels) + "]".repeat(levels);
+  it.each([
+    ["a NUL in a payload string", '{"type":"job.failed","payload":{"ownerUserId":"u1","log":"a\\u0000b"}}', "payload.log"],
+    ["a NUL in a payload key", '{"type":"job.failed","payload":{"ownerUserId":"u1","x":{"k\\u0000":1}}}', "payload.x.k\u0000"],
+    ["a NUL in actorUserId", '{"type":"job.failed","actorUserId":"a\\u0000"}', "actorUserId"],
+    ["a NUL in a recipient", '{"type":"job.failed","recipients":["u1","u\\u0000"]}', "recipients.1"],
+    ["a NUL in source.type", '{"type":"job.failed","source":{"type":"j\\u0000","id":"1"}}', "source.type"],
+    ["a lone surrogate", '{"type":"job.failed","payload":{"ownerUserId":"u1","title":"\\ud800"}}', "payload.title"],
+    ["occurredAt in year 0", '{"type":"job.failed","occurredAt":"0000-01-01T00:00:00Z"}', "occurredAt"],
+    ["occurredAt in year 10000 once in UTC", '{"type":"job.failed","occurredAt":"9999-12-31T23:00:00-02:00"}', "occurredAt"],
+    ["a payload nested 3,000 levels", `{"type":"job.failed","payload":{"x":${nest(3000)}}}`, "payload.x" + ".0".repeat(31)],
+    ["a payload nested 10,000 levels", `{"type":"job.failed","payload":{"x":${nest(10_000)}}}`, "payload.x" + ".0".repeat(31)],
+  ])("400 for %s, which PostgreSQL could never store, naming the field", async (_name, raw, path) => {
+    const error = await expectRejected(publish(ingest, producerToken(), undefined, { raw }), 400, "invalid_event");
+    expect(error.details).toEqual([{ path, message: expect.any(String) }]);
+  });
+
+  it("400 for a batch with one unstorable event, naming it: nothing from the batch is enqueued", async () => {
+    const events = [valid, { type: "job.failed", payload: { note: "ok" } }, { type: "job.failed", payload: { note: "x\u0000" } }];
+    const error = await expectRejected(publish(ingest, producerToken(), { events }, { path: "/batch" }), 400, "invalid_event");
+    expect(error.details).toEqual([{ path: "events.2.payload.note", message: expect.stringContaining("NUL") }]);
+  });
+
+  it("400 for a payload over INGEST_MAX_PAYLOAD_BYTES although the body is within its cap", async () => {
+    // {"ownerUserId":"u1","log":"…"}: 29 bytes around the log.
+    const payload = (bytes: number) => ({ ownerUserId: "u1", log: "x".repeat(bytes - 29) });
+    const error = await expectRejected(
+      publish(ingest, producerToken(), { ...valid, payload: payload(MAX_PAYLOAD + 1) }),
+      400,
+      "invalid_event",
+    );
+    expect(error.details).toEqual([
+      { path: "payload", message: `must serialize to at most ${MAX_PAYLOAD} bytes of JSON (got ${MAX_PAYLOAD + 1})` },
+    ]);
+    const before = await stack.streamLength();
+    expect((await publish(ingest, producerToken(), { ...valid, id: "payload-at-cap", payload: payload(MAX_PAYLOAD) })).status).toBe(202);
+    expect(await stack.streamLength()).toBe(before + 1);
   });
 
   it("413 for a body over the size limit", async () => {

@@ -3,6 +3,12 @@ import type { EventTypeName } from "./catalog";
 /** Most events one batch request may carry. */
 export const MAX_BATCH_EVENTS = 1000;
 
+/** Most levels of objects and arrays an event's payload may nest, the payload itself included. */
+export const MAX_PAYLOAD_DEPTH = 32;
+
+/** Ingest's default cap on one event's payload, as serialized JSON (`INGEST_MAX_PAYLOAD_BYTES`). */
+export const DEFAULT_MAX_PAYLOAD_BYTES = 256 * 1024;
+
 /** An event as it travels on the stream: ids assigned, times normalized. */
 export interface HeraldEvent {
   readonly id: string;

@@ -14,7 +14,15 @@ export {
   type EventTypeDefinition,
   type EventTypeName,
 } from "./catalog";
-export { MAX_BATCH_EVENTS, type HeraldEvent, type HistoryEvent, type HistoryPage, type ValidationIssue } from "./event";
+export {
+  DEFAULT_MAX_PAYLOAD_BYTES,
+  MAX_BATCH_EVENTS,
+  MAX_PAYLOAD_DEPTH,
+  type HeraldEvent,
+  type HistoryEvent,
+  type HistoryPage,
+  type ValidationIssue,
+} from "./event";
 export type { ListPage, ListQuery, NotificationCategory, NotificationItem, NotificationMessage } from "./notification";
 export {
   CHANNELS,

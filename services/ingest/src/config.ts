@@ -1,3 +1,4 @@
+import { DEFAULT_MAX_PAYLOAD_BYTES } from "@herald/contract";
 import { AUTH_ENV, authConfig, type AuthConfig } from "@herald/auth";
 import { RETRY_POLICY_ENV, retryPolicies, type RetryPolicies } from "@herald/dispatch";
 import { INSTALLATION_ENV, installationConfig, parseEnv, port, positiveInt, SERVICE_PORTS, type InstallationConfig } from "@herald/runtime";
@@ -9,6 +10,12 @@ const ENV = {
   ...RETRY_POLICY_ENV,
   INGEST_PORT: port(SERVICE_PORTS.ingest),
   INGEST_MAX_BODY_BYTES: positiveInt(1024 * 1024),
+  /**
+   * Cap on one event's payload as serialized JSON, below the body cap: a batch
+   * may be large, but each event is stored as one jsonb value and pushed whole
+   * to every recipient's sockets.
+   */
+  INGEST_MAX_PAYLOAD_BYTES: positiveInt(DEFAULT_MAX_PAYLOAD_BYTES),
   /** Unprocessed stream entries above which ingest answers 429. */
   INGEST_MAX_BACKLOG: positiveInt(100_000),
   IDEMPOTENCY_TTL_SECONDS: positiveInt(24 * 3600),
@@ -19,6 +26,7 @@ export interface IngestConfig extends InstallationConfig {
   readonly auth: AuthConfig;
   readonly ingest: {
     readonly maxBodyBytes: number;
+    readonly maxPayloadBytes: number;
     readonly maxBacklog: number;
     readonly idempotencyTtlSeconds: number;
   };
@@ -34,6 +42,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     auth: authConfig(env, installation.production),
     ingest: {
       maxBodyBytes: env.INGEST_MAX_BODY_BYTES,
+      maxPayloadBytes: env.INGEST_MAX_PAYLOAD_BYTES,
       maxBacklog: env.INGEST_MAX_BACKLOG,
       idempotencyTtlSeconds: env.IDEMPOTENCY_TTL_SECONDS,
     },

@@ -57,7 +57,16 @@ async function main(): Promise<void> {
     readiness: { redis: () => pingRedis(redis) },
     degradedBy: { postgres: () => database.ready() },
   });
-  app.use("/api/v1/events", createPublishRouter({ auth: config.auth, publisher, maxBodyBytes: config.ingest.maxBodyBytes, logger }));
+  app.use(
+    "/api/v1/events",
+    createPublishRouter({
+      auth: config.auth,
+      publisher,
+      maxBodyBytes: config.ingest.maxBodyBytes,
+      maxPayloadBytes: config.ingest.maxPayloadBytes,
+      logger,
+    }),
+  );
   app.use(
     "/api/v1/admin",
     requireUser(config.auth, { admin: true }),

@@ -10,14 +10,21 @@ export interface PublishRouterOptions {
   readonly auth: AuthConfig;
   readonly publisher: EventPublisher;
   readonly maxBodyBytes: number;
+  /** Cap on each event's serialized payload (INGEST_MAX_PAYLOAD_BYTES). */
+  readonly maxPayloadBytes: number;
   readonly logger: Logger;
 }
 
-function validateAll(inputs: readonly unknown[], producer: string, prefix?: (index: number) => string): HeraldEvent[] {
+function validateAll(
+  inputs: readonly unknown[],
+  producer: string,
+  maxPayloadBytes: number,
+  prefix?: (index: number) => string,
+): HeraldEvent[] {
   const now = new Date();
   const events: HeraldEvent[] = [];
   for (const [index, input] of inputs.entries()) {
-    const result = validateEvent(input, { now, producer, pathPrefix: prefix?.(index) });
+    const result = validateEvent(input, { now, producer, maxPayloadBytes, pathPrefix: prefix?.(index) });
     if (!result.ok) {
       const message = result.code === "unknown_event_type" ? "unknown event type" : "event is invalid";
       throw new ApiError(400, result.code, prefix ? `${prefix(index)}: ${message}` : message, result.issues);
@@ -42,7 +49,7 @@ function batchInputs(body: unknown): unknown[] {
 }
 
 export function createPublishRouter(options: PublishRouterOptions): Router {
-  const { publisher, logger } = options;
+  const { publisher, logger, maxPayloadBytes } = options;
   const router = Router();
   router.use(requirePublisher(options.auth), requireJson, express.json({ limit: options.maxBodyBytes, strict: false }));
 
@@ -60,13 +67,13 @@ export function createPublishRouter(options: PublishRouterOptions): Router {
   };
 
   router.post("/", async (req, res) => {
-    const [event] = validateAll([req.body], serviceOf(req).subject);
+    const [event] = validateAll([req.body], serviceOf(req).subject, maxPayloadBytes);
     await enqueue([event!]);
     res.status(202).json({ id: event!.id, status: "accepted" });
   });
 
   router.post("/batch", async (req, res) => {
-    const events = validateAll(batchInputs(req.body), serviceOf(req).subject, (i) => `events.${i}`);
+    const events = validateAll(batchInputs(req.body), serviceOf(req).subject, maxPayloadBytes, (i) => `events.${i}`);
     await enqueue(events);
     res.status(202).json({ ids: events.map((e) => e.id), status: "accepted" });
   });
