@@ -1,3 +1,4 @@
+import { gzipSync } from "node:zlib";
 import { freePort } from "../support/service-process";
 import { publish } from "../support/clients";
 import { TestStack } from "../support/stack";
@@ -104,6 +105,21 @@ describe("ingest rejects bad input and changes nothing", () => {
     ]);
     const before = await stack.streamLength();
     expect((await publish(ingest, producerToken(), { ...valid, id: "payload-at-cap", payload: payload(MAX_PAYLOAD) })).status).toBe(202);
+    expect(await stack.streamLength()).toBe(before + 1);
+  });
+
+  it("400 for a gzip body that is not gzip, and a gzip body that is works", async () => {
+    const send = (body: Buffer) =>
+      fetch(`${ingest}/api/v1/events`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${producerToken()}`, "content-type": "application/json", "content-encoding": "gzip" },
+        body,
+      }).then(async (res) => ({ status: res.status, body: (await res.json()) as Record<string, any> }));
+    const error = await expectRejected(send(Buffer.from("this is not gzip")), 400, "invalid_encoding");
+    expect(error.message).toContain("gzip");
+    await expectRejected(send(gzipSync(JSON.stringify(valid)).subarray(0, 12)), 400, "invalid_encoding");
+    const before = await stack.streamLength();
+    expect((await send(gzipSync(JSON.stringify({ ...valid, id: "gzipped" })))).status).toBe(202);
     expect(await stack.streamLength()).toBe(before + 1);
   });
 

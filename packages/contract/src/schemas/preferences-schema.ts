@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { EVENT_TYPES, getEventType, isEventTypeName } from "../catalog";
 import { CHANNELS, DIGEST_INTERVALS, SCOPES, type PreferenceUpdate, type SettingsUpdate } from "../preferences";
+import { isoDateTime } from "./text-fields";
 
 const eventTypeName = z.string().refine(isEventTypeName, { message: "unknown event type" });
 
@@ -26,7 +27,7 @@ const WEBHOOK_URL = z
 export const settingsUpdateSchema = z
   .object({
     dndEnabled: z.boolean().optional(),
-    dndUntil: z.iso.datetime({ offset: true, message: "must be an ISO 8601 date-time" }).nullable().optional(),
+    dndUntil: isoDateTime.nullable().optional(),
     digestEnabled: z.boolean().optional(),
     digestInterval: z.enum(DIGEST_INTERVALS).optional(),
     digestTypes: z

@@ -34,6 +34,11 @@ export interface EventPublisherOptions {
   readonly idempotencyTtlSeconds: number;
 }
 
+/** Redis refused or did not answer: the request may pass later. */
+export class EventBusUnavailableError extends Error {
+  override readonly name = "EventBusUnavailableError";
+}
+
 export type PublishOutcome = { readonly status: "accepted"; readonly added: number } | { readonly status: "backlog_full" };
 
 type RedisWithPublish = Redis & {
@@ -54,8 +59,14 @@ export class EventPublisher {
   async publish(events: readonly HeraldEvent[]): Promise<PublishOutcome> {
     const { names, maxBacklog, idempotencyTtlSeconds } = this.options;
     const keys = [names.eventStream, ...events.map((e) => names.idempotencyKeyPrefix + e.id)];
+    // Serialized before Redis is asked, so that a failure here is not mistaken for Redis being down.
     const args = [maxBacklog, idempotencyTtlSeconds, ...events.map((e) => JSON.stringify(e))];
-    const added = await this.redis.heraldPublish(keys.length, ...keys, ...args);
+    let added: number;
+    try {
+      added = await this.redis.heraldPublish(keys.length, ...keys, ...args);
+    } catch (error) {
+      throw new EventBusUnavailableError((error as Error).message, { cause: error });
+    }
     return added < 0 ? { status: "backlog_full" } : { status: "accepted", added };
   }
 }

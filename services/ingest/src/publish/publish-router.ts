@@ -4,7 +4,7 @@ import { validateEvent } from "@herald/contract/schemas";
 import type { AuthConfig } from "@herald/auth";
 import { requirePublisher, serviceOf } from "@herald/auth";
 import { requireJson, type Logger } from "@herald/runtime";
-import type { EventPublisher } from "./event-publisher";
+import { EventBusUnavailableError, type EventPublisher } from "./event-publisher";
 
 export interface PublishRouterOptions {
   readonly auth: AuthConfig;
@@ -58,7 +58,8 @@ export function createPublishRouter(options: PublishRouterOptions): Router {
     try {
       outcome = await publisher.publish(events);
     } catch (error) {
-      logger.warn({ err: (error as Error).message }, "publish failed: redis unavailable");
+      if (!(error instanceof EventBusUnavailableError)) throw error;
+      logger.warn({ err: error.message }, "publish failed: redis unavailable");
       throw new ApiError(503, "redis_unavailable", "the event bus is unavailable; retry later");
     }
     if (outcome.status === "backlog_full") {
