@@ -4,7 +4,8 @@ import { userToken } from "../support/tokens";
 
 /**
  * Values the gateway's parsers let through once reached PostgreSQL (a NUL in
- * a filter, a year-0 date), answering 500: each is
+ * a filter, a year-0 date) or threw in the URL check (a port past 65535),
+ * answering 500: each is
  * a 400 naming its field, and changes nothing.
  */
 describe("realtime gateway refuses bad input with a 400 naming the field", () => {
@@ -43,6 +44,10 @@ describe("realtime gateway refuses bad input with a 400 naming the field", () =>
   it.each([
     [{ dndUntil: "0000-01-01T00:00:00Z" }, "dndUntil", /0001/],
     [{ dndUntil: "9999-12-31T23:30:00-01:00" }, "dndUntil", /9999/],
+    [{ webhookUrl: "https://hooks.example.com:99999/x" }, "webhookUrl", /port/],
+    [{ webhookUrl: "https://hooks.example.com:0/x" }, "webhookUrl", /port/],
+    [{ webhookUrl: `https://hooks.example.com/${"x".repeat(2048)}` }, "webhookUrl", /at most 2048 characters/],
+    [{ webhookUrl: "not a url" }, "webhookUrl", /http\(s\) URL/],
   ])("PUT settings %j → 400 naming %s, nothing changed", async (body, field, message) => {
     const before = await api(gateway, token, "GET", "/api/v1/notifications/settings");
     expect(expectFieldProblem(await api(gateway, token, "PUT", "/api/v1/notifications/settings", body), "invalid_body", field)).toMatch(
