@@ -14,7 +14,7 @@ describe("realtime gateway refuses bad input with a 400 naming the field", () =>
   const token = userToken("gw-careful");
 
   beforeAll(async () => {
-    stack = await TestStack.create();
+    stack = await TestStack.create({ WEBHOOK_ALLOWED_HOSTS: "10.0.0.5:8443" });
     gateway = (await stack.start("realtime-gateway")).url;
   });
   afterAll(() => stack.stop());
@@ -48,11 +48,20 @@ describe("realtime gateway refuses bad input with a 400 naming the field", () =>
     [{ webhookUrl: "https://hooks.example.com:0/x" }, "webhookUrl", /port/],
     [{ webhookUrl: `https://hooks.example.com/${"x".repeat(2048)}` }, "webhookUrl", /at most 2048 characters/],
     [{ webhookUrl: "not a url" }, "webhookUrl", /http\(s\) URL/],
+    [{ webhookUrl: "http://[::127.0.0.1]/hook" }, "webhookUrl", /private, loopback or link-local/],
+    [{ webhookUrl: "http://[2002:a00:1::1]/hook" }, "webhookUrl", /private, loopback or link-local/],
+    [{ webhookUrl: "http://10.0.0.5:8080/hook" }, "webhookUrl", /private, loopback or link-local/],
+    [{ webhookUrl: "https://10.0.0.5/hook" }, "webhookUrl", /private, loopback or link-local/],
   ])("PUT settings %j → 400 naming %s, nothing changed", async (body, field, message) => {
     const before = await api(gateway, token, "GET", "/api/v1/notifications/settings");
     expect(expectFieldProblem(await api(gateway, token, "PUT", "/api/v1/notifications/settings", body), "invalid_body", field)).toMatch(
       message,
     );
     expect((await api(gateway, token, "GET", "/api/v1/notifications/settings")).body).toEqual(before.body);
+  });
+
+  it("WEBHOOK_ALLOWED_HOSTS=host:port lets a private address be saved with that port only", async () => {
+    const res = await api(gateway, token, "PUT", "/api/v1/notifications/settings", { webhookUrl: "http://10.0.0.5:8443/hook" });
+    expect({ status: res.status, webhookUrl: res.body.webhookUrl }).toEqual({ status: 200, webhookUrl: "http://10.0.0.5:8443/hook" });
   });
 });
