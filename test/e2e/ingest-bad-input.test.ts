@@ -4,7 +4,7 @@ import { publish } from "../support/clients";
 import { TestStack } from "../support/stack";
 import { producerToken, userToken } from "../support/tokens";
 
-const MAX_BODY = 64 * 1024;
+const MAX_BODY = 128 * 1024;
 const MAX_BACKLOG = 40;
 const MAX_PAYLOAD = 8 * 1024;
 
@@ -121,6 +121,17 @@ describe("ingest rejects bad input and changes nothing", () => {
     const before = await stack.streamLength();
     expect((await send(gzipSync(JSON.stringify({ ...valid, id: "gzipped" })))).status).toBe(202);
     expect(await stack.streamLength()).toBe(before + 1);
+  });
+
+  it("400 for an event naming more than 1000 distinct recipients, 413 for a batch naming more than 10,000", async () => {
+    const ids = (from: number, count: number) => Array.from({ length: count }, (_, i) => from + i);
+    const crowded = { type: "review.submitted", payload: { contentOwnerUserId: "owner", reviewerUserIds: ids(0, 1000) } };
+    const error = await expectRejected(publish(ingest, producerToken(), crowded), 400, "invalid_event");
+    expect(error.details).toEqual([{ path: "payload", message: "names 1001 distinct recipients; an event may name at most 1000" }]);
+    // 11 events of 1000 recipients each: every event is fine, the batch together is not.
+    const events = ids(0, 11).map((n) => ({ type: "collab.mention", recipients: ids(n * 1000, 1000) }));
+    const tooMany = await expectRejected(publish(ingest, producerToken(), { events }, { path: "/batch" }), 413, "batch_too_large");
+    expect(tooMany.message).toContain("at most 10000 distinct recipients, got 11000");
   });
 
   it("413 for a body over the size limit", async () => {

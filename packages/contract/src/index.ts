@@ -17,7 +17,10 @@ export {
 export {
   DEFAULT_MAX_PAYLOAD_BYTES,
   MAX_BATCH_EVENTS,
+  MAX_BATCH_RECIPIENTS,
+  MAX_EVENT_RECIPIENTS,
   MAX_PAYLOAD_DEPTH,
+  namedRecipients,
   type HeraldEvent,
   type HistoryEvent,
   type HistoryPage,

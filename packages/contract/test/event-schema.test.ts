@@ -113,6 +113,21 @@ describe("validateEvent refuses what PostgreSQL cannot store", () => {
     ]);
   });
 
+  it("refuses an event naming more than 1000 distinct recipients, counting every recipient field", () => {
+    const ids = (prefix: string, count: number) => Array.from({ length: count }, (_, i) => `${prefix}${i}`);
+    expect(issuesOf({ type: "collab.mention", payload: { mentionedUserIds: [...ids("u", 1000), "u1"] } })).toEqual([
+      { path: "payload.mentionedUserIds", message: expect.stringContaining("1000") },
+    ]);
+    expect(issuesOf({ type: "collab.mention", payload: { mentionedUserIds: ids("u", 1000), ownerUserId: "u1" } })).toEqual([]);
+    expect(issuesOf({ type: "collab.mention", payload: { mentionedUserIds: ids("u", 600), notifyUserIds: ids("v", 401) } })).toEqual([
+      { path: "payload", message: "names 1001 distinct recipients; an event may name at most 1000" },
+    ]);
+    // Explicit recipients replace the per-type fields, so only they count.
+    expect(
+      issuesOf({ type: "collab.mention", recipients: ids("r", 10), payload: { mentionedUserIds: ids("u", 1000), ownerUserId: "x" } }),
+    ).toEqual([]);
+  });
+
   it("reports schema and payload problems together, each field once, under the batch prefix", () => {
     const result = validateEvent(
       { type: "job.failed", payload: { ownerUserId: "\u0000", note: "\u0000" } },

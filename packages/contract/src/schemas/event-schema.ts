@@ -1,6 +1,13 @@
 import { z } from "zod";
 import { isEventTypeName, type EventTypeName } from "../catalog";
-import { DEFAULT_MAX_PAYLOAD_BYTES, MAX_PAYLOAD_DEPTH, type HeraldEvent, type ValidationIssue } from "../event";
+import {
+  DEFAULT_MAX_PAYLOAD_BYTES,
+  MAX_EVENT_RECIPIENTS,
+  MAX_PAYLOAD_DEPTH,
+  namedRecipients,
+  type HeraldEvent,
+  type ValidationIssue,
+} from "../event";
 import { checkStorableJson } from "./storable-json";
 import { isoDateTime, plainText } from "./text-fields";
 
@@ -89,22 +96,26 @@ export function validateEvent(input: unknown, context: EventValidationContext): 
   if (payloadIssues.length > 0) return { ok: false, code: "invalid_event", issues: payloadIssues };
   const e = parsed.data;
   const type = e.type as EventTypeName;
-  return {
-    ok: true,
-    event: {
-      // Web Crypto (Node ≥ 19 and browsers): this package imports nothing from node:.
-      id: e.id ?? globalThis.crypto.randomUUID(),
-      type,
-      occurredAt: e.occurredAt ? new Date(e.occurredAt).toISOString() : context.now.toISOString(),
-      receivedAt: context.now.toISOString(),
-      ...(e.actorUserId !== undefined && { actorUserId: e.actorUserId }),
-      ...(e.projectId !== undefined && { projectId: e.projectId }),
-      ...(e.source !== undefined && { source: e.source }),
-      payload: e.payload ?? {},
-      ...(e.recipients !== undefined && { recipients: [...new Set(e.recipients)] }),
-      ...(context.producer !== undefined && { producer: context.producer }),
-    },
+  const event: HeraldEvent = {
+    // Web Crypto (Node ≥ 19 and browsers): this package imports nothing from node:.
+    id: e.id ?? globalThis.crypto.randomUUID(),
+    type,
+    occurredAt: e.occurredAt ? new Date(e.occurredAt).toISOString() : context.now.toISOString(),
+    receivedAt: context.now.toISOString(),
+    ...(e.actorUserId !== undefined && { actorUserId: e.actorUserId }),
+    ...(e.projectId !== undefined && { projectId: e.projectId }),
+    ...(e.source !== undefined && { source: e.source }),
+    payload: e.payload ?? {},
+    ...(e.recipients !== undefined && { recipients: [...new Set(e.recipients)] }),
+    ...(context.producer !== undefined && { producer: context.producer }),
   };
+  const recipients = namedRecipients(event).length;
+  if (recipients > MAX_EVENT_RECIPIENTS) {
+    const path = [prefix, e.recipients !== undefined ? "recipients" : "payload"].filter(Boolean).join(".");
+    const message = `names ${recipients} distinct recipients; an event may name at most ${MAX_EVENT_RECIPIENTS}`;
+    return { ok: false, code: "invalid_event", issues: [{ path, message }] };
+  }
+  return { ok: true, event };
 }
 
 /** Reads a stream entry back; anything malformed is reported, never thrown. */

@@ -1,5 +1,5 @@
 import express, { Router } from "express";
-import { ApiError, MAX_BATCH_EVENTS, type HeraldEvent } from "@herald/contract";
+import { ApiError, MAX_BATCH_EVENTS, MAX_BATCH_RECIPIENTS, namedRecipients, type HeraldEvent } from "@herald/contract";
 import { validateEvent } from "@herald/contract/schemas";
 import type { AuthConfig } from "@herald/auth";
 import { requirePublisher, serviceOf } from "@herald/auth";
@@ -48,6 +48,19 @@ function batchInputs(body: unknown): unknown[] {
   return events;
 }
 
+/** Each recipient a batch names may become a `users` row: one request may not create them without bound. */
+function checkBatchRecipients(events: readonly HeraldEvent[]): void {
+  const recipients = new Set<string>();
+  for (const event of events) for (const id of namedRecipients(event)) recipients.add(id);
+  if (recipients.size > MAX_BATCH_RECIPIENTS) {
+    throw new ApiError(
+      413,
+      "batch_too_large",
+      `a batch may name at most ${MAX_BATCH_RECIPIENTS} distinct recipients, got ${recipients.size}; split it`,
+    );
+  }
+}
+
 export function createPublishRouter(options: PublishRouterOptions): Router {
   const { publisher, logger, maxPayloadBytes } = options;
   const router = Router();
@@ -75,6 +88,7 @@ export function createPublishRouter(options: PublishRouterOptions): Router {
 
   router.post("/batch", async (req, res) => {
     const events = validateAll(batchInputs(req.body), serviceOf(req).subject, maxPayloadBytes, (i) => `events.${i}`);
+    checkBatchRecipients(events);
     await enqueue(events);
     res.status(202).json({ ids: events.map((e) => e.id), status: "accepted" });
   });
