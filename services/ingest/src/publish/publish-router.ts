@@ -66,10 +66,11 @@ export function createPublishRouter(options: PublishRouterOptions): Router {
   const router = Router();
   router.use(requirePublisher(options.auth), requireJson, express.json({ limit: options.maxBodyBytes, strict: false }));
 
-  const enqueue = async (events: HeraldEvent[]): Promise<void> => {
+  /** `where` names an event in a batch (`events.3`) for the 409's details. */
+  const enqueue = async (events: HeraldEvent[], producer: string, where: (index: number) => string): Promise<void> => {
     let outcome;
     try {
-      outcome = await publisher.publish(events);
+      outcome = await publisher.publish(events, producer);
     } catch (error) {
       if (!(error instanceof EventBusUnavailableError)) throw error;
       logger.warn({ err: error.message }, "publish failed: redis unavailable");
@@ -78,18 +79,29 @@ export function createPublishRouter(options: PublishRouterOptions): Router {
     if (outcome.status === "backlog_full") {
       throw new ApiError(429, "backpressure", "the event backlog is full; retry later");
     }
+    if (outcome.status === "id_conflict") {
+      const ids = outcome.indices.map((i) => events[i]!.id);
+      throw new ApiError(
+        409,
+        "id_conflict",
+        `event id(s) already used by another producer: ${ids.join(", ")}; give your events ids of your own`,
+        outcome.indices.map((i) => ({ path: where(i), message: "already used by another producer" })),
+      );
+    }
   };
 
   router.post("/", async (req, res) => {
-    const [event] = validateAll([req.body], serviceOf(req).subject, maxPayloadBytes);
-    await enqueue([event!]);
+    const producer = serviceOf(req).subject;
+    const [event] = validateAll([req.body], producer, maxPayloadBytes);
+    await enqueue([event!], producer, () => "id");
     res.status(202).json({ id: event!.id, status: "accepted" });
   });
 
   router.post("/batch", async (req, res) => {
-    const events = validateAll(batchInputs(req.body), serviceOf(req).subject, maxPayloadBytes, (i) => `events.${i}`);
+    const producer = serviceOf(req).subject;
+    const events = validateAll(batchInputs(req.body), producer, maxPayloadBytes, (i) => `events.${i}`);
     checkBatchRecipients(events);
-    await enqueue(events);
+    await enqueue(events, producer, (i) => `events.${i}.id`);
     res.status(202).json({ ids: events.map((e) => e.id), status: "accepted" });
   });
 
