@@ -19,6 +19,8 @@ describe("ingest rejects bad input and changes nothing", () => {
       INGEST_MAX_BODY_BYTES: String(MAX_BODY),
       INGEST_MAX_BACKLOG: String(MAX_BACKLOG),
       INGEST_MAX_PAYLOAD_BYTES: String(MAX_PAYLOAD),
+      // One producer fills the whole backlog here (ingest-producers.test.ts tests the shares).
+      INGEST_PRODUCER_BACKLOG_PERCENT: "100",
     });
     ingest = (await stack.start("ingest")).url;
   });

@@ -34,7 +34,7 @@ async function main(): Promise<void> {
   const redis = createRedis(config.redisUrl, { failFast: true, name: "ingest", logger });
   const publisher = new EventPublisher(redis, {
     names,
-    maxBacklog: config.ingest.maxBacklog,
+    backlog: config.ingest.backlog,
     idempotencyTtlSeconds: config.ingest.idempotencyTtlSeconds,
   });
 

@@ -1,4 +1,4 @@
-import express, { Router } from "express";
+import express, { Router, type Response } from "express";
 import { ApiError, MAX_BATCH_EVENTS, MAX_BATCH_RECIPIENTS, namedRecipients, type HeraldEvent } from "@herald/contract";
 import { validateEvent } from "@herald/contract/schemas";
 import type { AuthConfig } from "@herald/auth";
@@ -61,13 +61,20 @@ function checkBatchRecipients(events: readonly HeraldEvent[]): void {
   }
 }
 
+/**
+ * Seconds a refused producer should wait (Retry-After on every 429): the
+ * router drains thousands of events a second, so a second frees room; the
+ * SDK waits at least this long and backs off further on its own.
+ */
+const BACKPRESSURE_RETRY_AFTER_SECONDS = 1;
+
 export function createPublishRouter(options: PublishRouterOptions): Router {
   const { publisher, logger, maxPayloadBytes } = options;
   const router = Router();
   router.use(requirePublisher(options.auth), requireJson, express.json({ limit: options.maxBodyBytes, strict: false }));
 
   /** `where` names an event in a batch (`events.3`) for the 409's details. */
-  const enqueue = async (events: HeraldEvent[], producer: string, where: (index: number) => string): Promise<void> => {
+  const enqueue = async (res: Response, events: HeraldEvent[], producer: string, where: (index: number) => string): Promise<void> => {
     let outcome;
     try {
       outcome = await publisher.publish(events, producer);
@@ -76,8 +83,15 @@ export function createPublishRouter(options: PublishRouterOptions): Router {
       logger.warn({ err: error.message }, "publish failed: redis unavailable");
       throw new ApiError(503, "redis_unavailable", "the event bus is unavailable; retry later");
     }
-    if (outcome.status === "backlog_full") {
-      throw new ApiError(429, "backpressure", "the event backlog is full; retry later");
+    if (outcome.status === "backlog_full" || outcome.status === "share_full") {
+      res.set("Retry-After", String(BACKPRESSURE_RETRY_AFTER_SECONDS));
+      throw new ApiError(
+        429,
+        "backpressure",
+        outcome.status === "backlog_full"
+          ? `the event backlog is full (${outcome.limit} unprocessed events); retry later`
+          : `${outcome.scope} has ${outcome.held} unprocessed events, its share of the backlog is ${outcome.limit}; retry later`,
+      );
     }
     if (outcome.status === "id_conflict") {
       const ids = outcome.indices.map((i) => events[i]!.id);
@@ -93,7 +107,7 @@ export function createPublishRouter(options: PublishRouterOptions): Router {
   router.post("/", async (req, res) => {
     const producer = serviceOf(req).subject;
     const [event] = validateAll([req.body], producer, maxPayloadBytes);
-    await enqueue([event!], producer, () => "id");
+    await enqueue(res, [event!], producer, () => "id");
     res.status(202).json({ id: event!.id, status: "accepted" });
   });
 
@@ -101,7 +115,7 @@ export function createPublishRouter(options: PublishRouterOptions): Router {
     const producer = serviceOf(req).subject;
     const events = validateAll(batchInputs(req.body), producer, maxPayloadBytes, (i) => `events.${i}`);
     checkBatchRecipients(events);
-    await enqueue(events, producer, (i) => `events.${i}.id`);
+    await enqueue(res, events, producer, (i) => `events.${i}.id`);
     res.status(202).json({ ids: events.map((e) => e.id), status: "accepted" });
   });
 
