@@ -3,6 +3,41 @@ import type { EventTypeName } from "./catalog";
 /** Most events one batch request may carry. */
 export const MAX_BATCH_EVENTS = 1000;
 
+/** Most levels of objects and arrays an event's payload may nest, the payload itself included. */
+export const MAX_PAYLOAD_DEPTH = 32;
+
+/** Ingest's default cap on one event's payload, as serialized JSON (`INGEST_MAX_PAYLOAD_BYTES`). */
+export const DEFAULT_MAX_PAYLOAD_BYTES = 256 * 1024;
+
+/** Most distinct users one event may name as recipients: each becomes a `users` row and a notification. */
+export const MAX_EVENT_RECIPIENTS = 1000;
+
+/** Most distinct recipients the events of one batch request may name together. */
+export const MAX_BATCH_RECIPIENTS = 10_000;
+
+const RECIPIENT_FIELDS = ["ownerUserId", "contentOwnerUserId"] as const;
+const RECIPIENT_LIST_FIELDS = ["reviewerUserIds", "mentionedUserIds", "notifyUserIds"] as const;
+
+/**
+ * Every user an event names as a possible recipient: its explicit
+ * `recipients`, which replace the per-type fields, else all of the per-type
+ * fields of its payload, whatever its type (an upper bound of whom routing
+ * will notify, and so of the `users` rows it may create).
+ */
+export function namedRecipients(event: Pick<HeraldEvent, "recipients" | "payload">): string[] {
+  if (event.recipients !== undefined) return [...new Set(event.recipients)];
+  const ids = new Set<string>();
+  for (const field of RECIPIENT_FIELDS) {
+    const value = event.payload[field];
+    if (typeof value === "string") ids.add(value);
+  }
+  for (const field of RECIPIENT_LIST_FIELDS) {
+    const list = event.payload[field];
+    if (Array.isArray(list)) for (const value of list) if (typeof value === "string") ids.add(value);
+  }
+  return [...ids];
+}
+
 /** An event as it travels on the stream: ids assigned, times normalized. */
 export interface HeraldEvent {
   readonly id: string;

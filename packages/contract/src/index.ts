@@ -14,7 +14,18 @@ export {
   type EventTypeDefinition,
   type EventTypeName,
 } from "./catalog";
-export { MAX_BATCH_EVENTS, type HeraldEvent, type HistoryEvent, type HistoryPage, type ValidationIssue } from "./event";
+export {
+  DEFAULT_MAX_PAYLOAD_BYTES,
+  MAX_BATCH_EVENTS,
+  MAX_BATCH_RECIPIENTS,
+  MAX_EVENT_RECIPIENTS,
+  MAX_PAYLOAD_DEPTH,
+  namedRecipients,
+  type HeraldEvent,
+  type HistoryEvent,
+  type HistoryPage,
+  type ValidationIssue,
+} from "./event";
 export type { ListPage, ListQuery, NotificationCategory, NotificationItem, NotificationMessage } from "./notification";
 export {
   CHANNELS,

@@ -1,5 +1,6 @@
 import { EVENT_TYPES } from "../src";
-import { parseStreamEvent, validateEvent } from "../src/schemas";
+import { checkStorableJson, parseStreamEvent, validateEvent } from "../src/schemas";
+import type { ValidationIssue } from "../src";
 
 const now = new Date("2026-11-22T10:00:00.000Z");
 const validate = (input: unknown, pathPrefix?: string) => validateEvent(input, { now, producer: "svc", pathPrefix });
@@ -67,6 +68,93 @@ describe("validateEvent", () => {
   it("prefixes issue paths with the event's place in a batch", () => {
     const result = validate({ type: "nope" }, "events.3");
     expect(!result.ok && result.issues).toEqual([{ path: "events.3.type", message: "unknown event type" }]);
+  });
+});
+
+describe("validateEvent refuses what PostgreSQL cannot store", () => {
+  const nested = (levels: number): unknown => (levels === 0 ? 1 : { a: nested(levels - 1) });
+  const issuesOf = (input: unknown, context: { maxPayloadBytes?: number } = {}) => {
+    const result = validateEvent(input, { now, ...context });
+    return result.ok ? [] : result.issues;
+  };
+
+  it.each([
+    ["a NUL in a payload string", { type: "job.failed", payload: { log: ["ok", "bad\u0000"] } }, "payload.log.1", /NUL/],
+    ["a NUL in a payload key", { type: "job.failed", payload: { meta: { "a\u0000b": 1 } } }, "payload.meta.a\u0000b", /key.*NUL/],
+    ["a lone high surrogate", { type: "job.failed", payload: { title: "x\ud800y" } }, "payload.title", /surrogate/],
+    ["a lone low surrogate", { type: "job.failed", payload: { title: "\udc00" } }, "payload.title", /surrogate/],
+    ["a NUL in actorUserId", { type: "job.failed", actorUserId: "u\u0000" }, "actorUserId", /control/],
+    ["a NUL in ownerUserId", { type: "job.failed", payload: { ownerUserId: "u\u0000" } }, "payload.ownerUserId", /control/],
+    ["a NUL in a recipient", { type: "job.failed", recipients: ["ok", "\u0000"] }, "recipients.1", /control/],
+    ["a NUL in projectId", { type: "job.failed", projectId: "p\u0000" }, "projectId", /control/],
+    ["a lone surrogate in source.id", { type: "job.failed", source: { type: "job", id: "\ud83d" } }, "source.id", /Unicode/],
+    ["occurredAt in year 0", { type: "job.failed", occurredAt: "0000-06-01T00:00:00Z" }, "occurredAt", /0001/],
+    ["occurredAt past 9999 in UTC", { type: "job.failed", occurredAt: "9999-12-31T23:30:00-01:00" }, "occurredAt", /9999/],
+    ["occurredAt before 0001 in UTC", { type: "job.failed", occurredAt: "0001-01-01T00:30:00+01:00" }, "occurredAt", /0001/],
+    ["a payload 33 levels deep", { type: "job.failed", payload: nested(33) }, "payload" + ".a".repeat(32), /32 levels/],
+    ["a payload 10,000 levels deep", { type: "job.failed", payload: nested(10_000) }, "payload" + ".a".repeat(32), /32 levels/],
+  ])("refuses %s, naming the field", (_name, input, path, message) => {
+    const issues = issuesOf(input);
+    expect(issues).toEqual([{ path, message: expect.stringMatching(message) }]);
+  });
+
+  it("accepts what is storable: 32 levels, paired surrogates, controls other than NUL in payload text, years 0001 and 9999", () => {
+    expect(issuesOf({ type: "job.failed", payload: nested(32) })).toEqual([]);
+    expect(issuesOf({ type: "job.failed", payload: { s: "😀 tab\t newline\n del\u007f \u0001", ключ: "é" } })).toEqual([]);
+    expect(issuesOf({ type: "job.failed", occurredAt: "0001-01-01T00:00:00Z" })).toEqual([]);
+    expect(issuesOf({ type: "job.failed", occurredAt: "9999-12-31T23:59:59Z" })).toEqual([]);
+  });
+
+  it("caps the payload's serialized size, to the byte", () => {
+    const payload = { log: "é".repeat(100) }; // {"log":"…"}: 10 bytes + 200
+    expect(issuesOf({ type: "job.failed", payload }, { maxPayloadBytes: 210 })).toEqual([]);
+    expect(issuesOf({ type: "job.failed", payload }, { maxPayloadBytes: 209 })).toEqual([
+      { path: "payload", message: "must serialize to at most 209 bytes of JSON (got 210)" },
+    ]);
+  });
+
+  it("refuses an event naming more than 1000 distinct recipients, counting every recipient field", () => {
+    const ids = (prefix: string, count: number) => Array.from({ length: count }, (_, i) => `${prefix}${i}`);
+    expect(issuesOf({ type: "collab.mention", payload: { mentionedUserIds: [...ids("u", 1000), "u1"] } })).toEqual([
+      { path: "payload.mentionedUserIds", message: expect.stringContaining("1000") },
+    ]);
+    expect(issuesOf({ type: "collab.mention", payload: { mentionedUserIds: ids("u", 1000), ownerUserId: "u1" } })).toEqual([]);
+    expect(issuesOf({ type: "collab.mention", payload: { mentionedUserIds: ids("u", 600), notifyUserIds: ids("v", 401) } })).toEqual([
+      { path: "payload", message: "names 1001 distinct recipients; an event may name at most 1000" },
+    ]);
+    // Explicit recipients replace the per-type fields, so only they count.
+    expect(
+      issuesOf({ type: "collab.mention", recipients: ids("r", 10), payload: { mentionedUserIds: ids("u", 1000), ownerUserId: "x" } }),
+    ).toEqual([]);
+  });
+
+  it("reports schema and payload problems together, each field once, under the batch prefix", () => {
+    const result = validateEvent(
+      { type: "job.failed", payload: { ownerUserId: "\u0000", note: "\u0000" } },
+      { now, pathPrefix: "events.2" },
+    );
+    expect(!result.ok && result.issues.map((i) => i.path).sort()).toEqual(["events.2.payload.note", "events.2.payload.ownerUserId"]);
+  });
+});
+
+describe("checkStorableJson", () => {
+  const size = (value: unknown) => {
+    const issues: ValidationIssue[] = [];
+    checkStorableJson(value, { maxDepth: 100, maxBytes: 0 }, "", issues);
+    const reported = issues.at(-1)?.message.match(/got (\d+)/)?.[1];
+    return reported === undefined ? 0 : Number(reported);
+  };
+
+  it("counts exactly the bytes JSON.stringify writes in UTF-8", () => {
+    const samples: unknown[] = [
+      {},
+      [],
+      { a: [1, -2.5e-7, true, false, null, "x"], b: {} },
+      { 'quote"back\\slash': "\b\f\n\r\t\u0001\u001f\u007f" },
+      ["ascii", "é", "€", "😀", "a😀b", "\u2028"],
+      { nested: [[[{ deep: ["end"] }]]] },
+    ];
+    for (const value of samples) expect({ value, bytes: size(value) }).toEqual({ value, bytes: Buffer.byteLength(JSON.stringify(value)) });
   });
 });
 

@@ -44,25 +44,50 @@ export const notFoundHandler: RequestHandler = (req, _res, next) => {
   next(new ApiError(404, "not_found", `no route for ${req.method} ${req.path}`));
 };
 
+/** What body-parser (through http-errors) attaches to the errors it passes on. */
 interface BodyParserError extends Error {
   type?: string;
   status?: number;
+  /** Set by http-errors: the message is meant for the client. */
+  expose?: boolean;
+  /** zlib's or brotli's code when the body failed to decompress (`Z_DATA_ERROR`, …). */
+  code?: string;
+}
+
+/**
+ * The 4xx a request error stands for, when it is the client's: ours, or one
+ * body-parser found while reading the body. Anything else is a bug (500).
+ */
+function clientError(error: unknown, contentEncoding: string | undefined): ApiError | undefined {
+  if (error instanceof ApiError) return error;
+  if (typeof error !== "object" || error === null) return undefined;
+  const parserError = error as BodyParserError;
+  switch (parserError.type) {
+    case "entity.too.large":
+      return new ApiError(413, "payload_too_large", "request body is too large");
+    case "entity.parse.failed":
+      return new ApiError(400, "invalid_json", "request body is not valid JSON");
+    case "encoding.unsupported":
+    case "charset.unsupported":
+      return new ApiError(415, "unsupported_media_type", parserError.message);
+    case "request.size.invalid":
+      return new ApiError(400, "invalid_body", "request body is shorter or longer than its Content-Length");
+  }
+  const status = parserError.status;
+  if (parserError.expose !== true || typeof status !== "number" || status < 400 || status > 499) return undefined;
+  // body-parser's one untyped 400: the decompression stream failed on bytes that are not what Content-Encoding says.
+  if (parserError.type === undefined && typeof parserError.code === "string") {
+    const encoding = contentEncoding?.toLowerCase() || "compressed";
+    return new ApiError(400, "invalid_encoding", `request body is not valid ${encoding} data: ${parserError.message}`);
+  }
+  return new ApiError(status, "bad_request", parserError.message);
 }
 
 /** Turns every error into the contract's JSON error body. */
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (error: unknown, req, res, _next) => {
-    let apiError: ApiError;
-    const parserError = error as BodyParserError;
-    if (error instanceof ApiError) {
-      apiError = error;
-    } else if (parserError.type === "entity.too.large") {
-      apiError = new ApiError(413, "payload_too_large", "request body is too large");
-    } else if (parserError.type === "entity.parse.failed") {
-      apiError = new ApiError(400, "invalid_json", "request body is not valid JSON");
-    } else if (parserError.type === "encoding.unsupported" || parserError.type === "charset.unsupported") {
-      apiError = new ApiError(415, "unsupported_media_type", parserError.message);
-    } else {
+    let apiError = clientError(error, req.get("content-encoding"));
+    if (!apiError) {
       logger.error({ err: error, method: req.method, path: req.path }, "unhandled request error");
       apiError = new ApiError(500, "internal_error", "internal error");
     }

@@ -11,6 +11,8 @@ export interface RedisNames {
   readonly eventStream: string;
   readonly deadLetterStream: string;
   readonly idempotencyKeyPrefix: string;
+  /** Per producer (later per tenant): its unprocessed events, for its share of the backlog. */
+  readonly backlogSharePrefix: string;
   readonly socketIoKey: string;
   /** Bumped whenever a user's role, projects, preferences or settings change; routers drop their caches when it moves. */
   readonly recipientVersionKey: string;
@@ -35,6 +37,7 @@ export function redisNames(namespace: string): RedisNames {
     eventStream: `${namespace}:{events}:stream`,
     deadLetterStream: `${namespace}:{events}:dead`,
     idempotencyKeyPrefix: `${namespace}:{events}:idem:`,
+    backlogSharePrefix: `${namespace}:{events}:share:`,
     socketIoKey: `${namespace}:socket.io`,
     recipientVersionKey: `${namespace}:recipients:version`,
     queuePrefix: `${namespace}:bull`,

@@ -2,7 +2,7 @@ import http from "node:http";
 import https from "node:https";
 import axios, { type AxiosInstance } from "axios";
 import type { DeliveryContext } from "./delivery-store";
-import { DestinationRefusedError, guardedLookup } from "./guarded-lookup";
+import { DestinationRefusedError, guardAgent } from "./guarded-lookup";
 import { Webhook } from "standardwebhooks";
 
 export interface WebhookSenderOptions {
@@ -66,13 +66,12 @@ export class WebhookSender {
   private readonly http: AxiosInstance;
 
   constructor(private readonly options: WebhookSenderOptions) {
-    const lookup = guardedLookup(options.allowedHosts);
     this.http = axios.create({
       timeout: options.timeoutMs,
       maxRedirects: 0,
       validateStatus: () => true,
-      httpAgent: new http.Agent({ keepAlive: true, lookup }),
-      httpsAgent: new https.Agent({ keepAlive: true, lookup }),
+      httpAgent: guardAgent(new http.Agent({ keepAlive: true }), options.allowedHosts),
+      httpsAgent: guardAgent(new https.Agent({ keepAlive: true }), options.allowedHosts),
       transitional: { clarifyTimeoutError: true },
     });
   }

@@ -107,6 +107,19 @@ describe("OutboxSender", () => {
     expect(sender.status()).toMatchObject({ delivered: 2, rejected: 1 });
   });
 
+  it("drops an event whose id another producer took (409), rather than holding back every alert after it", async () => {
+    const ingest = await fakeIngest((_, ids) => (ids.includes("taken") ? 409 : 202));
+    const outbox = await DiskOutbox.open(await tempDir(), 100);
+    const sender = new OutboxSender(outbox, client(ingest.url), { retryMaxMs: 20, logger });
+    await outbox.append(["1", "taken", "3"].map(event));
+    sender.kick();
+    await until(() => outbox.size === 0);
+    await sender.stop();
+    await ingest.close();
+    expect(ingest.accepted).toEqual(["1", "3"]);
+    expect(sender.status()).toMatchObject({ delivered: 2, rejected: 1, lastError: { status: 409 } });
+  });
+
   it("keeps events ingest refuses for the token (an operator fixes that) and stops cleanly", async () => {
     const ingest = await fakeIngest(() => 401);
     const outbox = await DiskOutbox.open(await tempDir(), 100);

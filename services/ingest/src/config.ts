@@ -1,6 +1,18 @@
+import { DEFAULT_MAX_PAYLOAD_BYTES } from "@herald/contract";
 import { AUTH_ENV, authConfig, type AuthConfig } from "@herald/auth";
+import type { BacklogPolicy } from "./publish/event-publisher";
 import { RETRY_POLICY_ENV, retryPolicies, type RetryPolicies } from "@herald/dispatch";
-import { INSTALLATION_ENV, installationConfig, parseEnv, port, positiveInt, SERVICE_PORTS, type InstallationConfig } from "@herald/runtime";
+import { z } from "zod";
+import {
+  INSTALLATION_ENV,
+  installationConfig,
+  nonNegativeInt,
+  parseEnv,
+  port,
+  positiveInt,
+  SERVICE_PORTS,
+  type InstallationConfig,
+} from "@herald/runtime";
 
 const ENV = {
   ...INSTALLATION_ENV,
@@ -9,8 +21,26 @@ const ENV = {
   ...RETRY_POLICY_ENV,
   INGEST_PORT: port(SERVICE_PORTS.ingest),
   INGEST_MAX_BODY_BYTES: positiveInt(1024 * 1024),
+  /**
+   * Cap on one event's payload as serialized JSON, below the body cap: a batch
+   * may be large, but each event is stored as one jsonb value and pushed whole
+   * to every recipient's sockets.
+   */
+  INGEST_MAX_PAYLOAD_BYTES: positiveInt(DEFAULT_MAX_PAYLOAD_BYTES),
   /** Unprocessed stream entries above which ingest answers 429. */
   INGEST_MAX_BACKLOG: positiveInt(100_000),
+  /**
+   * How far past INGEST_MAX_BACKLOG a request of critical events only (the
+   * hardware monitor's system.* alerts) is still admitted: a flood of
+   * ordinary events must not keep a GPU alert out.
+   */
+  INGEST_CRITICAL_BACKLOG_HEADROOM: nonNegativeInt(10_000),
+  /**
+   * The share (percent, above 0) of the backlog one producer's unprocessed
+   * events may take, so that one producer filling it leaves room for the
+   * others. 100 turns it off (one producer may fill it all).
+   */
+  INGEST_PRODUCER_BACKLOG_PERCENT: z.coerce.number().positive().max(100).default(25),
   IDEMPOTENCY_TTL_SECONDS: positiveInt(24 * 3600),
 };
 
@@ -19,7 +49,8 @@ export interface IngestConfig extends InstallationConfig {
   readonly auth: AuthConfig;
   readonly ingest: {
     readonly maxBodyBytes: number;
-    readonly maxBacklog: number;
+    readonly maxPayloadBytes: number;
+    readonly backlog: BacklogPolicy;
     readonly idempotencyTtlSeconds: number;
   };
   readonly retryPolicies: RetryPolicies;
@@ -34,7 +65,12 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     auth: authConfig(env, installation.production),
     ingest: {
       maxBodyBytes: env.INGEST_MAX_BODY_BYTES,
-      maxBacklog: env.INGEST_MAX_BACKLOG,
+      maxPayloadBytes: env.INGEST_MAX_PAYLOAD_BYTES,
+      backlog: {
+        maxBacklog: env.INGEST_MAX_BACKLOG,
+        criticalHeadroom: env.INGEST_CRITICAL_BACKLOG_HEADROOM,
+        producerSharePercent: env.INGEST_PRODUCER_BACKLOG_PERCENT,
+      },
       idempotencyTtlSeconds: env.IDEMPOTENCY_TTL_SECONDS,
     },
     retryPolicies: retryPolicies(env),

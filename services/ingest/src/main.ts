@@ -34,7 +34,7 @@ async function main(): Promise<void> {
   const redis = createRedis(config.redisUrl, { failFast: true, name: "ingest", logger });
   const publisher = new EventPublisher(redis, {
     names,
-    maxBacklog: config.ingest.maxBacklog,
+    backlog: config.ingest.backlog,
     idempotencyTtlSeconds: config.ingest.idempotencyTtlSeconds,
   });
 
@@ -57,7 +57,16 @@ async function main(): Promise<void> {
     readiness: { redis: () => pingRedis(redis) },
     degradedBy: { postgres: () => database.ready() },
   });
-  app.use("/api/v1/events", createPublishRouter({ auth: config.auth, publisher, maxBodyBytes: config.ingest.maxBodyBytes, logger }));
+  app.use(
+    "/api/v1/events",
+    createPublishRouter({
+      auth: config.auth,
+      publisher,
+      maxBodyBytes: config.ingest.maxBodyBytes,
+      maxPayloadBytes: config.ingest.maxPayloadBytes,
+      logger,
+    }),
+  );
   app.use(
     "/api/v1/admin",
     requireUser(config.auth, { admin: true }),

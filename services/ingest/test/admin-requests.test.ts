@@ -51,7 +51,7 @@ describe("ids", () => {
 
   it("takes any user id a token could carry, short of control characters", () => {
     expect(parseUserId("dana@corp/eu 1")).toBe("dana@corp/eu 1");
-    for (const bad of ["", "a\u0000b", "line\nbreak", "x".repeat(257)]) {
+    for (const bad of ["", "a\u0000b", "line\nbreak", "x".repeat(257), "lone\ud800"]) {
       expect(rejection(() => parseUserId(bad))).toMatchObject({ status: 400, code: "invalid_id" });
     }
   });

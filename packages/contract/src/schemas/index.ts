@@ -3,5 +3,14 @@
  * so that a browser bundle that imports the contract's names and types does
  * not pull zod in.
  */
-export { parseStreamEvent, publishEventSchema, validateEvent, type EventValidationResult, type PublishEventInput } from "./event-schema";
+export {
+  parseStreamEvent,
+  publishEventSchema,
+  validateEvent,
+  type EventValidationContext,
+  type EventValidationResult,
+  type PublishEventInput,
+} from "./event-schema";
+export { checkStorableJson, type StorableJsonLimits } from "./storable-json";
+export { isoDateTime, plainText } from "./text-fields";
 export { preferenceUpdateSchema, settingsUpdateSchema } from "./preferences-schema";

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { EVENT_TYPES, getEventType, isEventTypeName } from "../catalog";
 import { CHANNELS, DIGEST_INTERVALS, SCOPES, type PreferenceUpdate, type SettingsUpdate } from "../preferences";
+import { isoDateTime } from "./text-fields";
 
 const eventTypeName = z.string().refine(isEventTypeName, { message: "unknown event type" });
 
@@ -18,15 +19,36 @@ export const preferenceUpdateSchema = z
   .refine((v) => Object.keys(v).length > 0, { message: "give at least one of enabled, channels, scope" });
 
 const EMAIL = z.email({ message: "must be an email address" }).max(254);
-const WEBHOOK_URL = z
-  .url({ protocol: /^https?$/, message: "must be an http(s) URL" })
-  .max(2048)
-  .refine((u) => !new URL(u).username && !new URL(u).password, { message: "must not carry credentials" });
+const MAX_WEBHOOK_URL = 2048;
+
+/** The port of an authority that `new URL` refused, to say why (`https://host:99999/`). */
+const PORT = /^[a-z][a-z0-9+.-]*:\/\/[^/?#@]*?:(\d+)(?:[/?#]|$)/i;
+
+/** What is wrong with a webhook URL, in one parse of it, or undefined when it may be saved. */
+function webhookUrlProblem(value: string): string | undefined {
+  if (value.length > MAX_WEBHOOK_URL) return `must be at most ${MAX_WEBHOOK_URL} characters`;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    const port = PORT.exec(value)?.[1];
+    return port !== undefined && Number(port) > 65535 ? "its port must be between 1 and 65535" : "must be an http(s) URL";
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") return "must be an http(s) URL";
+  if (url.port === "0") return "its port must be between 1 and 65535";
+  if (url.username || url.password) return "must not carry credentials";
+  return undefined;
+}
+
+const WEBHOOK_URL = z.string().superRefine((value, ctx) => {
+  const message = webhookUrlProblem(value);
+  if (message) ctx.addIssue({ code: "custom", message });
+});
 
 export const settingsUpdateSchema = z
   .object({
     dndEnabled: z.boolean().optional(),
-    dndUntil: z.iso.datetime({ offset: true, message: "must be an ISO 8601 date-time" }).nullable().optional(),
+    dndUntil: isoDateTime.nullable().optional(),
     digestEnabled: z.boolean().optional(),
     digestInterval: z.enum(DIGEST_INTERVALS).optional(),
     digestTypes: z

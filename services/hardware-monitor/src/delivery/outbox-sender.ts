@@ -152,12 +152,14 @@ export class OutboxSender {
 }
 
 /**
- * Ingest refused the content itself, which no retry changes. Everything else
+ * Ingest refused the content itself, which no retry changes (409: another
+ * producer took the event's id, and would keep it for as long as the
+ * monitor retried, holding back every alert after it). Everything else
  * that is not retryable (401/403 token problems, 404 from a wrong
  * INGEST_URL) is an operator's to fix, and the events must still be there
  * when they have.
  */
-const INVALID_CONTENT = new Set([400, 413, 422]);
+const INVALID_CONTENT = new Set([400, 409, 413, 422]);
 function isInvalid(error: HeraldPublishError): boolean {
   return error.status !== undefined && INVALID_CONTENT.has(error.status);
 }

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { ApiError, DELIVERY_STATUSES, EXTERNAL_CHANNELS } from "@herald/contract";
+import { plainText } from "@herald/contract/schemas";
 
 /** Row ids are Postgres BIGSERIALs: positive, and at most 18 digits always fit. */
 const ROW_ID = /^[1-9]\d{0,17}$/;
@@ -11,7 +12,7 @@ export const deliveryListQuerySchema = z
   .object({
     status: z.enum(DELIVERY_STATUSES).optional(),
     channel: z.enum(EXTERNAL_CHANNELS).optional(),
-    userId: z.string().min(1, "must not be empty").max(256).optional(),
+    userId: plainText(256).optional(),
     cursor: z.string().regex(ROW_ID, "must be a cursor returned by a previous page").optional(),
     limit: z.coerce.number().int().min(1).max(MAX_DELIVERIES_PAGE).default(50),
   })
@@ -29,15 +30,18 @@ export function parseDeliveryId(raw: string): bigint {
   return BigInt(raw);
 }
 
+const USER_ID = plainText(256);
+
 /**
  * The `:id` of a user route: the `sub` their tokens will carry. Any text a
  * token could hold, short of control characters, which no identity provider
- * issues and which would only garble logs.
+ * issues and which would only garble logs, and lone surrogates, which
+ * PostgreSQL cannot store.
  */
 export function parseUserId(raw: string): string {
-  if (raw.length === 0 || raw.length > 256 || /[\u0000-\u001f\u007f]/.test(raw)) {
-    throw new ApiError(400, "invalid_id", "id: a user id is 1 to 256 characters without control characters", [
-      { path: "id", message: "must be 1 to 256 characters without control characters" },
+  if (!USER_ID.safeParse(raw).success) {
+    throw new ApiError(400, "invalid_id", "id: a user id is 1 to 256 characters of valid Unicode without control characters", [
+      { path: "id", message: "must be 1 to 256 characters of valid Unicode without control characters" },
     ]);
   }
   return raw;
@@ -52,7 +56,7 @@ export const userProvisionSchema = z
     email: z.email({ message: "must be an email address" }).max(254).nullable().optional(),
     role: z.enum(USER_ROLES).optional(),
     projects: z
-      .array(z.string().min(1, "must not be empty").max(256))
+      .array(plainText(256))
       .max(1000)
       .transform((projects) => [...new Set(projects)])
       .optional(),

@@ -1,45 +1,62 @@
 import type { Redis } from "ioredis";
-import type { HeraldEvent } from "@herald/contract";
-import type { RedisNames } from "@herald/runtime";
+import { getEventType, type HeraldEvent } from "@herald/contract";
+import { ROUTER_CONSUMER_GROUP, type RedisNames } from "@herald/runtime";
+import { PUBLISH_SCRIPT } from "./publish-script";
 
-/**
- * Appends events to the event stream, atomically and idempotently: one Lua
- * script checks the backlog, skips ids already published (SET NX with a TTL)
- * and XADDs the rest, so a request either enqueues all of its new events or
- * nothing at all.
- *
- * KEYS: [stream, idemKey1..idemKeyN]   ARGV: [maxBacklog, ttlSeconds, json1..jsonN]
- * Returns the number of events added, or -1 when the backlog is full.
- */
-const PUBLISH_SCRIPT = `
-local backlog = redis.call('XLEN', KEYS[1])
-local count = #KEYS - 1
-if backlog + count > tonumber(ARGV[1]) then
-  return -1
-end
-local added = 0
-for i = 1, count do
-  if redis.call('SET', KEYS[i + 1], '1', 'NX', 'EX', ARGV[2]) then
-    redis.call('XADD', KEYS[1], '*', 'event', ARGV[i + 2])
-    added = added + 1
-  end
-end
-return added
-`;
+/** How much of the backlog a request may use. */
+export interface BacklogPolicy {
+  /** Unprocessed entries past which non-critical events are refused. */
+  readonly maxBacklog: number;
+  /** How far past maxBacklog a request of critical events only is still admitted. */
+  readonly criticalHeadroom: number;
+  /** Share of the applicable limit one producer's unprocessed events may take, in percent. */
+  readonly producerSharePercent: number;
+}
 
 export interface EventPublisherOptions {
   readonly names: RedisNames;
-  /** Unprocessed entries above which publishing is refused (back-pressure). */
-  readonly maxBacklog: number;
+  readonly backlog: BacklogPolicy;
   readonly idempotencyTtlSeconds: number;
 }
 
-export type PublishOutcome = { readonly status: "accepted"; readonly added: number } | { readonly status: "backlog_full" };
+/** Redis refused or did not answer: the request may pass later. */
+export class EventBusUnavailableError extends Error {
+  override readonly name = "EventBusUnavailableError";
+}
+
+export type PublishOutcome =
+  | { readonly status: "accepted"; readonly added: number }
+  | { readonly status: "backlog_full"; readonly limit: number }
+  /** The producer's share of the backlog is used up. */
+  | { readonly status: "share_full"; readonly scope: string; readonly held: number; readonly limit: number }
+  /** Events (by their index in the request) whose ids another producer used first. */
+  | { readonly status: "id_conflict"; readonly indices: readonly number[] };
+
+type ScriptReply = [status: string, ...values: number[]];
 
 type RedisWithPublish = Redis & {
-  heraldPublish(numKeys: number, ...args: (string | number)[]): Promise<number>;
+  heraldPublish(numKeys: number, ...args: (string | number)[]): Promise<ScriptReply>;
 };
 
+/**
+ * Appends events to the event stream, atomically and idempotently: one Lua
+ * script (publish-script.ts) checks every id, then the backlog, then XADDs
+ * the new events, so a request either enqueues all of its new events or
+ * nothing at all.
+ *
+ * An event id is its producer's: each idempotency key holds the producer
+ * that used the id first (for the TTL). The same producer publishing it
+ * again is a repeat, accepted and skipped; another producer's event with
+ * that id is refused (`id_conflict`), since events are stored under their
+ * id and its event would be dropped as a repeat. Keys written before ids had
+ * owners hold "1" and count as anyone's repeat.
+ *
+ * Back-pressure has two parts. The backlog (XLEN: what the router has not
+ * trimmed yet) may not pass `limit`, which is higher for critical events.
+ * And each share scope (today the producer; a tenant later) may hold at most
+ * its own limit of unprocessed events, so that one producer cannot fill the
+ * backlog for all.
+ */
 export class EventPublisher {
   private readonly redis: RedisWithPublish;
 
@@ -51,11 +68,54 @@ export class EventPublisher {
     this.redis = redis as RedisWithPublish;
   }
 
-  async publish(events: readonly HeraldEvent[]): Promise<PublishOutcome> {
-    const { names, maxBacklog, idempotencyTtlSeconds } = this.options;
-    const keys = [names.eventStream, ...events.map((e) => names.idempotencyKeyPrefix + e.id)];
-    const args = [maxBacklog, idempotencyTtlSeconds, ...events.map((e) => JSON.stringify(e))];
-    const added = await this.redis.heraldPublish(keys.length, ...keys, ...args);
-    return added < 0 ? { status: "backlog_full" } : { status: "accepted", added };
+  /** `producer` is the `sub` of the token that publishes: the owner of the events' ids and the scope of its share. */
+  async publish(events: readonly HeraldEvent[], producer: string): Promise<PublishOutcome> {
+    const { names, backlog, idempotencyTtlSeconds } = this.options;
+    // Critical alerts still get in past a full backlog, up to a hard limit, and every share grows with it.
+    const critical = events.every((e) => getEventType(e.type).critical);
+    const limit = backlog.maxBacklog + (critical ? backlog.criticalHeadroom : 0);
+    // Per-tenant shares will be one more scope here, judged in the same script.
+    const scopes = [
+      { name: `producer ${producer}`, key: `${names.backlogSharePrefix}producer:${producer}`, limit: shareOf(limit, backlog) },
+    ];
+    const keys = [
+      names.eventStream,
+      ...scopes.flatMap((s) => [s.key, `${s.key}:count`]),
+      ...events.map((e) => names.idempotencyKeyPrefix + e.id),
+    ];
+    // Serialized before Redis is asked, so that a failure here is not mistaken for Redis being down.
+    const args = [
+      idempotencyTtlSeconds,
+      producer,
+      ROUTER_CONSUMER_GROUP,
+      limit,
+      scopes.length,
+      ...scopes.map((s) => s.limit),
+      ...events.map((e) => JSON.stringify(e)),
+    ];
+    let reply: ScriptReply;
+    try {
+      reply = await this.redis.heraldPublish(keys.length, ...keys, ...args);
+    } catch (error) {
+      throw new EventBusUnavailableError((error as Error).message, { cause: error });
+    }
+    const [status, ...values] = reply;
+    switch (status) {
+      case "id_conflict":
+        return { status, indices: values.map((i) => i - 1) };
+      case "backlog_full":
+        return { status, limit };
+      case "share_full": {
+        const scope = scopes[(values[0] ?? 1) - 1]!;
+        return { status, scope: scope.name, held: values[1] ?? 0, limit: scope.limit };
+      }
+      default:
+        return { status: "accepted", added: values[0] ?? 0 };
+    }
   }
+}
+
+/** One share of a backlog limit: never 0, so that a small backlog still admits every producer. */
+function shareOf(limit: number, backlog: BacklogPolicy): number {
+  return Math.max(1, Math.floor((limit * backlog.producerSharePercent) / 100));
 }

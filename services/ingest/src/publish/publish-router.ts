@@ -1,23 +1,30 @@
-import express, { Router } from "express";
-import { ApiError, MAX_BATCH_EVENTS, type HeraldEvent } from "@herald/contract";
+import express, { Router, type Response } from "express";
+import { ApiError, MAX_BATCH_EVENTS, MAX_BATCH_RECIPIENTS, namedRecipients, type HeraldEvent } from "@herald/contract";
 import { validateEvent } from "@herald/contract/schemas";
 import type { AuthConfig } from "@herald/auth";
 import { requirePublisher, serviceOf } from "@herald/auth";
 import { requireJson, type Logger } from "@herald/runtime";
-import type { EventPublisher } from "./event-publisher";
+import { EventBusUnavailableError, type EventPublisher } from "./event-publisher";
 
 export interface PublishRouterOptions {
   readonly auth: AuthConfig;
   readonly publisher: EventPublisher;
   readonly maxBodyBytes: number;
+  /** Cap on each event's serialized payload (INGEST_MAX_PAYLOAD_BYTES). */
+  readonly maxPayloadBytes: number;
   readonly logger: Logger;
 }
 
-function validateAll(inputs: readonly unknown[], producer: string, prefix?: (index: number) => string): HeraldEvent[] {
+function validateAll(
+  inputs: readonly unknown[],
+  producer: string,
+  maxPayloadBytes: number,
+  prefix?: (index: number) => string,
+): HeraldEvent[] {
   const now = new Date();
   const events: HeraldEvent[] = [];
   for (const [index, input] of inputs.entries()) {
-    const result = validateEvent(input, { now, producer, pathPrefix: prefix?.(index) });
+    const result = validateEvent(input, { now, producer, maxPayloadBytes, pathPrefix: prefix?.(index) });
     if (!result.ok) {
       const message = result.code === "unknown_event_type" ? "unknown event type" : "event is invalid";
       throw new ApiError(400, result.code, prefix ? `${prefix(index)}: ${message}` : message, result.issues);
@@ -41,33 +48,74 @@ function batchInputs(body: unknown): unknown[] {
   return events;
 }
 
+/** Each recipient a batch names may become a `users` row: one request may not create them without bound. */
+function checkBatchRecipients(events: readonly HeraldEvent[]): void {
+  const recipients = new Set<string>();
+  for (const event of events) for (const id of namedRecipients(event)) recipients.add(id);
+  if (recipients.size > MAX_BATCH_RECIPIENTS) {
+    throw new ApiError(
+      413,
+      "batch_too_large",
+      `a batch may name at most ${MAX_BATCH_RECIPIENTS} distinct recipients, got ${recipients.size}; split it`,
+    );
+  }
+}
+
+/**
+ * Seconds a refused producer should wait (Retry-After on every 429): the
+ * router drains thousands of events a second, so a second frees room; the
+ * SDK waits at least this long and backs off further on its own.
+ */
+const BACKPRESSURE_RETRY_AFTER_SECONDS = 1;
+
 export function createPublishRouter(options: PublishRouterOptions): Router {
-  const { publisher, logger } = options;
+  const { publisher, logger, maxPayloadBytes } = options;
   const router = Router();
   router.use(requirePublisher(options.auth), requireJson, express.json({ limit: options.maxBodyBytes, strict: false }));
 
-  const enqueue = async (events: HeraldEvent[]): Promise<void> => {
+  /** `where` names an event in a batch (`events.3`) for the 409's details. */
+  const enqueue = async (res: Response, events: HeraldEvent[], producer: string, where: (index: number) => string): Promise<void> => {
     let outcome;
     try {
-      outcome = await publisher.publish(events);
+      outcome = await publisher.publish(events, producer);
     } catch (error) {
-      logger.warn({ err: (error as Error).message }, "publish failed: redis unavailable");
+      if (!(error instanceof EventBusUnavailableError)) throw error;
+      logger.warn({ err: error.message }, "publish failed: redis unavailable");
       throw new ApiError(503, "redis_unavailable", "the event bus is unavailable; retry later");
     }
-    if (outcome.status === "backlog_full") {
-      throw new ApiError(429, "backpressure", "the event backlog is full; retry later");
+    if (outcome.status === "backlog_full" || outcome.status === "share_full") {
+      res.set("Retry-After", String(BACKPRESSURE_RETRY_AFTER_SECONDS));
+      throw new ApiError(
+        429,
+        "backpressure",
+        outcome.status === "backlog_full"
+          ? `the event backlog is full (${outcome.limit} unprocessed events); retry later`
+          : `${outcome.scope} has ${outcome.held} unprocessed events, its share of the backlog is ${outcome.limit}; retry later`,
+      );
+    }
+    if (outcome.status === "id_conflict") {
+      const ids = outcome.indices.map((i) => events[i]!.id);
+      throw new ApiError(
+        409,
+        "id_conflict",
+        `event id(s) already used by another producer: ${ids.join(", ")}; give your events ids of your own`,
+        outcome.indices.map((i) => ({ path: where(i), message: "already used by another producer" })),
+      );
     }
   };
 
   router.post("/", async (req, res) => {
-    const [event] = validateAll([req.body], serviceOf(req).subject);
-    await enqueue([event!]);
+    const producer = serviceOf(req).subject;
+    const [event] = validateAll([req.body], producer, maxPayloadBytes);
+    await enqueue(res, [event!], producer, () => "id");
     res.status(202).json({ id: event!.id, status: "accepted" });
   });
 
   router.post("/batch", async (req, res) => {
-    const events = validateAll(batchInputs(req.body), serviceOf(req).subject, (i) => `events.${i}`);
-    await enqueue(events);
+    const producer = serviceOf(req).subject;
+    const events = validateAll(batchInputs(req.body), producer, maxPayloadBytes, (i) => `events.${i}`);
+    checkBatchRecipients(events);
+    await enqueue(res, events, producer, (i) => `events.${i}.id`);
     res.status(202).json({ ids: events.map((e) => e.id), status: "accepted" });
   });
 

@@ -1,6 +1,7 @@
 import { Router } from "express";
 import { z } from "zod";
 import { isEventTypeName, type EventTypeName } from "@herald/contract";
+import { isoDateTime, plainText } from "@herald/contract/schemas";
 import type { AuthConfig } from "@herald/auth";
 import { requireUser, userOf } from "@herald/auth";
 import type { Database } from "@herald/db";
@@ -8,15 +9,15 @@ import { eventHistory } from "./event-history";
 import type { UserSync } from "../user-sync";
 import { parseQuery } from "@herald/runtime";
 
-const isoDate = z.iso.datetime({ offset: true, message: "must be an ISO 8601 date-time" }).transform((v) => new Date(v));
+const isoDate = isoDateTime.transform((v) => new Date(v));
 
 const historyQuerySchema = z
   .object({
     type: z.string().refine(isEventTypeName, { message: "unknown event type" }).optional(),
     from: isoDate.optional(),
     to: isoDate.optional(),
-    sourceType: z.string().min(1).max(64).optional(),
-    sourceId: z.string().min(1).max(128).optional(),
+    sourceType: plainText(64).optional(),
+    sourceId: plainText(128).optional(),
     cursor: z
       .string()
       .regex(/^\d{1,18}$/, "must be a cursor returned by a previous page")
