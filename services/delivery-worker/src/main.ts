@@ -6,6 +6,7 @@ import { createDatabase, pingDatabase } from "@herald/db";
 import {
   closeServer,
   createLogger,
+  createReadinessRedis,
   createRedis,
   createServiceApp,
   exitOnStartupFailure,
@@ -26,7 +27,8 @@ async function main(): Promise<void> {
   const { delivery } = config;
   const names = redisNames(config.namespace);
   const db = createDatabase(config.databaseUrl, { poolSize: delivery.webhook.concurrency + delivery.email.concurrency });
-  const redis = createRedis(config.redisUrl, { name: "delivery-worker", logger });
+  // The workers have connections of their own: this one answers /ready.
+  const redis = createReadinessRedis(config.redisUrl, { name: "delivery-worker-ready", logger });
 
   const email = new EmailSender(delivery.smtp);
   const processDelivery = createDeliveryProcessor({
@@ -80,7 +82,7 @@ async function main(): Promise<void> {
       () => Promise.all(workers.map((w) => w.close())),
       () => closeServer(server),
       () => email.close(),
-      () => Promise.all([redis.quit(), db.$disconnect()]),
+      () => Promise.all([redis.disconnect(), db.$disconnect()]),
     ],
     delivery.webhook.timeoutMs + 5_000,
   );

@@ -6,6 +6,7 @@ import { DeliveryEnqueuer, Dispatcher, NotificationPusher, openDeliveryQueues } 
 import {
   closeServer,
   createLogger,
+  createReadinessRedis,
   createRedis,
   createServiceApp,
   exitOnStartupFailure,
@@ -24,6 +25,7 @@ async function main(): Promise<void> {
   const db = createDatabase(config.databaseUrl);
   const redis = createRedis(config.redisUrl, { name: "digest-scheduler", logger });
   const workerConnection = createRedis(config.redisUrl, { name: "digest-scheduler-worker", logger });
+  const readinessRedis = createReadinessRedis(config.redisUrl, { name: "digest-scheduler-ready", logger });
   const queue = new Queue(QUEUES.scheduler, { connection: redis, prefix: names.queuePrefix });
   const deliveryQueues = openDeliveryQueues(redis, names.queuePrefix);
   const dispatcher = new Dispatcher(
@@ -45,7 +47,7 @@ async function main(): Promise<void> {
 
   const app = createServiceApp({
     service: "digest-scheduler",
-    readiness: { redis: () => pingRedis(redis), postgres: () => pingDatabase(db) },
+    readiness: { redis: () => pingRedis(readinessRedis), postgres: () => pingDatabase(db) },
   });
   const server = http.createServer(app);
   const port = await listen(server, config.port);
@@ -57,7 +59,7 @@ async function main(): Promise<void> {
     () => closeServer(server),
     () => queue.close(),
     () => deliveryQueues.close(),
-    () => Promise.all([redis.quit(), workerConnection.quit(), db.$disconnect()]),
+    () => Promise.all([redis.quit(), workerConnection.quit(), readinessRedis.disconnect(), db.$disconnect()]),
   ]);
 }
 

@@ -5,6 +5,7 @@ import { createDatabase, migrationsFor, pingDatabase } from "@herald/db";
 import {
   closeServer,
   createLogger,
+  createReadinessRedis,
   createRedis,
   createServiceApp,
   exitOnStartupFailure,
@@ -27,6 +28,7 @@ async function main(): Promise<void> {
   const db = createDatabase(config.databaseUrl);
   const redis = createRedis(config.redisUrl, { name: "router", logger, autoPipelining: true });
   const reader = createRedis(config.redisUrl, { name: "router-reader", logger });
+  const readinessRedis = createReadinessRedis(config.redisUrl, { name: "router-ready", logger });
 
   const store = new NotificationWriter(db);
   const queues = openDeliveryQueues(createRedis(config.redisUrl, { name: "router-queues", logger }), names.queuePrefix);
@@ -48,13 +50,16 @@ async function main(): Promise<void> {
       blockMs: config.router.blockMs,
       claimIdleMs: config.router.claimIdleMs,
       maxDeliveries: config.router.maxDeliveries,
-      dependenciesHealthy: async () => (await pingDatabase(db)) && (await pingRedis(redis)),
+      dependenciesHealthy: async () => (await pingDatabase(db)) && (await pingRedis(readinessRedis)),
       logger,
     },
     createBatchRouter({ directory, store, dispatcher, logger }),
   );
 
-  const app = createServiceApp({ service: "router", readiness: { redis: () => pingRedis(redis), postgres: () => pingDatabase(db) } });
+  const app = createServiceApp({
+    service: "router",
+    readiness: { redis: () => pingRedis(readinessRedis), postgres: () => pingDatabase(db) },
+  });
   const server = http.createServer(app);
   const port = await listen(server, config.port);
   await consumer.start();
@@ -64,7 +69,7 @@ async function main(): Promise<void> {
     () => consumer.stop(),
     () => closeServer(server),
     () => queues.close(),
-    () => Promise.all([redis.quit(), reader.disconnect(), db.$disconnect()]),
+    () => Promise.all([redis.quit(), reader.disconnect(), readinessRedis.disconnect(), db.$disconnect()]),
   ]);
 }
 
