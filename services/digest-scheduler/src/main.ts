@@ -15,6 +15,7 @@ import {
   pingRedis,
 } from "@herald/runtime";
 import { startSchedulerWorker } from "./scheduler-worker";
+import { TickSchedule } from "./tick-schedule";
 import { loadConfig } from "./config";
 
 async function main(): Promise<void> {
@@ -34,14 +35,15 @@ async function main(): Promise<void> {
     new DeliveryEnqueuer(deliveryQueues, config.retryPolicies),
   );
 
-  const worker = await startSchedulerWorker({
+  const schedule = new TickSchedule(queue, config.scheduler.tickMs);
+  await schedule.start();
+  const worker = startSchedulerWorker({
     queue,
     connection: workerConnection,
     prefix: names.queuePrefix,
     db,
     dispatcher,
     clock: { intervalMs: config.scheduler.digestIntervalMs },
-    tickMs: config.scheduler.tickMs,
     logger,
   });
 
