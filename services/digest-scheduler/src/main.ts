@@ -15,7 +15,7 @@ import {
   pingRedis,
 } from "@herald/runtime";
 import { startSchedulerWorker } from "./scheduler-worker";
-import { TickSchedule } from "./tick-schedule";
+import { TickSchedule, tickScheduled } from "./tick-schedule";
 import { loadConfig } from "./config";
 
 async function main(): Promise<void> {
@@ -35,7 +35,7 @@ async function main(): Promise<void> {
     new DeliveryEnqueuer(deliveryQueues, config.retryPolicies),
   );
 
-  const schedule = new TickSchedule(queue, config.scheduler.tickMs);
+  const schedule = new TickSchedule(queue, config.scheduler.tickMs, logger);
   await schedule.start();
   const worker = startSchedulerWorker({
     queue,
@@ -46,20 +46,27 @@ async function main(): Promise<void> {
     clock: { intervalMs: config.scheduler.digestIntervalMs },
     logger,
   });
+  // The same queue on the fail-fast connection, for /ready.
+  const readinessQueue = new Queue(QUEUES.scheduler, { connection: readinessRedis, prefix: names.queuePrefix });
 
   const app = createServiceApp({
     service: "digest-scheduler",
-    readiness: { redis: () => pingRedis(readinessRedis), postgres: () => pingDatabase(db) },
+    readiness: {
+      redis: () => pingRedis(readinessRedis),
+      postgres: () => pingDatabase(db),
+      tickScheduler: () => tickScheduled(readinessQueue),
+    },
   });
   const server = http.createServer(app);
   const port = await listen(server, config.port);
   logger.info({ port, tickMs: config.scheduler.tickMs }, "digest scheduler running");
 
   onShutdown(logger, [
+    () => schedule.stop(),
     // Finishes the jobs in hand; BullMQ hands unfinished ones to another replica after a crash.
     () => worker.close(),
     () => closeServer(server),
-    () => queue.close(),
+    () => Promise.all([queue.close(), readinessQueue.close()]),
     () => deliveryQueues.close(),
     () => Promise.all([redis.quit(), workerConnection.quit(), readinessRedis.disconnect(), db.$disconnect()]),
   ]);

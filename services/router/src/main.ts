@@ -17,7 +17,7 @@ import { DeliveryEnqueuer, Dispatcher, NotificationPusher, openDeliveryQueues } 
 import { NotificationWriter } from "./notification-writer";
 import { RecipientDirectory } from "./recipient-directory";
 import { createBatchRouter } from "./route-batch";
-import { StreamConsumer } from "./stream-consumer";
+import { consumerGroupExists, StreamConsumer } from "./stream-consumer";
 import { loadConfig } from "./config";
 
 async function main(): Promise<void> {
@@ -58,7 +58,12 @@ async function main(): Promise<void> {
 
   const app = createServiceApp({
     service: "router",
-    readiness: { redis: () => pingRedis(readinessRedis), postgres: () => pingDatabase(db) },
+    readiness: {
+      redis: () => pingRedis(readinessRedis),
+      postgres: () => pingDatabase(db),
+      // Gone with a Redis that lost its data; the consumer re-creates it at its next read.
+      consumerGroup: () => consumerGroupExists(readinessRedis, names.eventStream, ROUTER_CONSUMER_GROUP),
+    },
   });
   const server = http.createServer(app);
   const port = await listen(server, config.port);

@@ -78,12 +78,27 @@ function nextId(id: string): string {
   return `${ms}-${BigInt(seq ?? "0") + 1n}`;
 }
 
+/** True for the errors Redis answers once the group (or the whole stream) is gone, e.g. after a restart without its data. */
+function isGroupMissing(error: unknown): boolean {
+  return /^NOGROUP\b|no such key/i.test(String((error as Error)?.message ?? error));
+}
+
+/** Whether the consumer group exists: a readiness check (the group vanishes with a Redis that lost its data). */
+export async function consumerGroupExists(redis: Redis, stream: string, group: string): Promise<boolean> {
+  try {
+    const groups = (await redis.xinfo("GROUPS", stream)) as unknown[][];
+    return groups.some((g) => g[g.indexOf("name") + 1] === group);
+  } catch {
+    return false;
+  }
+}
+
 /**
  * A Redis Streams consumer-group member: reads new entries in batches, acks
  * them once handled, re-reads its own pending entries after a failure or a
  * restart, takes over entries left pending by dead consumers (XAUTOCLAIM),
- * isolates and dead-letters bad entries without holding the others, and trims
- * acknowledged entries.
+ * isolates and dead-letters bad entries without holding the others, re-creates
+ * its group when Redis lost it, and trims acknowledged entries.
  */
 export class StreamConsumer {
   private stopping = false;
@@ -148,9 +163,25 @@ export class StreamConsumer {
         outages = 0;
       } catch (error) {
         history = "0";
+        if (isGroupMissing(error) && (await this.recreateGroup())) continue;
         logger.warn({ err: (error as Error).message }, "stream consumer error; retrying");
         await backOff();
       }
+    }
+  }
+
+  /** After Redis lost the group (restarted without its data, flushed): everything in the stream now is unrouted. */
+  private async recreateGroup(): Promise<boolean> {
+    const { logger, stream, group } = this.options;
+    this.failures.clear();
+    this.retryParkedAt = undefined;
+    try {
+      await this.ensureGroup();
+      logger.warn({ stream, group }, "consumer group was missing (Redis lost its data?); re-created it from the start of the stream");
+      return true;
+    } catch (error) {
+      logger.error({ stream, group, err: (error as Error).message }, "consumer group is missing and cannot be re-created");
+      return false;
     }
   }
 

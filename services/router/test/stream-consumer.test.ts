@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { Redis } from "ioredis";
 import { createLogger } from "@herald/runtime";
-import { StreamConsumer, type StreamEntry } from "../src/stream-consumer";
+import { consumerGroupExists, StreamConsumer, type StreamEntry } from "../src/stream-consumer";
 import { TEST_REDIS_URL } from "../../../test/support/env";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -110,7 +110,7 @@ describe("StreamConsumer", () => {
   });
 });
 
-/** How the consumer isolates failing entries, by the kind of error. */
+/** How the consumer isolates failing entries, by the kind of error, and survives losing its group. */
 describe("StreamConsumer isolating failures", () => {
   const redis = new Redis(TEST_REDIS_URL);
   const reader = new Redis(TEST_REDIS_URL);
@@ -208,5 +208,18 @@ describe("StreamConsumer isolating failures", () => {
     expect(calls.length).toBeGreaterThan(3);
     expect(await letters()).toEqual([]);
     expect(handled).toEqual(["a", "b"]);
+  });
+
+  it("re-creates its group when Redis lost it, and reads the stream from its start", async () => {
+    const { stream, handled, add } = await start(() => undefined);
+    await add("before");
+    await until(() => (handled.includes("before") ? true : undefined));
+    // What a Redis restarted without its data looks like: no stream, no group.
+    await redis.del(stream);
+    await redis.xadd(stream, "*", "n", "after-flush-1");
+    await redis.xadd(stream, "*", "n", "after-flush-2");
+    await until(() => (handled.includes("after-flush-2") ? true : undefined));
+    expect(handled).toEqual(["before", "after-flush-1", "after-flush-2"]);
+    expect(await consumerGroupExists(redis, stream, "g")).toBe(true);
   });
 });
