@@ -19,7 +19,11 @@ const ENV = {
   ROUTER_CLAIM_IDLE_MS: positiveInt(30_000),
   ROUTER_BLOCK_MS: positiveInt(2_000),
   ROUTER_CONSUMER_NAME: optionalString,
-  /** Deliveries of one stream entry after which it is parked in the dead-letter stream. */
+  /**
+   * Failed attempts at one stream entry, with an error of unknown kind and its
+   * dependencies up, after which it goes to the dead-letter stream. Data
+   * errors dead-letter at once; outages never do.
+   */
   ROUTER_MAX_DELIVERIES: positiveInt(10),
   /** Safety net for the router's preference cache, on top of explicit invalidation. */
   PREFERENCE_CACHE_TTL_MS: positiveInt(60_000),
