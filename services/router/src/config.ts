@@ -18,6 +18,11 @@ const ENV = {
   /** A pending entry idle this long belongs to a dead consumer and is reclaimed. */
   ROUTER_CLAIM_IDLE_MS: positiveInt(30_000),
   ROUTER_BLOCK_MS: positiveInt(2_000),
+  /**
+   * This router's name in the consumer group; default `<hostname>:<ROUTER_PORT>`
+   * (consumer-name.ts). Keep it across restarts, so a restarted router finishes
+   * what it left pending at once; never give two running routers the same one.
+   */
   ROUTER_CONSUMER_NAME: optionalString,
   /**
    * Failed attempts at one stream entry, with an error of unknown kind and its

@@ -17,6 +17,7 @@ import { DeliveryEnqueuer, Dispatcher, NotificationPusher, openDeliveryQueues } 
 import { NotificationWriter } from "./notification-writer";
 import { RecipientDirectory } from "./recipient-directory";
 import { createBatchRouter } from "./route-batch";
+import { defaultConsumerName } from "./consumer-name";
 import { consumerGroupExists, StreamConsumer } from "./stream-consumer";
 import { loadConfig } from "./config";
 
@@ -38,23 +39,6 @@ async function main(): Promise<void> {
     new DeliveryEnqueuer(queues, config.retryPolicies),
   );
   const directory = new RecipientDirectory(db, redis, names.recipientVersionKey, config.router.preferenceCacheTtlMs);
-  const consumer = new StreamConsumer(
-    reader,
-    redis,
-    {
-      stream: names.eventStream,
-      group: ROUTER_CONSUMER_GROUP,
-      consumer: config.router.consumerName ?? `${os.hostname()}-${process.pid}`,
-      deadLetterStream: names.deadLetterStream,
-      batchSize: config.router.batchSize,
-      blockMs: config.router.blockMs,
-      claimIdleMs: config.router.claimIdleMs,
-      maxDeliveries: config.router.maxDeliveries,
-      dependenciesHealthy: async () => (await pingDatabase(db)) && (await pingRedis(readinessRedis)),
-      logger,
-    },
-    createBatchRouter({ directory, store, dispatcher, logger }),
-  );
 
   const app = createServiceApp({
     service: "router",
@@ -66,9 +50,28 @@ async function main(): Promise<void> {
     },
   });
   const server = http.createServer(app);
+  // The port is part of the default consumer name: listen first.
   const port = await listen(server, config.port);
+  const consumerName = config.router.consumerName ?? defaultConsumerName(os.hostname(), port);
+  const consumer = new StreamConsumer(
+    reader,
+    redis,
+    {
+      stream: names.eventStream,
+      group: ROUTER_CONSUMER_GROUP,
+      consumer: consumerName,
+      deadLetterStream: names.deadLetterStream,
+      batchSize: config.router.batchSize,
+      blockMs: config.router.blockMs,
+      claimIdleMs: config.router.claimIdleMs,
+      maxDeliveries: config.router.maxDeliveries,
+      dependenciesHealthy: async () => (await pingDatabase(db)) && (await pingRedis(readinessRedis)),
+      logger,
+    },
+    createBatchRouter({ directory, store, dispatcher, logger }),
+  );
   await consumer.start();
-  logger.info({ port }, "router consuming events");
+  logger.info({ port, consumer: consumerName }, "router consuming events");
 
   onShutdown(logger, [
     () => consumer.stop(),

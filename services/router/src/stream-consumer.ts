@@ -296,9 +296,10 @@ export class StreamConsumer {
   }
 
   /**
-   * Consumer names are per process, so every restart leaves a name behind.
-   * Names with nothing pending and no activity for a long while are removed
-   * (entries they held were reclaimed already, or they would still be pending).
+   * Routers that went for good (a replaced pod, a scaled-down replica) leave
+   * their names behind. Names with nothing pending and no activity for a
+   * long while are removed (entries they held were reclaimed already, or
+   * they would still be pending).
    */
   private async forgetDeadConsumers(): Promise<void> {
     const { stream, group, consumer, claimIdleMs } = this.options;
