@@ -124,7 +124,18 @@ describe("router restarted under its own name", () => {
 
     const restarted = Date.now();
     await stack.service("router").spawn();
-    await eventually(async () => ((await notificationCount()) >= EVENTS ? true : undefined), 30_000, "all notifications");
+    // Everything stored, every notification pushed, nothing left pending: a
+    // batch the kill caught between storing and acknowledging counts too.
+    const undelivered = async () =>
+      Number((await stack.db.query<{ n: string }>("SELECT count(*) AS n FROM notifications WHERE NOT is_delivered"))[0]!.n);
+    await eventually(
+      async () =>
+        (await notificationCount()) >= EVENTS && (await undelivered()) === 0 && (await consumers()).every((c) => c.pending === 0)
+          ? true
+          : undefined,
+      30_000,
+      "every entry finished",
+    );
     console.info(`restarted router finished its pending entries and the rest in ${Date.now() - restarted} ms`);
     expect(Date.now() - restarted).toBeLessThan(CLAIM_IDLE_MS);
     await new Promise((resolve) => setTimeout(resolve, 1000));
