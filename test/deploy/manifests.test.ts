@@ -268,6 +268,13 @@ describe("k8s manifests", () => {
     });
   });
 
+  it("names each router in the consumer group after its pod, which a container restart keeps and no two pods share", () => {
+    const { container } = workload("router");
+    const env = Object.fromEntries((container.env ?? []).map((e: any) => [e.name, e]));
+    expect(env.ROUTER_CONSUMER_NAME?.valueFrom?.fieldRef?.fieldPath).toBe("metadata.name");
+    expect(ofKind("ConfigMap")[0]!.obj.data.ROUTER_CONSUMER_NAME).toBeUndefined();
+  });
+
   it("runs hardware-monitor on every GPU node, naming alerts by node and publishing to the ingest Service", () => {
     const [monitor] = workloads.filter((m) => heraldContainer(m.obj).service === "hardware-monitor");
     expect(monitor!.obj.kind).toBe("DaemonSet");

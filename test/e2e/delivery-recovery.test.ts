@@ -45,7 +45,7 @@ describe("delivery recovery: crashes, outages, lost jobs, bad addresses", () => 
 
   beforeAll(async () => {
     smtp = await new SmtpCatcher().start();
-    proxy = await new TcpProxy("127.0.0.1", Number(new URL(TEST_PG_URL).port || 5432)).open();
+    proxy = await TcpProxy.start({ host: "127.0.0.1", port: Number(new URL(TEST_PG_URL).port || 5432) });
     stack = await TestStack.create({
       WEBHOOK_ALLOWED_HOSTS: "127.0.0.1",
       WEBHOOK_MAX_ATTEMPTS: String(MAX_ATTEMPTS),

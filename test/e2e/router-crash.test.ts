@@ -76,3 +76,80 @@ describe("router crash mid-burst", () => {
     expect(await stack.db.query("SELECT count(*)::int AS n FROM notifications WHERE NOT is_delivered")).toEqual([{ n: 0 }]);
   });
 });
+
+/**
+ * A router killed mid-burst and started again comes back under the same
+ * consumer name (by default its host name and port), so it finishes the
+ * entries it left pending at once. The claim idle time is set far beyond the
+ * test's patience: a router under a new name would leave them for XAUTOCLAIM
+ * and the test would time out.
+ */
+describe("router restarted under its own name", () => {
+  const CLAIM_IDLE_MS = 600_000;
+  let stack: TestStack;
+
+  beforeAll(async () => {
+    stack = await TestStack.create({ ROUTER_CLAIM_IDLE_MS: String(CLAIM_IDLE_MS), ROUTER_BATCH_SIZE: "50" });
+    await stack.start("router");
+  });
+  afterAll(() => stack.stop());
+
+  const notificationCount = async () => Number((await stack.db.query<{ n: string }>("SELECT count(*) AS n FROM notifications"))[0]!.n);
+  const consumers = async () =>
+    ((await stack.redis.xinfo("CONSUMERS", stack.names.eventStream, "router")) as unknown[][]).map((c) => ({
+      name: String(c[c.indexOf("name") + 1]),
+      pending: Number(c[c.indexOf("pending") + 1]),
+    }));
+
+  it("resumes its own pending entries at once after kill -9, well before ROUTER_CLAIM_IDLE_MS", async () => {
+    const transaction = stack.redis.multi();
+    for (let i = 0; i < EVENTS; i++) {
+      const event = {
+        id: `resume-${i}`,
+        type: "job.completed",
+        occurredAt: new Date().toISOString(),
+        receivedAt: new Date().toISOString(),
+        payload: { ownerUserId: `owner-${i % 17}`, jobName: `job ${i}` },
+      };
+      transaction.xadd(stack.names.eventStream, "*", "event", JSON.stringify(event));
+    }
+    await transaction.exec();
+
+    await eventually(async () => ((await notificationCount()) >= 100 ? true : undefined), 20_000, "router under way");
+    await stack.service("router").kill();
+    const [left] = await consumers();
+    // The kill landed mid-burst: some entries were read and not acknowledged.
+    expect(left!.pending).toBeGreaterThan(0);
+    expect(await notificationCount()).toBeLessThan(EVENTS);
+
+    const restarted = Date.now();
+    await stack.service("router").spawn();
+    // Everything stored, every notification pushed, nothing left pending: a
+    // batch the kill caught between storing and acknowledging counts too.
+    const undelivered = async () =>
+      Number((await stack.db.query<{ n: string }>("SELECT count(*) AS n FROM notifications WHERE NOT is_delivered"))[0]!.n);
+    await eventually(
+      async () =>
+        (await notificationCount()) >= EVENTS && (await undelivered()) === 0 && (await consumers()).every((c) => c.pending === 0)
+          ? true
+          : undefined,
+      30_000,
+      "every entry finished",
+    );
+    console.info(`restarted router finished its pending entries and the rest in ${Date.now() - restarted} ms`);
+    expect(Date.now() - restarted).toBeLessThan(CLAIM_IDLE_MS);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(await notificationCount()).toBe(EVENTS);
+    expect(await consumers()).toEqual([{ name: left!.name, pending: 0 }]);
+  });
+
+  it("gives a second router on the same host a name of its own", async () => {
+    await stack.start("router", { key: "router-2" });
+    await eventually(async () => ((await consumers()).length === 2 ? true : undefined), 10_000, "two consumers");
+    const names = (await consumers()).map((c) => c.name);
+    expect(new Set(names).size).toBe(2);
+    expect(names.map((n) => n.split(":").at(-1)).sort()).toEqual(
+      [stack.service("router").port, stack.service("router-2").port].map(String).sort(),
+    );
+  });
+});

@@ -6,6 +6,23 @@ import type { Logger } from "./logger";
 
 export type ReadinessCheck = () => Promise<boolean>;
 
+/**
+ * A readiness check that has not answered by then counts as failed, so that
+ * GET /ready answers while a dependency hangs (a probe gives up after its own
+ * timeout, 2 s in k8s/, and would read a hang as a dead process).
+ */
+export const READINESS_CHECK_TIMEOUT_MS = 1_000;
+
+async function withTimeout(check: ReadinessCheck, timeoutMs: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
+  try {
+    return await Promise.race([check().catch(() => false), timedOut]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export interface ServiceAppOptions {
   readonly service: string;
   /** Named dependency checks reported by GET /ready; any failing one makes it 503. */
@@ -18,6 +35,8 @@ export interface ServiceAppOptions {
   readonly degradedBy?: Readonly<Record<string, ReadinessCheck>>;
   /** Extra fields for GET /health (e.g. last readings). */
   readonly healthDetails?: () => Record<string, unknown>;
+  /** How long each check may take before it counts as failed (default READINESS_CHECK_TIMEOUT_MS). */
+  readonly checkTimeoutMs?: number;
 }
 
 /** An Express app with the `/health` and `/ready` endpoints every service exposes. */
@@ -28,8 +47,9 @@ export function createServiceApp(options: ServiceAppOptions): Express {
   app.get("/health", (_req, res) => {
     res.json({ status: "ok", service: options.service, uptimeSeconds: Math.round(process.uptime()), ...options.healthDetails?.() });
   });
+  const timeoutMs = options.checkTimeoutMs ?? READINESS_CHECK_TIMEOUT_MS;
   const run = (checks: Readonly<Record<string, ReadinessCheck>>) =>
-    Promise.all(Object.entries(checks).map(async ([name, check]) => [name, await check().catch(() => false)] as const));
+    Promise.all(Object.entries(checks).map(async ([name, check]) => [name, await withTimeout(check, timeoutMs)] as const));
   app.get("/ready", async (_req, res) => {
     const [required, optional] = await Promise.all([run(options.readiness), run(options.degradedBy ?? {})]);
     const ready = required.every(([, ok]) => ok);

@@ -1,5 +1,5 @@
 export { createLogger, type Logger } from "./logger";
-export { createRedis, pingRedis, type RedisConnectionOptions } from "./redis";
+export { createReadinessRedis, createRedis, pingRedis, type RedisConnectionOptions } from "./redis";
 export {
   closeServer,
   createServiceApp,

@@ -1,4 +1,5 @@
 import { Redis, type RedisOptions } from "ioredis";
+import { READINESS_CHECK_TIMEOUT_MS } from "./http-service";
 import type { Logger } from "./logger";
 
 export interface RedisConnectionOptions {
@@ -15,6 +16,8 @@ export interface RedisConnectionOptions {
    * fire many independent commands at once (the emitter's PUBLISHes).
    */
   readonly autoPipelining?: boolean;
+  /** Fail a command that has had no reply this long (a Redis that accepts connections but hangs). */
+  readonly commandTimeoutMs?: number;
 }
 
 export function createRedis(url: string, options: RedisConnectionOptions = {}): Redis {
@@ -25,6 +28,7 @@ export function createRedis(url: string, options: RedisConnectionOptions = {}): 
     maxRetriesPerRequest: options.failFast ? 1 : null,
     enableOfflineQueue: !options.failFast,
     enableAutoPipelining: options.autoPipelining ?? false,
+    commandTimeout: options.commandTimeoutMs,
     retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
   };
   const client = new Redis(url, redisOptions);
@@ -39,6 +43,15 @@ export function createRedis(url: string, options: RedisConnectionOptions = {}): 
     lastError = "";
   });
   return client;
+}
+
+/**
+ * A connection for GET /ready alone: it fails at once while Redis is down
+ * and gives up on a Redis that does not answer, where the service's working
+ * connections queue and retry (a PING there would wait for Redis to return).
+ */
+export function createReadinessRedis(url: string, options: { readonly name: string; readonly logger?: Logger }): Redis {
+  return createRedis(url, { ...options, failFast: true, commandTimeoutMs: READINESS_CHECK_TIMEOUT_MS });
 }
 
 export async function pingRedis(client: Redis): Promise<boolean> {

@@ -6,6 +6,7 @@ import { createDatabase, pingDatabase } from "@herald/db";
 import {
   closeServer,
   createLogger,
+  createReadinessRedis,
   createRedis,
   createServiceApp,
   exitOnStartupFailure,
@@ -29,7 +30,8 @@ async function main(): Promise<void> {
   const { delivery } = config;
   const names = redisNames(config.namespace);
   const db = createDatabase(config.databaseUrl, { poolSize: delivery.webhook.concurrency + delivery.email.concurrency });
-  const redis = createRedis(config.redisUrl, { name: "delivery-worker", logger });
+  // The workers have connections of their own: this one answers /ready.
+  const redis = createReadinessRedis(config.redisUrl, { name: "delivery-worker-ready", logger });
 
   const email = new EmailSender(delivery.smtp);
   const store = new DeliveryStore(db);
@@ -98,7 +100,7 @@ async function main(): Promise<void> {
       () => queues.close(),
       () => closeServer(server),
       () => email.close(),
-      () => Promise.all([redis.quit(), db.$disconnect()]),
+      () => Promise.all([redis.disconnect(), db.$disconnect()]),
     ],
     delivery.webhook.timeoutMs + 5_000,
   );

@@ -7,7 +7,7 @@ const ENV = {
   DIGEST_SCHEDULER_PORT: port(SERVICE_PORTS.digestScheduler),
   DIGEST_HOURLY_MS: positiveInt(3_600_000),
   DIGEST_DAILY_MS: positiveInt(86_400_000),
-  /** How often due digests and DND releases are checked. */
+  /** How often due digests and DND releases are checked (and the tick's job scheduler re-created if Redis lost it). */
   SCHEDULER_TICK_MS: positiveInt(60_000),
 };
 

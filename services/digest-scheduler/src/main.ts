@@ -6,6 +6,7 @@ import { DeliveryEnqueuer, Dispatcher, NotificationPusher, openDeliveryQueues } 
 import {
   closeServer,
   createLogger,
+  createReadinessRedis,
   createRedis,
   createServiceApp,
   exitOnStartupFailure,
@@ -14,6 +15,7 @@ import {
   pingRedis,
 } from "@herald/runtime";
 import { startSchedulerWorker } from "./scheduler-worker";
+import { TickSchedule, tickScheduled } from "./tick-schedule";
 import { loadConfig } from "./config";
 
 async function main(): Promise<void> {
@@ -24,6 +26,7 @@ async function main(): Promise<void> {
   const db = createDatabase(config.databaseUrl);
   const redis = createRedis(config.redisUrl, { name: "digest-scheduler", logger });
   const workerConnection = createRedis(config.redisUrl, { name: "digest-scheduler-worker", logger });
+  const readinessRedis = createReadinessRedis(config.redisUrl, { name: "digest-scheduler-ready", logger });
   const queue = new Queue(QUEUES.scheduler, { connection: redis, prefix: names.queuePrefix });
   const deliveryQueues = openDeliveryQueues(redis, names.queuePrefix);
   const dispatcher = new Dispatcher(
@@ -32,32 +35,40 @@ async function main(): Promise<void> {
     new DeliveryEnqueuer(deliveryQueues, config.retryPolicies),
   );
 
-  const worker = await startSchedulerWorker({
+  const schedule = new TickSchedule(queue, config.scheduler.tickMs, logger);
+  await schedule.start();
+  const worker = startSchedulerWorker({
     queue,
     connection: workerConnection,
     prefix: names.queuePrefix,
     db,
     dispatcher,
     clock: { intervalMs: config.scheduler.digestIntervalMs },
-    tickMs: config.scheduler.tickMs,
     logger,
   });
+  // The same queue on the fail-fast connection, for /ready.
+  const readinessQueue = new Queue(QUEUES.scheduler, { connection: readinessRedis, prefix: names.queuePrefix });
 
   const app = createServiceApp({
     service: "digest-scheduler",
-    readiness: { redis: () => pingRedis(redis), postgres: () => pingDatabase(db) },
+    readiness: {
+      redis: () => pingRedis(readinessRedis),
+      postgres: () => pingDatabase(db),
+      tickScheduler: () => tickScheduled(readinessQueue),
+    },
   });
   const server = http.createServer(app);
   const port = await listen(server, config.port);
   logger.info({ port, tickMs: config.scheduler.tickMs }, "digest scheduler running");
 
   onShutdown(logger, [
+    () => schedule.stop(),
     // Finishes the jobs in hand; BullMQ hands unfinished ones to another replica after a crash.
     () => worker.close(),
     () => closeServer(server),
-    () => queue.close(),
+    () => Promise.all([queue.close(), readinessQueue.close()]),
     () => deliveryQueues.close(),
-    () => Promise.all([redis.quit(), workerConnection.quit(), db.$disconnect()]),
+    () => Promise.all([redis.quit(), workerConnection.quit(), readinessRedis.disconnect(), db.$disconnect()]),
   ]);
 }
 

@@ -16,25 +16,19 @@ export interface SchedulerWorkerOptions {
   readonly db: Database;
   readonly dispatcher: Dispatcher;
   readonly clock: DigestClock;
-  readonly tickMs: number;
   readonly concurrency?: number;
   readonly logger: Logger;
 }
 
 /**
- * Runs the scheduler queue. The tick is a BullMQ job scheduler, so however
- * many scheduler replicas run, one tick job exists per interval; it fans out
- * one job per user, whose deterministic job ids keep two ticks (or two
- * replicas) from queueing the same user's work twice.
+ * Runs the scheduler queue. The tick is a BullMQ job scheduler (TickSchedule),
+ * so however many scheduler replicas run, one tick job exists per interval;
+ * it fans out one job per user, whose deterministic job ids keep two ticks
+ * (or two replicas) from queueing the same user's work twice.
  */
-export async function startSchedulerWorker(options: SchedulerWorkerOptions): Promise<Worker> {
+export function startSchedulerWorker(options: SchedulerWorkerOptions): Worker {
   const { queue, db, dispatcher, clock, logger } = options;
   const jobs = new SchedulerJobs(queue);
-  await queue.upsertJobScheduler(
-    SCHEDULER_JOBS.tick,
-    { every: options.tickMs },
-    { name: SCHEDULER_JOBS.tick, data: {}, opts: { removeOnComplete: true, removeOnFail: 100 } },
-  );
 
   const handlers: Record<string, (job: Job) => Promise<unknown>> = {
     [SCHEDULER_JOBS.tick]: async () => {

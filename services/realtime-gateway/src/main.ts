@@ -6,6 +6,7 @@ import { QUEUES, redisNames } from "@herald/runtime";
 import { createDatabase, migrationsFor, pingDatabase } from "@herald/db";
 import {
   createLogger,
+  createReadinessRedis,
   createRedis,
   createServiceApp,
   errorHandler,
@@ -36,6 +37,7 @@ async function main(): Promise<void> {
   const db = createDatabase(config.databaseUrl);
   const pubClient = createRedis(config.redisUrl, { name: "gateway-pub", logger });
   const subClient = pubClient.duplicate();
+  const readinessRedis = createReadinessRedis(config.redisUrl, { name: "gateway-ready", logger });
   const names = redisNames(config.namespace);
   const repository = new NotificationRepository(db);
   const version = new RecipientVersion(pubClient, names.recipientVersionKey);
@@ -45,7 +47,7 @@ async function main(): Promise<void> {
 
   const app = createServiceApp({
     service: "realtime-gateway",
-    readiness: { redis: () => pingRedis(pubClient), postgres: () => pingDatabase(db) },
+    readiness: { redis: () => pingRedis(readinessRedis), postgres: () => pingDatabase(db) },
   });
   app.use(cors({ origin: config.corsOrigins ? [...config.corsOrigins] : true }));
   const server = http.createServer(app);
@@ -91,7 +93,7 @@ async function main(): Promise<void> {
     // Closing Socket.IO disconnects clients, which reconnect to another gateway.
     () => new Promise((resolve) => io.close(() => resolve(undefined))),
     () => schedulerQueue.close(),
-    () => Promise.all([pubClient.quit(), subClient.quit(), db.$disconnect()]),
+    () => Promise.all([pubClient.quit(), subClient.quit(), readinessRedis.disconnect(), db.$disconnect()]),
   ]);
 }
 

@@ -18,8 +18,17 @@ const ENV = {
   /** A pending entry idle this long belongs to a dead consumer and is reclaimed. */
   ROUTER_CLAIM_IDLE_MS: positiveInt(30_000),
   ROUTER_BLOCK_MS: positiveInt(2_000),
+  /**
+   * This router's name in the consumer group; default `<hostname>:<ROUTER_PORT>`
+   * (consumer-name.ts). Keep it across restarts, so a restarted router finishes
+   * what it left pending at once; never give two running routers the same one.
+   */
   ROUTER_CONSUMER_NAME: optionalString,
-  /** Deliveries of one stream entry after which it is parked in the dead-letter stream. */
+  /**
+   * Failed attempts at one stream entry, with an error of unknown kind and its
+   * dependencies up, after which it goes to the dead-letter stream. Data
+   * errors dead-letter at once; outages never do.
+   */
   ROUTER_MAX_DELIVERIES: positiveInt(10),
   /** Safety net for the router's preference cache, on top of explicit invalidation. */
   PREFERENCE_CACHE_TTL_MS: positiveInt(60_000),

@@ -5,6 +5,7 @@ import { createDatabase, migrationsFor, pingDatabase } from "@herald/db";
 import {
   closeServer,
   createLogger,
+  createReadinessRedis,
   createRedis,
   createServiceApp,
   exitOnStartupFailure,
@@ -16,7 +17,8 @@ import { DeliveryEnqueuer, Dispatcher, NotificationPusher, openDeliveryQueues } 
 import { NotificationWriter } from "./notification-writer";
 import { RecipientDirectory } from "./recipient-directory";
 import { createBatchRouter } from "./route-batch";
-import { StreamConsumer } from "./stream-consumer";
+import { defaultConsumerName } from "./consumer-name";
+import { consumerGroupExists, StreamConsumer } from "./stream-consumer";
 import { loadConfig } from "./config";
 
 async function main(): Promise<void> {
@@ -27,6 +29,7 @@ async function main(): Promise<void> {
   const db = createDatabase(config.databaseUrl);
   const redis = createRedis(config.redisUrl, { name: "router", logger, autoPipelining: true });
   const reader = createRedis(config.redisUrl, { name: "router-reader", logger });
+  const readinessRedis = createReadinessRedis(config.redisUrl, { name: "router-ready", logger });
 
   const store = new NotificationWriter(db);
   const queues = openDeliveryQueues(createRedis(config.redisUrl, { name: "router-queues", logger }), names.queuePrefix);
@@ -36,35 +39,45 @@ async function main(): Promise<void> {
     new DeliveryEnqueuer(queues, config.retryPolicies),
   );
   const directory = new RecipientDirectory(db, redis, names.recipientVersionKey, config.router.preferenceCacheTtlMs);
+
+  const app = createServiceApp({
+    service: "router",
+    readiness: {
+      redis: () => pingRedis(readinessRedis),
+      postgres: () => pingDatabase(db),
+      // Gone with a Redis that lost its data; the consumer re-creates it at its next read.
+      consumerGroup: () => consumerGroupExists(readinessRedis, names.eventStream, ROUTER_CONSUMER_GROUP),
+    },
+  });
+  const server = http.createServer(app);
+  // The port is part of the default consumer name: listen first.
+  const port = await listen(server, config.port);
+  const consumerName = config.router.consumerName ?? defaultConsumerName(os.hostname(), port);
   const consumer = new StreamConsumer(
     reader,
     redis,
     {
       stream: names.eventStream,
       group: ROUTER_CONSUMER_GROUP,
-      consumer: config.router.consumerName ?? `${os.hostname()}-${process.pid}`,
+      consumer: consumerName,
       deadLetterStream: names.deadLetterStream,
       batchSize: config.router.batchSize,
       blockMs: config.router.blockMs,
       claimIdleMs: config.router.claimIdleMs,
       maxDeliveries: config.router.maxDeliveries,
-      dependenciesHealthy: async () => (await pingDatabase(db)) && (await pingRedis(redis)),
+      dependenciesHealthy: async () => (await pingDatabase(db)) && (await pingRedis(readinessRedis)),
       logger,
     },
     createBatchRouter({ directory, store, dispatcher, logger }),
   );
-
-  const app = createServiceApp({ service: "router", readiness: { redis: () => pingRedis(redis), postgres: () => pingDatabase(db) } });
-  const server = http.createServer(app);
-  const port = await listen(server, config.port);
   await consumer.start();
-  logger.info({ port }, "router consuming events");
+  logger.info({ port, consumer: consumerName }, "router consuming events");
 
   onShutdown(logger, [
     () => consumer.stop(),
     () => closeServer(server),
     () => queues.close(),
-    () => Promise.all([redis.quit(), reader.disconnect(), db.$disconnect()]),
+    () => Promise.all([redis.quit(), reader.disconnect(), readinessRedis.disconnect(), db.$disconnect()]),
   ]);
 }
 

@@ -21,24 +21,49 @@ export interface BatchRouterDependencies {
  * jobs), then acks. Database round trips per batch are constant: at most one
  * to load users the cache lacks, one to store, one to create deliveries (only
  * when some notification has an external channel), one to record dispatch.
+ * An entry that cannot be parsed or rendered is rejected (dead-lettered);
+ * one that Postgres or the push refuses makes the batch throw, and the
+ * consumer isolates it (StreamConsumer).
  */
 export function createBatchRouter({ directory, store, dispatcher, logger, now = () => new Date() }: BatchRouterDependencies): BatchHandler {
   return async (entries: readonly StreamEntry[]) => {
-    const events: HeraldEvent[] = [];
+    const parsed: { readonly entryId: string; readonly event: HeraldEvent }[] = [];
     const rejected: RejectedEntry[] = [];
     for (const entry of entries) {
       const event = entry.fields.event ? parseStreamEvent(entry.fields.event) : undefined;
-      if (event) events.push(event);
+      if (event) parsed.push({ entryId: entry.id, event });
       else rejected.push({ id: entry.id, reason: "malformed event entry" });
     }
-    if (events.length === 0) return { rejected };
+    if (parsed.length === 0) return { rejected };
+
+    // The steps below are pure, one event at a time: an exception there is
+    // that event's own (a payload the code cannot handle), the same on every
+    // retry, so that entry alone is rejected and the batch goes on.
+    const each = <T, R>(items: readonly (T & { readonly entryId: string })[], step: string, fn: (item: T) => R): R[] =>
+      items.flatMap((item) => {
+        try {
+          return [fn(item)];
+        } catch (error) {
+          rejected.push({
+            id: item.entryId,
+            reason: `${step}: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`,
+          });
+          return [];
+        }
+      });
 
     const started = performance.now();
     const scopes = await directory.refresh();
-    const found = events.map((event) => candidates(event, scopes));
-    const profileOf = await directory.profilesFor(found.flatMap((byUser) => [...byUser.keys()]));
+    const found = each(parsed, "cannot find recipients", (p) => ({ ...p, candidates: candidates(p.event, scopes) }));
+    const profileOf = await directory.profilesFor(found.flatMap((f) => [...f.candidates.keys()]));
     const at = now();
-    const drafts = events.flatMap((event, i) => routeToCandidates(event, found[i]!, profileOf, at));
+    const routed = each(found, "cannot render", (f) => ({
+      event: f.event,
+      drafts: routeToCandidates(f.event, f.candidates, profileOf, at),
+    }));
+    const events = routed.map((r) => r.event);
+    const drafts = routed.flatMap((r) => r.drafts);
+    if (events.length === 0) return { rejected };
     const { pending, unreadCounts } = await store.persist(events, drafts);
     const stored = performance.now();
     await dispatcher.dispatch(pending, unreadCounts);

@@ -1,9 +1,17 @@
 import type { Redis } from "ioredis";
 import { backoffDelay } from "@herald/contract";
 import type { Logger } from "@herald/runtime";
+import { classifyFailure, type Failure } from "./classify-failure";
 
 /** Waits after a failed round: 100 ms doubling to 5 s, without jitter (one consumer, nobody to spread from). */
 const RETRY_BACKOFF = { initialMs: 100, maxMs: 5_000, jitter: "none" } as const;
+
+/**
+ * How handling some entries ended: every one acknowledged or dead-lettered;
+ * some left pending to be retried later while the rest of the stream goes on;
+ * or a dependency is down, and everything waits.
+ */
+type Outcome = "settled" | "parked" | "outage";
 
 export interface StreamEntry {
   readonly id: string;
@@ -16,8 +24,12 @@ export interface RejectedEntry {
 }
 
 /**
- * Processes a batch. Throwing leaves every entry pending (retried later);
- * returning rejects lets permanently bad entries go to the dead-letter stream.
+ * Processes a batch. Returning rejects lets entries it knows to be bad go to
+ * the dead-letter stream. Throwing leaves the batch pending; what happens next
+ * depends on the error (classifyFailure): a data error isolates and
+ * dead-letters the entry at fault, an infrastructure error retries everything
+ * after a pause. So a handler must tolerate being called again with any
+ * subset of a batch it failed (the router's writes are idempotent).
  */
 export type BatchHandler = (entries: readonly StreamEntry[]) => Promise<{ readonly rejected: readonly RejectedEntry[] }>;
 
@@ -30,7 +42,7 @@ export interface StreamConsumerOptions {
   readonly blockMs: number;
   /** Entries pending this long on another consumer are taken over (it died). */
   readonly claimIdleMs: number;
-  /** Failures of one entry, while its dependencies are healthy, before it is dead-lettered. */
+  /** Failures of one entry with an error of unknown kind, while its dependencies are healthy, before it is dead-lettered. */
   readonly maxDeliveries: number;
   /** Whether the handler's dependencies are up: failures while they are down are not the entry's fault. */
   readonly dependenciesHealthy: () => Promise<boolean>;
@@ -41,7 +53,15 @@ export interface StreamConsumerOptions {
 }
 
 type RawEntry = [id: string, fields: string[] | null];
+
 type ReadReply = [stream: string, entries: RawEntry[]][] | null;
+
+/** A page of entries read from the group, and the id to read on from. */
+interface Page {
+  readonly entries: StreamEntry[];
+  /** Id of the last entry read (deleted ones included); undefined when there was none. */
+  readonly last?: string;
+}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -58,16 +78,35 @@ function nextId(id: string): string {
   return `${ms}-${BigInt(seq ?? "0") + 1n}`;
 }
 
+/** True for the errors Redis answers once the group (or the whole stream) is gone, e.g. after a restart without its data. */
+function isGroupMissing(error: unknown): boolean {
+  return /^NOGROUP\b|no such key/i.test(String((error as Error)?.message ?? error));
+}
+
+/** Whether the consumer group exists: a readiness check (the group vanishes with a Redis that lost its data). */
+export async function consumerGroupExists(redis: Redis, stream: string, group: string): Promise<boolean> {
+  try {
+    const groups = (await redis.xinfo("GROUPS", stream)) as unknown[][];
+    return groups.some((g) => g[g.indexOf("name") + 1] === group);
+  } catch {
+    return false;
+  }
+}
+
 /**
  * A Redis Streams consumer-group member: reads new entries in batches, acks
  * them once handled, re-reads its own pending entries after a failure or a
  * restart, takes over entries left pending by dead consumers (XAUTOCLAIM),
- * dead-letters entries that keep failing, and trims acknowledged entries.
+ * isolates and dead-letters bad entries without holding the others, re-creates
+ * its group when Redis lost it, and trims acknowledged entries.
  */
 export class StreamConsumer {
   private stopping = false;
   private running?: Promise<void>;
+  /** Failures of unknown kind per pending entry: it is dead-lettered when they reach maxDeliveries. */
   private readonly failures = new Map<string, number>();
+  /** When entries parked after a failure are next retried. */
+  private retryParkedAt?: number;
   private lastClaimAt = 0;
   private lastTrimAt = 0;
 
@@ -100,41 +139,66 @@ export class StreamConsumer {
 
   private async loop(): Promise<void> {
     const { logger } = this.options;
-    // Our own pending entries first: after a restart with the same consumer name they are ours to finish.
-    let readHistory = true;
+    // While set, our own pending entries are re-read, from this id on, before
+    // new ones: at start (after a restart with the same consumer name they are
+    // ours to finish), after an outage, and when parked entries are due.
+    let history: string | undefined = "0";
     // Consecutive failed rounds: each waits longer, so a Redis or Postgres outage is not hammered.
-    let failures = 0;
-    const backOff = () => sleep(backoffDelay(++failures, RETRY_BACKOFF));
+    let outages = 0;
+    const backOff = () => sleep(backoffDelay(++outages, RETRY_BACKOFF));
     while (!this.stopping) {
       try {
-        await this.housekeeping();
-        const entries = await this.read(readHistory ? "0" : ">");
-        if (readHistory && entries.length === 0) {
-          readHistory = false;
+        let outcome = await this.housekeeping();
+        if (outcome !== "outage") {
+          if (history === undefined && this.parkedDue()) history = "0";
+          const page = await this.read(history ?? ">");
+          if (history !== undefined) history = page.last;
+          if (page.entries.length > 0) outcome = await this.process(page.entries);
+        }
+        if (outcome === "outage") {
+          history = "0";
+          await backOff();
           continue;
         }
-        if (entries.length > 0) {
-          const ok = await this.process(entries);
-          if (!ok) {
-            readHistory = true;
-            await backOff();
-            continue;
-          }
-        }
-        failures = 0;
+        outages = 0;
       } catch (error) {
+        history = "0";
+        if (isGroupMissing(error) && (await this.recreateGroup())) continue;
         logger.warn({ err: (error as Error).message }, "stream consumer error; retrying");
-        readHistory = true;
         await backOff();
       }
     }
   }
 
-  private async read(from: "0" | ">"): Promise<StreamEntry[]> {
+  /** After Redis lost the group (restarted without its data, flushed): everything in the stream now is unrouted. */
+  private async recreateGroup(): Promise<boolean> {
+    const { logger, stream, group } = this.options;
+    this.failures.clear();
+    this.retryParkedAt = undefined;
+    try {
+      await this.ensureGroup();
+      logger.warn({ stream, group }, "consumer group was missing (Redis lost its data?); re-created it from the start of the stream");
+      return true;
+    } catch (error) {
+      logger.error({ stream, group, err: (error as Error).message }, "consumer group is missing and cannot be re-created");
+      return false;
+    }
+  }
+
+  private parkedDue(): boolean {
+    if (this.retryParkedAt === undefined || Date.now() < this.retryParkedAt) return false;
+    this.retryParkedAt = undefined;
+    return true;
+  }
+
+  /** Reads new entries (`>`, blocking) or our own pending ones after `from`. */
+  private async read(from: string): Promise<Page> {
     const { stream, group, consumer, batchSize, blockMs } = this.options;
+    // Wake up in time for parked entries that are due.
+    const block = this.retryParkedAt === undefined ? blockMs : Math.max(1, Math.min(blockMs, this.retryParkedAt - Date.now()));
     const reply = (await (from === ">"
-      ? this.reader.xreadgroup("GROUP", group, consumer, "COUNT", batchSize, "BLOCK", blockMs, "STREAMS", stream, ">")
-      : this.reader.xreadgroup("GROUP", group, consumer, "COUNT", batchSize, "STREAMS", stream, "0"))) as ReadReply;
+      ? this.reader.xreadgroup("GROUP", group, consumer, "COUNT", batchSize, "BLOCK", block, "STREAMS", stream, ">")
+      : this.reader.xreadgroup("GROUP", group, consumer, "COUNT", batchSize, "STREAMS", stream, from))) as ReadReply;
     const raw = reply?.[0]?.[1] ?? [];
     const entries: StreamEntry[] = [];
     const vanished: string[] = [];
@@ -145,42 +209,61 @@ export class StreamConsumer {
     }
     // Pending ids whose entries were deleted cannot be processed; stop tracking them.
     if (vanished.length > 0) await this.redis.xack(stream, group, ...vanished);
-    return entries;
+    return { entries, last: raw.at(-1)?.[0] };
   }
 
-  /** Returns false when the batch must be retried later. */
-  private async process(entries: readonly StreamEntry[]): Promise<boolean> {
-    const { logger } = this.options;
+  private async process(entries: readonly StreamEntry[]): Promise<Outcome> {
+    let rejected: readonly RejectedEntry[];
     try {
-      const { rejected } = await this.handle(entries);
-      const reasons = new Map(rejected.map((r) => [r.id, r.reason]));
-      await this.settle(
-        entries.filter((e) => !reasons.has(e.id)),
-        entries.filter((e) => reasons.has(e.id)).map((entry) => ({ entry, reason: reasons.get(entry.id)! })),
-      );
-      return true;
+      ({ rejected } = await this.handle(entries));
     } catch (error) {
-      logger.warn({ err: (error as Error).message, entries: entries.length }, "batch failed");
-      if (!(await this.options.dependenciesHealthy().catch(() => false)) || entries.length === 1) {
-        return entries.length === 1 ? this.recordFailure(entries[0]!, error as Error) : false;
-      }
-      // Dependencies are up, so some entry is at fault: isolate it.
-      let allOk = true;
-      for (const entry of entries) {
-        if (this.stopping) return false;
-        allOk = (await this.process([entry])) && allOk;
-      }
-      return allOk;
+      return this.isolate(entries, classifyFailure(error));
     }
+    const reasons = new Map(rejected.map((r) => [r.id, r.reason]));
+    await this.settle(
+      entries.filter((e) => !reasons.has(e.id)),
+      entries.filter((e) => reasons.has(e.id)).map((entry) => ({ entry, reason: reasons.get(entry.id)! })),
+    );
+    return "settled";
   }
 
-  private async recordFailure(entry: StreamEntry, error: Error): Promise<boolean> {
-    if (!(await this.options.dependenciesHealthy().catch(() => false))) return false;
+  /**
+   * After a failed batch: waits out an outage; otherwise halves the batch
+   * until the entries at fault are alone, so that every other entry is
+   * handled now, in stream order, with a few more statements only for the
+   * batch that failed. An entry alone with a data error is dead-lettered at
+   * once; with an error of unknown kind it is parked and retried later.
+   */
+  private async isolate(entries: readonly StreamEntry[], failure: Failure): Promise<Outcome> {
+    const { logger, dependenciesHealthy } = this.options;
+    logger.warn({ err: failure.reason, kind: failure.kind, entries: entries.length }, "batch failed");
+    if (this.stopping || failure.kind === "infrastructure") return "outage";
+    if (failure.kind === "unknown" && !(await dependenciesHealthy().catch(() => false))) return "outage";
+    if (entries.length === 1) {
+      if (failure.kind === "data") {
+        await this.settle([], [{ entry: entries[0]!, reason: failure.reason }]);
+        return "settled";
+      }
+      return this.recordFailure(entries[0]!, failure.reason);
+    }
+    const middle = Math.ceil(entries.length / 2);
+    const first = await this.process(entries.slice(0, middle));
+    if (first === "outage") return first;
+    const second = await this.process(entries.slice(middle));
+    if (second === "outage") return second;
+    return first === "parked" || second === "parked" ? "parked" : "settled";
+  }
+
+  private async recordFailure(entry: StreamEntry, reason: string): Promise<Outcome> {
     const failures = (this.failures.get(entry.id) ?? 0) + 1;
     this.failures.set(entry.id, failures);
-    if (failures < this.options.maxDeliveries) return false;
-    await this.settle([], [{ entry, reason: error.message }]);
-    return true;
+    if (failures >= this.options.maxDeliveries) {
+      await this.settle([], [{ entry, reason }]);
+      return "settled";
+    }
+    const due = Date.now() + backoffDelay(failures, RETRY_BACKOFF);
+    this.retryParkedAt = Math.min(this.retryParkedAt ?? due, due);
+    return "parked";
   }
 
   /** Acknowledges handled entries and moves dead letters aside, in one round trip. */
@@ -197,23 +280,26 @@ export class StreamConsumer {
     for (const id of ids) this.failures.delete(id);
   }
 
-  private async housekeeping(): Promise<void> {
+  private async housekeeping(): Promise<Outcome> {
     const now = Date.now();
+    let outcome: Outcome = "settled";
     if (now - this.lastClaimAt >= Math.max(this.options.claimIdleMs / 2, 250)) {
       this.lastClaimAt = now;
-      await this.reclaim();
+      outcome = await this.reclaim();
     }
     if (now - this.lastTrimAt >= (this.options.trimIntervalMs ?? 5_000)) {
       this.lastTrimAt = now;
       await this.trimAcknowledged();
       await this.forgetDeadConsumers();
     }
+    return outcome;
   }
 
   /**
-   * Consumer names are per process, so every restart leaves a name behind.
-   * Names with nothing pending and no activity for a long while are removed
-   * (entries they held were reclaimed already, or they would still be pending).
+   * Routers that went for good (a replaced pod, a scaled-down replica) leave
+   * their names behind. Names with nothing pending and no activity for a
+   * long while are removed (entries they held were reclaimed already, or
+   * they would still be pending).
    */
   private async forgetDeadConsumers(): Promise<void> {
     const { stream, group, consumer, claimIdleMs } = this.options;
@@ -229,8 +315,9 @@ export class StreamConsumer {
   }
 
   /** Takes over entries that a dead consumer left pending, and processes them. */
-  private async reclaim(): Promise<void> {
+  private async reclaim(): Promise<Outcome> {
     const { stream, group, consumer, claimIdleMs, batchSize, logger } = this.options;
+    let outcome: Outcome = "settled";
     let cursor = "0-0";
     do {
       const [next, raw] = (await this.redis.xautoclaim(stream, group, consumer, claimIdleMs, cursor, "COUNT", batchSize)) as [
@@ -242,9 +329,12 @@ export class StreamConsumer {
       const entries = raw.map(toEntry).filter((e): e is StreamEntry => e !== undefined);
       if (entries.length > 0) {
         logger.info({ entries: entries.length }, "reclaimed entries from a stalled consumer");
-        if (!(await this.process(entries))) return;
+        const result = await this.process(entries);
+        if (result === "outage") return result;
+        if (result === "parked") outcome = result;
       }
     } while (cursor !== "0-0" && !this.stopping);
+    return outcome;
   }
 
   /**

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { Redis } from "ioredis";
 import { createLogger } from "@herald/runtime";
-import { StreamConsumer, type StreamEntry } from "../src/stream-consumer";
+import { consumerGroupExists, StreamConsumer, type StreamEntry } from "../src/stream-consumer";
 import { TEST_REDIS_URL } from "../../../test/support/env";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -107,5 +107,120 @@ describe("StreamConsumer", () => {
     healthy = true;
     failing = false;
     await until(() => (seen.includes("during-outage") ? true : undefined), 10_000);
+  });
+});
+
+/** How the consumer isolates failing entries, by the kind of error, and survives losing its group. */
+describe("StreamConsumer isolating failures", () => {
+  const redis = new Redis(TEST_REDIS_URL);
+  const reader = new Redis(TEST_REDIS_URL);
+  const prefix = `sci${randomBytes(4).toString("hex")}`;
+  const consumers: StreamConsumer[] = [];
+  let streams = 0;
+
+  afterAll(async () => {
+    await Promise.all(consumers.map((c) => c.stop()));
+    const keys = await redis.keys(`${prefix}:*`);
+    if (keys.length) await redis.del(...keys);
+    redis.disconnect();
+    reader.disconnect();
+  });
+
+  /** A consumer on a stream of its own; `calls` records every batch handed to the handler. */
+  async function start(handle: (entries: readonly StreamEntry[]) => void) {
+    const stream = `${prefix}:${++streams}:stream`;
+    const dead = `${prefix}:${streams}:dead`;
+    const calls: string[][] = [];
+    const handled: string[] = [];
+    const c = new StreamConsumer(
+      reader.duplicate(),
+      redis,
+      {
+        stream,
+        group: "g",
+        consumer: "me",
+        deadLetterStream: dead,
+        batchSize: 50,
+        blockMs: 100,
+        claimIdleMs: 60_000,
+        maxDeliveries: 3,
+        dependenciesHealthy: async () => true,
+        logger: createLogger("test", "silent"),
+      },
+      async (entries) => {
+        calls.push(entries.map((e) => e.fields.n!));
+        handle(entries);
+        handled.push(...entries.map((e) => e.fields.n!));
+        return { rejected: [] };
+      },
+    );
+    consumers.push(c);
+    await c.start();
+    const add = async (...names: string[]) => {
+      const transaction = redis.multi();
+      for (const n of names) transaction.xadd(stream, "*", "n", n);
+      await transaction.exec();
+    };
+    const letters = async () =>
+      (await redis.xrange(dead, "-", "+")).map(([, f]) => ({ n: f[f.indexOf("n") + 1], reason: f[f.indexOf("reason") + 1] }));
+    return { stream, calls, handled, add, letters, consumer: c };
+  }
+
+  it("halves a batch that fails with a data error until the bad entry is alone, dead-letters it at once, and handles the rest once, in order", async () => {
+    const { calls, handled, add, letters } = await start((entries) => {
+      if (entries.some((e) => e.fields.n === "bad")) throw new RangeError("Maximum call stack size exceeded");
+    });
+    const names = Array.from({ length: 20 }, (_, i) => (i === 13 ? "bad" : `ok${i}`));
+    await add(...names);
+    await until(async () => ((await letters()).length === 1 && handled.length === 19 ? true : undefined));
+    expect(handled).toEqual(names.filter((n) => n !== "bad"));
+    expect(await letters()).toEqual([{ n: "bad", reason: "RangeError: Maximum call stack size exceeded" }]);
+    // Tried alone exactly once: a data error is not retried.
+    expect(calls.filter((c) => c.length === 1 && c[0] === "bad")).toHaveLength(1);
+    // Bisection: a handful of calls, not one per entry.
+    expect(calls.length).toBeLessThanOrEqual(2 * Math.ceil(Math.log2(names.length)) + 1);
+  });
+
+  it("retries an entry failing with an unknown error in the background, without holding entries that come after it", async () => {
+    const { calls, handled, add, letters } = await start((entries) => {
+      if (entries.some((e) => e.fields.n === "odd")) throw new Error("something odd");
+    });
+    await add("odd");
+    await until(() => (calls.length >= 1 ? true : undefined));
+    await add("after-1");
+    await add("after-2");
+    await until(async () => ((await letters()).length === 1 ? true : undefined));
+    expect(await letters()).toEqual([{ n: "odd", reason: "something odd" }]);
+    expect(calls.filter((c) => c.includes("odd"))).toHaveLength(3);
+    expect(handled).toEqual(["after-1", "after-2"]);
+    // The entries behind it were handled before its last attempt, not after.
+    const lastOdd = calls.map((c) => c.includes("odd")).lastIndexOf(true);
+    expect(calls.findIndex((c) => c.includes("after-2"))).toBeLessThan(lastOdd);
+  });
+
+  it("never dead-letters for an infrastructure error, however many times it fails, and handles the entry once it passes", async () => {
+    // More failures than maxDeliveries (3), with the dependencies reported healthy.
+    let failing = 4;
+    const { calls, handled, add, letters } = await start(() => {
+      if (failing-- > 0) throw new Error("Connection is closed.");
+    });
+    await add("a");
+    await until(() => (handled.length === 1 ? true : undefined), 10_000);
+    expect(calls).toHaveLength(5);
+    expect(await letters()).toEqual([]);
+    expect(handled).toEqual(["a"]);
+  });
+
+  it("re-creates its group when Redis lost it, and reads the stream from its start", async () => {
+    const { stream, handled, add } = await start(() => undefined);
+    await add("before");
+    await until(() => (handled.includes("before") ? true : undefined));
+    // What a Redis restarted without its data looks like: no stream, no group.
+    await redis.del(stream);
+    await redis.xadd(stream, "*", "n", "after-flush-1");
+    await redis.xadd(stream, "*", "n", "after-flush-2");
+    await until(() => (handled.includes("after-flush-2") ? true : undefined));
+    expect(handled).toEqual(["before", "after-flush-1", "after-flush-2"]);
+    expect(await consumerGroupExists(redis, stream, "g")).toBe(true);
   });
 });
