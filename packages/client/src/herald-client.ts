@@ -243,7 +243,9 @@ class Client implements HeraldClient {
     });
     socket.on(EVENTS.caughtUp, (message: CaughtUp) => {
       caughtUp = true;
-      if (message.lastNotificationId !== null) this.cursor = Math.max(this.cursor ?? 0, message.lastNotificationId);
+      // Always a number from here on, 0 included: reconnecting without a cursor would replay nothing.
+      // (`?? 0` also reads an older gateway's null, which meant "nothing stored yet".)
+      this.cursor = Math.max(this.cursor ?? 0, (message.lastNotificationId as number | null) ?? 0);
       this.attempt = 0;
       this.everLive = true;
       this.setStatus("live");

@@ -28,8 +28,12 @@ export const GATEWAY_EVENTS = {
 
 /** `caught_up`: where the socket's notification stream now stands. */
 export interface CaughtUpMessage {
-  /** The newest notification id the client now has (or had before), its cursor for the next reconnect; null if it has none. */
-  readonly lastNotificationId: number | null;
+  /**
+   * The newest notification id the client now has (or had before), its
+   * cursor for the next reconnect; 0 when the user has no notification yet
+   * (a reconnect from 0 then replays everything created meanwhile).
+   */
+  readonly lastNotificationId: number;
   /** Missed notifications sent just before this message, oldest first. */
   readonly replayed: number;
   /** More were missed than the gateway replays: only the newest were sent; reload the list over REST. */

@@ -55,9 +55,9 @@ describe("catchUpOutcome", () => {
     unreadCount: 0,
   });
 
-  it("without a last id: nothing replayed, the cursor starts at the newest id", () => {
+  it("without a last id: nothing replayed, the cursor starts at the newest id, 0 when there is none yet", () => {
     expect(catchUpOutcome(undefined, snapshot([], 42))).toEqual({ lastNotificationId: 42, replayed: 0, truncated: false });
-    expect(catchUpOutcome(undefined, snapshot([], null))).toEqual({ lastNotificationId: null, replayed: 0, truncated: false });
+    expect(catchUpOutcome(undefined, snapshot([], null))).toEqual({ lastNotificationId: 0, replayed: 0, truncated: false });
   });
 
   it("with a last id: the cursor is the newest replayed id", () => {

@@ -38,11 +38,13 @@ export function replayMessages(items: readonly NotificationItem[], unreadCount: 
  * Where the client stands after catch-up, as `caught_up` tells it: its cursor
  * for the next reconnect is the newest id it now has; without an id of its
  * own, the newest id that existed when it connected, since everything after
- * that reaches it live.
+ * that reaches it live. A user with no notification yet gets 0, never null:
+ * a client that kept "no cursor" would reconnect without one and be replayed
+ * nothing of what was created while it was away.
  */
 export function catchUpOutcome(lastNotificationId: bigint | undefined, snapshot: CatchUpSnapshot): CaughtUpMessage {
   const replayed = snapshot.items.length;
-  if (lastNotificationId === undefined) return { lastNotificationId: snapshot.newestId, replayed, truncated: false };
+  if (lastNotificationId === undefined) return { lastNotificationId: snapshot.newestId ?? 0, replayed, truncated: false };
   const cursor = Math.max(Number(lastNotificationId), snapshot.items.at(-1)?.id ?? 0);
   return { lastNotificationId: cursor, replayed, truncated: snapshot.truncated };
 }
