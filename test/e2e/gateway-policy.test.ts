@@ -71,6 +71,8 @@ describe("realtime gateway: auth, limits, origins, metrics, toasts", () => {
       [{ token: producerToken() }, "token_invalid"],
       [{ token: valid, lastNotificationId: "12; DROP TABLE" }, "invalid_handshake"],
       [{ token: valid, lastNotificationId: -1 }, "invalid_handshake"],
+      // Past 2^53 - 1: no id a client was given, and caught_up would echo it back rounded.
+      [{ token: valid, lastNotificationId: "987654321012345678" }, "invalid_handshake"],
     ];
     for (const [auth, code] of cases) {
       const error = await raw(gateway, auth).refused();

@@ -3,7 +3,18 @@ export type HandshakeAuth =
   | { readonly ok: true; readonly token: string | undefined; readonly lastNotificationId: bigint | undefined }
   | { readonly ok: false; readonly message: string };
 
-const ID = /^\d{1,18}$/;
+const DIGITS = /^\d{1,16}$/;
+
+/**
+ * A notification id as a client may send it: a non-negative safe integer, as
+ * a number or a string of digits. Ids reach clients as JSON numbers, so one
+ * beyond 2^53 - 1 cannot be a cursor a client was given; accepting it would
+ * have the gateway echo it back rounded, in `caught_up`.
+ */
+function notificationId(raw: unknown): bigint | undefined {
+  const n = typeof raw === "number" ? raw : typeof raw === "string" && DIGITS.test(raw) ? Number(raw) : Number.NaN;
+  return Number.isSafeInteger(n) && n >= 0 ? BigInt(n) : undefined;
+}
 
 /**
  * Reads `{ token, lastNotificationId? }`. The id may be a number or a string
@@ -16,7 +27,7 @@ export function parseHandshakeAuth(auth: unknown): HandshakeAuth {
   const token = typeof fields.token === "string" && fields.token !== "" ? fields.token : undefined;
   const raw = fields.lastNotificationId;
   if (raw === undefined || raw === null) return { ok: true, token, lastNotificationId: undefined };
-  if (typeof raw === "number" && Number.isSafeInteger(raw) && raw >= 0) return { ok: true, token, lastNotificationId: BigInt(raw) };
-  if (typeof raw === "string" && ID.test(raw)) return { ok: true, token, lastNotificationId: BigInt(raw) };
-  return { ok: false, message: "lastNotificationId must be a non-negative integer id" };
+  const lastNotificationId = notificationId(raw);
+  if (lastNotificationId !== undefined) return { ok: true, token, lastNotificationId };
+  return { ok: false, message: `lastNotificationId must be a non-negative integer id of at most ${Number.MAX_SAFE_INTEGER}` };
 }
