@@ -61,7 +61,7 @@ async function main(): Promise<void> {
     users,
     logger,
   });
-  app.use(metrics.router());
+  app.use(metrics.router(config.metricsToken));
   app.use(express.json({ limit: "64kb" }));
   // Before the routers below, which require a user token for everything under this path.
   app.use("/api/v1/notifications", createToastConfigRouter(config.gateway.toast));

@@ -34,6 +34,13 @@ describe("gateway settings", () => {
     expect(() => loadConfig({ GATEWAY_MAX_CONNECTIONS_PER_USER: "0" })).toThrow(/GATEWAY_MAX_CONNECTIONS_PER_USER/);
   });
 
+  it("serves /metrics only with a METRICS_TOKEN, and refuses a short one", () => {
+    expect(loadConfig({}).metricsToken).toBeUndefined();
+    expect(loadConfig({ METRICS_TOKEN: " " }).metricsToken).toBeUndefined();
+    expect(loadConfig({ METRICS_TOKEN: "scrape-0123456789abcdef" }).metricsToken).toBe("scrape-0123456789abcdef");
+    expect(() => loadConfig({ METRICS_TOKEN: "short" })).toThrow(/METRICS_TOKEN.*16/);
+  });
+
   it("takes websocket alone (no sticky sessions needed)", () => {
     expect(loadConfig({ GATEWAY_TRANSPORTS: "websocket" }).gateway.transports).toEqual(["websocket"]);
   });
