@@ -49,13 +49,27 @@ interface BodyParserError extends Error {
   status?: number;
 }
 
+export interface ErrorHandlerOptions {
+  /**
+   * Recognizers of a dependency's outage, by the dependency's name: an error
+   * one of them recognizes answers 503 `<name>_unavailable` and is logged as
+   * a warning. Anything unrecognized stays a 500 and an error in the logs.
+   */
+  readonly outages?: Readonly<Record<string, (error: unknown) => boolean>>;
+}
+
 /** Turns every error into the contract's JSON error body. */
-export function errorHandler(logger: Logger): ErrorRequestHandler {
+export function errorHandler(logger: Logger, options: ErrorHandlerOptions = {}): ErrorRequestHandler {
+  const outages = Object.entries(options.outages ?? {});
   return (error: unknown, req, res, _next) => {
     let apiError: ApiError;
     const parserError = error as BodyParserError;
+    const outage = outages.find(([, recognizes]) => recognizes(error))?.[0];
     if (error instanceof ApiError) {
       apiError = error;
+    } else if (outage !== undefined) {
+      logger.warn({ err: (error as Error).message, method: req.method, path: req.path }, `${outage} unavailable`);
+      apiError = new ApiError(503, `${outage}_unavailable`, `the ${outage} is unavailable; retry later`);
     } else if (parserError.type === "entity.too.large") {
       apiError = new ApiError(413, "payload_too_large", "request body is too large");
     } else if (parserError.type === "entity.parse.failed") {

@@ -6,6 +6,7 @@ export {
   errorHandler,
   listen,
   notFoundHandler,
+  type ErrorHandlerOptions,
   type ReadinessCheck,
   type ServiceAppOptions,
 } from "./http-service";

@@ -3,7 +3,7 @@ import express from "express";
 import { Queue } from "bullmq";
 import cors from "cors";
 import { QUEUES, redisNames } from "@herald/runtime";
-import { createDatabase, migrationsFor, pingDatabase } from "@herald/db";
+import { createDatabase, isDatabaseUnavailable, migrationsFor, pingDatabase } from "@herald/db";
 import {
   createLogger,
   createRedis,
@@ -82,7 +82,8 @@ async function main(): Promise<void> {
   // The web notification center (packages/web) at /, after the API so it can never shadow a route.
   app.use(createWebUiRouter());
   app.use(notFoundHandler);
-  app.use(errorHandler(logger));
+  // Postgres down answers 503 database_unavailable (the client retries), not 500; a query bug stays a 500.
+  app.use(errorHandler(logger, { outages: { database: isDatabaseUnavailable } }));
 
   const port = await listen(server, config.port);
   logger.info({ port }, "realtime gateway listening");
