@@ -71,4 +71,22 @@ describe("realtime gateway under outages", () => {
     const after = await answers();
     expect(after.filter((a) => a.status >= 500)).toEqual([]);
   });
+
+  it("answers 503 within seconds, not never, while Postgres accepts connections and does not answer (a partition)", async () => {
+    await proxy.blackhole();
+    try {
+      const res = await fetch(`${gateway}/api/v1/notifications`, {
+        headers: { authorization: `Bearer ${token}` },
+        // Connection attempts give up after 5 s; without that limit the request would wait for as long as the partition lasts.
+        signal: AbortSignal.timeout(20_000),
+      });
+      expect({ status: res.status, code: ((await res.json()) as { error: { code: string } }).error.code }).toEqual({
+        status: 503,
+        code: "database_unavailable",
+      });
+    } finally {
+      await proxy.open();
+    }
+    expect((await api(gateway, token, "GET", "/api/v1/notifications")).status).toBe(200);
+  });
 });
