@@ -1,17 +1,24 @@
+import net from "node:net";
 import { api, RawSocket } from "../support/clients";
 import { TestStack } from "../support/stack";
 import { TcpProxy } from "../support/tcp-proxy";
-import { userToken } from "../support/tokens";
+import { producerToken, userToken } from "../support/tokens";
 
 /**
  * The gateway when things go wrong around it: Postgres unreachable (through
- * a TCP proxy the test closes, since the shared Postgres cannot be stopped).
+ * a TCP proxy the test closes, since the shared Postgres cannot be stopped),
+ * and clients that hold connections without finishing their requests.
  */
-describe("realtime gateway under outages", () => {
+describe("realtime gateway under outages and slow clients", () => {
   let stack: TestStack;
   let proxy: TcpProxy;
   let gateway: string;
+  /** A gateway with tight connection limits, and an ingest with the same request timeouts. */
+  let tight: string;
+  let ingest: string;
   const sockets: RawSocket[] = [];
+
+  const TIMEOUTS = { HTTP_HEADERS_TIMEOUT_MS: "1000", HTTP_REQUEST_TIMEOUT_MS: "2000" };
 
   beforeAll(async () => {
     stack = await TestStack.create();
@@ -20,6 +27,15 @@ describe("realtime gateway under outages", () => {
     const proxied = new URL(stack.db.url);
     proxied.port = String(proxy.port);
     gateway = (await stack.start("realtime-gateway", { env: { DATABASE_URL: proxied.toString() } })).url;
+    const [tightGateway, ingestService] = await Promise.all([
+      stack.start("realtime-gateway", {
+        key: "tight",
+        env: { ...TIMEOUTS },
+      }),
+      stack.start("ingest", { env: TIMEOUTS }),
+    ]);
+    tight = tightGateway.url;
+    ingest = ingestService.url;
   });
 
   afterAll(async () => {
@@ -88,5 +104,45 @@ describe("realtime gateway under outages", () => {
       await proxy.open();
     }
     expect((await api(gateway, token, "GET", "/api/v1/notifications")).status).toBe(200);
+  });
+
+  /**
+   * Writes `data` to a raw TCP connection and then nothing more: what the
+   * server answers, and whether it closed the connection within `waitMs`.
+   */
+  const stall = (url: string, data: string, waitMs = 8_000) =>
+    new Promise<{ answer: string; closed: boolean }>((resolve) => {
+      const { hostname, port } = new URL(url);
+      const socket = net.connect(Number(port), hostname, () => socket.write(data));
+      let answer = "";
+      socket.on("data", (chunk) => (answer += chunk.toString()));
+      socket.on("error", () => undefined);
+      const timer = setTimeout(() => {
+        socket.destroy();
+        resolve({ answer, closed: false });
+      }, waitMs);
+      socket.on("close", () => {
+        clearTimeout(timer);
+        resolve({ answer, closed: true });
+      });
+    });
+
+  it("cuts off a client that sends its headers or its body too slowly: 408, connection closed (gateway and ingest)", async () => {
+    const timedOut = { answer: expect.stringMatching(/^HTTP\/1\.1 408 /), closed: true };
+    const results = await Promise.all([
+      stall(tight, "GET /api/v1/notifications HTTP/1.1\r\nHost: x\r\n"),
+      stall(
+        tight,
+        "PUT /api/v1/notifications/settings HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{",
+      ),
+      // With a producer token, so that ingest goes on to read the body (without one it answers 401 at once).
+      stall(
+        ingest,
+        `POST /api/v1/events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${producerToken()}\r\nContent-Type: application/json\r\nContent-Length: 5000\r\n\r\n{"type":`,
+      ),
+    ]);
+    expect(results).toEqual([timedOut, timedOut, timedOut]);
+    // Requests sent in time are served as before.
+    expect((await fetch(`${tight}/health`)).status).toBe(200);
   });
 });

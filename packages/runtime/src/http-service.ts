@@ -1,8 +1,9 @@
 import { once } from "node:events";
-import type { Server } from "node:http";
+import http, { type RequestListener, type Server } from "node:http";
 import express, { type ErrorRequestHandler, type Express, type RequestHandler } from "express";
 import { ApiError } from "@herald/contract";
 import type { Logger } from "./logger";
+import type { HttpTimeouts } from "./service-config";
 
 export type ReadinessCheck = () => Promise<boolean>;
 
@@ -83,6 +84,24 @@ export function errorHandler(logger: Logger, options: ErrorHandlerOptions = {}):
     if (res.headersSent) return;
     res.status(apiError.status).json(apiError.toBody());
   };
+}
+
+/**
+ * The service's HTTP server, with its request timeouts: a client that sends
+ * its headers or body too slowly gets 408 and its connection closed, instead
+ * of holding it for Node's defaults (60 s, 300 s). They do not limit how long
+ * a response takes (long-polling, WebSockets once upgraded).
+ */
+export function createHttpServer(app: RequestListener, timeouts: HttpTimeouts): Server {
+  return http.createServer(
+    {
+      headersTimeout: timeouts.headersTimeoutMs,
+      requestTimeout: timeouts.requestTimeoutMs,
+      // Node enforces both only when it checks, every 30 s by default: checked every second, they mean what they say.
+      connectionsCheckingInterval: Math.min(1_000, timeouts.headersTimeoutMs),
+    },
+    app,
+  );
 }
 
 export async function listen(server: Server, port: number, host?: string): Promise<number> {

@@ -2,6 +2,7 @@ export { createLogger, type Logger } from "./logger";
 export { createRedis, pingRedis, type RedisConnectionOptions } from "./redis";
 export {
   closeServer,
+  createHttpServer,
   createServiceApp,
   errorHandler,
   listen,
@@ -26,6 +27,7 @@ export {
   loadInstallationConfig,
   parseEnv,
   type BaseConfig,
+  type HttpTimeouts,
   type InstallationConfig,
   type LogLevel,
 } from "./service-config";

@@ -1,4 +1,3 @@
-import http from "node:http";
 import { Queue } from "bullmq";
 import { QUEUES, redisNames } from "@herald/runtime";
 import { createDatabase, migrationsFor, pingDatabase } from "@herald/db";
@@ -7,6 +6,7 @@ import {
   closeServer,
   createLogger,
   createRedis,
+  createHttpServer,
   createServiceApp,
   exitOnStartupFailure,
   listen,
@@ -47,7 +47,7 @@ async function main(): Promise<void> {
     service: "digest-scheduler",
     readiness: { redis: () => pingRedis(redis), postgres: () => pingDatabase(db) },
   });
-  const server = http.createServer(app);
+  const server = createHttpServer(app, config.http);
   const port = await listen(server, config.port);
   logger.info({ port, tickMs: config.scheduler.tickMs }, "digest scheduler running");
 

@@ -1,4 +1,3 @@
-import http from "node:http";
 import express from "express";
 import { Queue } from "bullmq";
 import cors from "cors";
@@ -7,6 +6,7 @@ import { createDatabase, isDatabaseUnavailable, migrationsFor, pingDatabase } fr
 import {
   createLogger,
   createRedis,
+  createHttpServer,
   createServiceApp,
   errorHandler,
   exitOnStartupFailure,
@@ -48,7 +48,7 @@ async function main(): Promise<void> {
     readiness: { redis: () => pingRedis(pubClient), postgres: () => pingDatabase(db) },
   });
   app.use(cors({ origin: config.corsOrigins ? [...config.corsOrigins] : true }));
-  const server = http.createServer(app);
+  const server = createHttpServer(app, config.http);
   const { io, broadcastUnreadCount, metrics } = createSocketServer({
     httpServer: server,
     auth: config.auth,

@@ -1,4 +1,3 @@
-import http from "node:http";
 import os from "node:os";
 import { redisNames, ROUTER_CONSUMER_GROUP } from "@herald/runtime";
 import { createDatabase, migrationsFor, pingDatabase } from "@herald/db";
@@ -6,6 +5,7 @@ import {
   closeServer,
   createLogger,
   createRedis,
+  createHttpServer,
   createServiceApp,
   exitOnStartupFailure,
   listen,
@@ -55,7 +55,7 @@ async function main(): Promise<void> {
   );
 
   const app = createServiceApp({ service: "router", readiness: { redis: () => pingRedis(redis), postgres: () => pingDatabase(db) } });
-  const server = http.createServer(app);
+  const server = createHttpServer(app, config.http);
   const port = await listen(server, config.port);
   await consumer.start();
   logger.info({ port }, "router consuming events");
