@@ -1,5 +1,6 @@
 import net from "node:net";
-import { api, RawSocket } from "../support/clients";
+import { Manager } from "socket.io-client";
+import { api, eventually, RawSocket, RecordingClient } from "../support/clients";
 import { TestStack } from "../support/stack";
 import { TcpProxy } from "../support/tcp-proxy";
 import { producerToken, userToken } from "../support/tokens";
@@ -7,7 +8,8 @@ import { producerToken, userToken } from "../support/tokens";
 /**
  * The gateway when things go wrong around it: Postgres unreachable (through
  * a TCP proxy the test closes, since the shared Postgres cannot be stopped),
- * and clients that hold connections without finishing their requests.
+ * and clients that hold connections without finishing their requests or
+ * their handshakes.
  */
 describe("realtime gateway under outages and slow clients", () => {
   let stack: TestStack;
@@ -17,6 +19,7 @@ describe("realtime gateway under outages and slow clients", () => {
   let tight: string;
   let ingest: string;
   const sockets: RawSocket[] = [];
+  const managers: Manager[] = [];
 
   const TIMEOUTS = { HTTP_HEADERS_TIMEOUT_MS: "1000", HTTP_REQUEST_TIMEOUT_MS: "2000" };
 
@@ -30,7 +33,7 @@ describe("realtime gateway under outages and slow clients", () => {
     const [tightGateway, ingestService] = await Promise.all([
       stack.start("realtime-gateway", {
         key: "tight",
-        env: { ...TIMEOUTS },
+        env: { ...TIMEOUTS, GATEWAY_MAX_PENDING_HANDSHAKES: "3", GATEWAY_CONNECT_TIMEOUT_MS: "1500" },
       }),
       stack.start("ingest", { env: TIMEOUTS }),
     ]);
@@ -40,6 +43,7 @@ describe("realtime gateway under outages and slow clients", () => {
 
   afterAll(async () => {
     sockets.forEach((s) => s.close());
+    managers.forEach((m) => m.engine?.close());
     await stack.stop();
     await proxy.close();
   });
@@ -144,5 +148,42 @@ describe("realtime gateway under outages and slow clients", () => {
     expect(results).toEqual([timedOut, timedOut, timedOut]);
     // Requests sent in time are served as before.
     expect((await fetch(`${tight}/health`)).status).toBe(200);
+  });
+
+  /** An Engine.IO connection that never sends Socket.IO's CONNECT (so never authenticates). */
+  const idleConnection = (url: string) =>
+    new Promise<{ manager: Manager; error?: Error }>((resolve) => {
+      const manager = new Manager(url, { transports: ["websocket"], reconnection: false, autoConnect: false });
+      managers.push(manager);
+      manager.open((error) => resolve({ manager, error }));
+    });
+  const closed = (manager: Manager) => new Promise<void>((resolve) => manager.on("close", () => resolve()));
+
+  it("holds at most GATEWAY_MAX_PENDING_HANDSHAKES connections that have not authenticated, and closes each after the connect timeout", async () => {
+    const idle = await Promise.all([1, 2, 3].map(() => idleConnection(tight)));
+    expect(idle.map((c) => c.error)).toEqual([undefined, undefined, undefined]);
+    const gone = Promise.all(idle.map((c) => closed(c.manager)));
+
+    // The fourth is refused before any session exists, whoever it is.
+    const handshake = await fetch(`${tight}/socket.io/?EIO=4&transport=polling`);
+    expect({ status: handshake.status, body: await handshake.json() }).toEqual({
+      status: 403,
+      body: { code: 4, message: expect.stringMatching(/more than 3 connections are authenticating/) },
+    });
+    const refused = new RecordingClient(tight, userToken("patient"));
+    sockets.push(refused);
+    await expect(refused.connected()).rejects.toThrow();
+
+    // The idle ones are closed by the gateway after GATEWAY_CONNECT_TIMEOUT_MS (Socket.IO's default is 45 s).
+    await eventually(() => gone.then(() => true), 10_000, "idle connections closed by the gateway");
+
+    // Then there is room again; an authenticated socket does not take any.
+    const user = new RecordingClient(tight, userToken("patient"));
+    sockets.push(user);
+    await user.connected();
+    const again = await Promise.all([1, 2, 3].map(() => idleConnection(tight)));
+    expect(again.map((c) => c.error)).toEqual([undefined, undefined, undefined]);
+    expect((await idleConnection(tight)).error).toBeInstanceOf(Error);
+    expect(user.socket.connected).toBe(true);
   });
 });

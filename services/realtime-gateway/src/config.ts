@@ -28,6 +28,13 @@ const ENV = {
   ...ADDRESS_POLICY_ENV,
   GATEWAY_PORT: port(SERVICE_PORTS.gateway),
   CORS_ORIGINS: optionalString,
+  /**
+   * How long a new connection may take to complete its Socket.IO handshake
+   * (authenticated, in its room) before the gateway closes it; Socket.IO's default is 45 s.
+   */
+  GATEWAY_CONNECT_TIMEOUT_MS: positiveInt(10_000),
+  /** Connections not yet authenticated that one gateway process holds at most; further ones are refused (HTTP 403) until some finish. */
+  GATEWAY_MAX_PENDING_HANDSHAKES: positiveInt(1000),
   /** Sockets one user may hold on one gateway process; the next is refused. */
   GATEWAY_MAX_CONNECTIONS_PER_USER: positiveInt(20),
   /** Inbound Socket.IO messages per second one connection may send (sustained), and the burst above it. */
@@ -55,6 +62,8 @@ const ENV = {
 };
 
 export interface GatewayConfig {
+  readonly connectTimeoutMs: number;
+  readonly maxPendingHandshakes: number;
   readonly maxConnectionsPerUser: number;
   readonly inboundRatePerSecond: number;
   readonly inboundBurst: number;
@@ -85,6 +94,8 @@ function gatewayConfig(env: z.infer<z.ZodObject<typeof ENV>>): GatewayConfig {
   }
   const fallback = env.TOAST_EXPIRE_MS;
   return {
+    connectTimeoutMs: env.GATEWAY_CONNECT_TIMEOUT_MS,
+    maxPendingHandshakes: env.GATEWAY_MAX_PENDING_HANDSHAKES,
     maxConnectionsPerUser: env.GATEWAY_MAX_CONNECTIONS_PER_USER,
     inboundRatePerSecond: env.GATEWAY_INBOUND_RATE_PER_SECOND,
     inboundBurst: env.GATEWAY_INBOUND_BURST,

@@ -1,8 +1,10 @@
 import { loadConfig } from "../src/config";
 
 describe("gateway settings", () => {
-  it("defaults: 20 sockets per user, 10 msg/s (burst 20), 16 KiB messages, 1000 replayed, both transports, 5 s toasts", () => {
+  it("defaults: 10 s to authenticate, 1000 connections doing so, 20 sockets per user, 10 msg/s (burst 20), 16 KiB messages, 1000 replayed, both transports, 5 s toasts", () => {
     expect(loadConfig({}).gateway).toEqual({
+      connectTimeoutMs: 10_000,
+      maxPendingHandshakes: 1000,
       maxConnectionsPerUser: 20,
       inboundRatePerSecond: 10,
       inboundBurst: 20,

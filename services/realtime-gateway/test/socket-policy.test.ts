@@ -1,5 +1,6 @@
 import { ConnectionRegistry } from "../src/socket/connection-registry";
 import { parseHandshakeAuth } from "../src/socket/handshake";
+import { PendingHandshakes } from "../src/socket/pending-handshakes";
 import { originAllowed } from "../src/socket/origin-policy";
 import { fullBucket, takeToken, type TokenBucket } from "../src/socket/token-bucket";
 import { checkExpiry, MAX_TIMER_MS } from "../src/socket/token-expiry";
@@ -157,5 +158,24 @@ describe("ConnectionRegistry", () => {
     registry.remove("a", "s1");
     registry.remove("nobody", "s9");
     expect([registry.socketCount, registry.userCount]).toEqual([0, 0]);
+  });
+});
+
+describe("PendingHandshakes", () => {
+  it("has room for `max` connections not yet authenticated; one that authenticates or closes makes room, once", () => {
+    const pending = new PendingHandshakes(2);
+    const [a, b, c] = [{}, {}, {}];
+    pending.opened(a);
+    expect(pending.hasRoom()).toBe(true);
+    pending.opened(b);
+    expect([pending.hasRoom(), pending.count]).toEqual([false, 2]);
+    pending.settled(a); // authenticated
+    expect(pending.hasRoom()).toBe(true);
+    pending.opened(c);
+    pending.settled(a); // ...and later closed: already not counted
+    expect([pending.hasRoom(), pending.count]).toEqual([false, 2]);
+    pending.settled(b);
+    pending.settled(c);
+    expect(pending.count).toBe(0);
   });
 });
