@@ -15,6 +15,7 @@ export {
   unreadCounts,
   usersWithReleasableHolds,
   visibleTo,
+  VISIBLE_NOTIFICATION,
   VISIBLE_UNREAD,
   type DigestBoundRow,
   type DigestNotification,
