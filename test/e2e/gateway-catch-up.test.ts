@@ -1,4 +1,6 @@
-import { eventually, publish } from "../support/clients";
+import { readFileSync } from "node:fs";
+import type { ListPage, NotificationMessage } from "@herald/contract";
+import { api, eventually, publish, RecordingClient } from "../support/clients";
 import { trackedClient, type TrackedClient } from "../support/herald-client";
 import { TestStack } from "../support/stack";
 import { producerToken, userToken } from "../support/tokens";
@@ -11,6 +13,7 @@ import { producerToken, userToken } from "../support/tokens";
 describe("realtime gateway catch-up", () => {
   let stack: TestStack;
   const clients: TrackedClient[] = [];
+  const raw: RecordingClient[] = [];
 
   beforeAll(async () => {
     stack = await TestStack.create();
@@ -20,6 +23,7 @@ describe("realtime gateway catch-up", () => {
 
   afterAll(async () => {
     clients.forEach((c) => c.client.close());
+    raw.forEach((c) => c.close());
     await stack.stop();
   });
 
@@ -69,5 +73,98 @@ describe("realtime gateway catch-up", () => {
     expect(tab.notifications.map((n) => n.eventId)).toEqual(["fresh-1", "fresh-2", "fresh-3", "fresh-4", "fresh-5"]);
     expect(tab.replayed).toEqual([true, true, true, true, true]);
     expect(tab.caughtUp[1]).toMatchObject({ replayed: 5, truncated: false, lastNotificationId: tab.notifications[4]!.id });
+  });
+
+  /** Notifications with `bytes` of payload each, stored directly (ingest caps payloads; Postgres does not). */
+  const insertLarge = async (userId: string, count: number, bytes: number) => {
+    await stack.db.query("INSERT INTO users (id) VALUES ($1) ON CONFLICT DO NOTHING", [userId]);
+    await stack.db.query(
+      `INSERT INTO events (id, event_type_id, payload, occurred_at)
+       SELECT $1 || '-' || g, (SELECT id FROM event_types WHERE name = 'job.completed'),
+              jsonb_build_object('ownerUserId', $1::text, 'blob', repeat(md5(g::text), $3 / 32)), now()
+       FROM generate_series(1, $2) AS g`,
+      [userId, count, bytes],
+    );
+    await stack.db.query(
+      `INSERT INTO notifications (event_id, user_id, event_type, category, title, body, status, channels)
+       SELECT $1 || '-' || g, $1, 'job.completed', 'job', 'Large ' || g, 'large', 'delivered', '{in_app}'
+       FROM generate_series(1, $2) AS g ORDER BY g`,
+      [userId, count],
+    );
+    const rows = await stack.db.query<{ id: string }>("SELECT id FROM notifications WHERE user_id = $1 ORDER BY id", [userId]);
+    return rows.map((r) => Number(r.id));
+  };
+
+  /** The gateway's resident memory, sampled until stopped: the peak, in MiB. */
+  const sampleRss = (pid: number) => {
+    const read = () => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))![1]) / 1024;
+    const before = read();
+    let peak = before;
+    const timer = setInterval(() => (peak = Math.max(peak, read())), 20);
+    return {
+      before,
+      stop: () => {
+        clearInterval(timer);
+        return Math.max(peak, read());
+      },
+    };
+  };
+
+  it("bounds a catch-up and a list page in bytes: the newest that fit, truncated / nextCursor, and memory stays flat", async () => {
+    const user = "large-user";
+    const ids = await insertLarge(user, 100, 900_000);
+    const gateway = stack.service("realtime-gateway");
+    const rss = sampleRss(gateway.pid!);
+
+    // Ten catch-ups at once from before all of them (90 MB of payloads each, unbounded).
+    const sockets = Array.from({ length: 10 }, () => new RecordingClient(gateway.url, userToken(user), { lastNotificationId: 0 }));
+    raw.push(...sockets);
+    await eventually(
+      () => (sockets.every((s) => s.named("caught_up").length > 0 || s.named("gateway_error").length > 0) ? true : undefined),
+      60_000,
+      "every catch-up over",
+    );
+    const peak = rss.stop();
+    const outcomes = sockets.map((s) => ({
+      caughtUp: s.named("caught_up")[0],
+      errors: s.named("gateway_error"),
+      bytes: s.notifications.reduce((sum, n) => sum + Buffer.byteLength(JSON.stringify(n)), 0),
+      ids: s.notifications.map((n: NotificationMessage) => n.id),
+    }));
+    const catchUpMaxBytes = 2 * 1024 * 1024;
+    for (const o of outcomes) {
+      expect(o.errors).toEqual([]);
+      // The newest that fit in GATEWAY_CATCH_UP_MAX_BYTES (2 MiB: two of these), oldest first; the client is told to reload.
+      expect(o.ids).toEqual(ids.slice(-2));
+      expect(o.caughtUp).toEqual({ lastNotificationId: ids.at(-1), replayed: 2, truncated: true });
+      expect(o.bytes).toBeLessThanOrEqual(catchUpMaxBytes);
+    }
+
+    // The list, one page at a time: each within GATEWAY_PAGE_MAX_BYTES (1 MiB: one of these), every one listed once.
+    const listed: number[] = [];
+    let largestPage = 0;
+    let cursor: string | null = null;
+    do {
+      const res = await fetch(`${gateway.url}/api/v1/notifications?limit=100${cursor ? `&cursor=${cursor}` : ""}`, {
+        headers: { authorization: `Bearer ${userToken(user)}` },
+      });
+      const text = await res.text();
+      largestPage = Math.max(largestPage, Buffer.byteLength(text));
+      const page = JSON.parse(text) as ListPage;
+      listed.push(...page.items.map((n) => n.id));
+      cursor = page.nextCursor;
+    } while (cursor !== null && listed.length <= ids.length);
+    expect(listed).toEqual([...ids].reverse());
+    expect(largestPage).toBeLessThanOrEqual(1024 * 1024);
+    // Small notifications still come many to a page.
+    await insertLarge("small-user", 30, 64);
+    expect((await api(gateway.url, userToken("small-user"), "GET", "/api/v1/notifications?limit=25")).body.items).toHaveLength(25);
+
+    console.log(
+      `10 catch-ups of 100 x 900 KB: ${outcomes[0]!.bytes} bytes sent per socket, gateway RSS ${rss.before.toFixed(0)} MiB before, ` +
+        `${peak.toFixed(0)} MiB at peak; list: ${listed.length} items, largest page ${largestPage} bytes`,
+    );
+    // Before the byte budgets, this took the gateway from ~180 MiB to ~2.4 GB.
+    expect(peak - rss.before).toBeLessThan(300);
   });
 });

@@ -44,6 +44,14 @@ const ENV = {
   GATEWAY_MAX_MESSAGE_BYTES: positiveInt(16 * 1024),
   /** Missed notifications replayed on reconnect at most; past it the newest are sent and the client told to reload the list. */
   GATEWAY_CATCH_UP_LIMIT: positiveInt(1000),
+  /**
+   * Bytes of notifications (payload as JSON, title, body, plus a fixed
+   * allowance per item) one catch-up replays at most, always at least one;
+   * past it, the newest that fit are sent and the client told to reload the list.
+   */
+  GATEWAY_CATCH_UP_MAX_BYTES: positiveInt(2 * 1024 * 1024),
+  /** Bytes of notifications one REST list page holds at most, always at least one; the rest is on the next page (`nextCursor`). */
+  GATEWAY_PAGE_MAX_BYTES: positiveInt(1024 * 1024),
   /** Engine.IO transports accepted: "websocket" alone needs no sticky sessions; polling does. */
   GATEWAY_TRANSPORTS: z.string().default("polling,websocket"),
   /**
@@ -69,6 +77,8 @@ export interface GatewayConfig {
   readonly inboundBurst: number;
   readonly maxMessageBytes: number;
   readonly catchUpLimit: number;
+  readonly catchUpMaxBytes: number;
+  readonly pageMaxBytes: number;
   readonly transports: readonly GatewayTransport[];
   readonly toast: ToastConfig;
 }
@@ -101,6 +111,8 @@ function gatewayConfig(env: z.infer<z.ZodObject<typeof ENV>>): GatewayConfig {
     inboundBurst: env.GATEWAY_INBOUND_BURST,
     maxMessageBytes: env.GATEWAY_MAX_MESSAGE_BYTES,
     catchUpLimit: env.GATEWAY_CATCH_UP_LIMIT,
+    catchUpMaxBytes: env.GATEWAY_CATCH_UP_MAX_BYTES,
+    pageMaxBytes: env.GATEWAY_PAGE_MAX_BYTES,
     transports: transports as GatewayTransport[],
     toast: {
       defaultAutoExpireMs: fallback,

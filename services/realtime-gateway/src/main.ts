@@ -77,7 +77,10 @@ async function main(): Promise<void> {
       webhookAllowedHosts: config.webhookAllowedHosts,
     }),
   );
-  app.use("/api/v1/notifications", createNotificationsRouter({ auth: config.auth, repository, users, broadcastUnreadCount }));
+  app.use(
+    "/api/v1/notifications",
+    createNotificationsRouter({ auth: config.auth, repository, users, broadcastUnreadCount, pageMaxBytes: config.gateway.pageMaxBytes }),
+  );
   app.use("/api/v1/events", createEventsRouter({ auth: config.auth, db, users }));
   // The web notification center (packages/web) at /, after the API so it can never shadow a route.
   app.use(createWebUiRouter());

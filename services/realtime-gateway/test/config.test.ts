@@ -1,7 +1,7 @@
 import { loadConfig } from "../src/config";
 
 describe("gateway settings", () => {
-  it("defaults: 10 s to authenticate, 1000 connections doing so, 20 sockets per user, 10 msg/s (burst 20), 16 KiB messages, 1000 replayed, both transports, 5 s toasts", () => {
+  it("defaults: 10 s to authenticate, 1000 connections doing so, 20 sockets per user, 10 msg/s (burst 20), 16 KiB messages, 1000 replayed (2 MiB), 1 MiB pages, both transports, 5 s toasts", () => {
     expect(loadConfig({}).gateway).toEqual({
       connectTimeoutMs: 10_000,
       maxPendingHandshakes: 1000,
@@ -10,6 +10,8 @@ describe("gateway settings", () => {
       inboundBurst: 20,
       maxMessageBytes: 16_384,
       catchUpLimit: 1000,
+      catchUpMaxBytes: 2 * 1024 * 1024,
+      pageMaxBytes: 1024 * 1024,
       transports: ["polling", "websocket"],
       toast: { defaultAutoExpireMs: 5000, categories: { job: 5000, review: 5000, system: 5000, collaboration: 5000, digest: 5000 } },
     });

@@ -7,7 +7,7 @@ import {
   type NotificationMessage,
 } from "@herald/contract";
 import type { CatchUpGates } from "./catch-up-gate";
-import type { CatchUpSnapshot, NotificationRepository } from "../notification-repository";
+import type { CatchUpBudget, CatchUpSnapshot, NotificationRepository } from "../notification-repository";
 import type { GatewaySocket } from "./gateway-socket";
 
 /**
@@ -52,7 +52,7 @@ export function catchUpOutcome(lastNotificationId: bigint | undefined, snapshot:
 export interface CatchUpDependencies {
   readonly repository: NotificationRepository;
   readonly gates: CatchUpGates;
-  readonly limit: number;
+  readonly budget: CatchUpBudget;
 }
 
 /**
@@ -71,7 +71,7 @@ export async function catchUp(
   lastNotificationId: bigint | undefined,
   deps: CatchUpDependencies,
 ): Promise<CaughtUpMessage | undefined> {
-  const snapshot = await deps.repository.catchUp(userId, lastNotificationId, deps.limit);
+  const snapshot = await deps.repository.catchUp(userId, lastNotificationId, deps.budget);
   if (socket.disconnected) return undefined;
   socket.data.replaying = true;
   for (const message of replayMessages(snapshot.items, snapshot.unreadCount)) socket.emit(SOCKET_EVENTS.notification, message);

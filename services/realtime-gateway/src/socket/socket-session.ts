@@ -138,7 +138,8 @@ export function startSession(socket: GatewaySocket, deps: SessionDependencies): 
   const started = performance.now();
   gates.close(socket.id);
   void socket.join(userRoom(userId));
-  catchUp(socket, userId, socket.data.lastNotificationId, { repository: deps.repository, gates, limit: limits.catchUpLimit }).then(
+  const budget = { limit: limits.catchUpLimit, maxBytes: limits.catchUpMaxBytes };
+  catchUp(socket, userId, socket.data.lastNotificationId, { repository: deps.repository, gates, budget }).then(
     (caughtUp) => {
       if (caughtUp) metrics.caughtUp(caughtUp.replayed, caughtUp.truncated, (performance.now() - started) / 1000);
     },
