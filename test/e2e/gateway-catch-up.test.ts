@@ -75,6 +75,59 @@ describe("realtime gateway catch-up", () => {
     expect(tab.caughtUp[1]).toMatchObject({ replayed: 5, truncated: false, lastNotificationId: tab.notifications[4]!.id });
   });
 
+  /**
+   * Stores a notification under an id taken earlier, as a router does whose
+   * INSERT took the id before another router's rows and whose COMMIT came after them.
+   */
+  const commitLate = async (userId: string, id: number, eventId: string) => {
+    await stack.db.query(
+      `INSERT INTO events (id, event_type_id, payload, occurred_at)
+       VALUES ($1, (SELECT id FROM event_types WHERE name = 'job.completed'), jsonb_build_object('ownerUserId', $2::text), now())`,
+      [eventId, userId],
+    );
+    await stack.db.query(
+      `INSERT INTO notifications (id, event_id, user_id, event_type, category, title, body, status, channels)
+       VALUES ($1, $2, $3, 'job.completed', 'job', 'Job completed', 'late', 'delivered', '{in_app}')`,
+      [id, eventId, userId],
+    );
+  };
+  const takeId = async () =>
+    Number((await stack.db.query<{ id: string }>("SELECT nextval(pg_get_serial_sequence('notifications', 'id')) AS id"))[0]!.id);
+
+  it("a notification committed below the client's cursor while it was away arrives on its reconnect, once", async () => {
+    const user = "late-user";
+    const token = userToken(user);
+    const tab = track({ url: stack.service("realtime-gateway").url, token });
+    await tab.client.ready();
+    // A router takes an id, then another router stores and pushes three newer ones.
+    const lateId = await takeId();
+    for (const id of ["late-a", "late-b", "late-c"]) await publishJob(user, id);
+    await eventually(() => (tab.notifications.length === 3 ? true : undefined), 10_000, "three live");
+    const cursor = tab.client.lastNotificationId!;
+    expect(cursor).toBeGreaterThan(lateId);
+
+    // The client is away when the first router finally commits (its push reaches nobody).
+    await restartGateway(() => commitLate(user, lateId, "late-0"));
+    await eventually(() => (tab.caughtUp.length === 2 ? true : undefined), 10_000, "caught up after the reconnect");
+    expect(tab.notifications.map((n) => n.eventId)).toEqual(["late-a", "late-b", "late-c", "late-0"]);
+    expect(tab.replayed).toEqual([false, false, false, true]);
+    // Only that one was sent again: the client listed what it had (seenIds).
+    expect(tab.caughtUp[1]).toEqual({ lastNotificationId: cursor, replayed: 1, truncated: false });
+
+    // Seen by raw Socket.IO clients: with seenIds the gateway fills the hole; without, it replays after the cursor only.
+    const listed = tab.notifications.filter((n) => n.eventId !== "late-0").map((n) => n.id);
+    const floor = tab.caughtUp[0]!.lastNotificationId;
+    const withList = new RecordingClient(stack.service("realtime-gateway").url, token, {
+      lastNotificationId: cursor,
+      seenIds: [...listed.reverse(), floor],
+    });
+    const without = new RecordingClient(stack.service("realtime-gateway").url, token, { lastNotificationId: cursor });
+    raw.push(withList, without);
+    await eventually(() => (withList.named("caught_up").length && without.named("caught_up").length ? true : undefined));
+    expect(withList.notifications.map((n) => n.id)).toEqual([lateId]);
+    expect(without.notifications).toEqual([]);
+  });
+
   /** Notifications with `bytes` of payload each, stored directly (ingest caps payloads; Postgres does not). */
   const insertLarge = async (userId: string, count: number, bytes: number) => {
     await stack.db.query("INSERT INTO users (id) VALUES ($1) ON CONFLICT DO NOTHING", [userId]);

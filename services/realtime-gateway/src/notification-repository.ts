@@ -1,5 +1,5 @@
 import { Prisma, visibleTo, VISIBLE_NOTIFICATION, VISIBLE_UNREAD, type Database } from "@herald/db";
-import type { ListPage, NotificationCategory, NotificationItem } from "@herald/contract";
+import { CATCH_UP_WINDOW, type ListPage, type NotificationCategory, type NotificationItem } from "@herald/contract";
 import { ITEM_OVERHEAD_BYTES, selectPage, selectReplay, type SizedCandidate } from "./byte-budget";
 
 /** What a (re)connecting socket is owed, read in one snapshot. */
@@ -26,6 +26,20 @@ export interface NotificationPageQuery {
   readonly maxBytes: number;
   /** Return notifications older than this id. */
   readonly beforeId?: bigint;
+}
+
+/**
+ * Where a catch-up also looks below the client's cursor: ids in
+ * (`above`, `upTo`] the client does not list as seen. Ids are assigned at
+ * INSERT and become visible at COMMIT, so with several routers a lower id can
+ * commit after a higher one reached the client, and a client that
+ * disconnected in between never got it.
+ */
+export interface LateWindow {
+  readonly above: number;
+  readonly upTo: number;
+  /** Ids in the window the client already has. */
+  readonly seen: readonly number[];
 }
 
 /** What one catch-up may replay at most. */
@@ -77,12 +91,18 @@ export class NotificationRepository {
 
   /**
    * What a socket connecting with `afterId` missed (nothing is replayed
-   * without one), the newest visible id and the unread count, read in one
+   * without one) and, within `late`, what it lacks below that cursor, the
+   * newest visible id and the unread count, read in one
    * statement, so one snapshot, with no transaction held open: the
    * candidates' ids and sizes, not their contents. Only the items chosen
    * within the budget are then loaded, by id.
    */
-  async catchUp(userId: string, afterId: bigint | undefined, budget: CatchUpBudget): Promise<CatchUpSnapshot> {
+  async catchUp(
+    userId: string,
+    afterId: bigint | undefined,
+    late: LateWindow | undefined,
+    budget: CatchUpBudget,
+  ): Promise<CatchUpSnapshot> {
     const missed =
       afterId === undefined
         ? Prisma.sql`'[]'::json`
@@ -90,12 +110,25 @@ export class NotificationRepository {
             (SELECT json_agg(json_build_object('id', w.id, 'bytes', w.bytes) ORDER BY w.id DESC)
              FROM (${newestWithin(Prisma.sql`user_id = ${userId} AND ${VISIBLE_NOTIFICATION} AND id > ${afterId}`, budget.limit, budget.maxBytes)}) AS w),
             '[]'::json)`;
-    const [row] = await this.db.$queryRaw<[{ newest_id: bigint | null; unread: bigint; missed: SizedCandidate[] }]>`
+    // Unread only: a read one was seen (in another tab), and digested rows (summarized in a digest) are read.
+    const lateOnes =
+      late === undefined
+        ? Prisma.sql`'[]'::json`
+        : Prisma.sql`COALESCE(
+            (SELECT json_agg(json_build_object('id', l.id, 'bytes', s.bytes) ORDER BY l.id DESC)
+             FROM (SELECT id FROM notifications
+                   WHERE user_id = ${userId} AND ${VISIBLE_UNREAD} AND id > ${late.above} AND id <= ${late.upTo}
+                     AND NOT (id = ANY(${late.seen.map(String)}::bigint[]))
+                   ORDER BY id DESC LIMIT ${CATCH_UP_WINDOW}) AS l
+             CROSS JOIN LATERAL (${sizeOf(Prisma.raw("l.id"))}) AS s),
+            '[]'::json)`;
+    const [row] = await this.db.$queryRaw<[{ newest_id: bigint | null; unread: bigint; missed: SizedCandidate[]; late: SizedCandidate[] }]>`
       SELECT
         (SELECT max(id) FROM notifications WHERE user_id = ${userId} AND ${VISIBLE_NOTIFICATION}) AS newest_id,
         (SELECT count(*) FROM notifications WHERE user_id = ${userId} AND ${VISIBLE_UNREAD}) AS unread,
-        ${missed} AS missed`;
-    const { ids, truncated } = selectReplay(row.missed, [], budget.limit, budget.maxBytes);
+        ${missed} AS missed,
+        ${lateOnes} AS late`;
+    const { ids, truncated } = selectReplay(row.missed, row.late, budget.limit, budget.maxBytes);
     return {
       items: await this.load(userId, ids, "asc"),
       truncated,

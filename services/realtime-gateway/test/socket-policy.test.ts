@@ -61,6 +61,29 @@ describe("parseHandshakeAuth", () => {
   });
 });
 
+describe("parseHandshakeAuth: seenIds", () => {
+  it.each([
+    [{ token: "t", lastNotificationId: 9, seenIds: [9, 7, 4] }, [9, 7, 4]],
+    [{ token: "t", lastNotificationId: 9, seenIds: [] }, []],
+    [{ token: "t", lastNotificationId: "9", seenIds: ["9", 4] }, [9, 4]],
+    [{ token: "t", lastNotificationId: 9, seenIds: null }, undefined],
+    [{ token: "t", lastNotificationId: 9, seenIds: Array.from({ length: 100 }, (_, i) => i) }, Array.from({ length: 100 }, (_, i) => i)],
+  ])("accepts %j", (auth, seenIds) => {
+    expect(parseHandshakeAuth(auth)).toEqual({ ok: true, token: "t", lastNotificationId: 9n, seenIds });
+  });
+
+  it.each([
+    [{ token: "t", seenIds: [1] }, /needs a lastNotificationId/],
+    [{ token: "t", lastNotificationId: 9, seenIds: [1, -2] }, /seenIds/],
+    [{ token: "t", lastNotificationId: 9, seenIds: [1.5] }, /seenIds/],
+    [{ token: "t", lastNotificationId: 9, seenIds: "1,2" }, /seenIds/],
+    [{ token: "t", lastNotificationId: 9, seenIds: [Number.MAX_SAFE_INTEGER + 1] }, /seenIds/],
+    [{ token: "t", lastNotificationId: 9, seenIds: Array.from({ length: 101 }, (_, i) => i) }, /at most 100/],
+  ])("refuses %j", (auth, message) => {
+    expect(parseHandshakeAuth(auth)).toEqual({ ok: false, message: expect.stringMatching(message) });
+  });
+});
+
 describe("takeToken (inbound message rate)", () => {
   const limits = { ratePerSecond: 10, burst: 3 };
 

@@ -1,6 +1,14 @@
-/** What a socket's handshake `auth` object carries, checked. */
+import { CATCH_UP_WINDOW } from "@herald/contract";
+
+/** What a socket's handshake `auth` object (the contract's SocketAuth) carries, checked. */
 export type HandshakeAuth =
-  | { readonly ok: true; readonly token: string | undefined; readonly lastNotificationId: bigint | undefined }
+  | {
+      readonly ok: true;
+      readonly token: string | undefined;
+      readonly lastNotificationId: bigint | undefined;
+      /** Ids at or below the cursor the client has (see SocketAuth); undefined when it sent none. */
+      readonly seenIds?: readonly number[];
+    }
   | { readonly ok: false; readonly message: string };
 
 const DIGITS = /^\d{1,16}$/;
@@ -17,17 +25,29 @@ function notificationId(raw: unknown): bigint | undefined {
 }
 
 /**
- * Reads `{ token, lastNotificationId? }`. The id may be a number or a string
- * of digits (clients that keep ids as strings); null means none. Anything
- * else is refused rather than ignored, so a client bug that would silently
- * skip catch-up shows up at once.
+ * Reads `{ token, lastNotificationId?, seenIds? }`. The id may be a number or
+ * a string of digits (clients that keep ids as strings); null means none.
+ * `seenIds` is a list of at most CATCH_UP_WINDOW such ids and needs a
+ * `lastNotificationId`. Anything else is refused rather than ignored, so a
+ * client bug that would silently skip catch-up shows up at once.
  */
 export function parseHandshakeAuth(auth: unknown): HandshakeAuth {
   const fields = typeof auth === "object" && auth !== null ? (auth as Record<string, unknown>) : {};
   const token = typeof fields.token === "string" && fields.token !== "" ? fields.token : undefined;
   const raw = fields.lastNotificationId;
-  if (raw === undefined || raw === null) return { ok: true, token, lastNotificationId: undefined };
+  const rawSeen = fields.seenIds;
+  if (raw === undefined || raw === null) {
+    if (rawSeen !== undefined && rawSeen !== null) return { ok: false, message: "seenIds needs a lastNotificationId" };
+    return { ok: true, token, lastNotificationId: undefined };
+  }
   const lastNotificationId = notificationId(raw);
-  if (lastNotificationId !== undefined) return { ok: true, token, lastNotificationId };
-  return { ok: false, message: `lastNotificationId must be a non-negative integer id of at most ${Number.MAX_SAFE_INTEGER}` };
+  if (lastNotificationId === undefined) {
+    return { ok: false, message: `lastNotificationId must be a non-negative integer id of at most ${Number.MAX_SAFE_INTEGER}` };
+  }
+  if (rawSeen === undefined || rawSeen === null) return { ok: true, token, lastNotificationId };
+  const seen = Array.isArray(rawSeen) && rawSeen.length <= CATCH_UP_WINDOW ? rawSeen.map(notificationId) : undefined;
+  if (seen === undefined || seen.some((id) => id === undefined)) {
+    return { ok: false, message: `seenIds must be a list of at most ${CATCH_UP_WINDOW} notification ids` };
+  }
+  return { ok: true, token, lastNotificationId, seenIds: seen.map(Number) };
 }

@@ -91,6 +91,7 @@ export function createSocketServer(options: SocketServerOptions): SocketServer {
     }
     socket.data.user = principal;
     socket.data.lastNotificationId = handshake.lastNotificationId;
+    socket.data.seenIds = handshake.seenIds;
     socket.data.replaying = false;
     users.ensure(principal).then(
       () => next(),
