@@ -2,7 +2,11 @@ import { Prisma, visibleTo, VISIBLE_NOTIFICATION, VISIBLE_UNREAD, type Database 
 import { CATCH_UP_WINDOW, type ListPage, type NotificationCategory, type NotificationItem } from "@herald/contract";
 import { ITEM_OVERHEAD_BYTES, selectPage, selectReplay, type SizedCandidate } from "./byte-budget";
 
-/** What a (re)connecting socket is owed, read in one snapshot. */
+/**
+ * What a (re)connecting socket is owed: which notifications, the newest id
+ * and the unread count as of one snapshot; the chosen items' contents are
+ * loaded by id right after.
+ */
 export interface CatchUpSnapshot {
   /**
    * Visible notifications after the client's last id, oldest first: all of
