@@ -47,7 +47,9 @@ const scratch = scratchInstall();
 const { suffix, namespace } = scratch;
 const ports = { INGEST_PORT: "3200", ROUTER_PORT: "3202" };
 const gatewayPorts = Array.from({ length: gatewayCount }, (_, i) => 3210 + i);
-const env = { ...scratch.env, LOG_LEVEL: "warn", ...ports };
+// The gateways serve /metrics only to this bearer token.
+const metricsToken = `bench-${suffix}-metrics-token`;
+const env = { ...scratch.env, LOG_LEVEL: "warn", METRICS_TOKEN: metricsToken, ...ports };
 const auth = loadAuthConfig({ JWT_SECRET: process.env.JWT_SECRET });
 
 const children = [];
@@ -74,7 +76,8 @@ const fromSwarm = (type) =>
 async function gaugeSum(name) {
   let sum = 0;
   for (const port of gatewayPorts) {
-    const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    const res = await fetch(`http://127.0.0.1:${port}/metrics`, { headers: { authorization: `Bearer ${metricsToken}` } });
+    const text = await res.text();
     const line = text.split("\n").find((l) => l.startsWith(`${name} `));
     sum += Number(line?.split(" ")[1] ?? 0);
   }

@@ -35,6 +35,19 @@ describe("loadConfig", () => {
     expect(loadIngestConfig({}).auth).toMatchObject({ algorithm: "HS256", usingDevSecret: true, verificationKey: DEV_JWT_SECRET });
   });
 
+  it("gives every service's HTTP server request timeouts (10 s for headers, 30 s in all), and refuses headers outliving the request", () => {
+    const timeouts = (env: Record<string, string>) =>
+      Object.fromEntries(Object.entries(LOADERS).map(([name, load]) => [name, load(env).http]));
+    const expected = (headersTimeoutMs: number, requestTimeoutMs: number) =>
+      Object.fromEntries(Object.keys(LOADERS).map((name) => [name, { headersTimeoutMs, requestTimeoutMs }]));
+    expect(timeouts({})).toEqual(expected(10_000, 30_000));
+    expect(timeouts({ HTTP_HEADERS_TIMEOUT_MS: "2000", HTTP_REQUEST_TIMEOUT_MS: "5000" })).toEqual(expected(2000, 5000));
+    for (const load of Object.values(LOADERS)) {
+      expect(() => load({ HTTP_HEADERS_TIMEOUT_MS: "6000", HTTP_REQUEST_TIMEOUT_MS: "5000" })).toThrow(/HTTP_HEADERS_TIMEOUT_MS/);
+      expect(() => load({ HTTP_REQUEST_TIMEOUT_MS: "0" })).toThrow(/HTTP_REQUEST_TIMEOUT_MS/);
+    }
+  });
+
   it("refuses the dev JWT secret, or none, in production, to every service that uses tokens", () => {
     for (const load of [loadIngestConfig, loadGatewayConfig, loadMonitorConfig]) {
       expect(() => load({ NODE_ENV: "production" }).auth).toThrow(/JWT_SECRET/);

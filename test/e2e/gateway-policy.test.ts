@@ -4,6 +4,8 @@ import { TestStack } from "../support/stack";
 import { producerToken, userToken } from "../support/tokens";
 
 const APP_ORIGIN = "https://app.example";
+const METRICS_TOKEN = "scrape-0123456789abcdef";
+const scrape = { headers: { authorization: `Bearer ${METRICS_TOKEN}` } };
 
 /**
  * One gateway with the defaults and one with tight limits, allowed origins
@@ -23,8 +25,10 @@ describe("realtime gateway: auth, limits, origins, metrics, toasts", () => {
     await stack.start("router");
     await Promise.all([
       stack.start("ingest"),
-      // Defaults, except a rate limit loose enough for the room test's barrage of join attempts.
-      stack.start("realtime-gateway", { env: { GATEWAY_INBOUND_RATE_PER_SECOND: "1000", GATEWAY_INBOUND_BURST: "1000" } }),
+      // Defaults, except a rate limit loose enough for the room test's barrage of join attempts, and a metrics token.
+      stack.start("realtime-gateway", {
+        env: { GATEWAY_INBOUND_RATE_PER_SECOND: "1000", GATEWAY_INBOUND_BURST: "1000", METRICS_TOKEN },
+      }),
       stack.start("realtime-gateway", {
         key: "strict",
         env: {
@@ -71,6 +75,8 @@ describe("realtime gateway: auth, limits, origins, metrics, toasts", () => {
       [{ token: producerToken() }, "token_invalid"],
       [{ token: valid, lastNotificationId: "12; DROP TABLE" }, "invalid_handshake"],
       [{ token: valid, lastNotificationId: -1 }, "invalid_handshake"],
+      // Past 2^53 - 1: no id a client was given, and caught_up would echo it back rounded.
+      [{ token: valid, lastNotificationId: "987654321012345678" }, "invalid_handshake"],
     ];
     for (const [auth, code] of cases) {
       const error = await raw(gateway, auth).refused();
@@ -227,7 +233,7 @@ describe("realtime gateway: auth, limits, origins, metrics, toasts", () => {
   it("GET /metrics reports connected sockets, emits and delivery lag in Prometheus text", async () => {
     const metricsUrl = `${gateway}/metrics`;
     const metric = async (name: string) => {
-      const text = await (await fetch(metricsUrl)).text();
+      const text = await (await fetch(metricsUrl, scrape)).text();
       const line = text.split("\n").find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
       return line === undefined ? undefined : Number(line.split(" ").at(-1));
     };
@@ -247,12 +253,27 @@ describe("realtime gateway: auth, limits, origins, metrics, toasts", () => {
     await eventually(() => c.notifications[0], 10_000, "notification");
     expect(await metric('herald_gateway_emits_total{event="notification"}')).toBe(emitted + 1);
     expect(await metric("herald_gateway_delivery_lag_seconds_count")).toBe(lagCount + 1);
-    const res = await fetch(metricsUrl);
+    const res = await fetch(metricsUrl, scrape);
     expect(res.headers.get("content-type")).toMatch(/^text\/plain/);
     const text = await res.text();
     expect(text).toMatch(/^# TYPE herald_gateway_delivery_lag_seconds histogram$/m);
     expect(text).toMatch(/^process_resident_memory_bytes \d+/m);
     c.close();
     await eventually(async () => ((await metric("herald_gateway_connected_sockets")) === before ? true : undefined), 5_000, "socket gone");
+  });
+
+  it("GET /metrics answers only the scraper's bearer token, and is not served at all without METRICS_TOKEN", async () => {
+    const status = async (url: string, init?: RequestInit) => {
+      const res = await fetch(`${url}/metrics`, init);
+      return { status: res.status, body: (await res.text()).slice(0, 200) };
+    };
+    const refused = { status: 401, body: expect.stringContaining('"code":"unauthorized"') };
+    expect(await status(gateway)).toEqual(refused);
+    expect(await status(gateway, { headers: { authorization: `Bearer ${METRICS_TOKEN}x` } })).toEqual(refused);
+    // A user's token is no scraper's.
+    expect(await status(gateway, { headers: { authorization: `Bearer ${userToken("curious")}` } })).toEqual(refused);
+    expect(await status(gateway, scrape)).toEqual({ status: 200, body: expect.stringContaining("# HELP") });
+    // The strict gateway has no METRICS_TOKEN: nothing at /metrics.
+    expect(await status(strict, scrape)).toEqual({ status: 404, body: expect.stringContaining('"code":"not_found"') });
   });
 });

@@ -9,6 +9,7 @@ import type {
   NotificationMessage as Notification,
   ReauthResult,
   ServerToClientEvents,
+  SocketAuth,
   ToastConfig,
 } from "@herald/contract";
 import { backoffDelay } from "@herald/contract";
@@ -16,6 +17,7 @@ import { EVENTS } from "./protocol";
 import { nextStep, tokenExpiry } from "./reconnect-policy";
 import { HeraldClientError, RestApi, type FetchLike } from "./rest";
 import { SeenIds } from "./seen-ids";
+import { seenWindow } from "./seen-window";
 
 /** connecting: first connection; live: connected and caught up; reconnecting: lost it, trying again; stopped: closed, or gave up (see onError). */
 export type ConnectionStatus = "connecting" | "live" | "reconnecting" | "stopped";
@@ -84,6 +86,8 @@ class Client implements HeraldClient {
   private urlIndex = 0;
   private socket: Socket<ServerToClientEvents, ClientToServerEvents> | undefined;
   private cursor: number | null;
+  /** Where what this client knows starts: it knows nothing below it (see seenWindow). Null until it has a cursor. */
+  private floor: number | null;
   private readonly seen = new SeenIds();
   private unread: number | null = null;
   private toast: ToastConfig | null = null;
@@ -102,6 +106,7 @@ class Client implements HeraldClient {
     this.urls = typeof options.url === "string" ? [options.url] : [...options.url];
     if (this.urls.length === 0) throw new HeraldClientError("invalid_options", "give at least one gateway url");
     this.cursor = options.lastNotificationId ?? null;
+    this.floor = this.cursor;
     const fetchImpl = options.fetch ?? ((url, init) => fetch(url, init));
     this.rest = new RestApi(
       () => options.apiUrl ?? this.url,
@@ -210,8 +215,14 @@ class Client implements HeraldClient {
     }
     if (this.closed) return;
 
+    const auth: SocketAuth = {
+      token,
+      lastNotificationId: this.cursor,
+      // What it has below the cursor, so that the gateway also replays what committed late down there.
+      ...(this.cursor !== null && this.floor !== null && { seenIds: seenWindow(this.seen.values(), this.floor, this.cursor) }),
+    };
     const socket = io(this.url, {
-      auth: { token, lastNotificationId: this.cursor },
+      auth,
       transports: [...(this.options.transports ?? ["websocket"])],
       // Reconnection is done here, not by socket.io-client: it has to rotate
       // gateways, fetch fresh tokens and know when retrying is pointless.
@@ -220,6 +231,7 @@ class Client implements HeraldClient {
     });
     this.socket = socket;
     let caughtUp = false;
+    let oldestReplayed: number | undefined;
     let kick: GatewayError | undefined;
 
     socket.on("connect_error", (error: Error & { data?: { code?: ErrorCode } }) => {
@@ -231,6 +243,7 @@ class Client implements HeraldClient {
       this.afterFailure(code);
     });
     socket.on(EVENTS.notification, (notification: Notification) => {
+      if (!caughtUp) oldestReplayed = Math.min(oldestReplayed ?? notification.id, notification.id);
       if (!this.seen.add(notification.id)) return;
       this.cursor = this.cursor === null ? notification.id : Math.max(this.cursor, notification.id);
       this.options.onNotification?.(notification, { replayed: !caughtUp });
@@ -243,7 +256,12 @@ class Client implements HeraldClient {
     });
     socket.on(EVENTS.caughtUp, (message: CaughtUp) => {
       caughtUp = true;
-      if (message.lastNotificationId !== null) this.cursor = Math.max(this.cursor ?? 0, message.lastNotificationId);
+      // Always a number from here on, 0 included: reconnecting without a cursor would replay nothing.
+      // (`?? 0` also reads an older gateway's null, which meant "nothing stored yet".)
+      this.cursor = Math.max(this.cursor ?? 0, (message.lastNotificationId as number | null) ?? 0);
+      // Started without a cursor: it knows from here. After a truncated catch-up it knows nothing below what was replayed.
+      if (this.floor === null) this.floor = this.cursor;
+      if (message.truncated) this.floor = oldestReplayed ?? this.cursor;
       this.attempt = 0;
       this.everLive = true;
       this.setStatus("live");

@@ -17,3 +17,4 @@ export { nextStep, tokenExpiry, unverifiedClaims, type NextStep } from "./reconn
 export { backoffDelay } from "@herald/contract";
 export { HeraldClientError, RestApi, type FetchLike } from "./rest";
 export { SeenIds } from "./seen-ids";
+export { seenWindow } from "./seen-window";

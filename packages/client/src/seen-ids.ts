@@ -26,4 +26,9 @@ export class SeenIds {
   get size(): number {
     return this.ids.size;
   }
+
+  /** The ids remembered, oldest delivery first. */
+  values(): IterableIterator<number> {
+    return this.ids.values();
+  }
 }

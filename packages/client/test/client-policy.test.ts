@@ -1,5 +1,5 @@
 import { GATEWAY_EVENTS, SOCKET_EVENTS } from "@herald/contract";
-import { backoffDelay, EVENTS, nextStep, SeenIds, tokenExpiry, type ErrorCode } from "../src";
+import { backoffDelay, EVENTS, nextStep, SeenIds, seenWindow, tokenExpiry, type ErrorCode } from "../src";
 
 describe("EVENTS", () => {
   it("names the same events as the gateway's protocol in @herald/contract", () => {
@@ -19,6 +19,26 @@ describe("SeenIds", () => {
     [1, 2, 3, 4].forEach((id) => seen.add(id));
     expect(seen.size).toBe(3);
     expect([seen.has(1), seen.has(2), seen.has(4)]).toEqual([false, true, true]);
+  });
+});
+
+describe("seenWindow (the seenIds a reconnect sends)", () => {
+  it.each([
+    ["nothing received since the starting cursor", [], 40, 40, 100, [40]],
+    ["received above the floor: newest first, then the floor", [41, 43, 44], 40, 44, 100, [44, 43, 41, 40]],
+    ["ids at or below the floor, or above the cursor, are left out", [12, 40, 41, 45], 40, 44, 100, [41, 40]],
+    ["more than fit: the newest, without the floor", [41, 42, 43, 44, 45], 40, 45, 3, [45, 44, 43]],
+    ["exactly as many as fit: still without the floor", [41, 42, 43], 40, 43, 3, [43, 42, 41]],
+    ["a fresh user's floor is 0", [7], 0, 7, 100, [7, 0]],
+  ])("%s", (_label, seen, floor, cursor, max, expected) => {
+    expect(seenWindow(seen, floor, cursor, max)).toEqual(expected);
+  });
+
+  it("sends at most CATCH_UP_WINDOW ids by default, the newest", () => {
+    const seen = Array.from({ length: 150 }, (_, i) => i + 1);
+    const sent = seenWindow(seen, 0, 150);
+    expect(sent).toHaveLength(100);
+    expect([sent[0], sent.at(-1)]).toEqual([150, 51]);
   });
 });
 

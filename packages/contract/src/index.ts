@@ -49,6 +49,7 @@ export { DIGEST_ITEM_LIMIT, buildDigest, digestBody, digestTitle, type DigestIte
 export { DELIVERY_STATUSES, EXTERNAL_CHANNELS, type DeliveryStatus, type ExternalChannel } from "./delivery";
 export { ApiError, fieldProblems, type ApiErrorBody } from "./api-error";
 export {
+  CATCH_UP_WINDOW,
   GATEWAY_EVENTS,
   SOCKET_EVENTS,
   type CaughtUpMessage,
@@ -57,6 +58,7 @@ export {
   type GatewayErrorMessage,
   type ReauthResult,
   type ServerToClientEvents,
+  type SocketAuth,
   type ToastConfig,
   type UnreadCountMessage,
 } from "./socket-protocol";

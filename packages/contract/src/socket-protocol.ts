@@ -26,10 +26,38 @@ export const GATEWAY_EVENTS = {
   reauth: "reauth",
 } as const;
 
+/**
+ * How many notification ids below its cursor a reconnecting client may list
+ * as `seenIds`, and how many notifications below the cursor a catch-up
+ * re-reads at most.
+ */
+export const CATCH_UP_WINDOW = 100;
+
+/** The handshake's `auth` object. */
+export interface SocketAuth {
+  readonly token: string;
+  /** The newest notification id the client has: what came after it is replayed. A string of digits is accepted too. */
+  readonly lastNotificationId?: number | string | null;
+  /**
+   * Ids the client has received, newest first, up to CATCH_UP_WINDOW, all at
+   * or below `lastNotificationId`; the lowest is where its knowledge starts
+   * (the cursor it began with, when it has received fewer). Ids commit out of
+   * order with several routers, so a notification below the cursor may have
+   * been stored after the client last heard from the gateway: catch-up also
+   * replays those between the lowest listed id and the cursor that are not
+   * listed (and unread).
+   */
+  readonly seenIds?: readonly number[];
+}
+
 /** `caught_up`: where the socket's notification stream now stands. */
 export interface CaughtUpMessage {
-  /** The newest notification id the client now has (or had before), its cursor for the next reconnect; null if it has none. */
-  readonly lastNotificationId: number | null;
+  /**
+   * The newest notification id the client now has (or had before), its
+   * cursor for the next reconnect; 0 when the user has no notification yet
+   * (a reconnect from 0 then replays everything created meanwhile).
+   */
+  readonly lastNotificationId: number;
   /** Missed notifications sent just before this message, oldest first. */
   readonly replayed: number;
   /** More were missed than the gateway replays: only the newest were sent; reload the list over REST. */

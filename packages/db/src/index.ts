@@ -1,4 +1,5 @@
 export { createDatabase, pingDatabase, type Database } from "./client";
+export { isDatabaseUnavailable } from "./database-unavailable";
 export { applyMigrations, defaultMigrationsDir, ensureDatabase, migrationsFor, type MigrateOptions, type MigrateResult } from "./migrate";
 export { Prisma } from "./generated/prisma/client";
 export { NOTIFICATION_STATUSES, VISIBLE_STATUSES, type NotificationStatus } from "./notification-status";
@@ -14,6 +15,7 @@ export {
   unreadCounts,
   usersWithReleasableHolds,
   visibleTo,
+  VISIBLE_NOTIFICATION,
   VISIBLE_UNREAD,
   type DigestBoundRow,
   type DigestNotification,

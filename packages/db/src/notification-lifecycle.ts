@@ -14,10 +14,13 @@ import { toPendingNotification, type PendingNotification, type PendingNotificati
 type Sql = Pick<Database, "$queryRaw" | "$executeRaw">;
 
 /**
- * SQL condition for "unread and visible in the notification center": in-app,
- * not waiting for DND or a digest.
+ * SQL condition for "visible in the notification center", read or not:
+ * in-app, not waiting for DND or a digest (over unqualified columns of `notifications`).
  */
-export const VISIBLE_UNREAD = Prisma.sql`NOT is_read AND status IN (${Prisma.join([...VISIBLE_STATUSES])}) AND 'in_app' = ANY(channels)`;
+export const VISIBLE_NOTIFICATION = Prisma.sql`status IN (${Prisma.join([...VISIBLE_STATUSES])}) AND 'in_app' = ANY(channels)`;
+
+/** SQL condition for "unread and visible in the notification center". */
+export const VISIBLE_UNREAD = Prisma.sql`NOT is_read AND ${VISIBLE_NOTIFICATION}`;
 
 /** The same visibility as a Prisma filter: a user's own rows that the notification center shows. */
 export function visibleTo(userId: string) {

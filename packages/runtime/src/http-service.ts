@@ -1,8 +1,9 @@
 import { once } from "node:events";
-import type { Server } from "node:http";
+import http, { type RequestListener, type Server } from "node:http";
 import express, { type ErrorRequestHandler, type Express, type RequestHandler } from "express";
 import { ApiError } from "@herald/contract";
 import type { Logger } from "./logger";
+import type { HttpTimeouts } from "./service-config";
 
 export type ReadinessCheck = () => Promise<boolean>;
 
@@ -103,10 +104,25 @@ function clientError(error: unknown, contentEncoding: string | undefined): ApiEr
   return new ApiError(status, "bad_request", parserError.message);
 }
 
+export interface ErrorHandlerOptions {
+  /**
+   * Recognizers of a dependency's outage, by the dependency's name: an error
+   * one of them recognizes answers 503 `<name>_unavailable` and is logged as
+   * a warning. Anything unrecognized stays a 500 and an error in the logs.
+   */
+  readonly outages?: Readonly<Record<string, (error: unknown) => boolean>>;
+}
+
 /** Turns every error into the contract's JSON error body. */
-export function errorHandler(logger: Logger): ErrorRequestHandler {
+export function errorHandler(logger: Logger, options: ErrorHandlerOptions = {}): ErrorRequestHandler {
+  const outages = Object.entries(options.outages ?? {});
   return (error: unknown, req, res, _next) => {
     let apiError = clientError(error, req.get("content-encoding"));
+    const outage = apiError ? undefined : outages.find(([, recognizes]) => recognizes(error))?.[0];
+    if (!apiError && outage !== undefined) {
+      logger.warn({ err: (error as Error).message, method: req.method, path: req.path }, `${outage} unavailable`);
+      apiError = new ApiError(503, `${outage}_unavailable`, `the ${outage} is unavailable; retry later`);
+    }
     if (!apiError) {
       logger.error({ err: error, method: req.method, path: req.path }, "unhandled request error");
       apiError = new ApiError(500, "internal_error", "internal error");
@@ -114,6 +130,24 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     if (res.headersSent) return;
     res.status(apiError.status).json(apiError.toBody());
   };
+}
+
+/**
+ * The service's HTTP server, with its request timeouts: a client that sends
+ * its headers or body too slowly gets 408 and its connection closed, instead
+ * of holding it for Node's defaults (60 s, 300 s). They do not limit how long
+ * a response takes (long-polling, WebSockets once upgraded).
+ */
+export function createHttpServer(app: RequestListener, timeouts: HttpTimeouts): Server {
+  return http.createServer(
+    {
+      headersTimeout: timeouts.headersTimeoutMs,
+      requestTimeout: timeouts.requestTimeoutMs,
+      // Node enforces both only when it checks, every 30 s by default: checked every second, they mean what they say.
+      connectionsCheckingInterval: Math.min(1_000, timeouts.headersTimeoutMs),
+    },
+    app,
+  );
 }
 
 export async function listen(server: Server, port: number, host?: string): Promise<number> {

@@ -2,10 +2,12 @@ export { createLogger, type Logger } from "./logger";
 export { createReadinessRedis, createRedis, pingRedis, type RedisConnectionOptions } from "./redis";
 export {
   closeServer,
+  createHttpServer,
   createServiceApp,
   errorHandler,
   listen,
   notFoundHandler,
+  type ErrorHandlerOptions,
   type ReadinessCheck,
   type ServiceAppOptions,
 } from "./http-service";
@@ -25,6 +27,7 @@ export {
   loadInstallationConfig,
   parseEnv,
   type BaseConfig,
+  type HttpTimeouts,
   type InstallationConfig,
   type LogLevel,
 } from "./service-config";

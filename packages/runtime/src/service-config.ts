@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { ConfigError } from "./config-error";
-import { flag, optionalString } from "./config-fields";
+import { flag, optionalString, positiveInt } from "./config-fields";
 
 /**
  * Configuration comes from the environment. Each service has its own
@@ -20,10 +20,14 @@ export const SERVICE_PORTS = {
   hardwareMonitor: 3005,
 } as const;
 
-/** Every service: how it runs and logs. */
+/** Every service: how it runs and logs, and how long its HTTP server waits for a request. */
 export const BASE_ENV = {
   NODE_ENV: z.string().default("development"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  /** Longest wait for a request's headers (Node's default, 60 s, lets slow clients hold connections). */
+  HTTP_HEADERS_TIMEOUT_MS: positiveInt(10_000),
+  /** Longest wait for a whole request, body included (Node's default is 300 s); answered 408 past it. */
+  HTTP_REQUEST_TIMEOUT_MS: positiveInt(30_000),
 };
 
 /** Services that use Redis: where it is, and the namespace every key of this installation lives under. */
@@ -44,10 +48,17 @@ export const DATABASE_ENV = {
 
 export type LogLevel = z.infer<typeof BASE_ENV.LOG_LEVEL>;
 
+/** How long a service's HTTP server waits for a client to send its request. */
+export interface HttpTimeouts {
+  readonly headersTimeoutMs: number;
+  readonly requestTimeoutMs: number;
+}
+
 export interface BaseConfig {
   readonly env: string;
   readonly production: boolean;
   readonly logLevel: LogLevel;
+  readonly http: HttpTimeouts;
 }
 
 export interface RedisConfig {
@@ -75,7 +86,15 @@ export function parseEnv<Shape extends z.ZodRawShape>(
 }
 
 export function baseConfig(env: z.infer<z.ZodObject<typeof BASE_ENV>>): BaseConfig {
-  return { env: env.NODE_ENV, production: env.NODE_ENV === "production", logLevel: env.LOG_LEVEL };
+  if (env.HTTP_HEADERS_TIMEOUT_MS > env.HTTP_REQUEST_TIMEOUT_MS) {
+    throw new ConfigError("HTTP_HEADERS_TIMEOUT_MS must not exceed HTTP_REQUEST_TIMEOUT_MS (the headers are part of the request)");
+  }
+  return {
+    env: env.NODE_ENV,
+    production: env.NODE_ENV === "production",
+    logLevel: env.LOG_LEVEL,
+    http: { headersTimeoutMs: env.HTTP_HEADERS_TIMEOUT_MS, requestTimeoutMs: env.HTTP_REQUEST_TIMEOUT_MS },
+  };
 }
 
 export function redisConfig(env: z.infer<z.ZodObject<typeof REDIS_ENV>>): RedisConfig {

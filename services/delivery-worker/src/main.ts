@@ -1,4 +1,3 @@
-import http from "node:http";
 import { Worker } from "bullmq";
 import { QUEUES, redisNames } from "@herald/runtime";
 import { DeliveryEnqueuer, openDeliveryQueues, type DeliveryJob } from "@herald/dispatch";
@@ -8,6 +7,7 @@ import {
   createLogger,
   createReadinessRedis,
   createRedis,
+  createHttpServer,
   createServiceApp,
   exitOnStartupFailure,
   listen,
@@ -84,7 +84,7 @@ async function main(): Promise<void> {
     readiness: { redis: () => pingRedis(redis), postgres: () => pingDatabase(db) },
     healthDetails: () => ({ jobs: { ...counts } }),
   });
-  const server = http.createServer(app);
+  const server = createHttpServer(app, config.http);
   const port = await listen(server, config.port);
   logger.info(
     { port, webhookConcurrency: delivery.webhook.concurrency, emailConcurrency: delivery.email.concurrency },

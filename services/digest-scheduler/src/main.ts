@@ -1,4 +1,3 @@
-import http from "node:http";
 import { Queue } from "bullmq";
 import { QUEUES, redisNames } from "@herald/runtime";
 import { createDatabase, migrationsFor, pingDatabase } from "@herald/db";
@@ -8,6 +7,7 @@ import {
   createLogger,
   createReadinessRedis,
   createRedis,
+  createHttpServer,
   createServiceApp,
   exitOnStartupFailure,
   listen,
@@ -57,7 +57,7 @@ async function main(): Promise<void> {
       tickScheduler: () => tickScheduled(readinessQueue),
     },
   });
-  const server = http.createServer(app);
+  const server = createHttpServer(app, config.http);
   const port = await listen(server, config.port);
   logger.info({ port, tickMs: config.scheduler.tickMs }, "digest scheduler running");
 

@@ -1,8 +1,8 @@
-import http from "node:http";
 import path from "node:path";
 import {
   closeServer,
   createLogger,
+  createHttpServer,
   createServiceApp,
   exitOnStartupFailure,
   listen,
@@ -59,7 +59,7 @@ async function main(): Promise<void> {
   });
   app.use(notFoundHandler);
   app.use(errorHandler(logger));
-  const server = http.createServer(app);
+  const server = createHttpServer(app, config.http);
   const port = await listen(server, config.port);
   monitor.start();
   logger.info({ port, host: settings.hostname, ingest: settings.ingestUrl, pending: outbox.size }, "hardware-monitor polling");

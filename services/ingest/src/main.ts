@@ -1,4 +1,3 @@
-import http from "node:http";
 import { redisNames } from "@herald/runtime";
 import { requireUser } from "@herald/auth";
 import { createDatabase, migrationsFor, pingDatabase } from "@herald/db";
@@ -7,6 +6,7 @@ import {
   closeServer,
   createLogger,
   createRedis,
+  createHttpServer,
   createServiceApp,
   errorHandler,
   exitOnStartupFailure,
@@ -83,7 +83,7 @@ async function main(): Promise<void> {
   app.use(notFoundHandler);
   app.use(errorHandler(logger));
 
-  const server = http.createServer(app);
+  const server = createHttpServer(app, config.http);
   const port = await listen(server, config.port);
   database.start();
   logger.info({ port }, "ingest listening");

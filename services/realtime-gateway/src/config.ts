@@ -28,6 +28,13 @@ const ENV = {
   ...ADDRESS_POLICY_ENV,
   GATEWAY_PORT: port(SERVICE_PORTS.gateway),
   CORS_ORIGINS: optionalString,
+  /**
+   * How long a new connection may take to complete its Socket.IO handshake
+   * (authenticated, in its room) before the gateway closes it; Socket.IO's default is 45 s.
+   */
+  GATEWAY_CONNECT_TIMEOUT_MS: positiveInt(10_000),
+  /** Connections not yet authenticated that one gateway process holds at most; further ones are refused (HTTP 403) until some finish. */
+  GATEWAY_MAX_PENDING_HANDSHAKES: positiveInt(1000),
   /** Sockets one user may hold on one gateway process; the next is refused. */
   GATEWAY_MAX_CONNECTIONS_PER_USER: positiveInt(20),
   /** Inbound Socket.IO messages per second one connection may send (sustained), and the burst above it. */
@@ -37,8 +44,22 @@ const ENV = {
   GATEWAY_MAX_MESSAGE_BYTES: positiveInt(16 * 1024),
   /** Missed notifications replayed on reconnect at most; past it the newest are sent and the client told to reload the list. */
   GATEWAY_CATCH_UP_LIMIT: positiveInt(1000),
+  /**
+   * Bytes of notifications (payload as JSON, title, body, plus a fixed
+   * allowance per item) one catch-up replays at most, always at least one;
+   * past it, the newest that fit are sent and the client told to reload the list.
+   */
+  GATEWAY_CATCH_UP_MAX_BYTES: positiveInt(2 * 1024 * 1024),
+  /** Bytes of notifications one REST list page holds at most, always at least one; the rest is on the next page (`nextCursor`). */
+  GATEWAY_PAGE_MAX_BYTES: positiveInt(1024 * 1024),
   /** Engine.IO transports accepted: "websocket" alone needs no sticky sessions; polling does. */
   GATEWAY_TRANSPORTS: z.string().default("polling,websocket"),
+  /**
+   * Bearer token that GET /metrics requires; unset, /metrics is not served.
+   * The gateway's port faces users: process and connection figures are for
+   * the scraper only.
+   */
+  METRICS_TOKEN: optionalString.pipe(z.string().min(16, "at least 16 characters").optional()),
   /** How long a toast stays up before it closes by itself (0: until dismissed), and per category. */
   TOAST_EXPIRE_MS: nonNegativeInt(5_000),
   TOAST_EXPIRE_MS_JOB: optionalNonNegativeInt,
@@ -49,11 +70,15 @@ const ENV = {
 };
 
 export interface GatewayConfig {
+  readonly connectTimeoutMs: number;
+  readonly maxPendingHandshakes: number;
   readonly maxConnectionsPerUser: number;
   readonly inboundRatePerSecond: number;
   readonly inboundBurst: number;
   readonly maxMessageBytes: number;
   readonly catchUpLimit: number;
+  readonly catchUpMaxBytes: number;
+  readonly pageMaxBytes: number;
   readonly transports: readonly GatewayTransport[];
   readonly toast: ToastConfig;
 }
@@ -65,6 +90,8 @@ export interface RealtimeGatewayConfig extends InstallationConfig {
   readonly corsOrigins?: readonly string[];
   readonly webhookAllowedHosts: readonly string[];
   readonly gateway: GatewayConfig;
+  /** What GET /metrics requires as a bearer token; undefined: /metrics is not served. */
+  readonly metricsToken?: string;
 }
 
 function gatewayConfig(env: z.infer<z.ZodObject<typeof ENV>>): GatewayConfig {
@@ -77,11 +104,15 @@ function gatewayConfig(env: z.infer<z.ZodObject<typeof ENV>>): GatewayConfig {
   }
   const fallback = env.TOAST_EXPIRE_MS;
   return {
+    connectTimeoutMs: env.GATEWAY_CONNECT_TIMEOUT_MS,
+    maxPendingHandshakes: env.GATEWAY_MAX_PENDING_HANDSHAKES,
     maxConnectionsPerUser: env.GATEWAY_MAX_CONNECTIONS_PER_USER,
     inboundRatePerSecond: env.GATEWAY_INBOUND_RATE_PER_SECOND,
     inboundBurst: env.GATEWAY_INBOUND_BURST,
     maxMessageBytes: env.GATEWAY_MAX_MESSAGE_BYTES,
     catchUpLimit: env.GATEWAY_CATCH_UP_LIMIT,
+    catchUpMaxBytes: env.GATEWAY_CATCH_UP_MAX_BYTES,
+    pageMaxBytes: env.GATEWAY_PAGE_MAX_BYTES,
     transports: transports as GatewayTransport[],
     toast: {
       defaultAutoExpireMs: fallback,
@@ -106,5 +137,6 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     corsOrigins: commaList(env.CORS_ORIGINS),
     webhookAllowedHosts: webhookAllowedHosts(env),
     gateway: gatewayConfig(env),
+    metricsToken: env.METRICS_TOKEN,
   };
 }

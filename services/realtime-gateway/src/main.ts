@@ -1,13 +1,13 @@
-import http from "node:http";
 import express from "express";
 import { Queue } from "bullmq";
 import cors from "cors";
 import { QUEUES, redisNames } from "@herald/runtime";
-import { createDatabase, migrationsFor, pingDatabase } from "@herald/db";
+import { createDatabase, isDatabaseUnavailable, migrationsFor, pingDatabase } from "@herald/db";
 import {
   createLogger,
   createReadinessRedis,
   createRedis,
+  createHttpServer,
   createServiceApp,
   errorHandler,
   exitOnStartupFailure,
@@ -50,7 +50,7 @@ async function main(): Promise<void> {
     readiness: { redis: () => pingRedis(readinessRedis), postgres: () => pingDatabase(db) },
   });
   app.use(cors({ origin: config.corsOrigins ? [...config.corsOrigins] : true }));
-  const server = http.createServer(app);
+  const server = createHttpServer(app, config.http);
   const { io, broadcastUnreadCount, metrics } = createSocketServer({
     httpServer: server,
     auth: config.auth,
@@ -63,7 +63,7 @@ async function main(): Promise<void> {
     users,
     logger,
   });
-  app.use(metrics.router());
+  app.use(metrics.router(config.metricsToken));
   app.use(express.json({ limit: "64kb" }));
   // Before the routers below, which require a user token for everything under this path.
   app.use("/api/v1/notifications", createToastConfigRouter(config.gateway.toast));
@@ -79,12 +79,16 @@ async function main(): Promise<void> {
       webhookAllowedHosts: config.webhookAllowedHosts,
     }),
   );
-  app.use("/api/v1/notifications", createNotificationsRouter({ auth: config.auth, repository, users, broadcastUnreadCount }));
+  app.use(
+    "/api/v1/notifications",
+    createNotificationsRouter({ auth: config.auth, repository, users, broadcastUnreadCount, pageMaxBytes: config.gateway.pageMaxBytes }),
+  );
   app.use("/api/v1/events", createEventsRouter({ auth: config.auth, db, users }));
   // The web notification center (packages/web) at /, after the API so it can never shadow a route.
   app.use(createWebUiRouter());
   app.use(notFoundHandler);
-  app.use(errorHandler(logger));
+  // Postgres down answers 503 database_unavailable (the client retries), not 500; a query bug stays a 500.
+  app.use(errorHandler(logger, { outages: { database: isDatabaseUnavailable } }));
 
   const port = await listen(server, config.port);
   logger.info({ port }, "realtime gateway listening");

@@ -1,4 +1,4 @@
-import { catchUpOutcome, replayMessages } from "../src/socket/catch-up";
+import { catchUpOutcome, lateWindow, replayMessages } from "../src/socket/catch-up";
 import { heldToDeliver, notificationIdOf, type HeldBroadcast } from "../src/socket/catch-up-gate";
 import type { NotificationItem } from "@herald/contract";
 
@@ -55,9 +55,9 @@ describe("catchUpOutcome", () => {
     unreadCount: 0,
   });
 
-  it("without a last id: nothing replayed, the cursor starts at the newest id", () => {
+  it("without a last id: nothing replayed, the cursor starts at the newest id, 0 when there is none yet", () => {
     expect(catchUpOutcome(undefined, snapshot([], 42))).toEqual({ lastNotificationId: 42, replayed: 0, truncated: false });
-    expect(catchUpOutcome(undefined, snapshot([], null))).toEqual({ lastNotificationId: null, replayed: 0, truncated: false });
+    expect(catchUpOutcome(undefined, snapshot([], null))).toEqual({ lastNotificationId: 0, replayed: 0, truncated: false });
   });
 
   it("with a last id: the cursor is the newest replayed id", () => {
@@ -71,6 +71,19 @@ describe("catchUpOutcome", () => {
 
   it("passes truncation on", () => {
     expect(catchUpOutcome(1n, snapshot([item(90), item(91)], 91, true))).toEqual({ lastNotificationId: 91, replayed: 2, truncated: true });
+  });
+});
+
+describe("lateWindow (below the cursor, what the client says it lacks)", () => {
+  it.each([
+    ["no cursor", undefined, [3], undefined],
+    ["no list: a client that cannot tell what it has gets no repeats", 9n, undefined, undefined],
+    ["an empty list", 9n, [], undefined],
+    ["only its starting cursor: nothing below to look at", 9n, [9], undefined],
+    ["between the lowest listed id and the cursor, except those listed", 9n, [9, 7, 4], { above: 4, upTo: 9, seen: [9, 7] }],
+    ["listed ids above the cursor do not widen it", 9n, [12, 9, 4], { above: 4, upTo: 9, seen: [9] }],
+  ])("%s", (_label, cursor, seen, expected) => {
+    expect(lateWindow(cursor, seen)).toEqual(expected);
   });
 });
 

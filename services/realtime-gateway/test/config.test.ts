@@ -1,13 +1,17 @@
 import { loadConfig } from "../src/config";
 
 describe("gateway settings", () => {
-  it("defaults: 20 sockets per user, 10 msg/s (burst 20), 16 KiB messages, 1000 replayed, both transports, 5 s toasts", () => {
+  it("defaults: 10 s to authenticate, 1000 connections doing so, 20 sockets per user, 10 msg/s (burst 20), 16 KiB messages, 1000 replayed (2 MiB), 1 MiB pages, both transports, 5 s toasts", () => {
     expect(loadConfig({}).gateway).toEqual({
+      connectTimeoutMs: 10_000,
+      maxPendingHandshakes: 1000,
       maxConnectionsPerUser: 20,
       inboundRatePerSecond: 10,
       inboundBurst: 20,
       maxMessageBytes: 16_384,
       catchUpLimit: 1000,
+      catchUpMaxBytes: 2 * 1024 * 1024,
+      pageMaxBytes: 1024 * 1024,
       transports: ["polling", "websocket"],
       toast: { defaultAutoExpireMs: 5000, categories: { job: 5000, review: 5000, system: 5000, collaboration: 5000, digest: 5000 } },
     });
@@ -32,6 +36,13 @@ describe("gateway settings", () => {
     expect(() => loadConfig({ GATEWAY_TRANSPORTS: "websocket,carrier-pigeon" })).toThrow(/GATEWAY_TRANSPORTS.*carrier-pigeon/);
     expect(() => loadConfig({ GATEWAY_TRANSPORTS: " , " })).toThrow(/GATEWAY_TRANSPORTS/);
     expect(() => loadConfig({ GATEWAY_MAX_CONNECTIONS_PER_USER: "0" })).toThrow(/GATEWAY_MAX_CONNECTIONS_PER_USER/);
+  });
+
+  it("serves /metrics only with a METRICS_TOKEN, and refuses a short one", () => {
+    expect(loadConfig({}).metricsToken).toBeUndefined();
+    expect(loadConfig({ METRICS_TOKEN: " " }).metricsToken).toBeUndefined();
+    expect(loadConfig({ METRICS_TOKEN: "scrape-0123456789abcdef" }).metricsToken).toBe("scrape-0123456789abcdef");
+    expect(() => loadConfig({ METRICS_TOKEN: "short" })).toThrow(/METRICS_TOKEN.*16/);
   });
 
   it("takes websocket alone (no sticky sessions needed)", () => {

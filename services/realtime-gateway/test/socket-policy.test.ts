@@ -1,5 +1,6 @@
 import { ConnectionRegistry } from "../src/socket/connection-registry";
 import { parseHandshakeAuth } from "../src/socket/handshake";
+import { PendingHandshakes } from "../src/socket/pending-handshakes";
 import { originAllowed } from "../src/socket/origin-policy";
 import { fullBucket, takeToken, type TokenBucket } from "../src/socket/token-bucket";
 import { checkExpiry, MAX_TIMER_MS } from "../src/socket/token-expiry";
@@ -25,22 +26,62 @@ describe("parseHandshakeAuth", () => {
       { ok: true, token: "t", lastNotificationId: 12345n },
     ],
     [
-      { token: "t", lastNotificationId: "987654321012345678" },
-      { ok: true, token: "t", lastNotificationId: 987654321012345678n },
+      { token: "t", lastNotificationId: "9007199254740991" },
+      { ok: true, token: "t", lastNotificationId: 9007199254740991n },
+    ],
+    [
+      { token: "t", lastNotificationId: Number.MAX_SAFE_INTEGER },
+      { ok: true, token: "t", lastNotificationId: 9007199254740991n },
     ],
   ])("accepts %p", (auth, expected) => {
     expect(parseHandshakeAuth(auth)).toEqual(expected);
   });
 
-  it.each([-1, 1.5, Number.MAX_SAFE_INTEGER + 1, Number.NaN, "", "-3", "1e3", "12 ", "1234567890123456789", true, {}, [1]])(
-    "refuses lastNotificationId %p",
-    (id) => {
-      expect(parseHandshakeAuth({ token: "t", lastNotificationId: id })).toEqual({
-        ok: false,
-        message: expect.stringContaining("lastNotificationId"),
-      });
-    },
-  );
+  it.each([
+    -1,
+    1.5,
+    Number.MAX_SAFE_INTEGER + 1,
+    Number.NaN,
+    "",
+    "-3",
+    "1e3",
+    "12 ",
+    "1234567890123456789",
+    // Digits, but past 2^53 - 1: echoed back as a JSON number it would be rounded.
+    "987654321012345678",
+    "9007199254740992",
+    true,
+    {},
+    [1],
+  ])("refuses lastNotificationId %p", (id) => {
+    expect(parseHandshakeAuth({ token: "t", lastNotificationId: id })).toEqual({
+      ok: false,
+      message: expect.stringContaining("lastNotificationId"),
+    });
+  });
+});
+
+describe("parseHandshakeAuth: seenIds", () => {
+  it.each([
+    [{ token: "t", lastNotificationId: 9, seenIds: [9, 7, 4] }, [9, 7, 4]],
+    [{ token: "t", lastNotificationId: 9, seenIds: [] }, []],
+    [{ token: "t", lastNotificationId: "9", seenIds: ["9", 4] }, [9, 4]],
+    [{ token: "t", lastNotificationId: 9, seenIds: null }, undefined],
+    [{ token: "t", lastNotificationId: 9, seenIds: Array.from({ length: 100 }, (_, i) => i) }, Array.from({ length: 100 }, (_, i) => i)],
+  ])("accepts %j", (auth, seenIds) => {
+    expect(parseHandshakeAuth(auth)).toEqual({ ok: true, token: "t", lastNotificationId: 9n, seenIds });
+  });
+
+  it.each([
+    [{ token: "t", seenIds: [1] }, /needs a lastNotificationId/],
+    [{ token: "t", lastNotificationId: 9, seenIds: [1, -2] }, /seenIds/],
+    [{ token: "t", lastNotificationId: 9, seenIds: [1.5] }, /seenIds/],
+    [{ token: "t", lastNotificationId: 9, seenIds: "1,2" }, /seenIds/],
+    [{ token: "t", lastNotificationId: 9, seenIds: [Number.MAX_SAFE_INTEGER + 1] }, /seenIds/],
+    [{ token: "t", lastNotificationId: 9, seenIds: Array.from({ length: 101 }, (_, i) => i) }, /at most 100/],
+  ])("refuses %j", (auth, message) => {
+    expect(parseHandshakeAuth(auth)).toEqual({ ok: false, message: expect.stringMatching(message) });
+  });
 });
 
 describe("takeToken (inbound message rate)", () => {
@@ -140,5 +181,24 @@ describe("ConnectionRegistry", () => {
     registry.remove("a", "s1");
     registry.remove("nobody", "s9");
     expect([registry.socketCount, registry.userCount]).toEqual([0, 0]);
+  });
+});
+
+describe("PendingHandshakes", () => {
+  it("has room for `max` connections not yet authenticated; one that authenticates or closes makes room, once", () => {
+    const pending = new PendingHandshakes(2);
+    const [a, b, c] = [{}, {}, {}];
+    pending.opened(a);
+    expect(pending.hasRoom()).toBe(true);
+    pending.opened(b);
+    expect([pending.hasRoom(), pending.count]).toEqual([false, 2]);
+    pending.settled(a); // authenticated
+    expect(pending.hasRoom()).toBe(true);
+    pending.opened(c);
+    pending.settled(a); // ...and later closed: already not counted
+    expect([pending.hasRoom(), pending.count]).toEqual([false, 2]);
+    pending.settled(b);
+    pending.settled(c);
+    expect(pending.count).toBe(0);
   });
 });

@@ -1,4 +1,3 @@
-import http from "node:http";
 import os from "node:os";
 import { redisNames, ROUTER_CONSUMER_GROUP } from "@herald/runtime";
 import { createDatabase, migrationsFor, pingDatabase } from "@herald/db";
@@ -7,6 +6,7 @@ import {
   createLogger,
   createReadinessRedis,
   createRedis,
+  createHttpServer,
   createServiceApp,
   exitOnStartupFailure,
   listen,
@@ -49,7 +49,7 @@ async function main(): Promise<void> {
       consumerGroup: () => consumerGroupExists(readinessRedis, names.eventStream, ROUTER_CONSUMER_GROUP),
     },
   });
-  const server = http.createServer(app);
+  const server = createHttpServer(app, config.http);
   // The port is part of the default consumer name: listen first.
   const port = await listen(server, config.port);
   const consumerName = config.router.consumerName ?? defaultConsumerName(os.hostname(), port);

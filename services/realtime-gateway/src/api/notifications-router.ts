@@ -11,6 +11,8 @@ export interface NotificationsRouterOptions {
   readonly auth: AuthConfig;
   readonly repository: NotificationRepository;
   readonly users: UserSync;
+  /** Bytes of items one page holds at most (always at least one item). */
+  readonly pageMaxBytes: number;
   /** Tells every socket of the user, on every gateway, their new unread count. */
   readonly broadcastUnreadCount: (userId: string, count: number) => void;
 }
@@ -50,6 +52,7 @@ export function createNotificationsRouter(options: NotificationsRouterOptions): 
       unreadOnly: query.unread_only ?? false,
       category: query.category,
       limit: query.limit,
+      maxBytes: options.pageMaxBytes,
       beforeId: query.cursor === undefined ? undefined : BigInt(query.cursor),
     });
     res.json(page);

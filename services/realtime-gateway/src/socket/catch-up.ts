@@ -7,7 +7,7 @@ import {
   type NotificationMessage,
 } from "@herald/contract";
 import type { CatchUpGates } from "./catch-up-gate";
-import type { CatchUpSnapshot, NotificationRepository } from "../notification-repository";
+import type { CatchUpBudget, CatchUpSnapshot, LateWindow, NotificationRepository } from "../notification-repository";
 import type { GatewaySocket } from "./gateway-socket";
 
 /**
@@ -38,19 +38,35 @@ export function replayMessages(items: readonly NotificationItem[], unreadCount: 
  * Where the client stands after catch-up, as `caught_up` tells it: its cursor
  * for the next reconnect is the newest id it now has; without an id of its
  * own, the newest id that existed when it connected, since everything after
- * that reaches it live.
+ * that reaches it live. A user with no notification yet gets 0, never null:
+ * a client that kept "no cursor" would reconnect without one and be replayed
+ * nothing of what was created while it was away.
  */
 export function catchUpOutcome(lastNotificationId: bigint | undefined, snapshot: CatchUpSnapshot): CaughtUpMessage {
   const replayed = snapshot.items.length;
-  if (lastNotificationId === undefined) return { lastNotificationId: snapshot.newestId, replayed, truncated: false };
+  if (lastNotificationId === undefined) return { lastNotificationId: snapshot.newestId ?? 0, replayed, truncated: false };
   const cursor = Math.max(Number(lastNotificationId), snapshot.items.at(-1)?.id ?? 0);
   return { lastNotificationId: cursor, replayed, truncated: snapshot.truncated };
+}
+
+/**
+ * Where catch-up looks below the client's cursor for notifications committed
+ * late: above the lowest id the client lists as seen (where its knowledge
+ * starts) up to its cursor, except the ids it lists. None without a cursor
+ * or a list (a client that cannot tell what it has would get repeats).
+ */
+export function lateWindow(lastNotificationId: bigint | undefined, seenIds: readonly number[] | undefined): LateWindow | undefined {
+  if (lastNotificationId === undefined || seenIds === undefined || seenIds.length === 0) return undefined;
+  const upTo = Number(lastNotificationId);
+  const above = Math.min(...seenIds);
+  if (above >= upTo) return undefined;
+  return { above, upTo, seen: seenIds.filter((id) => id > above && id <= upTo) };
 }
 
 export interface CatchUpDependencies {
   readonly repository: NotificationRepository;
   readonly gates: CatchUpGates;
-  readonly limit: number;
+  readonly budget: CatchUpBudget;
 }
 
 /**
@@ -67,9 +83,10 @@ export async function catchUp(
   socket: GatewaySocket,
   userId: string,
   lastNotificationId: bigint | undefined,
+  late: LateWindow | undefined,
   deps: CatchUpDependencies,
 ): Promise<CaughtUpMessage | undefined> {
-  const snapshot = await deps.repository.catchUp(userId, lastNotificationId, deps.limit);
+  const snapshot = await deps.repository.catchUp(userId, lastNotificationId, late, deps.budget);
   if (socket.disconnected) return undefined;
   socket.data.replaying = true;
   for (const message of replayMessages(snapshot.items, snapshot.unreadCount)) socket.emit(SOCKET_EVENTS.notification, message);

@@ -1,6 +1,7 @@
 import { Router } from "express";
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
-import { SOCKET_EVENTS } from "@herald/contract";
+import { ApiError, SOCKET_EVENTS } from "@herald/contract";
+import { bearerMatches } from "../metrics-access";
 
 export interface GatewayMetricsSource {
   readonly socketCount: number;
@@ -105,10 +106,18 @@ export class GatewayMetrics {
     this.kicked.inc({ code });
   }
 
-  /** GET /metrics in the Prometheus text format. */
-  router(): Router {
+  /**
+   * GET /metrics in the Prometheus text format, for requests bearing `token`
+   * (401 otherwise); without a token, no route at all (404, like any unknown path).
+   */
+  router(token: string | undefined): Router {
     const router = Router();
-    router.get("/metrics", async (_req, res) => {
+    if (token === undefined) return router;
+    router.get("/metrics", async (req, res) => {
+      if (!bearerMatches(req.headers.authorization, token)) {
+        res.set("www-authenticate", 'Bearer realm="metrics"');
+        throw new ApiError(401, "unauthorized", "GET /metrics needs the METRICS_TOKEN bearer token");
+      }
       res.set("content-type", this.registry.contentType).send(await this.registry.metrics());
     });
     return router;

@@ -6,6 +6,8 @@ import type { UserPrincipal } from "@herald/auth";
 export interface SocketData {
   user: UserPrincipal;
   lastNotificationId: bigint | undefined;
+  /** What the client says it has below its cursor (the handshake's `seenIds`). */
+  seenIds: readonly number[] | undefined;
   /** True while catch-up replays: those writes are not live deliveries. */
   replaying: boolean;
 }

@@ -11,6 +11,7 @@ import { CatchUpGates, createGatedAdapter } from "./catch-up-gate";
 import { ConnectionRegistry } from "./connection-registry";
 import { GatewayMetrics } from "./gateway-metrics";
 import { parseHandshakeAuth } from "./handshake";
+import { PendingHandshakes } from "./pending-handshakes";
 import type { NotificationRepository } from "../notification-repository";
 import { originAllowed } from "./origin-policy";
 import type { GatewayServer, GatewaySocket } from "./gateway-socket";
@@ -46,6 +47,7 @@ export function createSocketServer(options: SocketServerOptions): SocketServer {
   const { logger, repository, users, gateway } = options;
   const gates = new CatchUpGates();
   const registry = new ConnectionRegistry(gateway.maxConnectionsPerUser);
+  const pending = new PendingHandshakes(gateway.maxPendingHandshakes);
   const metrics = new GatewayMetrics(registry);
   const io: GatewayServer = new Server(options.httpServer, {
     adapter: createGatedAdapter(options.pubClient, options.subClient, options.socketIoKey, gates),
@@ -54,6 +56,18 @@ export function createSocketServer(options: SocketServerOptions): SocketServer {
     // Clients only send small control messages (reauth): a large frame is abuse.
     maxHttpBufferSize: gateway.maxMessageBytes,
     serveClient: false,
+    // A connection that has not authenticated by then is closed (it may never send its CONNECT at all).
+    connectTimeout: gateway.connectTimeoutMs,
+    // Runs for each new Engine.IO session, before anything is allocated for it; answered 403 when refused.
+    allowRequest: (_req, callback) => {
+      if (pending.hasRoom()) return callback(null, true);
+      metrics.connectionRefused("too_many_pending_handshakes");
+      callback(`more than ${gateway.maxPendingHandshakes} connections are authenticating on this gateway; retry`, false);
+    },
+  });
+  io.engine.on("connection", (connection: { once(event: "close", listener: () => void): void }) => {
+    pending.opened(connection);
+    connection.once("close", () => pending.settled(connection));
   });
 
   io.use((socket, next) => {
@@ -77,6 +91,7 @@ export function createSocketServer(options: SocketServerOptions): SocketServer {
     }
     socket.data.user = principal;
     socket.data.lastNotificationId = handshake.lastNotificationId;
+    socket.data.seenIds = handshake.seenIds;
     socket.data.replaying = false;
     users.ensure(principal).then(
       () => next(),
@@ -87,9 +102,10 @@ export function createSocketServer(options: SocketServerOptions): SocketServer {
     );
   });
 
-  io.on("connection", (socket: GatewaySocket) =>
-    startSession(socket, { auth: options.auth, limits: gateway, registry, gates, repository, users, metrics, logger }),
-  );
+  io.on("connection", (socket: GatewaySocket) => {
+    pending.settled(socket.conn);
+    startSession(socket, { auth: options.auth, limits: gateway, registry, gates, repository, users, metrics, logger });
+  });
 
   const broadcastUnreadCount = (userId: string, count: number): void => {
     io.to(userRoom(userId)).emit(SOCKET_EVENTS.unreadCount, { count });

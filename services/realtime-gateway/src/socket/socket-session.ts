@@ -4,7 +4,7 @@ import type { AuthConfig } from "@herald/auth";
 import type { GatewayConfig } from "../config";
 import { TokenError, verifyToken } from "@herald/auth";
 import type { Logger } from "@herald/runtime";
-import { catchUp } from "./catch-up";
+import { catchUp, lateWindow } from "./catch-up";
 import type { CatchUpGates } from "./catch-up-gate";
 import type { ConnectionRegistry } from "./connection-registry";
 import type { GatewayMetrics } from "./gateway-metrics";
@@ -138,7 +138,9 @@ export function startSession(socket: GatewaySocket, deps: SessionDependencies): 
   const started = performance.now();
   gates.close(socket.id);
   void socket.join(userRoom(userId));
-  catchUp(socket, userId, socket.data.lastNotificationId, { repository: deps.repository, gates, limit: limits.catchUpLimit }).then(
+  const budget = { limit: limits.catchUpLimit, maxBytes: limits.catchUpMaxBytes };
+  const { lastNotificationId, seenIds } = socket.data;
+  catchUp(socket, userId, lastNotificationId, lateWindow(lastNotificationId, seenIds), { repository: deps.repository, gates, budget }).then(
     (caughtUp) => {
       if (caughtUp) metrics.caughtUp(caughtUp.replayed, caughtUp.truncated, (performance.now() - started) / 1000);
     },
