@@ -10,6 +10,7 @@ module.exports = {
   },
   testMatch: ["<rootDir>/{packages,services}/*/test/**/*.test.ts", "<rootDir>/test/**/*.test.ts"],
   globalSetup: "<rootDir>/test/support/global-setup.ts",
+  globalTeardown: "<rootDir>/test/support/global-teardown.ts",
   testTimeout: 60_000,
   maxWorkers: 2,
   // A connection a test forgot to close must not keep CI waiting until its time limit.

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { Client } from "pg";
-import { TEMPLATE_DATABASE, TEST_PG_URL } from "./env";
+import { templateDatabase, TEST_PG_URL } from "./env";
 
 export interface TestDatabase {
   readonly url: string;
@@ -22,7 +22,7 @@ async function withAdmin<T>(fn: (client: Client) => Promise<T>): Promise<T> {
 /** A fresh, migrated database of this suite's own. */
 export async function createTestDatabase(): Promise<TestDatabase> {
   const name = `herald_t_${randomBytes(5).toString("hex")}`;
-  await withAdmin((c) => c.query(`CREATE DATABASE ${name} TEMPLATE ${TEMPLATE_DATABASE}`));
+  await withAdmin((c) => c.query(`CREATE DATABASE ${name} TEMPLATE ${templateDatabase()}`));
   const url = `${TEST_PG_URL}/${name}`;
   const client = new Client({ connectionString: url });
   await client.connect();
