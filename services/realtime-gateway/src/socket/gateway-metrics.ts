@@ -61,7 +61,7 @@ export class GatewayMetrics {
     });
     this.truncated = new Counter({
       name: "herald_gateway_catch_up_truncated_total",
-      help: "Catch-ups that had more missed notifications than GATEWAY_CATCH_UP_LIMIT",
+      help: "Catch-ups cut short by GATEWAY_CATCH_UP_LIMIT or GATEWAY_CATCH_UP_MAX_BYTES (the client reloads its list)",
       registers,
     });
     this.catchUpSeconds = new Histogram({
