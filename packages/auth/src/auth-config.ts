@@ -34,6 +34,16 @@ export function authConfig(env: { readonly JWT_SECRET?: string; readonly JWT_PUB
   return { algorithm: "HS256", verificationKey: secret, signingSecret: secret, usingDevSecret };
 }
 
+/**
+ * The JWT settings, resolved when first read: a service's config still parses
+ * its other settings (ports, limits) without them, and a service that uses
+ * tokens refuses to start as soon as it reads them and they are wrong.
+ */
+export function authConfigOnFirstUse(env: Parameters<typeof authConfig>[0], production: boolean): () => AuthConfig {
+  let resolved: AuthConfig | undefined;
+  return () => (resolved ??= authConfig(env, production));
+}
+
 /** The JWT settings alone, for scripts and tests that sign or verify tokens. */
 export function loadAuthConfig(source: Record<string, string | undefined> = process.env): AuthConfig {
   const env = parseEnv({ ...BASE_ENV, ...AUTH_ENV }, source);

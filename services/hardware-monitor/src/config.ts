@@ -1,7 +1,7 @@
 import os from "node:os";
 import path from "node:path";
 import { z } from "zod";
-import { AUTH_ENV, authConfig, type AuthConfig } from "@herald/auth";
+import { AUTH_ENV, authConfigOnFirstUse, type AuthConfig } from "@herald/auth";
 import {
   BASE_ENV,
   baseConfig,
@@ -134,12 +134,11 @@ function monitorSettings(env: z.infer<z.ZodObject<typeof ENV>>): MonitorSettings
 export function loadConfig(source: Record<string, string | undefined> = process.env): HardwareMonitorConfig {
   const env = parseEnv(ENV, source);
   const base = baseConfig(env);
-  let auth: AuthConfig | undefined;
+  const auth = authConfigOnFirstUse(env, base.production);
   return {
     ...base,
     get auth(): AuthConfig {
-      auth ??= authConfig(env, base.production);
-      return auth;
+      return auth();
     },
     port: env.HARDWARE_MONITOR_PORT,
     hardwareMonitor: monitorSettings(env),

@@ -1,4 +1,4 @@
-import { AUTH_ENV, authConfig, type AuthConfig } from "@herald/auth";
+import { AUTH_ENV, authConfigOnFirstUse, type AuthConfig } from "@herald/auth";
 import { RETRY_POLICY_ENV, retryPolicies, type RetryPolicies } from "@herald/dispatch";
 import { INSTALLATION_ENV, installationConfig, parseEnv, port, positiveInt, SERVICE_PORTS, type InstallationConfig } from "@herald/runtime";
 
@@ -16,6 +16,7 @@ const ENV = {
 
 export interface IngestConfig extends InstallationConfig {
   readonly port: number;
+  /** Resolved on first use, so the other settings parse without the JWT ones. */
   readonly auth: AuthConfig;
   readonly ingest: {
     readonly maxBodyBytes: number;
@@ -28,10 +29,13 @@ export interface IngestConfig extends InstallationConfig {
 export function loadConfig(source: Record<string, string | undefined> = process.env): IngestConfig {
   const env = parseEnv(ENV, source);
   const installation = installationConfig(env);
+  const auth = authConfigOnFirstUse(env, installation.production);
   return {
     ...installation,
     port: env.INGEST_PORT,
-    auth: authConfig(env, installation.production),
+    get auth(): AuthConfig {
+      return auth();
+    },
     ingest: {
       maxBodyBytes: env.INGEST_MAX_BODY_BYTES,
       maxBacklog: env.INGEST_MAX_BACKLOG,
