@@ -48,7 +48,7 @@ const { suffix, namespace } = scratch;
 const ports = { INGEST_PORT: "3200", ROUTER_PORT: "3202" };
 const gatewayPorts = Array.from({ length: gatewayCount }, (_, i) => 3210 + i);
 const env = { ...scratch.env, LOG_LEVEL: "warn", ...ports };
-const auth = loadAuthConfig({ JWT_SECRET: process.env.JWT_SECRET });
+const auth = loadAuthConfig({ JWT_SECRET: process.env.JWT_SECRET, HERALD_DEV_AUTH: env.HERALD_DEV_AUTH });
 
 const children = [];
 let swarm;

@@ -1,6 +1,7 @@
-// Mints a development token signed with JWT_SECRET (or the dev default).
-//   npm run token -- --sub 42 --role admin [--email a@b.c] [--projects p1,p2]
-//   npm run token -- --producer [--sub billing-service]
+// Mints a token signed with JWT_SECRET, or with the public dev secret when
+// HERALD_DEV_AUTH=1 (and JWT_SECRET is unset):
+//   HERALD_DEV_AUTH=1 npm run token -- --sub 42 --role admin [--email a@b.c] [--projects p1,p2]
+//   JWT_SECRET=... npm run token -- --producer [--sub billing-service]
 import { createRequire } from "node:module";
 import { parseArgs } from "node:util";
 
@@ -18,7 +19,13 @@ const { values } = parseArgs({
     "expires-in": { type: "string", default: String(24 * 3600) },
   },
 });
-const auth = loadAuthConfig();
+let auth;
+try {
+  auth = loadAuthConfig();
+} catch (error) {
+  console.error(`cannot sign: ${error.message}`);
+  process.exit(2);
+}
 const expiresIn = Number(values["expires-in"]);
 if (!Number.isInteger(expiresIn) || expiresIn <= 0) {
   console.error("--expires-in must be a positive number of seconds");

@@ -19,7 +19,7 @@ import {
 
 const ENV = {
   ...BASE_ENV,
-  // Only to sign its own dev token when HERALD_TOKEN is unset.
+  // Only to sign its own dev token when HERALD_TOKEN is unset (with HERALD_DEV_AUTH=1).
   ...AUTH_ENV,
   HARDWARE_MONITOR_PORT: port(SERVICE_PORTS.hardwareMonitor),
   /** Where, and as whom (a producer token), the hardware monitor publishes. */
@@ -89,6 +89,8 @@ export interface HardwareMonitorConfig extends BaseConfig {
   readonly port: number;
   /** Resolved on first use: only a monitor that mints its own dev token needs JWT settings. */
   readonly auth: AuthConfig;
+  /** HERALD_DEV_AUTH: it may sign its own producer token when HERALD_TOKEN is unset. */
+  readonly devAuth: boolean;
   readonly hardwareMonitor: MonitorSettings;
 }
 
@@ -140,6 +142,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     get auth(): AuthConfig {
       return auth();
     },
+    devAuth: env.HERALD_DEV_AUTH,
     port: env.HARDWARE_MONITOR_PORT,
     hardwareMonitor: monitorSettings(env),
   };

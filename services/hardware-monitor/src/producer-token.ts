@@ -5,15 +5,22 @@ import type { HardwareMonitorConfig } from "./config";
 const DEV_TOKEN_SECONDS = 3600;
 
 /**
- * The token the agent publishes with: HERALD_TOKEN, or outside production a
- * short-lived producer token it signs itself with the dev JWT settings, so
- * `npm start` works with nothing to set up. Re-signed before it expires.
+ * The token the agent publishes with: HERALD_TOKEN, or, for local
+ * development only (HERALD_DEV_AUTH=1, which `npm start` sets, and never in
+ * production), a short-lived producer token it signs itself with the JWT
+ * settings, so `npm start` works with nothing to set up. Re-signed before it
+ * expires.
  */
 export function producerToken(config: HardwareMonitorConfig, subject: string): { token: string | (() => string); minted: boolean } {
   const configured = config.hardwareMonitor.token;
   if (configured) return { token: configured, minted: false };
   if (config.production)
     throw new ConfigError("HERALD_TOKEN must be set to a producer token (scope events:publish) when NODE_ENV=production");
+  if (!config.devAuth) {
+    throw new ConfigError(
+      "HERALD_TOKEN must be set to a producer token (scope events:publish); for local development only, HERALD_DEV_AUTH=1 lets the monitor sign its own",
+    );
+  }
   if (!config.auth.signingSecret) {
     throw new ConfigError("HERALD_TOKEN is not set and cannot be minted with an RS256 public key: set HERALD_TOKEN");
   }
