@@ -4,4 +4,4 @@
  * not pull zod in.
  */
 export { parseStreamEvent, publishEventSchema, validateEvent, type EventValidationResult, type PublishEventInput } from "./event-schema";
-export { preferenceUpdateSchema, settingsUpdateSchema } from "./preferences-schema";
+export { emailAddressSchema, preferenceUpdateSchema, settingsUpdateSchema } from "./preferences-schema";

@@ -17,7 +17,8 @@ export const preferenceUpdateSchema = z
   .strict()
   .refine((v) => Object.keys(v).length > 0, { message: "give at least one of enabled, channels, scope" });
 
-const EMAIL = z.email({ message: "must be an email address" }).max(254);
+/** One plain address (no display name, group or list): what the settings API stores and tokens' `email` claims must be. */
+export const emailAddressSchema = z.email({ message: "must be an email address" }).max(254);
 const WEBHOOK_URL = z
   .url({ protocol: /^https?$/, message: "must be an http(s) URL" })
   .max(2048)
@@ -36,7 +37,7 @@ export const settingsUpdateSchema = z
         message: "critical types are never digested",
       })
       .optional(),
-    email: EMAIL.nullable().optional(),
+    email: emailAddressSchema.nullable().optional(),
     webhookUrl: WEBHOOK_URL.nullable().optional(),
   })
   .strict()
