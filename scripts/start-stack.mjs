@@ -56,9 +56,10 @@ console.log(`herald: database ready (${migrated.applied.length} migration(s) app
 
 // Outside production the monitor signs its own short-lived dev token; in
 // production it insists on HERALD_TOKEN, which this script can mint for it.
+const { MONITOR_PUBLISH_SCOPES } = require(`${ROOT}/services/hardware-monitor/dist/producer-token.js`);
 const monitorToken =
   config.production && !monitor.hardwareMonitor.token && auth.signingSecret
-    ? { HERALD_TOKEN: signToken({ kind: "service", sub: "hardware-monitor" }, auth, 30 * 24 * 3600) }
+    ? { HERALD_TOKEN: signToken({ kind: "service", sub: "hardware-monitor", scopes: MONITOR_PUBLISH_SCOPES }, auth, 30 * 24 * 3600) }
     : {};
 const extraEnv = {
   "hardware-monitor": { ...(!process.env.INGEST_URL && { INGEST_URL: `http://127.0.0.1:${port.ingest}` }), ...monitorToken },

@@ -65,7 +65,11 @@ describe("producer token", () => {
     const { token, minted } = producerToken(config, "hardware-monitor@h");
     expect(minted).toBe(true);
     const value = typeof token === "function" ? token() : token;
-    expect(verifyToken(value, config.auth)).toMatchObject({ kind: "service", subject: "hardware-monitor@h", scopes: ["events:publish"] });
+    expect(verifyToken(value, config.auth)).toMatchObject({
+      kind: "service",
+      subject: "hardware-monitor@h",
+      scopes: ["events:publish:system.*"],
+    });
   });
 
   it.each([

@@ -2,7 +2,7 @@ import express, { Router } from "express";
 import { ApiError, MAX_BATCH_EVENTS, type HeraldEvent } from "@herald/contract";
 import { validateEvent } from "@herald/contract/schemas";
 import type { AuthConfig } from "@herald/auth";
-import { requirePublisher, serviceOf } from "@herald/auth";
+import { grantAllows, publishGrant, requirePublisher, serviceOf, type ServicePrincipal } from "@herald/auth";
 import { requireJson, type Logger } from "@herald/runtime";
 import type { EventPublisher } from "./event-publisher";
 
@@ -25,6 +25,26 @@ function validateAll(inputs: readonly unknown[], producer: string, prefix?: (ind
     events.push(result.event);
   }
   return events;
+}
+
+/**
+ * 403 unless the token may publish every event's type (a token scoped to
+ * `events:publish:system.*` publishes system events only): a batch with one
+ * such event enqueues nothing, and `details` names each one.
+ */
+function refuseUngrantedTypes(events: readonly HeraldEvent[], producer: ServicePrincipal, prefix?: (index: number) => string): void {
+  // requirePublisher let the token in, so it grants something.
+  const grant = publishGrant(producer.scopes) ?? { anyType: false, typePatterns: [] };
+  const refusedTypes = new Set<string>();
+  const details: { path: string; message: string }[] = [];
+  for (const [index, event] of events.entries()) {
+    if (grantAllows(grant, event.type)) continue;
+    refusedTypes.add(event.type);
+    details.push({ path: prefix ? `${prefix(index)}.type` : "type", message: `this token may not publish ${event.type}` });
+  }
+  if (refusedTypes.size === 0) return;
+  const allowed = grant.anyType ? "" : ` (only ${grant.typePatterns.join(", ")})`;
+  throw new ApiError(403, "forbidden", `this token may not publish ${[...refusedTypes].join(", ")}${allowed}`, details);
 }
 
 function batchInputs(body: unknown): unknown[] {
@@ -60,13 +80,18 @@ export function createPublishRouter(options: PublishRouterOptions): Router {
   };
 
   router.post("/", async (req, res) => {
-    const [event] = validateAll([req.body], serviceOf(req).subject);
+    const producer = serviceOf(req);
+    const [event] = validateAll([req.body], producer.subject);
+    refuseUngrantedTypes([event!], producer);
     await enqueue([event!]);
     res.status(202).json({ id: event!.id, status: "accepted" });
   });
 
   router.post("/batch", async (req, res) => {
-    const events = validateAll(batchInputs(req.body), serviceOf(req).subject, (i) => `events.${i}`);
+    const producer = serviceOf(req);
+    const prefix = (i: number) => `events.${i}`;
+    const events = validateAll(batchInputs(req.body), producer.subject, prefix);
+    refuseUngrantedTypes(events, producer, prefix);
     await enqueue(events);
     res.status(202).json({ ids: events.map((e) => e.id), status: "accepted" });
   });
