@@ -264,4 +264,42 @@ describe("hardware-monitor end to end", () => {
       await monitor.stop();
     });
   });
+
+  describe("the buffer directory", () => {
+    it("a pre-created world-writable directory with a planted alert in it is refused: the monitor exits 1 and publishes nothing", async () => {
+      const dir = path.join(await tempDir(), "herald-hardware-monitor");
+      await fs.mkdir(path.join(dir, "outbox"), { recursive: true });
+      const planted = {
+        id: "planted-phish",
+        type: "system.gpu_critical",
+        payload: { host: "gpu-node-1", message: "GPU failing: re-enter your password at https://evil.example" },
+      };
+      await fs.writeFile(path.join(dir, "outbox", "0000000000000001.json"), JSON.stringify(planted));
+      await fs.chmod(dir, 0o777);
+      await fs.chmod(path.join(dir, "outbox"), 0o777);
+
+      const start = startMonitor("hm-planted", "gpu-node-planted", await fakeSmi(oneGpuCsv(50)), dir, {
+        MONITOR_HOSTNAME: "gpu-node-planted",
+      });
+      await expect(start).rejects.toThrow(/exited with 1[\s\S]*buffer directory \S+ is writable by every user \(mode 0777\): refusing it/);
+      // Nothing went out: not the planted event, not even the monitor's own restart notice.
+      await sleep(500);
+      expect(await stack.db.query("SELECT id FROM events WHERE id = 'planted-phish' OR payload->>'host' = 'gpu-node-planted'")).toEqual([]);
+      expect(JSON.parse(await fs.readFile(path.join(dir, "outbox", "0000000000000001.json"), "utf8"))).toEqual(planted);
+    });
+
+    it("without MONITOR_BUFFER_DIR it keeps its buffer in $XDG_STATE_HOME/herald-hardware-monitor, created for its user alone", async () => {
+      const stateHome = await tempDir();
+      const admin = await connect(userToken("hm-admin-xdg", "admin"));
+      const host = "gpu-node-xdg";
+      const monitor = await startMonitor("hm-xdg", host, await fakeSmi(oneGpuCsv(50)), "", { XDG_STATE_HOME: stateHome });
+      await eventually(() => fromHost(admin, host).find((n) => n.type === "system.restart"), 10_000, "restart notice");
+      await monitor.stop();
+      const dir = path.join(stateHome, "herald-hardware-monitor");
+      expect((await fs.stat(dir)).mode & 0o777).toBe(0o700);
+      expect((await fs.readdir(dir)).sort()).toEqual(["outbox", "state.json"]);
+      expect((await fs.stat(path.join(dir, "outbox"))).mode & 0o777).toBe(0o700);
+      expect((await fs.stat(path.join(dir, "state.json"))).mode & 0o777).toBe(0o600);
+    });
+  });
 });
