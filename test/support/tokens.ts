@@ -18,7 +18,11 @@ export function producerToken(sub = "test-producer", scopes?: string[]): string 
   return signToken({ kind: "service", sub, scopes }, auth);
 }
 
-/** A token carrying exactly these claims, signed with the test secret: for hostile claims the signing helpers would not produce. */
-export function tokenWithClaims(claims: Record<string, unknown>, expiresIn = 3600): string {
-  return jwt.sign(claims, TEST_JWT_SECRET, { algorithm: "HS256", expiresIn });
+/**
+ * A token carrying exactly these claims, signed with the test secret: for
+ * claims the signing helpers would not produce (hostile ones; no `exp` when
+ * `expiresIn` is null).
+ */
+export function tokenWithClaims(claims: Record<string, unknown>, expiresIn: number | null = 3600): string {
+  return jwt.sign(claims, TEST_JWT_SECRET, { algorithm: "HS256", ...(expiresIn !== null && { expiresIn }) });
 }

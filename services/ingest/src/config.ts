@@ -12,6 +12,8 @@ const ENV = {
   /** Unprocessed stream entries above which ingest answers 429. */
   INGEST_MAX_BACKLOG: positiveInt(100_000),
   IDEMPOTENCY_TTL_SECONDS: positiveInt(24 * 3600),
+  /** A dashboard session unused this long ends (it ends with its token's expiry, or at logout, in any case). */
+  ADMIN_SESSION_IDLE_SECONDS: positiveInt(30 * 60),
 };
 
 export interface IngestConfig extends InstallationConfig {
@@ -24,6 +26,9 @@ export interface IngestConfig extends InstallationConfig {
     readonly idempotencyTtlSeconds: number;
   };
   readonly retryPolicies: RetryPolicies;
+  readonly dashboard: {
+    readonly sessionIdleSeconds: number;
+  };
 }
 
 export function loadConfig(source: Record<string, string | undefined> = process.env): IngestConfig {
@@ -42,5 +47,6 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       idempotencyTtlSeconds: env.IDEMPOTENCY_TTL_SECONDS,
     },
     retryPolicies: retryPolicies(env),
+    dashboard: { sessionIdleSeconds: env.ADMIN_SESSION_IDLE_SECONDS },
   };
 }

@@ -35,7 +35,7 @@ ${error}
   <textarea id="token" name="token" rows="6" required autocomplete="off" spellcheck="false"></textarea>
   <button type="submit">Log in</button>
 </form>
-<p class="hint">Paste a JWT with <code>role: admin</code> (for a dev stack: <code>HERALD_DEV_AUTH=1 npm run token -- --sub you --role admin</code>). The session lasts as long as the token.</p>
+<p class="hint">Paste a JWT with <code>role: admin</code> (for a dev stack: <code>HERALD_DEV_AUTH=1 npm run token -- --sub you --role admin</code>). The session ends when you log out, when the token expires, or after a while unused.</p>
 </body>
 </html>
 `;
