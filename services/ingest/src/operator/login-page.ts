@@ -3,11 +3,14 @@ import escapeHtml from "escape-html";
 /**
  * Headers for the login page: it runs no script and loads nothing, may only
  * submit to ourselves, and may not be framed (no clickjacking a pasted token).
+ * Referrer-Policy same-origin, not no-referrer: under no-referrer a browser
+ * sends "Origin: null" with the form's POST, which the login refuses as
+ * cross-site.
  */
 export const LOGIN_PAGE_HEADERS: Readonly<Record<string, string>> = {
   "content-security-policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
   "cache-control": "no-store",
-  "referrer-policy": "no-referrer",
+  "referrer-policy": "same-origin",
 };
 
 /** The dashboard's login form: paste an admin token, get a session cookie. */
