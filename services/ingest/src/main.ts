@@ -20,6 +20,7 @@ import { createAdminLoginRouter, DASHBOARD_PATH, denyFraming, requireAdminSessio
 import { createAdminDeliveriesRouter } from "./operator/admin-deliveries-router";
 import { AdminSessionStore } from "./operator/admin-session-store";
 import { createAdminUsersRouter } from "./operator/admin-users-router";
+import { dashboardPagePolicy } from "./operator/dashboard-page-policy";
 import { DatabaseAvailability } from "./operator/database-availability";
 import { DeliveryRepository } from "./operator/delivery-repository";
 import { EventPublisher } from "./publish/event-publisher";
@@ -75,7 +76,7 @@ async function main(): Promise<void> {
     database.errors,
   );
   app.use("/admin", denyFraming, createAdminLoginRouter(adminAuth));
-  app.use(DASHBOARD_PATH, requireAdminSession(adminAuth), createQueueDashboard(queues.all, DASHBOARD_PATH));
+  app.use(DASHBOARD_PATH, dashboardPagePolicy, requireAdminSession(adminAuth), createQueueDashboard(queues.all, DASHBOARD_PATH));
   app.use(notFoundHandler);
   app.use(errorHandler(logger));
 
