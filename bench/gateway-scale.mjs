@@ -50,7 +50,7 @@ const gatewayPorts = Array.from({ length: gatewayCount }, (_, i) => 3210 + i);
 // The gateways serve /metrics only to this bearer token.
 const metricsToken = `bench-${suffix}-metrics-token`;
 const env = { ...scratch.env, LOG_LEVEL: "warn", METRICS_TOKEN: metricsToken, ...ports };
-const auth = loadAuthConfig({ JWT_SECRET: process.env.JWT_SECRET });
+const auth = loadAuthConfig({ JWT_SECRET: process.env.JWT_SECRET, HERALD_DEV_AUTH: env.HERALD_DEV_AUTH });
 
 const children = [];
 let swarm;

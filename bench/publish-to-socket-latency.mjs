@@ -22,7 +22,7 @@ const scratch = scratchInstall();
 const { suffix } = scratch;
 const ports = { INGEST_PORT: "3100", ROUTER_PORT: "3102", GATEWAY_PORT: "3101" };
 const env = { ...scratch.env, LOG_LEVEL: "warn", ...ports };
-const auth = loadAuthConfig({ JWT_SECRET: process.env.JWT_SECRET });
+const auth = loadAuthConfig({ JWT_SECRET: process.env.JWT_SECRET, HERALD_DEV_AUTH: env.HERALD_DEV_AUTH });
 
 const children = [];
 const cleanup = async () => {

@@ -27,6 +27,11 @@ function run(command, args) {
   if (result.status !== 0) process.exit(result.status ?? 1);
 }
 
+// A local stack: the public dev JWT secret is opted in, for the services
+// (which inherit this environment) and the tokens printed below. A JWT_SECRET
+// or JWT_PUBLIC_KEY that is set still wins; HERALD_DEV_AUTH=0 turns it off.
+process.env.HERALD_DEV_AUTH ??= "1";
+
 console.log("herald: building…");
 run("npx", ["turbo", "run", "build", "--output-logs=errors-only"]);
 
@@ -51,9 +56,10 @@ console.log(`herald: database ready (${migrated.applied.length} migration(s) app
 
 // Outside production the monitor signs its own short-lived dev token; in
 // production it insists on HERALD_TOKEN, which this script can mint for it.
+const { MONITOR_PUBLISH_SCOPES } = require(`${ROOT}/services/hardware-monitor/dist/producer-token.js`);
 const monitorToken =
   config.production && !monitor.hardwareMonitor.token && auth.signingSecret
-    ? { HERALD_TOKEN: signToken({ kind: "service", sub: "hardware-monitor" }, auth, 30 * 24 * 3600) }
+    ? { HERALD_TOKEN: signToken({ kind: "service", sub: "hardware-monitor", scopes: MONITOR_PUBLISH_SCOPES }, auth, 30 * 24 * 3600) }
     : {};
 const extraEnv = {
   "hardware-monitor": { ...(!process.env.INGEST_URL && { INGEST_URL: `http://127.0.0.1:${port.ingest}` }), ...monitorToken },
@@ -122,7 +128,7 @@ const gateway = `http://127.0.0.1:${port["realtime-gateway"]}`;
 console.log(`
 herald is running${auth.usingDevSecret ? " (dev JWT secret: tokens below are for local use only)" : ""}
 
-  web UI         ${gateway}/   (paste the admin token below, or one from npm run token -- --sub 42)
+  web UI         ${gateway}/   (paste the admin token below, or one from HERALD_DEV_AUTH=1 npm run token -- --sub 42)
   producer API   ${ingest}/api/v1/events
   notifications  ${gateway}/api/v1/notifications   (Socket.IO at ${gateway}/socket.io)
   hardware       http://127.0.0.1:${port["hardware-monitor"]}/health   (this machine's GPUs and disks; alerts go to admins)
@@ -131,7 +137,7 @@ herald is running${auth.usingDevSecret ? " (dev JWT secret: tokens below are for
   email          SMTP ${smtpAt}${smtp.secure ? " (TLS)" : ""}, from ${smtp.from}${smtpNote}
 
   producer token  ${producerToken}
-  admin token     ${adminToken}        (user id "admin"; more: npm run token -- --sub 42 --role user)
+  admin token     ${adminToken}        (user id "admin"; more: HERALD_DEV_AUTH=1 npm run token -- --sub 42 --role user)
 
   try it:
     curl -X POST ${ingest}/api/v1/events -H 'content-type: application/json' \\

@@ -1,12 +1,16 @@
-// Mints a development token signed with JWT_SECRET (or the dev default).
-//   npm run token -- --sub 42 --role admin [--email a@b.c] [--projects p1,p2]
-//   npm run token -- --producer [--sub billing-service]
+// Mints a token signed with JWT_SECRET, or with the public dev secret when
+// HERALD_DEV_AUTH=1 (and JWT_SECRET is unset):
+//   HERALD_DEV_AUTH=1 npm run token -- --sub 42 --role admin [--email a@b.c] [--projects p1,p2]
+//   JWT_SECRET=... npm run token -- --producer [--sub billing-service] [--types 'system.*,job.completed']
+// --types limits what the producer token may publish (events:publish:<pattern>
+// scopes); without it, it may publish every type.
 import { createRequire } from "node:module";
 import { parseArgs } from "node:util";
 
 const require = createRequire(import.meta.url);
 const { loadAuthConfig } = require("@herald/auth");
-const { signToken } = require("@herald/auth");
+const { grantAllows, isEventTypePattern, publishScope, signToken } = require("@herald/auth");
+const { EVENT_TYPES } = require("@herald/contract");
 
 const { values } = parseArgs({
   options: {
@@ -15,18 +19,44 @@ const { values } = parseArgs({
     email: { type: "string" },
     projects: { type: "string" },
     producer: { type: "boolean", default: false },
+    types: { type: "string" },
     "expires-in": { type: "string", default: String(24 * 3600) },
   },
 });
-const auth = loadAuthConfig();
+let auth;
+try {
+  auth = loadAuthConfig();
+} catch (error) {
+  console.error(`cannot sign: ${error.message}`);
+  process.exit(2);
+}
 const expiresIn = Number(values["expires-in"]);
 if (!Number.isInteger(expiresIn) || expiresIn <= 0) {
   console.error("--expires-in must be a positive number of seconds");
   process.exit(2);
 }
 if (values.producer) {
-  console.log(signToken({ kind: "service", sub: values.sub ?? "dev-producer" }, auth, expiresIn));
+  const types = values.types
+    ?.split(",")
+    .map((t) => t.trim())
+    .filter(Boolean);
+  if (types !== undefined && (types.length === 0 || !types.every(isEventTypePattern))) {
+    console.error("--types takes comma-separated event types or prefixes ending in .*, e.g. --types 'system.*,job.completed'");
+    process.exit(2);
+  }
+  // A typo (sytem.*) would mint a token that can publish nothing.
+  const unmatched = types?.filter((t) => !EVENT_TYPES.some((e) => grantAllows({ anyType: false, typePatterns: [t] }, e.name)));
+  if (unmatched?.length) {
+    console.error(`--types: ${unmatched.join(", ")} match(es) no event type of the catalog`);
+    process.exit(2);
+  }
+  const scopes = types?.map((t) => publishScope(t));
+  console.log(signToken({ kind: "service", sub: values.sub ?? "dev-producer", scopes }, auth, expiresIn));
 } else {
+  if (values.types !== undefined) {
+    console.error("--types is for producer tokens (--producer)");
+    process.exit(2);
+  }
   if (!values.sub) {
     console.error("usage: npm run token -- --sub <user id> [--role admin|user] [--email x] [--projects a,b] | --producer");
     process.exit(2);

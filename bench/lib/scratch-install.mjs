@@ -21,8 +21,8 @@ export function scratchInstall() {
     dbName,
     databaseUrl,
     namespace,
-    /** Env for services of this installation. */
-    env: { DATABASE_URL: databaseUrl, HERALD_NAMESPACE: namespace },
+    /** Env for services of this installation: a local one, so the dev JWT secret is opted in (a JWT_SECRET set still wins). */
+    env: { DATABASE_URL: databaseUrl, HERALD_NAMESPACE: namespace, HERALD_DEV_AUTH: "1" },
     async remove() {
       const admin = new Client({ connectionString: Object.assign(new URL(base.databaseUrl), { pathname: "/postgres" }).toString() });
       await admin.connect();

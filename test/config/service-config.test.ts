@@ -32,7 +32,38 @@ describe("loadConfig", () => {
       digestScheduler: 3004,
       hardwareMonitor: 3005,
     });
-    expect(loadIngestConfig({}).auth).toMatchObject({ algorithm: "HS256", usingDevSecret: true, verificationKey: DEV_JWT_SECRET });
+    // The dev secret is opt-in (HERALD_DEV_AUTH), no longer the default outside production.
+    expect(loadIngestConfig({ HERALD_DEV_AUTH: "1" }).auth).toMatchObject({
+      algorithm: "HS256",
+      usingDevSecret: true,
+      verificationKey: DEV_JWT_SECRET,
+    });
+  });
+
+  it.each([
+    ["nothing set", {}],
+    ["NODE_ENV=development", { NODE_ENV: "development" }],
+    ["NODE_ENV=test", { NODE_ENV: "test" }],
+    ["NODE_ENV=Production (not exactly production)", { NODE_ENV: "Production" }],
+    ["NODE_ENV=prod", { NODE_ENV: "prod" }],
+    ["JWT_SECRET set to the public dev secret", { JWT_SECRET: DEV_JWT_SECRET }],
+    ["HERALD_DEV_AUTH=0", { HERALD_DEV_AUTH: "0" }],
+    ["HERALD_DEV_AUTH=1 in production", { HERALD_DEV_AUTH: "1", NODE_ENV: "production" }],
+  ])("refuses to use the dev JWT secret with %s, to every service that uses tokens", (_case, env: Record<string, string>) => {
+    for (const load of [loadIngestConfig, loadGatewayConfig, loadMonitorConfig]) expect(() => load(env).auth).toThrow(/JWT_SECRET/);
+    expect(() => loadAuthConfig(env)).toThrow(/JWT_SECRET/);
+  });
+
+  it("uses the dev JWT secret only when HERALD_DEV_AUTH opts in, and a JWT_SECRET that is set wins over it", () => {
+    for (const load of [loadIngestConfig, loadGatewayConfig, loadMonitorConfig]) {
+      expect(load({ HERALD_DEV_AUTH: "1" }).auth).toMatchObject({ usingDevSecret: true, verificationKey: DEV_JWT_SECRET });
+      expect(load({ HERALD_DEV_AUTH: "true", JWT_SECRET: "a-secret-of-my-own" }).auth).toMatchObject({
+        usingDevSecret: false,
+        verificationKey: "a-secret-of-my-own",
+      });
+      expect(load({ JWT_SECRET: "a-secret-of-my-own" }).auth.usingDevSecret).toBe(false);
+    }
+    expect(() => loadIngestConfig({ HERALD_DEV_AUTH: "maybe" })).toThrow(/HERALD_DEV_AUTH/);
   });
 
   it("gives every service's HTTP server request timeouts (10 s for headers, 30 s in all), and refuses headers outliving the request", () => {

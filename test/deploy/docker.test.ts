@@ -127,9 +127,16 @@ describe("docker-compose.yml", () => {
       expect(db.pathname).toBe(`/${composeServices.postgres.environment.POSTGRES_DB}`);
     });
 
-    it("takes JWT_SECRET from the environment, defaulting to development", () => {
-      expect(service.environment.JWT_SECRET).toBe(`\${JWT_SECRET:-${DEV_JWT_SECRET}}`);
+    it("takes JWT_SECRET from the environment with no default: the public dev secret only with HERALD_DEV_AUTH=1", () => {
+      expect(service.environment.JWT_SECRET).toBe("${JWT_SECRET:-}");
+      expect(service.environment.HERALD_DEV_AUTH).toBe("${HERALD_DEV_AUTH:-0}");
       expect(service.environment.NODE_ENV).toBe("${NODE_ENV:-development}");
+      expect(read("docker-compose.yml")).not.toContain(DEV_JWT_SECRET);
+      // As the services parse it: with nothing set on the host there is no secret, and they refuse to start.
+      if (name === "ingest" || name === "realtime-gateway") {
+        expect(() => SERVICE_CONFIG[name](envOf(service)).auth).toThrow(/JWT_SECRET \(or JWT_PUBLIC_KEY\) must be set/);
+        expect(SERVICE_CONFIG[name]({ ...envOf(service), HERALD_DEV_AUTH: "1" }).auth.verificationKey).toBe(DEV_JWT_SECRET);
+      }
       for (const [key, value] of Object.entries<string>(service.environment)) {
         if (SECRET_NAME.test(key) && key !== "DATABASE_URL") expect(value).toMatch(/^\$\{/);
       }

@@ -284,9 +284,12 @@ describe("k8s manifests", () => {
     const ingest = ofKind("Service").find((s) => s.obj.metadata.name === "ingest")!.obj;
     expect(new URL(env.INGEST_URL.value).port).toBe(String(ingest.spec.ports[0].port));
     expect(new URL(env.INGEST_URL.value).hostname.split(".")[0]).toBe("ingest");
-    // The buffer of undelivered alerts must be writable under a read-only root.
-    const mounted = container.volumeMounts.map((v: any) => v.mountPath);
-    expect(mounted).toContain(env.MONITOR_BUFFER_DIR.value);
+    // The buffer of undelivered alerts must be writable under a read-only root: a directory in a mounted volume,
+    // not the volume's root (an emptyDir's root is world-writable, which the agent refuses).
+    const mounted: string[] = container.volumeMounts.map((v: any) => v.mountPath);
+    const bufferDir = SERVICE_CONFIG["hardware-monitor"]({ MONITOR_BUFFER_DIR: env.MONITOR_BUFFER_DIR.value }).hardwareMonitor.bufferDir;
+    expect(mounted.some((m) => path.dirname(bufferDir) === m)).toBe(true);
+    expect(monitor!.obj.spec.template.spec.securityContext.fsGroupChangePolicy).toBe("OnRootMismatch");
     // Publishing needs a producer token, which only the Secret may carry.
     expect(Object.keys(ofKind("Secret")[0]!.obj.stringData)).toContain("HERALD_TOKEN");
     expect(env.HERALD_TOKEN).toBeUndefined();

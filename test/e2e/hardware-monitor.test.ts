@@ -1,8 +1,12 @@
+import { spawnSync } from "node:child_process";
 import { promises as fs } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type { NotificationMessage } from "@herald/contract";
-import { eventually, RecordingClient, sleep } from "../support/clients";
+import { loadConfig as loadMonitorConfig } from "../../services/hardware-monitor/src/config";
+import { producerToken as monitorProducerToken } from "../../services/hardware-monitor/src/producer-token";
+import { eventually, publish, RecordingClient, sleep } from "../support/clients";
+import { TEST_JWT_SECRET } from "../support/env";
 import { FakeNvidiaSmi, oneGpuCsv } from "../support/fake-nvidia-smi";
 import type { ServiceProcess } from "../support/service-process";
 import { TestStack } from "../support/stack";
@@ -39,7 +43,13 @@ describe("hardware-monitor end to end", () => {
   };
 
   /** A monitor polling every 100 ms, firing after 300 ms, with disk alerts out of the way. */
-  const startMonitor = async (key: string, host: string, smi: FakeNvidiaSmi, bufferDir: string): Promise<ServiceProcess> =>
+  const startMonitor = async (
+    key: string,
+    host: string,
+    smi: FakeNvidiaSmi,
+    bufferDir: string,
+    env: Record<string, string> = {},
+  ): Promise<ServiceProcess> =>
     stack.start("hardware-monitor", {
       key,
       env: {
@@ -54,6 +64,7 @@ describe("hardware-monitor end to end", () => {
         DISK_MOUNTS: os.tmpdir(),
         DISK_FREE_WARNING_PERCENT: "0",
         DISK_FREE_CRITICAL_PERCENT: "0",
+        ...env,
       },
     });
 
@@ -177,5 +188,118 @@ describe("hardware-monitor end to end", () => {
     expect(received[2]!.payload).toMatchObject({ value: 50, state: "resolved", alertId: received[1]!.payload.alertId });
     expect(await stack.db.query("SELECT id FROM events WHERE payload->>'host' = $1", [host])).toHaveLength(4);
     expect((await health(monitor)).delivery).toMatchObject({ pending: 0 });
+  });
+
+  describe("what the monitor's token may publish", () => {
+    /** The token a monitor signs for itself (HERALD_DEV_AUTH=1, no HERALD_TOKEN), exactly as it does. */
+    const selfSigned = () => {
+      const { token } = monitorProducerToken(
+        loadMonitorConfig({ JWT_SECRET: TEST_JWT_SECRET, HERALD_DEV_AUTH: "1" }),
+        "hardware-monitor@t",
+      );
+      return typeof token === "function" ? token() : token;
+    };
+    /** `npm run token -- --producer --types 'system.*'`, as an operator mints the monitor's HERALD_TOKEN. */
+    const minted = (args: string[], env: Record<string, string> = { JWT_SECRET: TEST_JWT_SECRET }) =>
+      spawnSync(process.execPath, [path.join(__dirname, "..", "..", "scripts", "token.mjs"), ...args], {
+        env: { PATH: process.env.PATH ?? "", ...env },
+        encoding: "utf8",
+      });
+    const scriptToken = () => {
+      const run = minted(["--producer", "--sub", "hardware-monitor", "--types", "system.*"]);
+      expect(run.status).toBe(0);
+      return run.stdout.trim();
+    };
+    const alert = (id: string) => ({ id, type: "system.gpu_critical", payload: { host: "scoped-host", value: 95, severity: "critical" } });
+    const job = (id: string) => ({ id, type: "job.completed", payload: { ownerUserId: "42", jobName: "phish" } });
+    const stored = async (ids: string[]) =>
+      (await stack.db.query<{ id: string }>("SELECT id FROM events WHERE id = ANY($1) ORDER BY id", [ids])).map((r) => r.id);
+
+    it.each([
+      ["the token it signs itself", "self", selfSigned],
+      ["npm run token -- --producer --types 'system.*'", "script", scriptToken],
+    ])("%s publishes system.gpu_critical but not job.completed (403), alone or in a batch", async (_name, tag, mint) => {
+      const ingest = stack.service("ingest").url;
+      const token = mint();
+      const refused = await publish(ingest, token, job(`${tag}-job`));
+      expect(refused.status).toBe(403);
+      expect(refused.body?.error).toMatchObject({
+        code: "forbidden",
+        message: "this token may not publish job.completed (only system.*)",
+        details: [{ path: "type", message: "this token may not publish job.completed" }],
+      });
+      const batch = await publish(ingest, token, { events: [alert(`${tag}-batch-alert`), job(`${tag}-batch-job`)] }, { path: "/batch" });
+      expect(batch.status).toBe(403);
+      expect(batch.body?.error.details).toEqual([{ path: "events.1.type", message: "this token may not publish job.completed" }]);
+
+      expect((await publish(ingest, token, alert(`${tag}-alert`))).status).toBe(202);
+      const restart = { id: `${tag}-restart`, type: "system.restart", payload: { host: "scoped-host" } };
+      expect((await publish(ingest, token, { events: [alert(`${tag}-alert-2`), restart] }, { path: "/batch" })).status).toBe(202);
+      // The router stores events in stream order: once the last accepted one is stored, a refused one enqueued before it would be too.
+      await eventually(async () => ((await stored([`${tag}-restart`])).length === 1 ? true : undefined), 10_000, "accepted events stored");
+      expect(
+        await stored([`${tag}-job`, `${tag}-batch-alert`, `${tag}-batch-job`, `${tag}-alert`, `${tag}-alert-2`, `${tag}-restart`]),
+      ).toEqual([`${tag}-alert`, `${tag}-alert-2`, `${tag}-restart`].sort());
+    });
+
+    it("the token script refuses a type pattern that is malformed or matches nothing, and signing without a secret", () => {
+      for (const types of ["system*", "sytem.*", ""]) {
+        const run = minted(["--producer", "--types", types]);
+        expect({ types, status: run.status, stdout: run.stdout }).toEqual({ types, status: 2, stdout: "" });
+      }
+      const unsigned = minted(["--producer"], {});
+      expect(unsigned.status).toBe(2);
+      expect(unsigned.stderr).toMatch(/JWT_SECRET .*HERALD_DEV_AUTH=1/);
+    });
+
+    it("a monitor without HERALD_TOKEN publishes its alerts with the system-only token it signs itself", async () => {
+      const admin = await connect(userToken("hm-admin-scoped", "admin"));
+      const host = "gpu-node-scoped";
+      const monitor = await startMonitor("hm-self-signed", host, await fakeSmi(oneGpuCsv(50)), await tempDir(), {
+        HERALD_TOKEN: "",
+        HERALD_DEV_AUTH: "1",
+      });
+      await eventually(() => fromHost(admin, host).find((n) => n.type === "system.restart"), 10_000, "restart notice");
+      expect(monitor.logs).toContain("self-signed dev producer token");
+      await monitor.stop();
+    });
+  });
+
+  describe("the buffer directory", () => {
+    it("a pre-created world-writable directory with a planted alert in it is refused: the monitor exits 1 and publishes nothing", async () => {
+      const dir = path.join(await tempDir(), "herald-hardware-monitor");
+      await fs.mkdir(path.join(dir, "outbox"), { recursive: true });
+      const planted = {
+        id: "planted-phish",
+        type: "system.gpu_critical",
+        payload: { host: "gpu-node-1", message: "GPU failing: re-enter your password at https://evil.example" },
+      };
+      await fs.writeFile(path.join(dir, "outbox", "0000000000000001.json"), JSON.stringify(planted));
+      await fs.chmod(dir, 0o777);
+      await fs.chmod(path.join(dir, "outbox"), 0o777);
+
+      const start = startMonitor("hm-planted", "gpu-node-planted", await fakeSmi(oneGpuCsv(50)), dir, {
+        MONITOR_HOSTNAME: "gpu-node-planted",
+      });
+      await expect(start).rejects.toThrow(/exited with 1[\s\S]*buffer directory \S+ is writable by every user \(mode 0777\): refusing it/);
+      // Nothing went out: not the planted event, not even the monitor's own restart notice.
+      await sleep(500);
+      expect(await stack.db.query("SELECT id FROM events WHERE id = 'planted-phish' OR payload->>'host' = 'gpu-node-planted'")).toEqual([]);
+      expect(JSON.parse(await fs.readFile(path.join(dir, "outbox", "0000000000000001.json"), "utf8"))).toEqual(planted);
+    });
+
+    it("without MONITOR_BUFFER_DIR it keeps its buffer in $XDG_STATE_HOME/herald-hardware-monitor, created for its user alone", async () => {
+      const stateHome = await tempDir();
+      const admin = await connect(userToken("hm-admin-xdg", "admin"));
+      const host = "gpu-node-xdg";
+      const monitor = await startMonitor("hm-xdg", host, await fakeSmi(oneGpuCsv(50)), "", { XDG_STATE_HOME: stateHome });
+      await eventually(() => fromHost(admin, host).find((n) => n.type === "system.restart"), 10_000, "restart notice");
+      await monitor.stop();
+      const dir = path.join(stateHome, "herald-hardware-monitor");
+      expect((await fs.stat(dir)).mode & 0o777).toBe(0o700);
+      expect((await fs.readdir(dir)).sort()).toEqual(["outbox", "state.json"]);
+      expect((await fs.stat(path.join(dir, "outbox"))).mode & 0o777).toBe(0o700);
+      expect((await fs.stat(path.join(dir, "state.json"))).mode & 0o777).toBe(0o600);
+    });
   });
 });

@@ -1,10 +1,10 @@
 import { Queue } from "bullmq";
 import { deliveryJobId } from "@herald/dispatch";
 import { QUEUES } from "@herald/runtime";
-import { api, publish } from "../support/clients";
+import { api, publish, sleep } from "../support/clients";
 import { freePort } from "../support/service-process";
 import { TestStack } from "../support/stack";
-import { producerToken, userToken } from "../support/tokens";
+import { producerToken, tokenWithClaims, userToken } from "../support/tokens";
 
 /**
  * The operator side of ingest (issue #4): the bull-board dashboard behind an
@@ -287,9 +287,83 @@ describe("ingest operator API", () => {
       expect(apiCall.status).toBe(401);
     });
 
-    it("a user's token planted as the cookie is still refused", async () => {
-      const res = await fetch(`${ingest}/admin/queues/api/queues`, { headers: { cookie: `herald_admin=${user}` } });
-      expect(res.status).toBe(403);
+    it("a token planted as the cookie is refused: the cookie holds a session id, never a token", async () => {
+      // 401 since the cookie became a session id (it was 403 for a user's token, 200 for an admin's).
+      for (const token of [user, admin]) {
+        const res = await fetch(`${ingest}/admin/queues/api/queues`, { headers: { cookie: `herald_admin=${token}` } });
+        expect(res.status).toBe(401);
+      }
+    });
+
+    it("keeps the session in Redis under a hash of the cookie's random id, never the token", async () => {
+      const cookie = await logIn(admin);
+      const id = cookie.slice("herald_admin=".length);
+      expect(id).toMatch(/^[A-Za-z0-9_-]{43}$/);
+      expect(admin).not.toContain(id);
+      const keys = await stack.redis.keys(`${stack.names.adminSessionKeyPrefix}*`);
+      expect(keys.length).toBeGreaterThan(0);
+      for (const key of keys) {
+        expect(key).not.toContain(id);
+        expect(await stack.redis.get(key)).not.toContain(admin);
+      }
+    });
+
+    it("logout ends the session: the old cookie no longer opens the dashboard, from a browser or a script", async () => {
+      const cookie = await logIn(admin);
+      expect((await fetch(`${ingest}/admin/queues/api/queues`, { headers: { cookie } })).status).toBe(200);
+      const out = await fetch(`${ingest}/admin/logout`, { method: "POST", headers: { cookie, origin: ingest } });
+      expect(out.status).toBe(204);
+
+      // The browser dropped the cookie; someone who kept a copy sends it anyway.
+      const page = await fetch(`${ingest}/admin/queues`, { headers: { cookie, accept: "text/html" }, redirect: "manual" });
+      expect(page.status).toBe(303);
+      expect(page.headers.get("location")).toBe("/admin/login");
+      const apiCall = await fetch(`${ingest}/admin/queues/api/queues`, { headers: { cookie } });
+      expect(apiCall.status).toBe(401);
+      expect(((await apiCall.json()) as { error: { code: string } }).error.code).toBe("unauthorized");
+      const pause = await fetch(`${ingest}/admin/queues/api/queues/${QUEUES.scheduler}/pause`, {
+        method: "PUT",
+        headers: { cookie, origin: ingest },
+      });
+      expect(pause.status).toBe(401);
+      // Other sessions of the same admin are not affected.
+      const other = await logIn(admin);
+      expect((await fetch(`${ingest}/admin/queues/api/queues`, { headers: { cookie: other } })).status).toBe(200);
+    });
+
+    it("a token without exp cannot log in to the dashboard", async () => {
+      const forever = tokenWithClaims({ sub: "ops", role: "admin" }, null);
+      // It is a valid admin token otherwise: the bearer API takes it.
+      expect((await get("/admin/queues/api/queues", forever)).status).toBe(200);
+      for (const accept of ["application/json", "text/html"]) {
+        const res = await fetch(`${ingest}/admin/login`, {
+          method: "POST",
+          headers: { "content-type": "application/x-www-form-urlencoded", accept },
+          body: new URLSearchParams({ token: forever }).toString(),
+          redirect: "manual",
+        });
+        expect(res.status).toBe(401);
+        expect(await res.text()).toContain("the dashboard needs a token that expires (exp)");
+        expect(res.headers.getSetCookie()).toEqual([]);
+      }
+    });
+
+    it("a session left unused for ADMIN_SESSION_IDLE_SECONDS ends, however long its token lasts", async () => {
+      const idle = await stack.start("ingest", { key: "ingest-idle", env: { ADMIN_SESSION_IDLE_SECONDS: "1" } });
+      try {
+        const res = await fetch(`${idle.url}/admin/login`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ token: admin }),
+        });
+        expect(res.status).toBe(200);
+        const cookie = res.headers.getSetCookie()[0]!.split(";")[0]!;
+        expect((await fetch(`${idle.url}/admin/queues/api/queues`, { headers: { cookie } })).status).toBe(200);
+        await sleep(1_500);
+        expect((await fetch(`${idle.url}/admin/queues/api/queues`, { headers: { cookie } })).status).toBe(401);
+      } finally {
+        await idle.stop();
+      }
     });
 
     it("logs out by clearing the cookie", async () => {

@@ -1,3 +1,4 @@
+import jwt from "jsonwebtoken";
 import { signToken } from "@herald/auth";
 import { loadAuthConfig } from "@herald/auth";
 import { TEST_JWT_SECRET } from "./env";
@@ -15,4 +16,13 @@ export function userToken(
 
 export function producerToken(sub = "test-producer", scopes?: string[]): string {
   return signToken({ kind: "service", sub, scopes }, auth);
+}
+
+/**
+ * A token carrying exactly these claims, signed with the test secret: for
+ * claims the signing helpers would not produce (hostile ones; no `exp` when
+ * `expiresIn` is null).
+ */
+export function tokenWithClaims(claims: Record<string, unknown>, expiresIn: number | null = 3600): string {
+  return jwt.sign(claims, TEST_JWT_SECRET, { algorithm: "HS256", ...(expiresIn !== null && { expiresIn }) });
 }

@@ -1,7 +1,7 @@
 import type { NextFunction, Request, Response } from "express";
 import { ApiError } from "@herald/contract";
 import type { AuthConfig } from "./auth-config";
-import { PUBLISH_SCOPE, type Principal, type ServicePrincipal, type UserPrincipal } from "./claims";
+import { PUBLISH_SCOPE, publishGrant, type Principal, type ServicePrincipal, type UserPrincipal } from "./claims";
 import { TokenError, verifyToken } from "./verify-token";
 
 export function bearerToken(header: string | undefined): string | undefined {
@@ -35,12 +35,16 @@ export function requireUser(auth: AuthConfig, options: { readonly admin?: boolea
   };
 }
 
-/** Express middleware: the request must carry a token with the `events:publish` scope. */
+/**
+ * Express middleware: the request must carry a token with a publish scope
+ * (`events:publish`, or `events:publish:<pattern>`: which types it allows is
+ * for the publishing route to check, event by event, with grantAllows).
+ */
 export function requirePublisher(auth: AuthConfig) {
   return (req: Request, _res: Response, next: NextFunction): void => {
     const principal = authenticate(req, auth);
     const scopes = principal.kind === "service" ? principal.scopes : [];
-    if (!scopes.includes(PUBLISH_SCOPE)) {
+    if (!publishGrant(scopes)) {
       throw new ApiError(403, "forbidden", `token lacks the ${PUBLISH_SCOPE} scope`);
     }
     req.principal = principal;

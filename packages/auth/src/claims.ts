@@ -20,3 +20,52 @@ export interface ServicePrincipal {
 export type Principal = UserPrincipal | ServicePrincipal;
 
 export const PUBLISH_SCOPE = "events:publish";
+
+/**
+ * Which event types a producer token may publish. `events:publish` allows
+ * every type; `events:publish:<pattern>` only those its pattern matches: an
+ * exact type (`job.completed`) or every type under a prefix (`system.*`).
+ * A token's publish scopes add up.
+ */
+export type PublishGrant = { readonly anyType: true } | { readonly anyType: false; readonly typePatterns: readonly string[] };
+
+/** Dot-separated lower-case names, as the catalog's types are, optionally ending in `.*`. */
+const TYPE_PATTERN = /^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*(\.\*)?$/;
+
+export function isEventTypePattern(pattern: string): boolean {
+  return TYPE_PATTERN.test(pattern);
+}
+
+/** The scope that grants publishing the types `typePattern` matches, or every type without one. */
+export function publishScope(typePattern?: string): string {
+  if (typePattern === undefined) return PUBLISH_SCOPE;
+  if (!isEventTypePattern(typePattern)) {
+    throw new Error(`not an event type pattern: ${JSON.stringify(typePattern)} (an event type, or a prefix ending in .*, e.g. system.*)`);
+  }
+  return `${PUBLISH_SCOPE}:${typePattern}`;
+}
+
+/**
+ * What a token's scopes let it publish; undefined when nothing. A publish
+ * scope whose pattern is malformed grants nothing: a typo must not widen
+ * what a token may do.
+ */
+export function publishGrant(scopes: readonly string[]): PublishGrant | undefined {
+  if (scopes.includes(PUBLISH_SCOPE)) return { anyType: true };
+  const prefix = `${PUBLISH_SCOPE}:`;
+  const typePatterns = scopes
+    .filter((s) => s.startsWith(prefix))
+    .map((s) => s.slice(prefix.length))
+    .filter(isEventTypePattern);
+  return typePatterns.length > 0 ? { anyType: false, typePatterns } : undefined;
+}
+
+/** `system.*` matches `system.gpu_critical` (and not `system` itself, nor `systemd.x`); any other pattern only its own type. */
+export function grantAllows(grant: PublishGrant, eventType: string): boolean {
+  if (grant.anyType) return true;
+  return grant.typePatterns.some((pattern) => {
+    if (!pattern.endsWith(".*")) return eventType === pattern;
+    const prefix = pattern.slice(0, -1); // "system."
+    return eventType.startsWith(prefix) && eventType.length > prefix.length;
+  });
+}

@@ -1,5 +1,15 @@
-export { PUBLISH_SCOPE, type Principal, type ServicePrincipal, type UserPrincipal } from "./claims";
+export {
+  grantAllows,
+  isEventTypePattern,
+  PUBLISH_SCOPE,
+  publishGrant,
+  publishScope,
+  type Principal,
+  type PublishGrant,
+  type ServicePrincipal,
+  type UserPrincipal,
+} from "./claims";
 export { TokenError, verifyToken } from "./verify-token";
 export { signToken, type TokenRequest } from "./sign-token";
 export { bearerToken, requirePublisher, requireUser, serviceOf, userOf } from "./bearer";
-export { AUTH_ENV, DEV_JWT_SECRET, authConfig, loadAuthConfig, type AuthConfig } from "./auth-config";
+export { AUTH_ENV, DEV_JWT_SECRET, authConfig, authConfigOnFirstUse, loadAuthConfig, type AuthConfig } from "./auth-config";

@@ -1,5 +1,6 @@
 import jwt from "jsonwebtoken";
 import type { AuthConfig } from "./auth-config";
+import { emailAddressSchema } from "@herald/contract/schemas";
 import type { Principal } from "./claims";
 
 export class TokenError extends Error {
@@ -12,10 +13,42 @@ export class TokenError extends Error {
   }
 }
 
-function stringList(value: unknown): string[] | undefined {
-  if (typeof value === "string") return value.split(/[ ,]+/).filter(Boolean);
-  if (Array.isArray(value)) return value.map((v) => String(v));
-  return undefined;
+/** Longest user, producer or project id a token may carry. */
+const MAX_CLAIM_ID_LENGTH = 256;
+/** Control characters and lone surrogates: ids end up in Postgres text, Redis keys, room names and logs. */
+const UNSAFE_CHARACTER = /[\p{Cc}\p{Cs}]/u;
+
+/** A string id as is, or undefined when the claim is anything else (null, a number, an object, an array, "", too long). */
+function claimId(value: unknown): string | undefined {
+  if (typeof value !== "string" || value.length === 0 || value.length > MAX_CLAIM_ID_LENGTH) return undefined;
+  return UNSAFE_CHARACTER.test(value) ? undefined : value;
+}
+
+/** A space- or comma-separated string, or an array of strings, each one an id; anything else is a bad claim. */
+function idList(value: unknown, claim: string): string[] | undefined {
+  if (value === undefined) return undefined;
+  const items = typeof value === "string" ? value.split(/[ ,]+/).filter(Boolean) : value;
+  if (!Array.isArray(items)) throw new TokenError("invalid", `${claim} must be a list of strings`);
+  return items.map((item: unknown) => {
+    const id = claimId(item);
+    if (id === undefined)
+      throw new TokenError("invalid", `${claim} must hold only non-empty strings of at most ${MAX_CLAIM_ID_LENGTH} characters`);
+    return id;
+  });
+}
+
+/**
+ * The `email` claim as one plain address, as the settings API takes it: a
+ * list (`a@x.com, b@evil.example`), a group or a display name could make a
+ * critical alert go to an address of the token holder's choosing. A token
+ * with one is refused rather than stripped of it, so that a misconfigured
+ * identity provider shows at once.
+ */
+function emailClaim(value: unknown): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  const email = emailAddressSchema.safeParse(value);
+  if (!email.success) throw new TokenError("invalid", "email must be a single email address");
+  return email.data;
 }
 
 /**
@@ -34,12 +67,19 @@ export function verifyToken(token: string | undefined, auth: AuthConfig): Princi
     if (error instanceof jwt.TokenExpiredError) throw new TokenError("expired", "token has expired");
     throw new TokenError("invalid", `invalid token: ${(error as Error).message}`);
   }
-  const subject = claims.sub === undefined ? undefined : String(claims.sub);
-  if (!subject) throw new TokenError("invalid", "token has no subject (sub)");
+  if (claims.sub === undefined) throw new TokenError("invalid", "token has no subject (sub)");
+  // Only a string is an id: String(null), String({}) and String(["42"]) would make users of "null", "[object Object]" and "42".
+  const subject = claimId(claims.sub);
+  if (subject === undefined) {
+    throw new TokenError(
+      "invalid",
+      `sub must be a non-empty string of at most ${MAX_CLAIM_ID_LENGTH} characters without control characters`,
+    );
+  }
 
   if (claims.role === "admin" || claims.role === "user") {
-    const email = typeof claims.email === "string" ? claims.email : undefined;
-    const projects = stringList(claims.projects);
+    const email = emailClaim(claims.email);
+    const projects = idList(claims.projects, "projects");
     return {
       kind: "user",
       userId: subject,
@@ -50,7 +90,7 @@ export function verifyToken(token: string | undefined, auth: AuthConfig): Princi
     };
   }
   if (claims.role !== undefined) throw new TokenError("invalid", "role must be admin or user");
-  const scopes = stringList(claims.scope);
+  const scopes = idList(claims.scope, "scope");
   if (!scopes) throw new TokenError("invalid", "token has neither a role nor a scope");
   return { kind: "service", subject, scopes, ...(claims.exp !== undefined && { expiresAt: claims.exp }) };
 }

@@ -48,4 +48,91 @@ describe("verifyToken", () => {
   ])("refuses a token %s", (_name, fn, expected) => {
     expect(reason(fn)).toBe(expected);
   });
+
+  /** Signs exactly these claims (jsonwebtoken's `subject` option would refuse a non-string sub before we could). */
+  const raw = (claims: Record<string, unknown>) => jwt.sign(claims, auth.verificationKey, { algorithm: "HS256", expiresIn: 60 });
+  const refusal = (claims: Record<string, unknown>): string => {
+    try {
+      verifyToken(raw(claims), auth);
+      return "accepted";
+    } catch (error) {
+      if (error instanceof TokenError) return `${error.reason}: ${error.message}`;
+      throw error;
+    }
+  };
+
+  describe.each([
+    ["a user token", { role: "user" }],
+    ["an admin token", { role: "admin" }],
+    ["a producer token", { scope: "events:publish" }],
+  ])("in %s, sub", (_kind, base: Record<string, unknown>) => {
+    it.each([
+      ["null", null],
+      ["an object", {}],
+      ["an object with a toString", { toString: "42" }],
+      ["an array", ["42"]],
+      ["an empty array", []],
+      ["true", true],
+      ["false", false],
+      ["a number", 42],
+      ["empty", ""],
+      ["with a NUL", "4\u00002"],
+      ["with a newline", "42\nadmin"],
+      ["with DEL", "42\u007f"],
+      ["with a C1 control", "42\u0085"],
+      ["a lone surrogate", "42\ud800"],
+      ["257 characters", "x".repeat(257)],
+    ])("%s is refused as invalid", (_case, sub) => {
+      expect(refusal({ ...base, sub })).toMatch(/^invalid: sub must be a non-empty string of at most 256 characters/);
+    });
+
+    it.each([["42"], ["x".repeat(256)], ["user@example.com"], ["Zoë Ångström"], ["a b"]])("%p is the id as is", (sub) => {
+      const principal = verifyToken(raw({ ...base, sub }), auth);
+      expect(principal.kind === "user" ? principal.userId : principal.subject).toBe(sub);
+    });
+  });
+
+  it.each([
+    ["a list", "a@example.com, attacker@evil.example"],
+    ["a list without a space", "a@example.com,attacker@evil.example"],
+    ["group syntax", "Team: a@example.com, attacker@evil.example;"],
+    ["a display name", "Alice <attacker@evil.example>"],
+    ["a header injection", "a@example.com\r\nBcc: attacker@evil.example"],
+    ["a NUL", "a@example.com\u0000"],
+    ["an array", ["a@example.com"]],
+    ["an object", { address: "a@example.com" }],
+    ["a number", 42],
+    ["empty", ""],
+    ["no domain", "a@"],
+    ["longer than 254 characters", `${"a".repeat(250)}@example.com`],
+  ])("refuses a user token whose email is %s", (_case, email) => {
+    expect(refusal({ role: "user", sub: "42", email })).toBe("invalid: email must be a single email address");
+  });
+
+  it("takes one plain email address, and a null email as none", () => {
+    expect(verifyToken(raw({ role: "user", sub: "42", email: "a.b+tag@example.com" }), auth)).toMatchObject({
+      email: "a.b+tag@example.com",
+    });
+    expect(verifyToken(raw({ role: "user", sub: "42", email: null }), auth)).not.toHaveProperty("email");
+  });
+
+  it.each([
+    ["projects holding an object", { role: "user", projects: [{}] }, /^invalid: projects must hold only/],
+    ["projects holding null", { role: "user", projects: [null] }, /^invalid: projects must hold only/],
+    ["projects holding a number", { role: "user", projects: [7] }, /^invalid: projects must hold only/],
+    ["projects holding a NUL", { role: "user", projects: ["p\u0000"] }, /^invalid: projects must hold only/],
+    ["projects as an object", { role: "user", projects: { p1: true } }, /^invalid: projects must be a list/],
+    ["scope holding an object", { scope: [{}] }, /^invalid: scope must hold only/],
+    ["scope as a number", { scope: 7 }, /^invalid: scope must be a list/],
+  ])("refuses a token with %s", (_case, claims: Record<string, unknown>, message) => {
+    expect(refusal({ sub: "42", ...claims })).toMatch(message);
+  });
+
+  it("reads projects and scopes from a list or a separated string", () => {
+    expect(verifyToken(raw({ role: "user", sub: "42", projects: "p1, p2" }), auth)).toMatchObject({ projects: ["p1", "p2"] });
+    expect(verifyToken(raw({ role: "user", sub: "42", projects: [] }), auth)).toMatchObject({ projects: [] });
+    expect(verifyToken(raw({ sub: "svc", scope: ["events:publish", "other"] }), auth)).toMatchObject({
+      scopes: ["events:publish", "other"],
+    });
+  });
 });

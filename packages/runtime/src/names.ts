@@ -18,6 +18,8 @@ export interface RedisNames {
   readonly recipientVersionKey: string;
   /** BullMQ key prefix: every queue of this installation lives under it. */
   readonly queuePrefix: string;
+  /** Operator dashboard sessions, one key per session (named by a hash of its cookie's id). */
+  readonly adminSessionKeyPrefix: string;
 }
 
 /** BullMQ queue names (under RedisNames.queuePrefix). */
@@ -41,6 +43,7 @@ export function redisNames(namespace: string): RedisNames {
     socketIoKey: `${namespace}:socket.io`,
     recipientVersionKey: `${namespace}:recipients:version`,
     queuePrefix: `${namespace}:bull`,
+    adminSessionKeyPrefix: `${namespace}:admin-session:`,
   };
 }
 

@@ -1,7 +1,7 @@
 import os from "node:os";
 import path from "node:path";
 import { z } from "zod";
-import { AUTH_ENV, authConfig, type AuthConfig } from "@herald/auth";
+import { AUTH_ENV, authConfigOnFirstUse, type AuthConfig } from "@herald/auth";
 import {
   BASE_ENV,
   baseConfig,
@@ -19,7 +19,7 @@ import {
 
 const ENV = {
   ...BASE_ENV,
-  // Only to sign its own dev token when HERALD_TOKEN is unset.
+  // Only to sign its own dev token when HERALD_TOKEN is unset (with HERALD_DEV_AUTH=1).
   ...AUTH_ENV,
   HARDWARE_MONITOR_PORT: port(SERVICE_PORTS.hardwareMonitor),
   /** Where, and as whom (a producer token), the hardware monitor publishes. */
@@ -47,8 +47,16 @@ const ENV = {
   DISK_FREE_WARNING_PERCENT: percent(10),
   DISK_FREE_CRITICAL_PERCENT: percent(5),
   DISK_FREE_HYSTERESIS_PERCENT: percent(5),
-  /** Alerts wait here while ingest is unreachable, and alert state outlives restarts here. */
+  /**
+   * Alerts wait here while ingest is unreachable, and alert state outlives
+   * restarts here. It must be this user's alone (created 0700; one that
+   * another user owns or may write is refused: what is in it gets published).
+   * Default: $XDG_STATE_HOME/herald-hardware-monitor, else
+   * ~/.local/state/herald-hardware-monitor.
+   */
   MONITOR_BUFFER_DIR: optionalString,
+  /** The XDG base directory for state, where the default buffer directory goes (ignored unless absolute, as the spec says). */
+  XDG_STATE_HOME: optionalString,
   /** Buffered events kept at most; past it the oldest are dropped (and counted in /health). */
   MONITOR_BUFFER_MAX_EVENTS: positiveInt(10_000),
   /** Longest wait between delivery attempts while ingest is unreachable. */
@@ -89,7 +97,28 @@ export interface HardwareMonitorConfig extends BaseConfig {
   readonly port: number;
   /** Resolved on first use: only a monitor that mints its own dev token needs JWT settings. */
   readonly auth: AuthConfig;
+  /** HERALD_DEV_AUTH: it may sign its own producer token when HERALD_TOKEN is unset. */
+  readonly devAuth: boolean;
   readonly hardwareMonitor: MonitorSettings;
+}
+
+/**
+ * The buffer directory: MONITOR_BUFFER_DIR, else a private place in the
+ * user's home. Never the OS temp dir: whoever creates a directory there
+ * first owns it, and would have their files published as alerts.
+ */
+export function bufferDir(
+  env: { readonly MONITOR_BUFFER_DIR?: string; readonly XDG_STATE_HOME?: string },
+  home: string = os.homedir(),
+): string {
+  if (env.MONITOR_BUFFER_DIR !== undefined) {
+    if (!path.isAbsolute(env.MONITOR_BUFFER_DIR))
+      throw new ConfigError(`MONITOR_BUFFER_DIR must be an absolute path, got ${env.MONITOR_BUFFER_DIR}`);
+    return path.normalize(env.MONITOR_BUFFER_DIR);
+  }
+  const stateHome =
+    env.XDG_STATE_HOME !== undefined && path.isAbsolute(env.XDG_STATE_HOME) ? env.XDG_STATE_HOME : path.join(home, ".local", "state");
+  return path.join(stateHome, "herald-hardware-monitor");
 }
 
 function monitorSettings(env: z.infer<z.ZodObject<typeof ENV>>): MonitorSettings {
@@ -124,8 +153,7 @@ function monitorSettings(env: z.infer<z.ZodObject<typeof ENV>>): MonitorSettings
       critical: env.DISK_FREE_CRITICAL_PERCENT,
       hysteresis: env.DISK_FREE_HYSTERESIS_PERCENT,
     },
-    // The OS temp dir suits a laptop; hosts and pods set a directory that outlives reboots.
-    bufferDir: env.MONITOR_BUFFER_DIR ?? path.join(os.tmpdir(), "herald-hardware-monitor"),
+    bufferDir: bufferDir(env),
     bufferMaxEvents: env.MONITOR_BUFFER_MAX_EVENTS,
     retryMaxMs: env.MONITOR_RETRY_MAX_MS,
   };
@@ -134,13 +162,13 @@ function monitorSettings(env: z.infer<z.ZodObject<typeof ENV>>): MonitorSettings
 export function loadConfig(source: Record<string, string | undefined> = process.env): HardwareMonitorConfig {
   const env = parseEnv(ENV, source);
   const base = baseConfig(env);
-  let auth: AuthConfig | undefined;
+  const auth = authConfigOnFirstUse(env, base.production);
   return {
     ...base,
     get auth(): AuthConfig {
-      auth ??= authConfig(env, base.production);
-      return auth;
+      return auth();
     },
+    devAuth: env.HERALD_DEV_AUTH,
     port: env.HARDWARE_MONITOR_PORT,
     hardwareMonitor: monitorSettings(env),
   };

@@ -16,6 +16,7 @@ import { OutboxSender } from "./delivery/outbox-sender";
 import { DiskOutbox } from "./delivery/outbox";
 import { NvidiaSmi } from "./gpu/nvidia-smi";
 import { HardwareMonitor } from "./monitor";
+import { ensurePrivateDirectory } from "./private-directory";
 import { producerToken } from "./producer-token";
 import { StateFile } from "./state-file";
 import { loadConfig } from "./config";
@@ -28,6 +29,7 @@ async function main(): Promise<void> {
   if (minted) logger.warn("HERALD_TOKEN is not set: publishing with a self-signed dev producer token");
 
   const client = new HeraldPublisher({ baseUrl: settings.ingestUrl, token, timeoutMs: 10_000, maxAttempts: 3 });
+  await ensurePrivateDirectory(settings.bufferDir);
   const outbox = await DiskOutbox.open(path.join(settings.bufferDir, "outbox"), settings.bufferMaxEvents);
   const sender = new OutboxSender(outbox, client, { retryMaxMs: settings.retryMaxMs, logger });
   const stateFile = new StateFile(path.join(settings.bufferDir, "state.json"));

@@ -1,6 +1,7 @@
 import { promises as fs } from "node:fs";
 import path from "node:path";
 import { INITIAL_MONITOR_STATE, type MonitorState } from "./alerts/evaluate";
+import { isTempFileOf, replaceFile } from "./replace-file";
 
 /**
  * The monitor's alert state, kept on disk so that a restart neither
@@ -15,6 +16,7 @@ export class StateFile {
    * process was down, so no level may count that time as held.
    */
   async load(): Promise<{ state: MonitorState; problem?: string }> {
+    await this.removeLeftovers();
     let text: string;
     try {
       text = await fs.readFile(this.file, "utf8");
@@ -37,9 +39,20 @@ export class StateFile {
   }
 
   async save(state: MonitorState): Promise<void> {
-    await fs.mkdir(path.dirname(this.file), { recursive: true });
-    const tmp = `${this.file}.tmp`;
-    await fs.writeFile(tmp, JSON.stringify(state));
-    await fs.rename(tmp, this.file);
+    await fs.mkdir(path.dirname(this.file), { recursive: true, mode: 0o700 });
+    await replaceFile(this.file, JSON.stringify(state));
+  }
+
+  /** Temporary files of saves cut short by a crash. */
+  private async removeLeftovers(): Promise<void> {
+    const dir = path.dirname(this.file);
+    const base = path.basename(this.file);
+    let names: string[];
+    try {
+      names = await fs.readdir(dir);
+    } catch {
+      return;
+    }
+    await Promise.all(names.filter((n) => isTempFileOf(n, base)).map((n) => fs.rm(path.join(dir, n), { force: true })));
   }
 }

@@ -60,12 +60,24 @@ describe("producer token", () => {
     expect(producerToken(loadConfig({ HERALD_TOKEN: "given" }), "hm").token).toBe("given");
   });
 
-  it("mints a dev producer token outside production", () => {
-    const config = loadConfig({});
+  it("mints a dev producer token with HERALD_DEV_AUTH=1", () => {
+    const config = loadConfig({ HERALD_DEV_AUTH: "1" });
     const { token, minted } = producerToken(config, "hardware-monitor@h");
     expect(minted).toBe(true);
     const value = typeof token === "function" ? token() : token;
-    expect(verifyToken(value, config.auth)).toMatchObject({ kind: "service", subject: "hardware-monitor@h", scopes: ["events:publish"] });
+    expect(verifyToken(value, config.auth)).toMatchObject({
+      kind: "service",
+      subject: "hardware-monitor@h",
+      scopes: ["events:publish:system.*"],
+    });
+  });
+
+  it.each([
+    ["nothing set", {}],
+    ["a JWT secret but no HERALD_DEV_AUTH", { JWT_SECRET: "s".repeat(40) }],
+    ["HERALD_DEV_AUTH=0", { HERALD_DEV_AUTH: "0", JWT_SECRET: "s".repeat(40) }],
+  ])("refuses to sign its own token with %s", (_case, env: Record<string, string>) => {
+    expect(() => producerToken(loadConfig(env), "hm")).toThrow(/HERALD_TOKEN must be set.*HERALD_DEV_AUTH=1/);
   });
 
   it("refuses to start in production without HERALD_TOKEN", () => {

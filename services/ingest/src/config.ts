@@ -1,5 +1,5 @@
 import { DEFAULT_MAX_PAYLOAD_BYTES } from "@herald/contract";
-import { AUTH_ENV, authConfig, type AuthConfig } from "@herald/auth";
+import { AUTH_ENV, authConfigOnFirstUse, type AuthConfig } from "@herald/auth";
 import type { BacklogPolicy } from "./publish/event-publisher";
 import { RETRY_POLICY_ENV, retryPolicies, type RetryPolicies } from "@herald/dispatch";
 import { z } from "zod";
@@ -42,10 +42,13 @@ const ENV = {
    */
   INGEST_PRODUCER_BACKLOG_PERCENT: z.coerce.number().positive().max(100).default(25),
   IDEMPOTENCY_TTL_SECONDS: positiveInt(24 * 3600),
+  /** A dashboard session unused this long ends (it ends with its token's expiry, or at logout, in any case). */
+  ADMIN_SESSION_IDLE_SECONDS: positiveInt(30 * 60),
 };
 
 export interface IngestConfig extends InstallationConfig {
   readonly port: number;
+  /** Resolved on first use, so the other settings parse without the JWT ones. */
   readonly auth: AuthConfig;
   readonly ingest: {
     readonly maxBodyBytes: number;
@@ -54,15 +57,21 @@ export interface IngestConfig extends InstallationConfig {
     readonly idempotencyTtlSeconds: number;
   };
   readonly retryPolicies: RetryPolicies;
+  readonly dashboard: {
+    readonly sessionIdleSeconds: number;
+  };
 }
 
 export function loadConfig(source: Record<string, string | undefined> = process.env): IngestConfig {
   const env = parseEnv(ENV, source);
   const installation = installationConfig(env);
+  const auth = authConfigOnFirstUse(env, installation.production);
   return {
     ...installation,
     port: env.INGEST_PORT,
-    auth: authConfig(env, installation.production),
+    get auth(): AuthConfig {
+      return auth();
+    },
     ingest: {
       maxBodyBytes: env.INGEST_MAX_BODY_BYTES,
       maxPayloadBytes: env.INGEST_MAX_PAYLOAD_BYTES,
@@ -74,5 +83,6 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       idempotencyTtlSeconds: env.IDEMPOTENCY_TTL_SECONDS,
     },
     retryPolicies: retryPolicies(env),
+    dashboard: { sessionIdleSeconds: env.ADMIN_SESSION_IDLE_SECONDS },
   };
 }

@@ -18,7 +18,9 @@ import {
 } from "@herald/runtime";
 import { createAdminLoginRouter, DASHBOARD_PATH, denyFraming, requireAdminSession } from "./operator/admin-auth";
 import { createAdminDeliveriesRouter } from "./operator/admin-deliveries-router";
+import { AdminSessionStore } from "./operator/admin-session-store";
 import { createAdminUsersRouter } from "./operator/admin-users-router";
+import { dashboardPagePolicy } from "./operator/dashboard-page-policy";
 import { DatabaseAvailability } from "./operator/database-availability";
 import { DeliveryRepository } from "./operator/delivery-repository";
 import { EventPublisher } from "./publish/event-publisher";
@@ -49,7 +51,11 @@ async function main(): Promise<void> {
   const queues = openOperatorQueues(queueRedis, names.queuePrefix);
   const deliveries = new DeliveryRepository(db);
   const users = new UserProvisioning(db, new RecipientVersion(redis, names.recipientVersionKey));
-  const adminAuth = { auth: config.auth, secureCookies: config.production };
+  const adminAuth = {
+    auth: config.auth,
+    sessions: new AdminSessionStore(redis, names.adminSessionKeyPrefix, config.dashboard.sessionIdleSeconds),
+    secureCookies: config.production,
+  };
 
   // Publishing needs only Redis: with Postgres down ingest stays in rotation, reporting "degraded".
   const app = createServiceApp({
@@ -79,7 +85,7 @@ async function main(): Promise<void> {
     database.errors,
   );
   app.use("/admin", denyFraming, createAdminLoginRouter(adminAuth));
-  app.use(DASHBOARD_PATH, requireAdminSession(adminAuth), createQueueDashboard(queues.all, DASHBOARD_PATH));
+  app.use(DASHBOARD_PATH, dashboardPagePolicy, requireAdminSession(adminAuth), createQueueDashboard(queues.all, DASHBOARD_PATH));
   app.use(notFoundHandler);
   app.use(errorHandler(logger));
 

@@ -1,4 +1,5 @@
 import { readCookie, requestOrigin, sessionCookieOptions } from "../src/operator/admin-session";
+import { sessionTtlMs } from "../src/operator/admin-session-store";
 
 describe("readCookie", () => {
   it("finds one cookie among several and decodes it", () => {
@@ -53,9 +54,21 @@ describe("sessionCookieOptions", () => {
     });
   });
 
-  it("is Secure when asked, and a session cookie for a token that never expires", () => {
-    const options = sessionCookieOptions(undefined, true);
-    expect(options.secure).toBe(true);
-    expect(options).not.toHaveProperty("expires");
+  // A token that never expires opens no session at all (POST /admin/login refuses it), so there is no such cookie.
+  it("is Secure when asked", () => {
+    expect(sessionCookieOptions(1_800_000_000, true).secure).toBe(true);
+  });
+});
+
+describe("sessionTtlMs", () => {
+  const now = 1_800_000_000_000;
+  it.each([
+    ["the idle time, when the token lasts longer", now / 1000 + 3600, 1800, 1_800_000],
+    ["what is left of the token, when that is less", now / 1000 + 60, 1800, 60_000],
+    ["what is left of the token, to the millisecond", now / 1000 + 0.25, 1800, 250],
+    ["nothing, for a token that expires now", now / 1000, 1800, 0],
+    ["nothing, for a token that has expired", now / 1000 - 10, 1800, 0],
+  ])("is %s", (_case, expiresAt, idle, ttl) => {
+    expect(sessionTtlMs(now, expiresAt, idle)).toBe(ttl);
   });
 });

@@ -1,5 +1,5 @@
 import type { ToastConfig } from "@herald/contract";
-import { AUTH_ENV, authConfig, type AuthConfig } from "@herald/auth";
+import { AUTH_ENV, authConfigOnFirstUse, type AuthConfig } from "@herald/auth";
 import {
   INSTALLATION_ENV,
   installationConfig,
@@ -85,6 +85,7 @@ export interface GatewayConfig {
 
 export interface RealtimeGatewayConfig extends InstallationConfig {
   readonly port: number;
+  /** Resolved on first use, so the other settings parse without the JWT ones. */
   readonly auth: AuthConfig;
   /** Allowed browser origins for REST and Socket.IO; undefined means any. */
   readonly corsOrigins?: readonly string[];
@@ -130,10 +131,13 @@ function gatewayConfig(env: z.infer<z.ZodObject<typeof ENV>>): GatewayConfig {
 export function loadConfig(source: Record<string, string | undefined> = process.env): RealtimeGatewayConfig {
   const env = parseEnv(ENV, source);
   const installation = installationConfig(env);
+  const auth = authConfigOnFirstUse(env, installation.production);
   return {
     ...installation,
     port: env.GATEWAY_PORT,
-    auth: authConfig(env, installation.production),
+    get auth(): AuthConfig {
+      return auth();
+    },
     corsOrigins: commaList(env.CORS_ORIGINS),
     webhookAllowedHosts: webhookAllowedHosts(env),
     gateway: gatewayConfig(env),

@@ -18,7 +18,8 @@ export const preferenceUpdateSchema = z
   .strict()
   .refine((v) => Object.keys(v).length > 0, { message: "give at least one of enabled, channels, scope" });
 
-const EMAIL = z.email({ message: "must be an email address" }).max(254);
+/** One plain address (no display name, group or list): what the settings API stores and tokens' `email` claims must be. */
+export const emailAddressSchema = z.email({ message: "must be an email address" }).max(254);
 const MAX_WEBHOOK_URL = 2048;
 
 /** The port of an authority that `new URL` refused, to say why (`https://host:99999/`). */
@@ -58,7 +59,7 @@ export const settingsUpdateSchema = z
         message: "critical types are never digested",
       })
       .optional(),
-    email: EMAIL.nullable().optional(),
+    email: emailAddressSchema.nullable().optional(),
     webhookUrl: WEBHOOK_URL.nullable().optional(),
   })
   .strict()

@@ -1,6 +1,8 @@
 import { promises as fs } from "node:fs";
 import path from "node:path";
 import type { HeraldEventInput } from "@herald/sdk";
+import { ensurePrivateDirectory } from "../private-directory";
+import { replaceFile } from "../replace-file";
 
 export interface OutboxEntry {
   readonly seq: number;
@@ -14,8 +16,9 @@ const fileName = (seq: number) => `${String(seq).padStart(16, "0")}.json`;
  * A bounded FIFO of events on disk, one file per event named by a
  * sequence number, so that alerts raised while ingest is unreachable
  * survive a crash or restart and go out in the order they were raised.
- * Each file is written to a temporary name and renamed, so a crash never
- * leaves half an event behind. Past `maxEvents` the oldest are dropped:
+ * Each file is written to a temporary name and renamed (replaceFile), so a
+ * crash never leaves half an event behind. The directory must be this
+ * user's alone: every file in it is published with the monitor's token. Past `maxEvents` the oldest are dropped:
  * the newest state of the hardware matters most.
  */
 export class DiskOutbox {
@@ -28,7 +31,7 @@ export class DiskOutbox {
   ) {}
 
   static async open(dir: string, maxEvents: number): Promise<DiskOutbox> {
-    await fs.mkdir(dir, { recursive: true });
+    await ensurePrivateDirectory(dir);
     const names = await fs.readdir(dir);
     const seqs: number[] = [];
     for (const name of names) {
@@ -55,8 +58,7 @@ export class DiskOutbox {
     for (const event of events) {
       const seq = this.nextSeq++;
       const target = path.join(this.dir, fileName(seq));
-      await fs.writeFile(`${target}.tmp`, JSON.stringify(event));
-      await fs.rename(`${target}.tmp`, target);
+      await replaceFile(target, JSON.stringify(event));
       this.seqs.push(seq);
     }
     await this.enforceLimit();

@@ -4,6 +4,7 @@ import { ApiError } from "@herald/contract";
 import type { AuthConfig } from "@herald/auth";
 import { requireUser, TokenError, verifyToken, type UserPrincipal } from "@herald/auth";
 import { ADMIN_COOKIE, clearedCookieOptions, readCookie, requestOrigin, sessionCookieOptions } from "./admin-session";
+import type { AdminSessionStore } from "./admin-session-store";
 import { LOGIN_PAGE_HEADERS, renderLoginPage } from "./login-page";
 import { parseBody } from "@herald/runtime";
 
@@ -12,6 +13,8 @@ export const DASHBOARD_PATH = "/admin/queues";
 
 export interface AdminAuthOptions {
   readonly auth: AuthConfig;
+  /** Where the cookie's session ids lead to the admin they were opened for. */
+  readonly sessions: AdminSessionStore;
   /** Mark the cookie Secure even on a plain-http request (production sits behind TLS). */
   readonly secureCookies: boolean;
 }
@@ -39,8 +42,17 @@ function verifyAdmin(token: string, auth: AuthConfig): UserPrincipal {
   return principal;
 }
 
+/** The session store is Redis: without it no session can be checked, opened or ended. */
+async function sessionStore<T>(operation: () => Promise<T>): Promise<T> {
+  try {
+    return await operation();
+  } catch {
+    throw new ApiError(503, "redis_unavailable", "dashboard sessions are unavailable; retry later");
+  }
+}
+
 /**
- * Guards the dashboard: an admin bearer token, or the login cookie. Requests
+ * Guards the dashboard: an admin bearer token, or the login cookie's session. Requests
  * that change something on the strength of the cookie must come from our
  * own pages (Origin or Referer naming this host): SameSite=Strict already
  * keeps the cookie off other sites' requests, this also covers browsers
@@ -49,23 +61,20 @@ function verifyAdmin(token: string, auth: AuthConfig): UserPrincipal {
  */
 export function requireAdminSession(options: AdminAuthOptions): RequestHandler {
   const bearer = requireUser(options.auth, { admin: true });
-  return (req, res, next) => {
+  return async (req, res, next) => {
     if (req.headers.authorization !== undefined) return bearer(req, res, next);
     const toLogin = (error: ApiError): void => {
       if ((req.method === "GET" || req.method === "HEAD") && wantsHtml(req)) return res.redirect(303, LOGIN_PATH);
       throw error;
     };
-    const token = readCookie(req.headers.cookie, ADMIN_COOKIE);
-    if (token === undefined)
+    const sessionId = readCookie(req.headers.cookie, ADMIN_COOKIE);
+    if (sessionId === undefined)
       return toLogin(new ApiError(401, "unauthorized", `an admin bearer token or a session from ${LOGIN_PATH} is required`));
-    let principal: UserPrincipal;
-    try {
-      principal = verifyAdmin(token, options.auth);
-    } catch (error) {
-      if (!(error instanceof ApiError) || error.status !== 401) throw error;
-      // An expired or garbled session is dropped so the browser stops sending it.
+    const principal = await sessionStore(() => options.sessions.find(sessionId));
+    if (principal === undefined) {
+      // Logged out, idle too long, expired with its token, or never ours: the browser stops sending it.
       res.clearCookie(ADMIN_COOKIE, clearedCookieOptions(cookieIsSecure(req, options)));
-      return toLogin(new ApiError(401, "unauthorized", `session: ${error.message}; log in again at ${LOGIN_PATH}`));
+      return toLogin(new ApiError(401, "unauthorized", `session has ended; log in again at ${LOGIN_PATH}`));
     }
     if (!SAFE_METHODS.has(req.method) && requestOrigin(req.headers) !== "same") {
       throw new ApiError(
@@ -105,7 +114,8 @@ function refuseCrossSite(req: Request): void {
 
 /**
  * GET /login: the form; POST /login: checks the pasted token is an admin's
- * and sets the session cookie; POST /logout: drops it. Mounted under /admin.
+ * and one that expires, opens a session and sets its cookie; POST /logout:
+ * ends the session and drops the cookie. Mounted under /admin.
  */
 export function createAdminLoginRouter(options: AdminAuthOptions): Router {
   const router = Router();
@@ -121,7 +131,7 @@ export function createAdminLoginRouter(options: AdminAuthOptions): Router {
   });
 
   const bodyParsers = [express.urlencoded({ extended: false, limit: "16kb" }), express.json({ limit: "16kb", strict: false })];
-  router.post("/login", ...bodyParsers, (req, res) => {
+  router.post("/login", ...bodyParsers, async (req, res) => {
     try {
       refuseCrossSite(req);
       if (!req.is(["application/x-www-form-urlencoded", "application/json"])) {
@@ -129,9 +139,14 @@ export function createAdminLoginRouter(options: AdminAuthOptions): Router {
       }
       const { token } = parseBody(loginSchema, req.body);
       const admin = verifyAdmin(token, options.auth);
-      res.cookie(ADMIN_COOKIE, token, sessionCookieOptions(admin.expiresAt, cookieIsSecure(req, options)));
+      // A token that never expires would make a session that ends only at logout or when idle.
+      const { expiresAt } = admin;
+      if (expiresAt === undefined) throw new ApiError(401, "unauthorized", "the dashboard needs a token that expires (exp)");
+      const sessionId = await sessionStore(() => options.sessions.create({ ...admin, expiresAt }));
+      if (sessionId === undefined) throw new ApiError(401, "unauthorized", "token has expired");
+      res.cookie(ADMIN_COOKIE, sessionId, sessionCookieOptions(expiresAt, cookieIsSecure(req, options)));
       if (wantsHtml(req)) return res.redirect(303, DASHBOARD_PATH);
-      res.json({ userId: admin.userId, expiresAt: admin.expiresAt === undefined ? null : new Date(admin.expiresAt * 1000).toISOString() });
+      res.json({ userId: admin.userId, expiresAt: new Date(expiresAt * 1000).toISOString() });
     } catch (error) {
       // A person at the form sees what went wrong on the form; programs get the JSON error.
       if (error instanceof ApiError && wantsHtml(req)) return renderPage(res, error.status, error.message);
@@ -139,8 +154,10 @@ export function createAdminLoginRouter(options: AdminAuthOptions): Router {
     }
   });
 
-  router.post("/logout", (req, res) => {
+  router.post("/logout", async (req, res) => {
     refuseCrossSite(req);
+    const sessionId = readCookie(req.headers.cookie, ADMIN_COOKIE);
+    if (sessionId !== undefined) await sessionStore(() => options.sessions.revoke(sessionId));
     res.clearCookie(ADMIN_COOKIE, clearedCookieOptions(cookieIsSecure(req, options)));
     if (wantsHtml(req)) return res.redirect(303, LOGIN_PATH);
     res.status(204).end();

@@ -1,7 +1,7 @@
 import { parse } from "cookie";
 import type { CookieOptions } from "express";
 
-/** The dashboard session cookie holds the admin token itself, re-verified on every request. */
+/** The dashboard session cookie: a session id (AdminSessionStore), never the admin token itself. */
 export const ADMIN_COOKIE = "herald_admin";
 /** Only the dashboard and its login see it: the JSON API takes bearer tokens only. */
 export const ADMIN_COOKIE_PATH = "/admin";
@@ -20,18 +20,12 @@ export function readCookie(header: string | undefined, name: string): string | u
 }
 
 /**
- * HttpOnly (scripts never see the token), SameSite=Strict (no other site can
- * make the browser send it), Secure where it travels over https, and gone
- * when the token expires (a session cookie for a token without `exp`).
+ * HttpOnly (scripts never see the session id), SameSite=Strict (no other
+ * site can make the browser send it), Secure where it travels over https,
+ * and gone when the token it was opened with expires.
  */
-export function sessionCookieOptions(expiresAtSeconds: number | undefined, secure: boolean): CookieOptions {
-  return {
-    httpOnly: true,
-    sameSite: "strict",
-    secure,
-    path: ADMIN_COOKIE_PATH,
-    ...(expiresAtSeconds !== undefined && { expires: new Date(expiresAtSeconds * 1000) }),
-  };
+export function sessionCookieOptions(expiresAtSeconds: number, secure: boolean): CookieOptions {
+  return { httpOnly: true, sameSite: "strict", secure, path: ADMIN_COOKIE_PATH, expires: new Date(expiresAtSeconds * 1000) };
 }
 
 /** The options a cookie was set with, less its lifetime: what clearing it needs. */

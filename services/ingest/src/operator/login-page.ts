@@ -3,11 +3,14 @@ import escapeHtml from "escape-html";
 /**
  * Headers for the login page: it runs no script and loads nothing, may only
  * submit to ourselves, and may not be framed (no clickjacking a pasted token).
+ * Referrer-Policy same-origin, not no-referrer: under no-referrer a browser
+ * sends "Origin: null" with the form's POST, which the login refuses as
+ * cross-site.
  */
 export const LOGIN_PAGE_HEADERS: Readonly<Record<string, string>> = {
   "content-security-policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
   "cache-control": "no-store",
-  "referrer-policy": "no-referrer",
+  "referrer-policy": "same-origin",
 };
 
 /** The dashboard's login form: paste an admin token, get a session cookie. */
@@ -35,7 +38,7 @@ ${error}
   <textarea id="token" name="token" rows="6" required autocomplete="off" spellcheck="false"></textarea>
   <button type="submit">Log in</button>
 </form>
-<p class="hint">Paste a JWT with <code>role: admin</code> (for a dev stack: <code>npm run token -- --sub you --role admin</code>). The session lasts as long as the token.</p>
+<p class="hint">Paste a JWT with <code>role: admin</code> (for a dev stack: <code>HERALD_DEV_AUTH=1 npm run token -- --sub you --role admin</code>). The session ends when you log out, when the token expires, or after a while unused.</p>
 </body>
 </html>
 `;

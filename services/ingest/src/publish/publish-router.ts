@@ -2,7 +2,7 @@ import express, { Router, type Response } from "express";
 import { ApiError, MAX_BATCH_EVENTS, MAX_BATCH_RECIPIENTS, namedRecipients, type HeraldEvent } from "@herald/contract";
 import { validateEvent } from "@herald/contract/schemas";
 import type { AuthConfig } from "@herald/auth";
-import { requirePublisher, serviceOf } from "@herald/auth";
+import { grantAllows, publishGrant, requirePublisher, serviceOf, type ServicePrincipal } from "@herald/auth";
 import { requireJson, type Logger } from "@herald/runtime";
 import { EventBusUnavailableError, type EventPublisher } from "./event-publisher";
 
@@ -32,6 +32,26 @@ function validateAll(
     events.push(result.event);
   }
   return events;
+}
+
+/**
+ * 403 unless the token may publish every event's type (a token scoped to
+ * `events:publish:system.*` publishes system events only): a batch with one
+ * such event enqueues nothing, and `details` names each one.
+ */
+function refuseUngrantedTypes(events: readonly HeraldEvent[], producer: ServicePrincipal, prefix?: (index: number) => string): void {
+  // requirePublisher let the token in, so it grants something.
+  const grant = publishGrant(producer.scopes) ?? { anyType: false, typePatterns: [] };
+  const refusedTypes = new Set<string>();
+  const details: { path: string; message: string }[] = [];
+  for (const [index, event] of events.entries()) {
+    if (grantAllows(grant, event.type)) continue;
+    refusedTypes.add(event.type);
+    details.push({ path: prefix ? `${prefix(index)}.type` : "type", message: `this token may not publish ${event.type}` });
+  }
+  if (refusedTypes.size === 0) return;
+  const allowed = grant.anyType ? "" : ` (only ${grant.typePatterns.join(", ")})`;
+  throw new ApiError(403, "forbidden", `this token may not publish ${[...refusedTypes].join(", ")}${allowed}`, details);
 }
 
 function batchInputs(body: unknown): unknown[] {
@@ -105,17 +125,20 @@ export function createPublishRouter(options: PublishRouterOptions): Router {
   };
 
   router.post("/", async (req, res) => {
-    const producer = serviceOf(req).subject;
-    const [event] = validateAll([req.body], producer, maxPayloadBytes);
-    await enqueue(res, [event!], producer, () => "id");
+    const producer = serviceOf(req);
+    const [event] = validateAll([req.body], producer.subject, maxPayloadBytes);
+    refuseUngrantedTypes([event!], producer);
+    await enqueue(res, [event!], producer.subject, () => "id");
     res.status(202).json({ id: event!.id, status: "accepted" });
   });
 
   router.post("/batch", async (req, res) => {
-    const producer = serviceOf(req).subject;
-    const events = validateAll(batchInputs(req.body), producer, maxPayloadBytes, (i) => `events.${i}`);
+    const producer = serviceOf(req);
+    const prefix = (i: number) => `events.${i}`;
+    const events = validateAll(batchInputs(req.body), producer.subject, maxPayloadBytes, prefix);
     checkBatchRecipients(events);
-    await enqueue(res, events, producer, (i) => `events.${i}.id`);
+    refuseUngrantedTypes(events, producer, prefix);
+    await enqueue(res, events, producer.subject, (i) => `events.${i}.id`);
     res.status(202).json({ ids: events.map((e) => e.id), status: "accepted" });
   });
 
