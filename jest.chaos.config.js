@@ -6,6 +6,8 @@ const os = require("node:os");
 const path = require("node:path");
 const base = require("./jest.config");
 
+// Scenarios start many services at once on a small machine: give each longer to come up than npm test does.
+process.env.SERVICE_READY_TIMEOUT_MS ??= "60000";
 // One file for every scenario's figures; the summary reporter prints them as one table at the end.
 process.env.CHAOS_REPORT_FILE ??= path.join(os.tmpdir(), `herald-chaos-figures-${process.pid}.jsonl`);
 
