@@ -51,7 +51,7 @@ describe("chaos: PostgreSQL stopped for 30 s mid-burst", () => {
     for (const user of WEBHOOK_USERS) await subscribeWebhook(gateway, user, receiver.url(user));
     clients = await connectUsers([gateway], [...IN_APP_USERS, ...WEBHOOK_USERS]);
 
-    publisher = new Publisher(stack.service("ingest").url, producerToken(), 5_000);
+    publisher = new Publisher(stack.service("ingest").url, producerToken());
     let stopAt = Number.POSITIVE_INFINITY;
     const publishing = publisher.steady({ ratePerSecond: RATE, event: (i) => eventAt(i).event, until: () => Date.now() >= stopAt });
     await sleep(3_000);
