@@ -13,7 +13,7 @@ const USERS = Array.from({ length: 30 }, (_, i) => `digest-user-${i}`);
 const DIGEST_MS = 3_000;
 const TICK_MS = 250;
 const RATE = 20;
-const RUN_MS = 14_000;
+const RUN_MS = 10_000;
 const DIGEST_SENT = '"msg":"digest sent"';
 
 interface DigestRow extends Record<string, unknown> {
@@ -25,9 +25,9 @@ interface DigestRow extends Record<string, unknown> {
 }
 
 /**
- * Two digest-scheduler replicas, each killed with SIGKILL in turn while it is
- * sending a period's digests (its jobs then stall and are run again once
- * BullMQ notices). Every user must get one digest per period, periods must
+ * Two digest-scheduler replicas, one killed with SIGKILL while it is sending
+ * a period's digests (the jobs it held stall and are run again once BullMQ
+ * notices), then restarted. Every user must get one digest per period, periods must
  * not overlap, and every digest-bound notification must be in exactly one.
  */
 describe("chaos: two digest-scheduler replicas, one killed with SIGKILL during a tick", () => {
@@ -83,18 +83,21 @@ describe("chaos: two digest-scheduler replicas, one killed with SIGKILL during a
       event: (i) => ({ id: `dg-${i}`, type: "job.completed", payload: { ownerUserId: USERS[i % USERS.length]!, jobName: `j${i}` } }),
       until: () => Date.now() - started >= RUN_MS,
     });
-    const [a, b] = [stack.service("scheduler-a"), stack.service("scheduler-b")];
+    const a = stack.service("scheduler-a");
     const connection = chaos.probe.duplicate({ maxRetriesPerRequest: null });
     const queue = new Queue(QUEUES.scheduler, { connection, prefix: stack.names.queuePrefix });
     await sleep(DIGEST_MS);
-    const stalled = await killMidTick(a, queue);
-    await a.spawn();
-    stalled.push(...(await killMidTick(b, queue)));
-    const lastKillAt = Date.now();
-    await b.spawn();
+    // A kill that happened to fall between two jobs proves nothing: try the next period's tick (up to three).
+    let stalled: string[] = [];
+    let killedAt = 0;
+    for (let kills = 0; kills < 3 && stalled.length === 0; kills++) {
+      stalled = await killMidTick(a, queue);
+      killedAt = Date.now();
+      await a.spawn();
+    }
     await publishing;
 
-    // Everything digest-bound is summarized by a later period, and the jobs the killed replicas held
+    // Everything digest-bound is summarized by a later period, and the jobs the killed replica held
     // have been found stalled and run again (BullMQ's default lock: 30 s, then a stalled check every 30 s).
     await eventually(
       async () => {
@@ -107,7 +110,7 @@ describe("chaos: two digest-scheduler replicas, one killed with SIGKILL during a
       90_000,
       "digests settled and stalled jobs re-run",
     );
-    const settledMs = Date.now() - lastKillAt;
+    const settledMs = Date.now() - killedAt;
     await queue.close();
     connection.disconnect();
     await sleep(1_000);
@@ -141,7 +144,7 @@ describe("chaos: two digest-scheduler replicas, one killed with SIGKILL during a
     const repeatedPushes = push.duplicates;
 
     reportFigures({
-      scenario: "two digest-scheduler replicas, each SIGKILLed in turn mid-tick",
+      scenario: "two digest-scheduler replicas, one SIGKILLed mid-tick",
       headline: {
         accepted: String(publisher.accepted.size),
         stored: `${storedEvents} notifications → ${digests.length} digests for ${perUser.size} users`,
@@ -156,12 +159,13 @@ describe("chaos: two digest-scheduler replicas, one killed with SIGKILL during a
           "digests per user",
           `${Math.min(...[...perUser.values()].map((r) => r.length))}–${Math.max(...[...perUser.values()].map((r) => r.length))}`,
         ],
-        ["jobs held by the killed replicas (stalled)", stalled.length],
-        ["last kill → stalled jobs re-run and all digested", `${settledMs} ms`],
+        ["jobs held by the killed replica (stalled)", stalled.length],
+        ["kill → stalled jobs re-run and all digested", `${settledMs} ms`],
       ],
     });
 
     expect(publisher.accepted.size).toBeGreaterThan(0);
+    expect(stalled.length).toBeGreaterThan(0);
     expect(perUser.size).toBe(USERS.length);
     expect(overlapping).toBe(0);
     expect(tooSoon).toBe(0);
