@@ -7,7 +7,7 @@ import { Publisher, type ChaosEvent } from "./support/publisher";
 import { closeAll, connectUsers, receivedBy } from "./support/sockets";
 import { deadLetters, pendingByConsumer, pendingTotal } from "./support/stream-state";
 
-const EVENTS = Number(process.env.CHAOS_ROUTER_EVENTS ?? 4000);
+const EVENTS = Number(process.env.CHAOS_ROUTER_EVENTS ?? 3000);
 const BATCH = 200;
 const CLAIM_IDLE_MS = 2000;
 const RECLAIMED = "reclaimed entries from a stalled consumer";

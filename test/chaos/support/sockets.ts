@@ -10,7 +10,7 @@ import { userToken } from "../../support/tokens";
 export async function connectUsers(
   gatewayUrls: readonly string[],
   users: readonly string[],
-  concurrency = 50,
+  concurrency = 100,
 ): Promise<Map<string, RecordingClient>> {
   const clients = new Map<string, RecordingClient>();
   let next = 0;
