@@ -1,11 +1,31 @@
 import type { NotificationMessage } from "@herald/contract";
-import { eventually, RecordingClient } from "../../support/clients";
+import { RecordingClient } from "../../support/clients";
 import { userToken } from "../../support/tokens";
+
+const ATTEMPTS = 5;
+
+/** Resolves true once `client` has caught up, false if it was refused or dropped before (or after `timeoutMs`). */
+function caughtUp(client: RecordingClient, timeoutMs: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    if (client.named("caught_up").length > 0) return resolve(true);
+    const timer = setTimeout(() => resolve(false), timeoutMs);
+    const done = (ok: boolean) => () => {
+      clearTimeout(timer);
+      resolve(ok);
+    };
+    client.socket.once("caught_up", done(true));
+    client.socket.once("connect_error", done(false));
+    client.socket.once("disconnect", done(false));
+  });
+}
 
 /**
  * One live socket per user, spread round-robin over the gateways, opened
  * `concurrency` at a time (a thousand handshakes at once would measure the
- * handshake storm, not the scenario).
+ * handshake storm, not the scenario). Live means caught up: until then the
+ * gateway holds live pushes. A socket refused or dropped on the way (a
+ * gateway answering `catch_up_failed` under load) is opened again, as a
+ * client would.
  */
 export async function connectUsers(
   gatewayUrls: readonly string[],
@@ -18,18 +38,19 @@ export async function connectUsers(
     while (next < users.length) {
       const i = next++;
       const user = users[i]!;
-      const client = new RecordingClient(gatewayUrls[i % gatewayUrls.length]!, userToken(user));
-      clients.set(user, client);
-      await client.connected();
+      for (let attempt = 1; ; attempt++) {
+        const client = new RecordingClient(gatewayUrls[i % gatewayUrls.length]!, userToken(user));
+        if (await caughtUp(client, 30_000)) {
+          clients.set(user, client);
+          break;
+        }
+        client.close();
+        if (attempt === ATTEMPTS) throw new Error(`${user} could not connect in ${ATTEMPTS} attempts: ${JSON.stringify(client.events)}`);
+        await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
+      }
     }
   };
   await Promise.all(Array.from({ length: concurrency }, lane));
-  // Connected is not caught up: live pushes are held until the (empty) catch-up is done.
-  await eventually(
-    () => ([...clients.values()].every((c) => c.named("caught_up").length > 0) ? true : undefined),
-    30_000,
-    "sockets caught up",
-  );
   return clients;
 }
 
