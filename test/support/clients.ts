@@ -28,15 +28,15 @@ export async function api(baseUrl: string, token: string, method: string, path: 
   return { status: res.status, body: text ? (JSON.parse(text) as any) : undefined };
 }
 
-/** A raw Socket.IO client that records every event it gets, in order, and how it ended. */
+/** A raw Socket.IO client that records every event it gets, in order, when (`at`, ms since the epoch), and how it ended. */
 export class RawSocket {
-  readonly events: { event: string; args: unknown[] }[] = [];
+  readonly events: { event: string; args: unknown[]; at: number }[] = [];
   readonly socket: Socket;
   disconnectReason: string | undefined;
 
   constructor(url: string, auth: Record<string, unknown>, headers: Record<string, string> = {}) {
     this.socket = io(url, { auth, transports: ["websocket"], reconnection: false, forceNew: true, extraHeaders: headers });
-    this.socket.onAny((event: string, ...args: unknown[]) => this.events.push({ event, args }));
+    this.socket.onAny((event: string, ...args: unknown[]) => this.events.push({ event, args, at: Date.now() }));
     this.socket.on("disconnect", (reason) => (this.disconnectReason = reason));
   }
 

@@ -18,6 +18,8 @@ const PORT_ENV: Record<ServiceName, string> = {
 export type WaitFor = "health" | "ready";
 
 const ROOT = path.resolve(__dirname, "..", "..");
+/** How long a service may take to answer /health or /ready; the chaos suite, which starts many on a small machine, waits longer. */
+const READY_TIMEOUT_MS = Number(process.env.SERVICE_READY_TIMEOUT_MS ?? 20_000);
 
 export async function freePort(): Promise<number> {
   const server = net.createServer();
@@ -92,7 +94,7 @@ export class ServiceProcess {
     await this.waitReady(child);
   }
 
-  private async waitReady(child: ChildProcess, timeoutMs = 20_000): Promise<void> {
+  private async waitReady(child: ChildProcess, timeoutMs = READY_TIMEOUT_MS): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       if (child.exitCode !== null) throw new Error(`${this.name} exited with ${child.exitCode}:\n${this.logs}`);

@@ -6,6 +6,16 @@ import { TEST_JWT_SECRET, TEST_REDIS_URL } from "./env";
 import { ServiceProcess, type ServiceName, type WaitFor } from "./service-process";
 
 /**
+ * Where a stack lives: by default a fresh database cloned on the shared test
+ * PostgreSQL and the shared test Redis; the chaos suite passes its own
+ * PostgreSQL cluster's database and its own Redis, which it may kill.
+ */
+export interface StackPlacement {
+  readonly database?: TestDatabase;
+  readonly redisUrl?: string;
+}
+
+/**
  * A Herald installation of a test's own: its own database, its own Redis
  * namespace, and the services it asks for as separate processes.
  */
@@ -18,20 +28,22 @@ export class TestStack {
     readonly redis: Redis,
     readonly namespace: string,
     private readonly extraEnv: Record<string, string>,
+    readonly redisUrl: string,
   ) {
     this.names = redisNames(namespace);
   }
 
-  static async create(extraEnv: Record<string, string> = {}): Promise<TestStack> {
-    const db = await createTestDatabase();
+  static async create(extraEnv: Record<string, string> = {}, placement: StackPlacement = {}): Promise<TestStack> {
+    const db = placement.database ?? (await createTestDatabase());
+    const redisUrl = placement.redisUrl ?? TEST_REDIS_URL;
     const namespace = `t${randomBytes(4).toString("hex")}`;
-    return new TestStack(db, new Redis(TEST_REDIS_URL), namespace, extraEnv);
+    return new TestStack(db, new Redis(redisUrl), namespace, extraEnv, redisUrl);
   }
 
   env(overrides: Record<string, string> = {}): Record<string, string> {
     return {
       DATABASE_URL: this.db.url,
-      REDIS_URL: TEST_REDIS_URL,
+      REDIS_URL: this.redisUrl,
       HERALD_NAMESPACE: this.namespace,
       JWT_SECRET: TEST_JWT_SECRET,
       ...this.extraEnv,
