@@ -1,22 +1,11 @@
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { Queue } from "bullmq";
-import { chromium, type BrowserContext, type Page } from "playwright-core";
+import type { BrowserContext, Page } from "playwright-core";
+import { launchBrowser, type Browser } from "../support/browser";
 import { QUEUES } from "@herald/runtime";
 import { TestStack } from "../support/stack";
 import { userToken } from "../support/tokens";
-
-/** Debian's Chromium; CHROMIUM_PATH points elsewhere. */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-sync",
-];
 
 /**
  * bull-board's dashboard on ingest, in a real headless Chromium, under the
@@ -28,7 +17,7 @@ const CHROMIUM_ARGS = [
 describe("the queue dashboard in a real browser, under its CSP", () => {
   let stack: TestStack;
   let ingest: string;
-  let profileDir: string;
+  let browser: Browser;
   let context: BrowserContext;
   /** Uncaught exceptions, console errors and warnings (Chromium logs CSP refusals there). */
   const problems: string[] = [];
@@ -36,22 +25,18 @@ describe("the queue dashboard in a real browser, under its CSP", () => {
   const elsewhere: string[] = [];
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install -y chromium, or set CHROMIUM_PATH (see test/e2e/web-ui.test.ts)`);
-    }
     stack = await TestStack.create();
     ingest = (await stack.start("ingest")).url;
     // A job to look at, so that a queue's page has something to render.
     const webhook = new Queue(QUEUES.webhook, { connection: stack.redis, prefix: stack.names.queuePrefix });
     await webhook.add("deliver", { deliveryId: "1", note: `<img src=x onerror="window.__xss=1">` }, { jobId: "dash-1" });
     await webhook.close();
-    profileDir = mkdtempSync(path.join(os.tmpdir(), "herald-dashboard-"));
-    context = await chromium.launchPersistentContext(profileDir, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+    browser = await launchBrowser();
+    context = browser.context;
   });
 
   afterAll(async () => {
-    await context?.close();
-    if (profileDir) rmSync(profileDir, { recursive: true, force: true });
+    await browser?.close();
     await stack?.stop();
   });
 

@@ -1,23 +1,12 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { chromium, type BrowserContext, type Page } from "playwright-core";
+import type { BrowserContext, Page } from "playwright-core";
+import { launchBrowser, type Browser } from "../support/browser";
 import { eventually, publish } from "../support/clients";
 import { TestStack } from "../support/stack";
 import { producerToken, userToken } from "../support/tokens";
 
-/** Debian's Chromium; CHROMIUM_PATH points elsewhere. */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 /** Screenshots for a person to look at; never committed. */
 const SCREENSHOT_DIR = path.join(os.tmpdir(), "herald-web-ui");
 const JOB_TOAST_MS = 1000;
@@ -33,7 +22,7 @@ const XSS = `<img src=x onerror="window.__xss=1">`;
  */
 describe("web UI: the notification center in a real browser", () => {
   let stack: TestStack;
-  let profileDir: string;
+  let browser: Browser;
   let context: BrowserContext;
   let gateway: string;
   /** Uncaught exceptions and console errors (failed requests included) of every page. */
@@ -42,12 +31,6 @@ describe("web UI: the notification center in a real browser", () => {
   const user = "web-user";
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(
-        `Chromium not found at ${CHROMIUM}. The web UI tests drive a real browser: install Debian's Chromium with ` +
-          "`apt-get update && apt-get install -y chromium` (.ci/run does this when it is missing), or set CHROMIUM_PATH to a Chromium binary.",
-      );
-    }
     stack = await TestStack.create({
       TOAST_EXPIRE_MS: String(JOB_TOAST_MS),
       TOAST_EXPIRE_MS_SYSTEM: String(SYSTEM_TOAST_MS),
@@ -57,19 +40,13 @@ describe("web UI: the notification center in a real browser", () => {
     await stack.start("router");
     await Promise.all([stack.start("ingest"), stack.start("realtime-gateway"), stack.start("digest-scheduler")]);
     gateway = stack.service("realtime-gateway").url;
-    profileDir = mkdtempSync(path.join(os.tmpdir(), "herald-chromium-"));
-    context = await chromium.launchPersistentContext(profileDir, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: CHROMIUM_ARGS,
-      viewport: { width: 1280, height: 800 },
-    });
+    browser = await launchBrowser({ viewport: { width: 1280, height: 800 } });
+    context = browser.context;
     mkdirSync(SCREENSHOT_DIR, { recursive: true });
   });
 
   afterAll(async () => {
-    await context?.close();
-    if (profileDir) rmSync(profileDir, { recursive: true, force: true });
+    await browser?.close();
     await stack?.stop();
   });
 
