@@ -1,7 +1,8 @@
 // Mints a token signed with JWT_SECRET, or with the public dev secret when
 // HERALD_DEV_AUTH=1 (and JWT_SECRET is unset):
-//   HERALD_DEV_AUTH=1 npm run token -- --sub 42 --role admin [--email a@b.c] [--projects p1,p2]
-//   JWT_SECRET=... npm run token -- --producer [--sub billing-service] [--types 'system.*,job.completed']
+//   HERALD_DEV_AUTH=1 npm run token -- --sub 42 --role admin [--email a@b.c] [--projects p1,p2] [--tenant acme]
+//   JWT_SECRET=... npm run token -- --producer [--sub billing-service] [--types 'system.*,job.completed'] [--tenant acme|'*']
+// Without --tenant the token has no tenant claim: it speaks for `default`.
 // --types limits what the producer token may publish (events:publish:<pattern>
 // scopes); without it, it may publish every type.
 import { createRequire } from "node:module";
@@ -10,7 +11,7 @@ import { parseArgs } from "node:util";
 const require = createRequire(import.meta.url);
 const { loadAuthConfig } = require("@herald/auth");
 const { grantAllows, isEventTypePattern, publishScope, signToken } = require("@herald/auth");
-const { EVENT_TYPES } = require("@herald/contract");
+const { EVENT_TYPES, PLATFORM_TENANT, isTenantId } = require("@herald/contract");
 
 const { values } = parseArgs({
   options: {
@@ -20,6 +21,7 @@ const { values } = parseArgs({
     projects: { type: "string" },
     producer: { type: "boolean", default: false },
     types: { type: "string" },
+    tenant: { type: "string" },
     "expires-in": { type: "string", default: String(24 * 3600) },
   },
 });
@@ -28,6 +30,11 @@ try {
   auth = loadAuthConfig();
 } catch (error) {
   console.error(`cannot sign: ${error.message}`);
+  process.exit(2);
+}
+const tenant = values.tenant;
+if (tenant !== undefined && !isTenantId(tenant) && !(values.producer && tenant === PLATFORM_TENANT)) {
+  console.error(`--tenant must be a tenant id ([A-Za-z0-9_.-]{1,64})${values.producer ? " or * (a platform producer)" : ""}`);
   process.exit(2);
 }
 const expiresIn = Number(values["expires-in"]);
@@ -51,7 +58,7 @@ if (values.producer) {
     process.exit(2);
   }
   const scopes = types?.map((t) => publishScope(t));
-  console.log(signToken({ kind: "service", sub: values.sub ?? "dev-producer", scopes }, auth, expiresIn));
+  console.log(signToken({ kind: "service", sub: values.sub ?? "dev-producer", scopes, tenant }, auth, expiresIn));
 } else {
   if (values.types !== undefined) {
     console.error("--types is for producer tokens (--producer)");
@@ -69,5 +76,5 @@ if (values.producer) {
     ?.split(",")
     .map((p) => p.trim())
     .filter(Boolean);
-  console.log(signToken({ kind: "user", sub: values.sub, role: values.role, email: values.email, projects }, auth, expiresIn));
+  console.log(signToken({ kind: "user", sub: values.sub, role: values.role, email: values.email, projects, tenant }, auth, expiresIn));
 }

@@ -8,14 +8,14 @@ const auth = loadAuthConfig({ JWT_SECRET: TEST_JWT_SECRET });
 export function userToken(
   sub: string,
   role: "admin" | "user" = "user",
-  extra: { email?: string; projects?: string[] } = {},
+  extra: { email?: string; projects?: string[]; tenant?: string } = {},
   expiresIn?: number,
 ): string {
   return signToken({ kind: "user", sub, role, ...extra }, auth, expiresIn);
 }
 
-export function producerToken(sub = "test-producer", scopes?: string[]): string {
-  return signToken({ kind: "service", sub, scopes }, auth);
+export function producerToken(sub = "test-producer", scopes?: string[], tenant?: string): string {
+  return signToken({ kind: "service", sub, scopes, ...(tenant !== undefined && { tenant }) }, auth);
 }
 
 /**

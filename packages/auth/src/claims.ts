@@ -2,6 +2,8 @@
 export interface UserPrincipal {
   readonly kind: "user";
   readonly userId: string;
+  /** The user's tenant (`default` when the token has no `tenant` claim); never the platform tenant `*`. */
+  readonly tenant: string;
   readonly role: "admin" | "user";
   readonly email?: string;
   /** Absent when the token carries no `projects` claim (the stored list then stands). */
@@ -13,6 +15,11 @@ export interface UserPrincipal {
 export interface ServicePrincipal {
   readonly kind: "service";
   readonly subject: string;
+  /**
+   * The producer's tenant (`default` when the token has no `tenant` claim), or
+   * `*` for a platform producer, which names the tenant in each event.
+   */
+  readonly tenant: string;
   readonly scopes: readonly string[];
   readonly expiresAt?: number;
 }

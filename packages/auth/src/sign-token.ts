@@ -9,8 +9,10 @@ export type TokenRequest =
       readonly role: "admin" | "user";
       readonly email?: string;
       readonly projects?: readonly string[];
+      /** Omitted: the token has no `tenant` claim, i.e. `default`. */
+      readonly tenant?: string;
     }
-  | { readonly kind: "service"; readonly sub: string; readonly scopes?: readonly string[] };
+  | { readonly kind: "service"; readonly sub: string; readonly scopes?: readonly string[]; readonly tenant?: string };
 
 /**
  * Signs a token with the configured HMAC secret. Meant for development and
@@ -20,9 +22,11 @@ export function signToken(request: TokenRequest, auth: AuthConfig, expiresInSeco
   if (!auth.signingSecret) {
     throw new Error("tokens can only be signed with an HS256 JWT_SECRET (RS256 keys verify, they do not sign here)");
   }
-  const claims =
-    request.kind === "user"
+  const claims = {
+    ...(request.kind === "user"
       ? { role: request.role, ...(request.email && { email: request.email }), projects: request.projects ?? [] }
-      : { scope: (request.scopes ?? [PUBLISH_SCOPE]).join(" ") };
+      : { scope: (request.scopes ?? [PUBLISH_SCOPE]).join(" ") }),
+    ...(request.tenant !== undefined && { tenant: request.tenant }),
+  };
   return jwt.sign(claims, auth.signingSecret, { algorithm: "HS256", subject: request.sub, expiresIn: expiresInSeconds });
 }

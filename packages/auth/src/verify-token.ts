@@ -1,5 +1,6 @@
 import jwt from "jsonwebtoken";
 import type { AuthConfig } from "./auth-config";
+import { DEFAULT_TENANT, PLATFORM_TENANT, isTenantId } from "@herald/contract";
 import { emailAddressSchema } from "@herald/contract/schemas";
 import type { Principal } from "./claims";
 
@@ -52,6 +53,26 @@ function emailClaim(value: unknown): string | undefined {
 }
 
 /**
+ * The `tenant` claim: absent is `default` (installations from before tenants
+ * keep working); anything but a tenant id is refused rather than defaulted,
+ * since a typo would otherwise put a user in `default`'s data. `*` is for
+ * producers only: no user may read across tenants.
+ */
+function tenantClaim(value: unknown, kind: "user" | "service"): string {
+  if (value === undefined) return DEFAULT_TENANT;
+  if (value === PLATFORM_TENANT && kind === "service") return PLATFORM_TENANT;
+  if (!isTenantId(value)) {
+    throw new TokenError(
+      "invalid",
+      kind === "user"
+        ? "tenant must be a tenant id ([A-Za-z0-9_.-]{1,64})"
+        : "tenant must be a tenant id ([A-Za-z0-9_.-]{1,64}) or * for a platform producer",
+    );
+  }
+  return value;
+}
+
+/**
  * Verifies a bearer token and turns its claims into a principal. A token with
  * a `role` is a user; one without a role but with a `scope` is a producer.
  */
@@ -83,6 +104,7 @@ export function verifyToken(token: string | undefined, auth: AuthConfig): Princi
     return {
       kind: "user",
       userId: subject,
+      tenant: tenantClaim(claims.tenant, "user"),
       role: claims.role,
       ...(email !== undefined && { email }),
       ...(projects !== undefined && { projects }),
@@ -92,5 +114,11 @@ export function verifyToken(token: string | undefined, auth: AuthConfig): Princi
   if (claims.role !== undefined) throw new TokenError("invalid", "role must be admin or user");
   const scopes = idList(claims.scope, "scope");
   if (!scopes) throw new TokenError("invalid", "token has neither a role nor a scope");
-  return { kind: "service", subject, scopes, ...(claims.exp !== undefined && { expiresAt: claims.exp }) };
+  return {
+    kind: "service",
+    subject,
+    tenant: tenantClaim(claims.tenant, "service"),
+    scopes,
+    ...(claims.exp !== undefined && { expiresAt: claims.exp }),
+  };
 }

@@ -20,6 +20,7 @@ describe("verifyToken", () => {
     expect(verifyToken(token, auth)).toEqual({
       kind: "user",
       userId: "42",
+      tenant: "default",
       role: "admin",
       email: "a@example.com",
       projects: ["p1"],
@@ -134,5 +135,32 @@ describe("verifyToken", () => {
     expect(verifyToken(raw({ sub: "svc", scope: ["events:publish", "other"] }), auth)).toMatchObject({
       scopes: ["events:publish", "other"],
     });
+  });
+
+  describe("the tenant claim", () => {
+    it("is default when absent, for users and producers alike", () => {
+      expect(verifyToken(raw({ sub: "u", role: "user" }), auth)).toMatchObject({ tenant: "default" });
+      expect(verifyToken(raw({ sub: "svc", scope: "events:publish" }), auth)).toMatchObject({ tenant: "default" });
+    });
+
+    it("is read as signed", () => {
+      const user = signToken({ kind: "user", sub: "u", role: "admin", tenant: "acme.eu-1" }, auth);
+      const producer = signToken({ kind: "service", sub: "svc", tenant: "acme.eu-1" }, auth);
+      expect(verifyToken(user, auth)).toMatchObject({ kind: "user", tenant: "acme.eu-1" });
+      expect(verifyToken(producer, auth)).toMatchObject({ kind: "service", tenant: "acme.eu-1" });
+    });
+
+    it("may be * for a producer (a platform producer) and never for a user", () => {
+      expect(verifyToken(raw({ sub: "monitor", scope: "events:publish", tenant: "*" }), auth)).toMatchObject({ tenant: "*" });
+      expect(refusal({ sub: "u", role: "admin", tenant: "*" })).toMatch(/^invalid: tenant must be a tenant id/);
+    });
+
+    it.each([[""], ["a".repeat(65)], ["acme corp"], ["acme/eu"], ["ä"], [null], [7], [["acme"]], [{ id: "acme" }]])(
+      "refuses %j rather than defaulting it",
+      (tenant) => {
+        expect(refusal({ sub: "u", role: "user", tenant })).toMatch(/^invalid: tenant must be/);
+        expect(refusal({ sub: "svc", scope: "events:publish", tenant })).toMatch(/^invalid: tenant must be/);
+      },
+    );
   });
 });

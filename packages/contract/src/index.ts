@@ -63,3 +63,4 @@ export {
   type UnreadCountMessage,
 } from "./socket-protocol";
 export { backoffDelay, type BackoffOptions, type Jitter } from "./backoff";
+export { DEFAULT_TENANT, PLATFORM_TENANT, isTenantId } from "./tenant";

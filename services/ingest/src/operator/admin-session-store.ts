@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import type { Redis } from "ioredis";
 import type { UserPrincipal } from "@herald/auth";
+import { DEFAULT_TENANT } from "@herald/contract";
 
 /** 32 random bytes, base64url: what a session cookie holds, and nothing else. */
 const SESSION_ID = /^[A-Za-z0-9_-]{43}$/;
@@ -16,6 +17,8 @@ export function sessionTtlMs(nowMs: number, expiresAtSeconds: number, idleSecond
 
 interface StoredSession {
   readonly userId: string;
+  /** Absent in sessions opened before tenants. */
+  readonly tenant?: string;
   readonly role: UserPrincipal["role"];
   readonly email?: string;
   readonly projects?: readonly string[];
@@ -42,6 +45,7 @@ export class AdminSessionStore {
     const id = randomBytes(32).toString("base64url");
     const session: StoredSession = {
       userId: admin.userId,
+      tenant: admin.tenant,
       role: admin.role,
       ...(admin.email !== undefined && { email: admin.email }),
       ...(admin.projects !== undefined && { projects: admin.projects }),
@@ -68,6 +72,8 @@ export class AdminSessionStore {
     return {
       kind: "user",
       userId: session.userId,
+      // Sessions stored before tenants existed belong to `default`, as their tokens did.
+      tenant: session.tenant ?? DEFAULT_TENANT,
       role: session.role,
       ...(session.email !== undefined && { email: session.email }),
       ...(session.projects !== undefined && { projects: session.projects }),
