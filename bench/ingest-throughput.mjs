@@ -1,0 +1,139 @@
+// Ingest events/s beside a raw node:http + XADD server, in one run.
+//
+// Starts the ingest service (its own scratch Redis namespace and database)
+// and bench/lib/raw-ingest.mjs, each its own process, then loads them in
+// alternating rounds with autocannon (CONNECTIONS keep-alive connections,
+// every request a fresh event id so idempotency does real work): single
+// publishes to both, then ingest's batch endpoint (BATCH events per request).
+// The stream is emptied between rounds so back-pressure never answers.
+// Prints each round, then the medians and the ratios the performance issue
+// sets targets on (single ≥ 40 % of raw; batch ≥ 4× raw single, in events/s).
+//
+//   npm run bench:ingest [-- --seconds 5 --rounds 3 --connections 50 --batch 100]
+import { fork } from "node:child_process";
+import { once } from "node:events";
+import { randomUUID } from "node:crypto";
+import { createRequire } from "node:module";
+import { parseArgs } from "node:util";
+import { scratchInstall } from "./lib/scratch-install.mjs";
+import { ROOT, startService, stopAll, waitReady } from "../scripts/lib/service-runner.mjs";
+
+const require = createRequire(`${ROOT}/package.json`);
+const autocannon = require("autocannon");
+const { redisNames } = require("@herald/runtime");
+const { applyMigrations } = require("@herald/db");
+const { signToken, loadAuthConfig } = require("@herald/auth");
+const { Redis } = require("ioredis");
+
+const { values } = parseArgs({
+  options: {
+    seconds: { type: "string", default: "5" },
+    rounds: { type: "string", default: "3" },
+    connections: { type: "string", default: "50" },
+    batch: { type: "string", default: "100" },
+  },
+});
+const SECONDS = Number(values.seconds);
+const ROUNDS = Number(values.rounds);
+const CONNECTIONS = Number(values.connections);
+const BATCH = Number(values.batch);
+const INGEST_PORT = 39300;
+const RAW_PORT = 39301;
+
+const scratch = scratchInstall();
+const names = redisNames(scratch.namespace);
+const rawStream = `${scratch.namespace}:raw-events`;
+const redis = new Redis(scratch.base.redisUrl);
+const token = signToken({ kind: "service", sub: "bench-producer" }, loadAuthConfig({ HERALD_DEV_AUTH: "1" }), 3600);
+
+// The same event as a producer would send it: a job that finished, for one user.
+const event = (id) => ({
+  id,
+  type: "job.completed",
+  actorUserId: "u1",
+  recipients: ["u1"],
+  projectId: "p1",
+  source: { type: "job", id: `job-${id.slice(0, 8)}` },
+  payload: { jobName: "train-resnet", durationSeconds: 3600, gpu: "A100" },
+});
+const single = () => JSON.stringify(event(randomUUID()));
+const batch = () => JSON.stringify({ events: Array.from({ length: BATCH }, () => event(randomUUID())) });
+
+async function load(url, body, eventsPerRequest) {
+  const result = await autocannon({
+    url,
+    connections: CONNECTIONS,
+    duration: SECONDS,
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+    requests: [{ setupRequest: (req) => ({ ...req, body: body() }) }],
+  });
+  const ok = result["2xx"];
+  const bad = result.non2xx + result.errors + result.timeouts;
+  if (bad > 0) throw new Error(`${url}: ${bad} requests were not answered 2xx (${JSON.stringify(result.statusCodeStats)})`);
+  await redis.del(names.eventStream, rawStream);
+  return { eventsPerSecond: (ok * eventsPerRequest) / SECONDS, p99: result.latency.p99 };
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const fmt = (n) => Math.round(n).toLocaleString("en-US");
+
+const children = [];
+try {
+  await applyMigrations({ databaseUrl: scratch.databaseUrl });
+  const ingest = startService(
+    "ingest",
+    {
+      ...scratch.env,
+      INGEST_PORT: String(INGEST_PORT),
+      LOG_LEVEL: "warn",
+      // No router drains the stream here: the bench empties it between rounds instead.
+      INGEST_MAX_BACKLOG: "100000000",
+      INGEST_PRODUCER_BACKLOG_PERCENT: "100",
+    },
+    { output: "inherit" },
+  );
+  children.push(ingest);
+  const raw = fork(`${ROOT}/bench/lib/raw-ingest.mjs`, {
+    env: { ...process.env, RAW_PORT: String(RAW_PORT), REDIS_URL: scratch.base.redisUrl, RAW_STREAM: rawStream },
+  });
+  children.push(raw);
+  await Promise.all([waitReady(ingest, `http://127.0.0.1:${INGEST_PORT}`), once(raw, "message")]);
+
+  const ingestUrl = `http://127.0.0.1:${INGEST_PORT}/api/v1/events`;
+  const rawUrl = `http://127.0.0.1:${RAW_PORT}/`;
+  // Warm both up (JIT, connection pools) before anything counts.
+  await load(ingestUrl, single, 1);
+  await load(rawUrl, single, 1);
+
+  const rows = { raw: [], single: [], batch: [] };
+  for (let round = 1; round <= ROUNDS; round++) {
+    const r = await load(rawUrl, single, 1);
+    const s = await load(ingestUrl, single, 1);
+    const b = await load(`${ingestUrl}/batch`, batch, BATCH);
+    rows.raw.push(r.eventsPerSecond);
+    rows.single.push(s.eventsPerSecond);
+    rows.batch.push(b.eventsPerSecond);
+    console.log(
+      `round ${round}: raw ${fmt(r.eventsPerSecond)} ev/s (p99 ${r.p99} ms) | ingest single ${fmt(s.eventsPerSecond)} ev/s (p99 ${s.p99} ms) | ingest batch of ${BATCH} ${fmt(b.eventsPerSecond)} ev/s (p99 ${b.p99} ms)`,
+    );
+  }
+  const raw50 = median(rows.raw);
+  const single50 = median(rows.single);
+  const batch50 = median(rows.batch);
+  console.log(`\nmedian of ${ROUNDS} rounds, ${CONNECTIONS} connections, ${SECONDS} s each:`);
+  console.table([
+    { figure: "raw node:http + XADD, single", "events/s": fmt(raw50), ratio: "1.00" },
+    { figure: "ingest POST /api/v1/events", "events/s": fmt(single50), ratio: (single50 / raw50).toFixed(2), target: "≥ 0.40" },
+    {
+      figure: `ingest POST /api/v1/events/batch (${BATCH})`,
+      "events/s": fmt(batch50),
+      ratio: (batch50 / raw50).toFixed(2),
+      target: "≥ 4.00",
+    },
+  ]);
+} finally {
+  await stopAll(children);
+  redis.disconnect();
+  await scratch.remove();
+}
