@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from "node:crypto";
 import jwt from "jsonwebtoken";
 import { loadAuthConfig } from "../src";
 import { signToken, TokenError, verifyToken } from "../src";
@@ -162,5 +163,17 @@ describe("verifyToken", () => {
         expect(refusal({ sub: "svc", scope: "events:publish", tenant })).toMatch(/^invalid: tenant must be/);
       },
     );
+  });
+});
+
+describe("verifyToken with an RS256 public key", () => {
+  it("verifies tokens signed with the private key and refuses others", () => {
+    const { publicKey, privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+    const rsa = loadAuthConfig({ JWT_PUBLIC_KEY: publicKey.export({ type: "spki", format: "pem" }).toString() });
+    const good = jwt.sign({ role: "user" }, privateKey, { algorithm: "RS256", subject: "9", expiresIn: 60 });
+    expect(verifyToken(good, rsa)).toMatchObject({ kind: "user", userId: "9" });
+    const other = generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey;
+    const forged = jwt.sign({ role: "admin" }, other, { algorithm: "RS256", subject: "9", expiresIn: 60 });
+    expect(reason(() => verifyToken(forged, rsa))).toBe("invalid");
   });
 });
