@@ -21,16 +21,35 @@ function subject(event: HeraldEvent): string {
   );
 }
 
+/**
+ * What a system event measures when its producer does not name the metric: a GPU warning is about its temperature
+ * and a disk warning about free space (the catalog's descriptions), so a reading sent without `metric` still says
+ * what it is. Without this the reading itself was dropped: "gpu-07 GPU 3 (threshold 90)" for a 94 °C alert.
+ */
+const IMPLIED_METRIC: Readonly<Partial<Record<HeraldEvent["type"], string>>> = {
+  "system.gpu_warning": "temperature",
+  "system.gpu_critical": "temperature",
+  "system.disk_warning": "free space",
+};
+
+/** How a unit reads after a value: "94 °C", "4%", "12 GB". */
+function withUnit(value: string, unit: string | undefined): string {
+  if (!unit) return value;
+  if (unit === "C" || unit === "°C") return `${value} °C`;
+  if (unit === "%") return `${value}%`;
+  return `${value} ${unit}`;
+}
+
 function systemBody(event: HeraldEvent): string {
   const p = event.payload;
   const where = [text(p.host), text(p.mountPoint) ?? (text(p.gpuIndex) && `GPU ${text(p.gpuIndex)}`)].filter(Boolean).join(" ");
-  const metric = text(p.metric);
+  const metric = text(p.metric) ?? IMPLIED_METRIC[event.type];
   const value = text(p.value);
   const threshold = text(p.threshold);
   const state = text(p.state);
   const parts = [
     where || undefined,
-    metric && value ? `${metric} ${value}` : undefined,
+    value ? [metric, withUnit(value, text(p.unit))].filter(Boolean).join(" ") : undefined,
     threshold ? `(threshold ${threshold})` : undefined,
     state === "resolved" ? "resolved" : undefined,
   ].filter(Boolean);
