@@ -71,6 +71,8 @@ export interface HeraldClient {
   list(query?: ListQuery): Promise<ListPage>;
   markRead(id: number): Promise<void>;
   markAllRead(): Promise<void>;
+  /** Acts on one of the notification's `actions`; answers once the gateway accepted it (202). */
+  act(id: number, actionId: string): Promise<void>;
   fetchUnreadCount(): Promise<number>;
   /** Sends the token function's current token to the gateway, extending the connection's life. */
   reauth(): Promise<ReauthResult>;
@@ -156,6 +158,10 @@ class Client implements HeraldClient {
 
   markAllRead(): Promise<void> {
     return this.rest.markAllRead();
+  }
+
+  act(id: number, actionId: string): Promise<void> {
+    return this.rest.act(id, actionId);
   }
 
   fetchUnreadCount(): Promise<number> {

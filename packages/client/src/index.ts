@@ -8,6 +8,7 @@ export type {
   GatewayErrorMessage as GatewayError,
   ListPage,
   ListQuery,
+  NotificationAction,
   NotificationMessage as Notification,
   NotificationItem,
   ReauthResult,

@@ -53,6 +53,14 @@ export class RestApi {
     await this.call("POST", "/api/v1/notifications/read-all");
   }
 
+  /**
+   * Acts on one of a notification's `actions` (approve, reject…): the gateway marks it read and publishes a
+   * `notification.action` event; acting twice is idempotent. A gateway without the endpoint answers 404.
+   */
+  async act(id: number, actionId: string): Promise<void> {
+    await this.call("POST", `/api/v1/notifications/${encodeURIComponent(String(id))}/actions/${encodeURIComponent(actionId)}`);
+  }
+
   async unreadCount(): Promise<number> {
     return ((await this.call("GET", "/api/v1/notifications/unread-count")) as { count: number }).count;
   }
@@ -70,7 +78,19 @@ export class RestApi {
       throw new HeraldClientError("network_error", `${method} ${path} failed: ${(error as Error).message}`);
     }
     const text = await res.text();
-    const body: unknown = text ? JSON.parse(text) : undefined;
+    // A proxy's HTML error page is not JSON: its status still says what failed, rather than a SyntaxError.
+    let body: unknown;
+    try {
+      body = text ? JSON.parse(text) : undefined;
+    } catch {
+      if (res.ok)
+        throw new HeraldClientError(
+          "invalid_response",
+          `${method} ${path} answered ${res.status} with a body that is not JSON`,
+          res.status,
+        );
+      body = undefined;
+    }
     if (!res.ok) {
       const error = (body as { error?: { code?: string; message?: string } } | undefined)?.error;
       throw new HeraldClientError(error?.code ?? "http_error", error?.message ?? `${method} ${path} answered ${res.status}`, res.status);

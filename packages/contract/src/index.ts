@@ -26,7 +26,15 @@ export {
   type HistoryPage,
   type ValidationIssue,
 } from "./event";
-export type { ListPage, ListQuery, NotificationCategory, NotificationItem, NotificationMessage } from "./notification";
+export type {
+  ListPage,
+  ListQuery,
+  NotificationAction,
+  NotificationCategory,
+  NotificationExtras,
+  NotificationItem,
+  NotificationMessage,
+} from "./notification";
 export {
   CHANNELS,
   DEFAULT_DIGEST_TYPES,

@@ -3,8 +3,27 @@ import type { EventCategory, EventTypeName } from "./catalog";
 /** A notification's category: its event type's, or `digest` for the digests Herald makes itself. */
 export type NotificationCategory = EventCategory | "digest";
 
+/** A button a notification offers (second wave, "Links and actions"): `id` as `[a-z0-9_-]{1,32}`, `label` ≤ 40 chars. */
+export interface NotificationAction {
+  readonly id: string;
+  readonly label: string;
+}
+
+/**
+ * What the second wave adds to a notification ("Grouping", "Links and actions"), optional until the router stores
+ * them: clients show them where present and work the same without.
+ */
+export interface NotificationExtras {
+  /** How many events a grouped notification stands for; absent or 1 for one event. */
+  readonly count?: number;
+  /** Where the notification leads: an `http:`/`https:` URL or a path starting with `/`. */
+  readonly url?: string | null;
+  /** Up to 3 buttons; acting on one is `POST /api/v1/notifications/:id/actions/:actionId`. */
+  readonly actions?: readonly NotificationAction[];
+}
+
 /** What a Socket.IO client receives as a `notification` event (contract shape). */
-export interface NotificationMessage {
+export interface NotificationMessage extends NotificationExtras {
   readonly id: number;
   /** Null for notifications Herald makes itself (digests). */
   readonly eventId: string | null;
@@ -20,7 +39,7 @@ export interface NotificationMessage {
 }
 
 /** An entry of the REST list (`GET /api/v1/notifications`). */
-export interface NotificationItem {
+export interface NotificationItem extends NotificationExtras {
   readonly id: number;
   readonly eventId: string | null;
   readonly type: string;
