@@ -1,14 +1,10 @@
-import { mkdirSync } from "node:fs";
-import os from "node:os";
-import path from "node:path";
-import type { BrowserContext, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { launchBrowser, type Browser } from "../support/browser";
 import { eventually, publish } from "../support/clients";
 import { TestStack } from "../support/stack";
 import { producerToken, userToken } from "../support/tokens";
+import { WebPages } from "../support/web-pages";
 
-/** Screenshots for a person to look at; never committed. */
-const SCREENSHOT_DIR = path.join(os.tmpdir(), "herald-web-ui");
 const JOB_TOAST_MS = 1000;
 const SYSTEM_TOAST_MS = 2500;
 const XSS = `<img src=x onerror="window.__xss=1">`;
@@ -23,10 +19,8 @@ const XSS = `<img src=x onerror="window.__xss=1">`;
 describe("web UI: the notification center in a real browser", () => {
   let stack: TestStack;
   let browser: Browser;
-  let context: BrowserContext;
   let gateway: string;
-  /** Uncaught exceptions and console errors (failed requests included) of every page. */
-  const pageErrors: string[] = [];
+  let pages: WebPages;
   const producer = producerToken();
   const user = "web-user";
 
@@ -41,8 +35,8 @@ describe("web UI: the notification center in a real browser", () => {
     await Promise.all([stack.start("ingest"), stack.start("realtime-gateway"), stack.start("digest-scheduler")]);
     gateway = stack.service("realtime-gateway").url;
     browser = await launchBrowser({ viewport: { width: 1280, height: 800 } });
-    context = browser.context;
-    mkdirSync(SCREENSHOT_DIR, { recursive: true });
+    // Screenshots in test-artifacts/web/web-ui/.
+    pages = new WebPages(browser.context, gateway, "web-ui");
   });
 
   afterAll(async () => {
@@ -51,17 +45,10 @@ describe("web UI: the notification center in a real browser", () => {
   });
 
   afterEach(() => {
-    expect(pageErrors).toEqual([]);
+    expect(pages.errors).toEqual([]);
   });
 
-  const newPage = async (): Promise<Page> => {
-    const page = await context.newPage();
-    page.on("pageerror", (error) => pageErrors.push(error.message));
-    page.on("console", (message) => {
-      if (message.type() === "error") pageErrors.push(`${message.text()} (${message.location().url})`);
-    });
-    return page;
-  };
+  const newPage = () => pages.newPage();
 
   const send = async (event: Record<string, unknown>): Promise<string> => {
     const res = await publish(stack.service("ingest").url, producer, event);
@@ -69,18 +56,7 @@ describe("web UI: the notification center in a real browser", () => {
     return res.body!.id as string;
   };
 
-  /** Opens the page and signs in the way a person does: paste the token, press Connect. */
-  const signIn = async (page: Page, token: string) => {
-    await page.goto(`${gateway}/`);
-    await page.locator("#token-input").fill(token);
-    await page.getByRole("button", { name: "Connect" }).click();
-    await page.locator('#status[data-status="live"]').waitFor();
-    // The first page of the list has loaded (empty or not).
-    await page.waitForFunction(() => {
-      const doc = (globalThis as any).document;
-      return doc.querySelector("#list li") !== null || !doc.querySelector("#list-empty").hidden;
-    });
-  };
+  const signIn = (page: Page, token: string) => pages.signIn(page, token);
 
   const toast = (page: Page) => page.locator("#toasts .toast");
   const badge = (page: Page) => page.locator("#badge");
@@ -103,7 +79,7 @@ describe("web UI: the notification center in a real browser", () => {
     await userPage.getByRole("button", { name: "Connect" }).click();
     await userPage.locator("#login-error").waitFor();
     expect(await userPage.locator("#login-error").textContent()).toContain("token_invalid");
-    await userPage.screenshot({ animations: "disabled", path: path.join(SCREENSHOT_DIR, "0-sign-in.png") });
+    await pages.screenshot(userPage, "0-sign-in");
 
     const token = userToken(user);
     await signIn(userPage, token);
@@ -143,7 +119,7 @@ describe("web UI: the notification center in a real browser", () => {
     expect(await item.getAttribute("class")).toContain("item--unread");
     expect(await userPage.locator("#list img").count()).toBe(0);
 
-    await userPage.screenshot({ animations: "disabled", path: path.join(SCREENSHOT_DIR, "1-panel-unread.png") });
+    await pages.screenshot(userPage, "1-panel-unread");
     await item.locator("button").click();
     await userPage.locator('#bell[data-unread="0"]').waitFor();
     expect(await badge(userPage).isHidden()).toBe(true);
@@ -173,7 +149,7 @@ describe("web UI: the notification center in a real browser", () => {
     expect(await shown.locator(".toast-body").textContent()).toContain("gpu-node-7 GPU 3");
     await adminPage.locator("#badge:not([hidden])").waitFor();
     expect(await badge(adminPage).textContent()).toBe("1");
-    await adminPage.screenshot({ animations: "disabled", path: path.join(SCREENSHOT_DIR, "2-critical-toast.png") });
+    await pages.screenshot(adminPage, "2-critical-toast");
 
     // Past the job toasts' expiry it is still up: the per-category setting applies.
     await adminPage.waitForTimeout(JOB_TOAST_MS + 500 - (Date.now() - appearedAt));
@@ -194,7 +170,7 @@ describe("web UI: the notification center in a real browser", () => {
     expect((await saved).status()).toBe(200);
     await userPage.locator("#dnd-indicator").waitFor();
     expect(await userPage.locator("#dnd-toggle").isChecked()).toBe(true);
-    await userPage.screenshot({ animations: "disabled", path: path.join(SCREENSHOT_DIR, "3-dnd-on.png") });
+    await pages.screenshot(userPage, "3-dnd-on");
 
     const held = await send({ type: "job.completed", payload: { ownerUserId: user, jobName: "overnight-train" } });
     await eventually(
@@ -218,7 +194,7 @@ describe("web UI: the notification center in a real browser", () => {
     await userPage.locator("#bell").click();
     await userPage.locator("#panel").waitFor();
     expect(await userPage.locator("#list li .item-body").allTextContents()).toEqual(["overnight-train completed", `${XSS} completed`]);
-    await userPage.screenshot({ animations: "disabled", path: path.join(SCREENSHOT_DIR, "4-after-dnd.png") });
+    await pages.screenshot(userPage, "4-after-dnd");
     await userPage.getByRole("button", { name: "Mark all read" }).click();
     await userPage.locator('#bell[data-unread="0"]').waitFor();
     expect(await userPage.locator("#list li.item--unread").count()).toBe(0);
@@ -227,7 +203,7 @@ describe("web UI: the notification center in a real browser", () => {
     await userPage.locator('#activity-list li .event-subject >> text="overnight-train"').waitFor();
     expect(await userPage.locator("#activity-list .event-subject").allTextContents()).toEqual(["overnight-train", XSS]);
     await userPage.keyboard.press("Escape");
-    await userPage.screenshot({ animations: "disabled", path: path.join(SCREENSHOT_DIR, "5-activity.png") });
+    await pages.screenshot(userPage, "5-activity");
   });
 
   it("a long list pages with Load more (newest first, no repeats), and Mark all read clears the badge", async () => {
@@ -264,7 +240,7 @@ describe("web UI: the notification center in a real browser", () => {
     const bodies = await page.locator("#list li .item-body").allTextContents();
     expect(bodies).toEqual(Array.from({ length: total }, (_, i) => `batch-${total - 1 - i} completed`));
     expect(await page.locator("#list li.item--unread").count()).toBe(total);
-    await page.screenshot({ animations: "disabled", path: path.join(SCREENSHOT_DIR, "6-long-list.png") });
+    await pages.screenshot(page, "6-long-list");
 
     await page.getByRole("button", { name: "Mark all read" }).click();
     await page.locator('#bell[data-unread="0"]').waitFor();
@@ -273,10 +249,7 @@ describe("web UI: the notification center in a real browser", () => {
     await page.close();
   });
 
-  /** Chromium logs every 400 answer as a console error: expected where a test provokes one. */
-  const forgiveRefusals = () => {
-    for (let i = pageErrors.length - 1; i >= 0; i--) if (pageErrors[i]!.includes("status of 400")) pageErrors.splice(i, 1);
-  };
+  const forgiveRefusals = () => pages.forgive(400);
 
   const api = async (method: string, apiPath: string, body?: unknown) => {
     const res = await fetch(`${gateway}/api/v1/notifications${apiPath}`, {
@@ -314,7 +287,7 @@ describe("web UI: the notification center in a real browser", () => {
     expect(await row.locator(".chip").allTextContents()).toEqual(["muted"]);
     const stored = (await api("GET", "/preferences")).body.items.find((p: { eventType: string }) => p.eventType === "job.completed");
     expect(stored).toMatchObject({ enabled: true, channels: [], scope: "my_jobs", isDefault: false });
-    await userPage.screenshot({ animations: "disabled", fullPage: true, path: path.join(SCREENSHOT_DIR, "7-preferences.png") });
+    await pages.screenshot(userPage, "7-preferences", { fullPage: true });
 
     // One batch, the muted type first: once review.approved's toast is up, job.completed was routed too.
     const res = await publish(
@@ -395,7 +368,7 @@ describe("web UI: the notification center in a real browser", () => {
     expect(await userPage.locator("#webhook-secret").getAttribute("readonly")).not.toBeNull();
     expect(await userPage.locator("#webhook-secret-box").textContent()).toContain("will not be shown again");
     expect((await api("GET", "/settings")).body).toMatchObject({ webhookUrl: url, webhookSecretSet: true });
-    await userPage.screenshot({ animations: "disabled", path: path.join(SCREENSHOT_DIR, "8-webhook-secret.png") });
+    await pages.screenshot(userPage, "8-webhook-secret");
 
     // The same URL again: nothing new to show.
     saved = settingsPut();
@@ -420,7 +393,7 @@ describe("web UI: the notification center in a real browser", () => {
     expect(shown).toContain("email: must be an email address");
     expect(await userPage.locator("#email-input").inputValue()).toBe("not-an-email");
     expect((await api("GET", "/settings")).body.email).toBeNull();
-    await userPage.screenshot({ animations: "disabled", path: path.join(SCREENSHOT_DIR, "9-bad-email.png") });
+    await pages.screenshot(userPage, "9-bad-email");
     forgiveRefusals();
   });
 });

@@ -1,0 +1,58 @@
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+import type { BrowserContext, Page } from "playwright-core";
+
+/**
+ * Screenshots of the web UI tests, for a person to look at: test-artifacts/web/<suite>/ at the repository root,
+ * gitignored, kept after the run (CI can upload the folder).
+ */
+export const WEB_ARTIFACTS = path.join(__dirname, "..", "..", "test-artifacts", "web");
+
+/**
+ * Pages of the web UI in one browser context, signed in the way a person does it, with every uncaught exception and
+ * console error recorded: a test asserts `errors` is empty after each step.
+ */
+export class WebPages {
+  /** Uncaught exceptions and console errors (failed requests included) of every page opened here. */
+  readonly errors: string[] = [];
+  private readonly artifacts: string;
+
+  constructor(
+    readonly context: BrowserContext,
+    readonly gateway: string,
+    suite: string,
+  ) {
+    this.artifacts = path.join(WEB_ARTIFACTS, suite);
+    mkdirSync(this.artifacts, { recursive: true });
+  }
+
+  async newPage(): Promise<Page> {
+    const page = await this.context.newPage();
+    page.on("pageerror", (error) => this.errors.push(error.message));
+    page.on("console", (message) => {
+      if (message.type() === "error") this.errors.push(`${message.text()} (${message.location().url})`);
+    });
+    return page;
+  }
+
+  /** Opens the page and signs in: paste the token, press Connect, wait until live and the list's first page is in. */
+  async signIn(page: Page, token: string): Promise<void> {
+    await page.goto(`${this.gateway}/`);
+    await page.locator("#token-input").fill(token);
+    await page.getByRole("button", { name: "Connect" }).click();
+    await page.locator('#status[data-status="live"]').waitFor();
+    await page.waitForFunction(() => {
+      const doc = (globalThis as any).document;
+      return doc.querySelector("#list li") !== null || !doc.querySelector("#list-empty").hidden;
+    });
+  }
+
+  async screenshot(page: Page, name: string, options: { fullPage?: boolean } = {}): Promise<void> {
+    await page.screenshot({ animations: "disabled", path: path.join(this.artifacts, `${name}.png`), ...options });
+  }
+
+  /** Chromium logs every answer with this status as a console error: expected where a test provokes one. */
+  forgive(status: number): void {
+    for (let i = this.errors.length - 1; i >= 0; i--) if (this.errors[i]!.includes(`status of ${status}`)) this.errors.splice(i, 1);
+  }
+}
