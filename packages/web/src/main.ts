@@ -162,9 +162,10 @@ class App {
     this.activity.refreshSoon();
   }
 
-  /** A toast was clicked: open the panel at its notification. */
+  /** A toast or a system notification was clicked: open the panel (if it is not open already) at its notification. */
   private reveal(id: number): void {
-    this.popovers.toggle("panel");
+    if (!this.session.current()) return;
+    this.popovers.open("panel");
     this.panel.focus(id);
   }
 }

@@ -5,7 +5,7 @@ export type PopoverName = "panel" | "settings";
 
 /**
  * At most one popover is open. Each button toggles its own; Escape, or a click anywhere outside the open one and its
- * button, closes it.
+ * button, closes it, and Escape puts focus back on the button that opened it.
  */
 export class Popovers {
   private readonly el = {
@@ -19,14 +19,32 @@ export class Popovers {
     this.el.bell.addEventListener("click", () => this.toggle("panel"));
     this.el.settingsButton.addEventListener("click", () => this.toggle("settings"));
     document.addEventListener("keydown", (event) => {
-      if (event.key === "Escape") this.toggle(null);
+      if (event.key !== "Escape") return;
+      const open = this.openOne();
+      if (!open) return;
+      // Within the popover or on its button, focus would otherwise fall to the page's start.
+      const hadFocus = open.popover.contains(document.activeElement) || open.button === document.activeElement;
+      this.toggle(null);
+      if (hadFocus) open.button.focus();
     });
-    document.addEventListener("click", (event) => {
-      const target = event.target as Node;
-      if (!this.el.panel.hidden && !this.el.panel.contains(target) && !this.el.bell.contains(target)) this.toggle(null);
-      if (!this.el.settingsPanel.hidden && !this.el.settingsPanel.contains(target) && !this.el.settingsButton.contains(target))
-        this.toggle(null);
-    });
+    window.addEventListener("resize", () => this.placeToasts());
+    // In the capture phase, before the click reaches its target: what the target's handler does next (a list
+    // item redrawing itself out of the DOM, a toast opening the panel) must not make this click look like one
+    // outside the popover, which closed the panel right after a click on an item or on a toast.
+    document.addEventListener(
+      "click",
+      (event) => {
+        const open = this.openOne();
+        const path = event.composedPath();
+        if (open && !path.includes(open.popover) && !path.includes(open.button)) this.toggle(null);
+      },
+      true,
+    );
+  }
+
+  /** Opens `which` (and nothing else); unlike toggle, an open one stays open. */
+  open(which: PopoverName): void {
+    if (this.openOne()?.name !== which) this.toggle(which);
   }
 
   /** Opens `which`, or closes it if it is open already; the other closes either way. Null closes both. */
@@ -37,5 +55,25 @@ export class Popovers {
     this.el.settingsPanel.hidden = !settingsOpen;
     this.el.bell.setAttribute("aria-expanded", String(panelOpen));
     this.el.settingsButton.setAttribute("aria-expanded", String(settingsOpen));
+    this.placeToasts();
+  }
+
+  /**
+   * The toasts (top right) step aside to the left of an open popover, which opens under its button near the top
+   * right too, when there is room for them there; otherwise they stay where they are, over it. A CSS variable set
+   * through the CSSOM, which the strict CSP allows (it refuses style attributes in markup, not this).
+   */
+  private placeToasts(): void {
+    const open = this.openOne();
+    const toastsWidth = 380 + 24;
+    const left = open?.popover.getBoundingClientRect().left ?? 0;
+    if (open && left >= toastsWidth) document.body.style.setProperty("--toasts-right", `${window.innerWidth - left + 12}px`);
+    else document.body.style.removeProperty("--toasts-right");
+  }
+
+  private openOne(): { name: PopoverName; popover: HTMLElement; button: HTMLButtonElement } | undefined {
+    if (!this.el.panel.hidden) return { name: "panel", popover: this.el.panel, button: this.el.bell };
+    if (!this.el.settingsPanel.hidden) return { name: "settings", popover: this.el.settingsPanel, button: this.el.settingsButton };
+    return undefined;
   }
 }
