@@ -11,9 +11,9 @@ interface Live {
 }
 
 /**
- * Live toasts, bottom right. Each closes by itself after `expireMs` (0:
- * stays until dismissed); hovering one holds it open, and leaving it gives it
- * its full time again. Critical ones are styled apart and announced as alerts.
+ * Live toasts, top right, the newest on top, coloured by category (app.css). Each closes by itself after `expireMs`
+ * (0: stays until dismissed); hovering or focusing one holds it open, and leaving it gives it its full time again.
+ * Critical ones are styled apart and announced as alerts, the others as status messages.
  */
 export class Toasts {
   private readonly live = new Map<number, Live>();
@@ -40,21 +40,24 @@ export class Toasts {
       ),
       h(
         "button",
-        { class: "toast-close", attrs: { type: "button", "aria-label": "Dismiss" }, on: { click: () => this.dismiss(n.id) } },
+        { class: "toast-close", attrs: { type: "button", "aria-label": `Dismiss: ${n.title}` }, on: { click: () => this.dismiss(n.id) } },
         "×",
       ),
     );
     const entry: Live = { el, critical: n.critical, timer: undefined };
     this.live.set(n.id, entry);
-    this.container.append(el);
+    this.container.prepend(el);
     this.makeRoom();
     if (expireMs > 0) {
       const arm = () => {
         clearTimeout(entry.timer);
         entry.timer = setTimeout(() => this.dismiss(n.id), expireMs);
       };
+      // Held open while pointed at or focused (a keyboard user reading it, WCAG 2.2.1), re-armed on leaving.
       el.addEventListener("mouseenter", () => clearTimeout(entry.timer));
-      el.addEventListener("mouseleave", arm);
+      el.addEventListener("mouseleave", () => el.contains(document.activeElement) || arm());
+      el.addEventListener("focusin", () => clearTimeout(entry.timer));
+      el.addEventListener("focusout", (event) => el.contains(event.relatedTarget as Node | null) || el.matches(":hover") || arm());
       arm();
     }
   }
