@@ -1,4 +1,4 @@
-import type { Category, Notification, NotificationItem } from "@herald/client";
+import type { Category, Notification, NotificationAction, NotificationItem } from "@herald/client";
 
 /** A notification as the panel shows it, whether it came from the REST list or a socket push. */
 export interface Entry {
@@ -9,7 +9,22 @@ export interface Entry {
   readonly body: string;
   readonly critical: boolean;
   readonly createdAt: string;
+  /** How many events a grouped notification stands for (1 for one). */
+  readonly count: number;
+  /** Where clicking it leads, as the server sent it (checked by linkTarget before it is followed). */
+  readonly url: string | null;
+  readonly actions: readonly NotificationAction[];
   read: boolean;
+}
+
+/** What the second wave adds, from a server that may not send it (yet), or send something malformed. */
+function extras(n: Notification | NotificationItem): Pick<Entry, "count" | "url" | "actions"> {
+  const count = typeof n.count === "number" && Number.isInteger(n.count) && n.count > 1 ? n.count : 1;
+  const url = typeof n.url === "string" && n.url ? n.url : null;
+  const actions = Array.isArray(n.actions)
+    ? n.actions.filter((a): a is NotificationAction => typeof a?.id === "string" && typeof a.label === "string" && a.id !== "")
+    : [];
+  return { count, url, actions };
 }
 
 export function entryFromItem(item: NotificationItem): Entry {
@@ -21,6 +36,7 @@ export function entryFromItem(item: NotificationItem): Entry {
     body: item.body,
     critical: item.critical,
     createdAt: item.createdAt,
+    ...extras(item),
     read: item.read,
   };
 }
@@ -35,6 +51,7 @@ export function entryFromPush(n: Notification): Entry {
     body: n.body,
     critical: n.critical,
     createdAt: n.createdAt,
+    ...extras(n),
     read: false,
   };
 }
@@ -43,7 +60,8 @@ export function entryFromPush(n: Notification): Entry {
  * The notifications loaded so far, by id. Pages of the list and pushes
  * overlap (a push also appears on the first page; a do-not-disturb release
  * arrives with an older id), so everything is keyed by id and shown newest
- * (highest id) first.
+ * (highest id) first. A grouped notification arrives again with the same id
+ * and a new count: it replaces the entry.
  */
 export class NotificationStore {
   private readonly byId = new Map<number, Entry>();
