@@ -1,6 +1,8 @@
 import type { Notification, NotificationItem } from "@herald/client";
+import { linkTarget } from "../src/link-target";
 import { entryFromItem, entryFromPush, NotificationStore } from "../src/notification-store";
 import { DEFAULT_TOAST_EXPIRE_MS, toastExpiryMs } from "../src/toast-timing";
+import { fromLocalInput, localInputValue, untilText } from "../src/until-text";
 
 const config = { defaultAutoExpireMs: 4000, categories: { job: 1000, review: 4000, system: 0, collaboration: 4000, digest: 4000 } };
 
@@ -53,5 +55,77 @@ describe("NotificationStore", () => {
     expect(store.sorted().every((e) => e.read)).toBe(true);
     store.clear();
     expect([store.size, store.nextCursor]).toEqual([0, undefined]);
+  });
+});
+
+describe("entries carry the second wave's count, url and actions where the server sends them", () => {
+  it("absent (today's gateway): one event, no link, no actions", () => {
+    expect(entryFromPush(push(1))).toMatchObject({ count: 1, url: null, actions: [] });
+  });
+
+  it("present: kept; a count of 1 or a malformed one reads as one event, malformed actions are left out", () => {
+    const actions = [
+      { id: "approve", label: "Approve" },
+      { id: "reject", label: "Reject" },
+    ];
+    expect(entryFromItem({ ...item(2, false), count: 5, url: "/jobs/2", actions })).toMatchObject({ count: 5, url: "/jobs/2", actions });
+    const odd = {
+      ...item(3, false),
+      count: 2.5,
+      url: "",
+      actions: [{ id: "", label: "x" }, { id: "ok" }, null],
+    } as unknown as NotificationItem;
+    expect(entryFromItem(odd)).toMatchObject({ count: 1, url: null, actions: [] });
+  });
+
+  it("a grouped notification arriving again with the same id replaces its entry (new count and title), read state kept", () => {
+    const store = new NotificationStore();
+    store.upsert(entryFromPush({ ...push(9), count: 2, title: "2 jobs completed" }));
+    expect(store.upsert(entryFromPush({ ...push(9), count: 3, title: "3 jobs completed" }))).toBe(false);
+    expect(store.get(9)).toMatchObject({ count: 3, title: "3 jobs completed", read: false });
+  });
+});
+
+describe("linkTarget: what a click may follow", () => {
+  const origin = "https://herald.example";
+  it.each([
+    ["a path on this origin", "/jobs/42?tab=logs#end", "https://herald.example/jobs/42?tab=logs#end"],
+    ["an https URL elsewhere", "https://ci.example.com/runs/7", "https://ci.example.com/runs/7"],
+    ["an http URL", "http://intranet.local/x", "http://intranet.local/x"],
+  ])("follows %s", (_label, url, expected) => {
+    expect(linkTarget(url, origin)).toBe(expected);
+  });
+
+  it.each([
+    ["javascript:", "javascript:alert(1)"],
+    ["javascript: in capitals, with spaces", "  JavaScript:alert(1)"],
+    ["data:", "data:text/html,<script>alert(1)</script>"],
+    ["a protocol-relative URL", "//evil.example/x"],
+    ["a path the parser turns into another host (backslash)", "/\\evil.example/x"],
+    ["a path with a tab the parser drops", "/\t/evil.example/x"],
+    ["mailto:", "mailto:a@b.c"],
+    ["a relative path", "jobs/42"],
+    ["nothing", null],
+    ["an empty string", ""],
+  ])("does not follow %s", (_label, url) => {
+    expect(linkTarget(url, origin)).toBeNull();
+  });
+});
+
+describe("do-not-disturb end times in local time", () => {
+  it("a datetime-local value is the local instant, and back", () => {
+    const date = fromLocalInput("2030-06-01T18:30");
+    expect(date).toEqual(new Date(2030, 5, 1, 18, 30));
+    expect(localInputValue(date!)).toBe("2030-06-01T18:30");
+  });
+
+  it.each(["", "tomorrow", "2030-06-01", "2030-13-01T18:30", "2030-06-01T18:30Z"])("%p names no local time", (value) => {
+    expect(fromLocalInput(value)).toBeNull();
+  });
+
+  it("reads as a time today, and with its day otherwise", () => {
+    const now = new Date(2030, 5, 1, 9, 0);
+    expect(untilText(new Date(2030, 5, 1, 18, 30), now)).not.toMatch(/Jun/);
+    expect(untilText(new Date(2030, 5, 2, 18, 30), now)).toMatch(/Jun/);
   });
 });

@@ -3,6 +3,12 @@ import { errorText, problemText } from "../error-text";
 import type { SettingsUpdate, UserSettings } from "@herald/contract";
 import { dndActive, getSettings, updateSettings } from "../gateway-api";
 import type { Session } from "../session";
+import { fromLocalInput, localInputValue, untilText } from "../until-text";
+
+/** The duration select's option for an end time the person picks. */
+const PICKED = "until";
+/** The longest delay setTimeout takes; a longer one fires at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
  * The settings popover: do-not-disturb (also shown on the bell and in the header), the digest, and the email and
@@ -18,6 +24,8 @@ export class SettingsView {
     dndIndicator: byId("dnd-indicator"),
     dndToggle: byId<HTMLInputElement>("dnd-toggle"),
     dndDuration: byId<HTMLSelectElement>("dnd-duration"),
+    dndUntilField: byId("dnd-until-field"),
+    dndUntil: byId<HTMLInputElement>("dnd-until"),
     dndState: byId("dnd-state"),
     settingsError: byId("settings-error"),
     digestToggle: byId<HTMLInputElement>("digest-toggle"),
@@ -34,6 +42,7 @@ export class SettingsView {
 
   constructor(private readonly session: Session) {
     this.el.dndToggle.addEventListener("change", () => void this.saveDnd(this.el.dndToggle.checked));
+    this.el.dndDuration.addEventListener("change", () => this.showPicker());
     this.el.digestToggle.addEventListener("change", () => void this.saveDigest({ digestEnabled: this.el.digestToggle.checked }));
     this.el.digestInterval.addEventListener(
       "change",
@@ -63,20 +72,54 @@ export class SettingsView {
   clear(): void {
     this.settings = null;
     clearTimeout(this.dndTimer);
+    this.el.dndDuration.value = "0";
+    this.el.dndUntil.value = "";
+    this.el.dndUntilField.hidden = true;
     this.el.emailInput.value = "";
     this.el.webhookInput.value = "";
     this.showWebhookSecret(undefined);
     this.el.deliveryError.hidden = true;
   }
 
+  /** "until a time I pick" shows the date and time input, first filled in with an hour from now. */
+  private showPicker(): void {
+    const picking = this.el.dndDuration.value === PICKED;
+    this.el.dndUntilField.hidden = !picking;
+    const now = new Date();
+    this.el.dndUntil.min = localInputValue(now);
+    if (picking && !fromLocalInput(this.el.dndUntil.value)) this.el.dndUntil.value = localInputValue(new Date(now.getTime() + 3_600_000));
+  }
+
+  /** The end DND is to be switched on with: none (until turned off), a preset's, or the one picked; or why not. */
+  private dndEnd(): { until: string | null } | { problem: string } {
+    if (this.el.dndDuration.value !== PICKED) {
+      const forMs = Number(this.el.dndDuration.value);
+      return { until: forMs > 0 ? new Date(Date.now() + forMs).toISOString() : null };
+    }
+    const picked = fromLocalInput(this.el.dndUntil.value);
+    if (!picked) return { problem: "Pick the date and time do-not-disturb should end." };
+    if (picked.getTime() <= Date.now()) return { problem: `${untilText(picked)} has passed: pick a time in the future.` };
+    return { until: picked.toISOString() };
+  }
+
   private async saveDnd(on: boolean): Promise<void> {
     if (!this.session.current()) return;
-    const forMs = Number(this.el.dndDuration.value);
-    const update = on
-      ? { dndEnabled: true, dndUntil: forMs > 0 ? new Date(Date.now() + forMs).toISOString() : null }
-      : { dndEnabled: false, dndUntil: null };
+    let update: SettingsUpdate = { dndEnabled: false, dndUntil: null };
+    if (on) {
+      const end = this.dndEnd();
+      if ("problem" in end) {
+        // Nothing is sent: the switch goes back off and says why.
+        this.el.dndToggle.checked = false;
+        setText(this.el.settingsError, end.problem);
+        this.el.settingsError.hidden = false;
+        this.el.dndUntil.focus();
+        return;
+      }
+      update = { dndEnabled: true, dndUntil: end.until };
+    }
     this.el.dndToggle.disabled = true;
     this.el.dndDuration.disabled = true;
+    this.el.dndUntil.disabled = true;
     try {
       // Switching it off makes the gateway release what DND held: it arrives as notifications.
       await this.session.run((token) => updateSettings(token, update), {
@@ -90,6 +133,7 @@ export class SettingsView {
     } finally {
       this.el.dndToggle.disabled = false;
       this.el.dndDuration.disabled = this.el.dndToggle.checked;
+      this.el.dndUntil.disabled = this.el.dndToggle.checked;
     }
   }
 
@@ -158,6 +202,7 @@ export class SettingsView {
     const active = dndActive(settings);
     this.el.dndToggle.checked = active;
     this.el.dndDuration.disabled = active;
+    this.el.dndUntil.disabled = active;
     this.el.settingsError.hidden = true;
     this.el.dndIndicator.hidden = !active;
     this.el.bell.classList.toggle("bell--dnd", active);
@@ -169,14 +214,21 @@ export class SettingsView {
     setText(
       this.el.dndState,
       until
-        ? `On until ${until.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })}. Critical alerts still come through; the rest arrive when it ends.`
+        ? `On until ${untilText(until)}. Critical alerts still come through; the rest arrive when it ends.`
         : "On until you turn it off. Critical alerts still come through; the rest arrive when it ends.",
     );
-    setText(
-      this.el.dndIndicator,
-      until ? `Do not disturb until ${until.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })}` : "Do not disturb",
-    );
+    setText(this.el.dndIndicator, until ? `Do not disturb until ${untilText(until)}` : "Do not disturb");
+    // The end it has, whether picked or a preset's, in the picker: what is stored, shown as it will be kept.
+    if (until) {
+      this.el.dndDuration.value = PICKED;
+      this.el.dndUntil.value = localInputValue(until);
+      this.el.dndUntilField.hidden = false;
+    }
     if (until)
-      this.dndTimer = setTimeout(() => this.settings && this.render(this.settings), Math.max(0, until.getTime() - Date.now()) + 500);
+      // Capped: a picked end weeks away is past setTimeout's 2^31 - 1 ms, which would fire at once, and again, in a loop.
+      this.dndTimer = setTimeout(
+        () => this.settings && this.render(this.settings),
+        Math.min(MAX_TIMER_MS, Math.max(0, until.getTime() - Date.now()) + 500),
+      );
   }
 }
