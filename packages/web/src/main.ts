@@ -6,6 +6,7 @@ import {
   type HeraldClientError,
   type Notification,
 } from "@herald/client";
+import { BrowserNotifications } from "./browser-notifications";
 import { byId, setText } from "./dom";
 import { errorText } from "./error-text";
 import { Session } from "./session";
@@ -49,6 +50,7 @@ class App {
   private readonly preferences = new PreferencesView(this.session);
   private readonly activity = new ActivityView(this.session);
   private readonly toasts = new Toasts(byId("toasts"), (id) => this.reveal(id));
+  private readonly browserNotifications = new BrowserNotifications((id) => this.reveal(id));
 
   private readonly el = {
     login: byId("login"),
@@ -158,7 +160,10 @@ class App {
   private onNotification(n: Notification, replayed: boolean): void {
     this.panel.add(n);
     // Missed while disconnected: into the list, not a burst of toasts.
-    if (!replayed) this.toasts.show(n, toastExpiryMs(this.session.client()?.toastConfig ?? null, n.category));
+    if (!replayed) {
+      this.toasts.show(n, toastExpiryMs(this.session.client()?.toastConfig ?? null, n.category));
+      this.browserNotifications.show(n);
+    }
     this.activity.refreshSoon();
   }
 
