@@ -28,7 +28,15 @@ export interface Browser {
 }
 
 /** A real headless Chromium with a fresh profile of its own. */
-export async function launchBrowser(options: { readonly viewport?: { width: number; height: number } } = {}): Promise<Browser> {
+export async function launchBrowser(
+  options: {
+    readonly viewport?: { width: number; height: number };
+    /** IANA time zone the pages run in (default the machine's): a test of local times picks one away from UTC. */
+    readonly timezoneId?: string;
+    /** Locale the pages format dates and numbers in (default the machine's). */
+    readonly locale?: string;
+  } = {},
+): Promise<Browser> {
   if (!existsSync(CHROMIUM)) {
     throw new Error(
       `Chromium not found at ${CHROMIUM}. The browser tests drive a real browser: install Debian's Chromium with ` +
@@ -41,6 +49,8 @@ export async function launchBrowser(options: { readonly viewport?: { width: numb
     headless: true,
     args: CHROMIUM_ARGS,
     ...(options.viewport && { viewport: options.viewport }),
+    ...(options.timezoneId && { timezoneId: options.timezoneId }),
+    ...(options.locale && { locale: options.locale }),
   });
   return {
     context,

@@ -35,9 +35,12 @@ export class WebPages {
     return page;
   }
 
-  /** Opens the page and signs in: paste the token, press Connect, wait until live and the list's first page is in. */
-  async signIn(page: Page, token: string): Promise<void> {
-    await page.goto(`${this.gateway}/`);
+  /**
+   * Opens the page and signs in: paste the token, press Connect, wait until live and the list's first page is in.
+   * `reload: false` signs in on the page as it is (after a sign-out), so requests still in flight carry on.
+   */
+  async signIn(page: Page, token: string, options: { reload?: boolean } = {}): Promise<void> {
+    if (options.reload ?? true) await page.goto(`${this.gateway}/`);
     await page.locator("#token-input").fill(token);
     await page.getByRole("button", { name: "Connect" }).click();
     await page.locator('#status[data-status="live"]').waitFor();
