@@ -1,4 +1,4 @@
-import type { Page, Route } from "playwright-core";
+import type { Page } from "playwright-core";
 import { launchBrowser, type Browser } from "../support/browser";
 import { api, eventually, publish } from "../support/clients";
 import { TestStack } from "../support/stack";
@@ -103,25 +103,6 @@ describe("web UI: the notification center's toasts, list, filter, links, actions
 
   const unreadCount = async (userId: string): Promise<number> =>
     (await api(gateway, userToken(userId), "GET", "/api/v1/notifications/unread-count")).body.count;
-
-  /**
-   * Serves the gateway's real list with `extras` merged into the items of those ids, as a gateway that stores the
-   * second wave's fields will answer. Returns the list requests' query strings, in order.
-   */
-  const serveExtras = async (page: Page, extras: Record<number, Record<string, unknown>>): Promise<string[]> => {
-    const asked: string[] = [];
-    await page.route(
-      (url) => url.pathname === "/api/v1/notifications",
-      async (route: Route) => {
-        asked.push(new URL(route.request().url()).search);
-        const response = await route.fetch();
-        const body = await response.json();
-        body.items = body.items.map((i: { id: number }) => ({ ...i, ...extras[i.id] }));
-        await route.fulfill({ response, json: body });
-      },
-    );
-    return asked;
-  };
 
   const openPanel = async (page: Page) => {
     await page.locator("#bell").click();
@@ -312,7 +293,7 @@ describe("web UI: the notification center's toasts, list, filter, links, actions
     ]);
     const [plain, evil, elsewhere, here] = await notificationIds(user, eventIds);
     const page = await pages.newPage();
-    await serveExtras(page, {
+    await pages.serveExtras(page, {
       [evil!]: { url: "javascript:window.__pwned=1" },
       [elsewhere!]: { url: "https://ci.example.com/runs/7" },
       [here!]: { url: "/jobs/42?tab=logs" },
@@ -370,7 +351,7 @@ describe("web UI: the notification center's toasts, list, filter, links, actions
     ]);
     const [single, grouped, review] = await notificationIds(user, eventIds);
     const page = await pages.newPage();
-    await serveExtras(page, {
+    await pages.serveExtras(page, {
       [single!]: { count: 1 },
       [grouped!]: { count: 5, title: "5 jobs completed in p-7" },
       [review!]: {

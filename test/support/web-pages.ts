@@ -1,6 +1,6 @@
 import { mkdirSync } from "node:fs";
 import path from "node:path";
-import type { BrowserContext, Page } from "playwright-core";
+import type { BrowserContext, Page, Route } from "playwright-core";
 
 /**
  * Screenshots of the web UI tests, for a person to look at: test-artifacts/web/<suite>/ at the repository root,
@@ -48,6 +48,26 @@ export class WebPages {
       const doc = (globalThis as any).document;
       return doc.querySelector("#list li") !== null || !doc.querySelector("#list-empty").hidden;
     });
+  }
+
+  /**
+   * Serves the gateway's real list with `extras` merged into the items of those ids, as a gateway that stores the
+   * second wave's fields (a notification's `url`, `count`, `actions`) will answer. Returns the list requests' query
+   * strings, in order.
+   */
+  async serveExtras(page: Page, extras: Record<number, Record<string, unknown>>): Promise<string[]> {
+    const asked: string[] = [];
+    await page.route(
+      (url) => url.pathname === "/api/v1/notifications",
+      async (route: Route) => {
+        asked.push(new URL(route.request().url()).search);
+        const response = await route.fetch();
+        const body = await response.json();
+        body.items = body.items.map((i: { id: number }) => ({ ...i, ...extras[i.id] }));
+        await route.fulfill({ response, json: body });
+      },
+    );
+    return asked;
   }
 
   async screenshot(page: Page, name: string, options: { fullPage?: boolean } = {}): Promise<void> {
