@@ -1,5 +1,5 @@
 import type { Notification as HeraldNotification } from "@herald/client";
-import { byId, setText } from "./dom";
+import { byId, keepFocus, setText } from "./dom";
 
 /** Whether this browser, for this site, shows Herald's system notifications; per device, not secret. */
 const KEY = "herald.browserNotifications";
@@ -59,6 +59,7 @@ export class BrowserNotifications {
       return this.render();
     }
     if (!supported()) return this.render();
+    const refocus = keepFocus(this.el.toggle);
     this.el.toggle.disabled = true;
     try {
       const permission =
@@ -68,6 +69,7 @@ export class BrowserNotifications {
     } finally {
       this.el.toggle.disabled = false;
       this.render();
+      refocus();
     }
   }
 

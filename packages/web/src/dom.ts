@@ -50,3 +50,16 @@ export function timeElement(iso: string, now = new Date()): HTMLTimeElement {
   const label = !valid ? iso : sameDay ? timeFormat.format(date) : dateTimeFormat.format(date);
   return h("time", { attrs: { datetime: iso, title: valid ? date.toLocaleString() : iso } }, label);
 }
+
+/**
+ * Call before disabling `controls` for a save; call what it returns once they are enabled again. Disabling the
+ * focused control drops focus to the page's start, and a keyboard user who just pressed Space on a switch was left
+ * at the top of the page; this puts focus back where it was, unless the person has moved it meanwhile.
+ */
+export function keepFocus(...controls: readonly (HTMLInputElement | HTMLSelectElement | HTMLButtonElement)[]): () => void {
+  const had = controls.find((control) => control === document.activeElement);
+  return () => {
+    const now = document.activeElement;
+    if (had && !had.disabled && had.isConnected && (now === null || now === document.body)) had.focus();
+  };
+}

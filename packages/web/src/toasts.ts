@@ -33,14 +33,22 @@ export class Toasts {
       h("span", { class: "toast-icon", attrs: { "aria-hidden": "true" } }, n.critical ? "!" : "i"),
       h(
         "button",
-        { class: "toast-main", attrs: { type: "button", title: "Show in notifications" }, on: { click: () => this.open(n.id) } },
+        {
+          class: "toast-main",
+          attrs: { type: "button", title: "Show in notifications", "data-control": "toast-open" },
+          on: { click: () => this.open(n.id) },
+        },
         h("span", { class: "toast-kicker" }, n.critical ? `Critical · ${n.type}` : n.type),
         h("strong", { class: "toast-title" }, n.title),
         n.body ? h("span", { class: "toast-body" }, n.body) : null,
       ),
       h(
         "button",
-        { class: "toast-close", attrs: { type: "button", "aria-label": `Dismiss: ${n.title}` }, on: { click: () => this.dismiss(n.id) } },
+        {
+          class: "toast-close",
+          attrs: { type: "button", "aria-label": `Dismiss: ${n.title}`, "data-control": "toast-close" },
+          on: { click: () => this.dismiss(n.id) },
+        },
         "×",
       ),
     );

@@ -22,8 +22,10 @@ export class Popovers {
       if (event.key !== "Escape") return;
       const open = this.openOne();
       if (!open) return;
-      // Within the popover or on its button, focus would otherwise fall to the page's start.
-      const hadFocus = open.popover.contains(document.activeElement) || open.button === document.activeElement;
+      // Within the popover, on its button or nowhere (a control it disabled): focus would otherwise fall to the
+      // page's start.
+      const active = document.activeElement;
+      const hadFocus = active === null || active === document.body || open.popover.contains(active) || open.button === active;
       this.toggle(null);
       if (hadFocus) open.button.focus();
     });

@@ -1,4 +1,4 @@
-import { byId, setText } from "../dom";
+import { byId, keepFocus, setText } from "../dom";
 import { errorText, problemText } from "../error-text";
 import type { SettingsUpdate, UserSettings } from "@herald/contract";
 import { dndActive, getSettings, updateSettings } from "../gateway-api";
@@ -117,6 +117,7 @@ export class SettingsView {
       }
       update = { dndEnabled: true, dndUntil: end.until };
     }
+    const refocus = keepFocus(this.el.dndToggle, this.el.dndDuration, this.el.dndUntil);
     this.el.dndToggle.disabled = true;
     this.el.dndDuration.disabled = true;
     this.el.dndUntil.disabled = true;
@@ -134,11 +135,13 @@ export class SettingsView {
       this.el.dndToggle.disabled = false;
       this.el.dndDuration.disabled = this.el.dndToggle.checked;
       this.el.dndUntil.disabled = this.el.dndToggle.checked;
+      refocus();
     }
   }
 
   private async saveDigest(update: Pick<SettingsUpdate, "digestEnabled" | "digestInterval">): Promise<void> {
     if (!this.session.current()) return;
+    const refocus = keepFocus(this.el.digestToggle, this.el.digestInterval);
     this.el.digestToggle.disabled = true;
     this.el.digestInterval.disabled = true;
     try {
@@ -154,6 +157,7 @@ export class SettingsView {
     } finally {
       this.el.digestToggle.disabled = false;
       this.el.digestInterval.disabled = false;
+      refocus();
     }
   }
 
@@ -162,6 +166,7 @@ export class SettingsView {
     if (!this.session.current()) return;
     const email = this.el.emailInput.value.trim();
     const webhookUrl = this.el.webhookInput.value.trim();
+    const refocus = keepFocus(this.el.deliverySave);
     this.el.deliverySave.disabled = true;
     this.el.deliveryError.hidden = true;
     this.showWebhookSecret(undefined);
@@ -180,6 +185,7 @@ export class SettingsView {
       });
     } finally {
       this.el.deliverySave.disabled = false;
+      refocus();
     }
   }
 
