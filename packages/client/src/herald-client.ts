@@ -47,7 +47,10 @@ export interface HeraldClientOptions {
   readonly apiUrl?: string;
   /** `fetch` for REST calls; default the global one. */
   readonly fetch?: FetchLike;
-  /** Each notification once, in id order per connection; `replayed` for those missed while disconnected. */
+  /**
+   * Each notification once, in id order per connection; `replayed` for those missed while disconnected. A grouped
+   * one comes again with the same id when its `count` grows: replace it by id.
+   */
   readonly onNotification?: (notification: Notification, meta: { readonly replayed: boolean }) => void;
   readonly onUnreadCount?: (count: number) => void;
   /** After every (re)connection, once missed notifications are in; `truncated` asks the UI to reload its list. */
@@ -250,7 +253,9 @@ class Client implements HeraldClient {
     });
     socket.on(EVENTS.notification, (notification: Notification) => {
       if (!caughtUp) oldestReplayed = Math.min(oldestReplayed ?? notification.id, notification.id);
-      if (!this.seen.add(notification.id)) return;
+      // A grouped notification's update (same id, higher count) goes through, to be replaced by id.
+      const count = typeof notification.count === "number" && Number.isFinite(notification.count) ? notification.count : 1;
+      if (!this.seen.add(notification.id, count)) return;
       this.cursor = this.cursor === null ? notification.id : Math.max(this.cursor, notification.id);
       this.options.onNotification?.(notification, { replayed: !caughtUp });
       this.setUnread(notification.unreadCount);

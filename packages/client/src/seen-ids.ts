@@ -4,18 +4,24 @@
  * around a reconnect). Not "drop every id at or below the newest seen": with
  * several routers, a lower id can commit after a higher one and arrive
  * later, and must still be shown.
+ *
+ * A grouped notification (second wave, "Grouping") arrives again with the
+ * same id and a higher `count` when a new event joins it: that is an update
+ * the UI replaces by id, not a repeat, so it goes through; the same id with
+ * the same count (or lower: an older copy) is a repeat.
  */
 export class SeenIds {
-  private readonly ids = new Set<number>();
+  /** Id → the highest count delivered for it; Maps iterate in insertion order, the first is the oldest. */
+  private readonly ids = new Map<number, number>();
 
   constructor(private readonly capacity = 1000) {}
 
-  /** Records `id`; false if it was already seen. */
-  add(id: number): boolean {
-    if (this.ids.has(id)) return false;
-    this.ids.add(id);
-    // Sets iterate in insertion order: the first is the oldest.
-    if (this.ids.size > this.capacity) this.ids.delete(this.ids.values().next().value as number);
+  /** Records `id` with its `count` (1 for a notification of one event); false if it was already seen at that count or higher. */
+  add(id: number, count = 1): boolean {
+    const known = this.ids.get(id);
+    if (known !== undefined && count <= known) return false;
+    this.ids.set(id, count);
+    if (this.ids.size > this.capacity) this.ids.delete(this.ids.keys().next().value as number);
     return true;
   }
 
@@ -29,6 +35,6 @@ export class SeenIds {
 
   /** The ids remembered, oldest delivery first. */
   values(): IterableIterator<number> {
-    return this.ids.values();
+    return this.ids.keys();
   }
 }

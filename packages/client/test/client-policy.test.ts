@@ -14,6 +14,19 @@ describe("SeenIds", () => {
     expect(seen.add(6)).toBe(true);
   });
 
+  it("lets a grouped notification's update through (same id, higher count), not a repeat of it (same or lower count)", () => {
+    const seen = new SeenIds();
+    expect([seen.add(9), seen.add(9, 1), seen.add(9, 3), seen.add(9, 3), seen.add(9, 2), seen.add(9, 4)]).toEqual([
+      true,
+      false,
+      true,
+      false,
+      false,
+      true,
+    ]);
+    expect([...seen.values()]).toEqual([9]);
+  });
+
   it("forgets the oldest beyond its capacity", () => {
     const seen = new SeenIds(3);
     [1, 2, 3, 4].forEach((id) => seen.add(id));

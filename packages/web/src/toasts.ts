@@ -24,7 +24,8 @@ export class Toasts {
   ) {}
 
   show(n: Notification, expireMs: number): void {
-    if (this.live.has(n.id)) return;
+    // A grouped notification arriving again (its count grew): its toast is replaced, announced and timed afresh.
+    this.dismiss(n.id);
     const classes = ["toast", `toast--${n.category}`];
     if (n.critical) classes.push("toast--critical");
     const el = h(
