@@ -1,4 +1,5 @@
 import { Queue } from "bullmq";
+import { Client } from "pg";
 import { QUEUES } from "@herald/runtime";
 import { api, eventually, sleep, type RecordingClient } from "../support/clients";
 import type { ServiceProcess } from "../support/service-process";
@@ -14,7 +15,8 @@ const DIGEST_MS = 3_000;
 const TICK_MS = 250;
 const RATE = 20;
 const RUN_MS = 10_000;
-const DIGEST_SENT = '"msg":"digest sent"';
+/** Each replica's digest worker runs this many jobs at once (scheduler-worker.ts's default). */
+const SCHEDULER_CONCURRENCY = 4;
 
 interface DigestRow extends Record<string, unknown> {
   user_id: string;
@@ -60,18 +62,38 @@ describe("chaos: two digest-scheduler replicas, one killed with SIGKILL during a
   });
 
   /**
-   * Kills `replica` as soon as it logs a digest it did not log before: mid
-   * fan-out of a period's digests. Returns the scheduler jobs it held then:
-   * still active a moment later, started before the kill (the survivor
-   * finishes its own in milliseconds), to be run again once BullMQ finds them stalled.
+   * Kills `replica` while it holds digest jobs. Timing the kill off its logs
+   * missed: a user's digest takes milliseconds, so by the time a log line was
+   * read the replica was often between jobs (CI saw "0 jobs held" three tries
+   * in a row). Instead a test transaction holds every user's settings row (NO
+   * KEY UPDATE: the scheduler's FOR UPDATE waits on it, the router's
+   * foreign-key checks do not), so both replicas fill all their slots with
+   * digest jobs blocked mid-transaction; then `replica` is killed and the rows
+   * are let go. Returns the jobs still active a moment later that started
+   * before the kill (the survivor finishes its own in milliseconds): the
+   * killed replica's, to be run again once BullMQ finds them stalled.
    */
-  async function killMidTick(replica: ServiceProcess, queue: Queue): Promise<string[]> {
-    const before = replica.logs.split(DIGEST_SENT).length;
-    await eventually(() => (replica.logs.split(DIGEST_SENT).length > before ? true : undefined), 20_000, "replica sending digests");
-    await replica.kill();
-    const killedAt = Date.now();
+  async function killHoldingJobs(replica: ServiceProcess, queue: Queue): Promise<{ stalled: string[]; killedAt: number }> {
+    const blocker = new Client({ connectionString: chaos.stack.db.url });
+    await blocker.connect();
+    let killedAt = 0;
+    try {
+      await blocker.query("BEGIN");
+      await blocker.query("SELECT 1 FROM user_notification_settings FOR NO KEY UPDATE");
+      await eventually(
+        async () => ((await queue.getActive()).length >= 2 * SCHEDULER_CONCURRENCY ? true : undefined),
+        20_000,
+        "both replicas holding digest jobs",
+      );
+      await replica.kill();
+      killedAt = Date.now();
+    } finally {
+      await blocker.query("ROLLBACK").catch(() => undefined);
+      await blocker.end();
+    }
     await sleep(500);
-    return (await queue.getActive()).filter((job) => (job.processedOn ?? 0) < killedAt && job.id !== undefined).map((job) => job.id!);
+    const active = await queue.getActive();
+    return { stalled: active.filter((job) => (job.processedOn ?? 0) < killedAt && job.id !== undefined).map((job) => job.id!), killedAt };
   }
 
   it("sends one digest per user and period, summarizing every notification once", async () => {
@@ -87,14 +109,8 @@ describe("chaos: two digest-scheduler replicas, one killed with SIGKILL during a
     const connection = chaos.probe.duplicate({ maxRetriesPerRequest: null });
     const queue = new Queue(QUEUES.scheduler, { connection, prefix: stack.names.queuePrefix });
     await sleep(DIGEST_MS);
-    // A kill that happened to fall between two jobs proves nothing: try the next period's tick (up to three).
-    let stalled: string[] = [];
-    let killedAt = 0;
-    for (let kills = 0; kills < 3 && stalled.length === 0; kills++) {
-      stalled = await killMidTick(a, queue);
-      killedAt = Date.now();
-      await a.spawn();
-    }
+    const { stalled, killedAt } = await killHoldingJobs(a, queue);
+    await a.spawn();
     await publishing;
 
     // Everything digest-bound is summarized by a later period, and the jobs the killed replica held
