@@ -8,7 +8,16 @@ export interface PersistedBatch {
   readonly pending: readonly PendingNotification[];
   /** Unread count per user after this batch. */
   readonly unreadCounts: ReadonlyMap<string, number>;
+  /**
+   * Events not stored because their id is already another producer's event
+   * (published again after ingest's idempotency TTL): none of their
+   * notifications was written; the caller dead-letters them.
+   */
+  readonly idConflicts: ReadonlySet<string>;
 }
+
+type PendingRow = PendingNotificationRow & { fresh: boolean; unread_before: bigint; id_conflict: null };
+type PersistRow = PendingRow | { [K in keyof PendingRow]: K extends "id_conflict" ? string : null };
 
 /**
  * Postgres side of routing. A batch of events is written in one transaction
@@ -36,6 +45,7 @@ export class NotificationWriter {
       source_id: e.source?.id ?? null,
       actor: e.actorUserId ?? null,
       project: e.projectId ?? null,
+      producer: e.producer ?? null,
       payload: e.payload,
       occurred_at: e.occurredAt,
     }));
@@ -45,19 +55,29 @@ export class NotificationWriter {
     // Sibling data-modifying CTEs share one snapshot: the plain reads of
     // `notifications` below see only rows that existed before this statement,
     // which is exactly the "stored earlier, not yet pushed" set.
-    const rows = await this.db.$queryRaw<(PendingNotificationRow & { fresh: boolean; unread_before: bigint })[]>`
+    const rows = await this.db.$queryRaw<PersistRow[]>`
       WITH drafts AS (
         SELECT * FROM jsonb_to_recordset(${JSON.stringify(draftRows)}::jsonb)
           AS d("eventId" text, "userId" text, "eventType" text, category text, critical boolean, title text, body text, channels jsonb, status text, ord int)
       ),
+      batch AS (
+        SELECT * FROM jsonb_to_recordset(${JSON.stringify(eventRows)}::jsonb)
+          AS x(id text, type text, source_type text, source_id text, actor text, project text, producer text, payload jsonb, occurred_at timestamptz, ord int)
+      ),
+      -- Stored before, by someone else (a stored NULL producer predates the column: not
+      -- provably the same producer, so not trusted with this event's recipients either).
+      id_conflicts AS (
+        SELECT x.id FROM batch x JOIN events e ON e.id = x.id WHERE e.producer IS DISTINCT FROM x.producer
+      ),
       new_users AS (
-        INSERT INTO users (id) SELECT DISTINCT "userId" FROM drafts ON CONFLICT (id) DO NOTHING
+        INSERT INTO users (id) SELECT DISTINCT "userId" FROM drafts
+        WHERE "eventId" NOT IN (SELECT id FROM id_conflicts)
+        ON CONFLICT (id) DO NOTHING
       ),
       new_events AS (
-        INSERT INTO events (id, event_type_id, source_entity_type, source_entity_id, actor_user_id, project_id, payload, occurred_at)
-        SELECT x.id, et.id, x.source_type, x.source_id, x.actor, x.project, x.payload, x.occurred_at
-        FROM jsonb_to_recordset(${JSON.stringify(eventRows)}::jsonb)
-          AS x(id text, type text, source_type text, source_id text, actor text, project text, payload jsonb, occurred_at timestamptz, ord int)
+        INSERT INTO events (id, event_type_id, source_entity_type, source_entity_id, actor_user_id, project_id, producer, payload, occurred_at)
+        SELECT x.id, et.id, x.source_type, x.source_id, x.actor, x.project, x.producer, x.payload, x.occurred_at
+        FROM batch x
         JOIN event_types et ON et.name = x.type
         ORDER BY x.ord
         ON CONFLICT (id) DO NOTHING
@@ -67,6 +87,7 @@ export class NotificationWriter {
         SELECT d."eventId", d."userId", d."eventType", d.category, d.critical, d.title, d.body,
                ARRAY(SELECT jsonb_array_elements_text(d.channels)), d.status
         FROM drafts d
+        WHERE d."eventId" NOT IN (SELECT id FROM id_conflicts)
         ORDER BY d.ord
         ON CONFLICT (event_id, user_id) DO NOTHING
         RETURNING id, event_id, user_id, event_type, category, critical, title, body, created_at, channels, status
@@ -83,19 +104,28 @@ export class NotificationWriter {
         WHERE user_id IN (SELECT user_id FROM to_push) AND ${VISIBLE_UNREAD}
         GROUP BY user_id
       )
-      SELECT p.*, COALESCE(e.payload, x.payload) AS payload, COALESCE(u.n, 0) AS unread_before
+      SELECT p.*, COALESCE(e.payload, x.payload) AS payload, COALESCE(u.n, 0) AS unread_before, NULL AS id_conflict
       FROM to_push p
       LEFT JOIN events e ON e.id = p.event_id
-      LEFT JOIN jsonb_to_recordset(${JSON.stringify(eventRows)}::jsonb) AS x(id text, payload jsonb) ON x.id = p.event_id
+      LEFT JOIN batch x ON x.id = p.event_id
       LEFT JOIN unread_before u ON u.user_id = p.user_id
-      ORDER BY p.id`;
+      UNION ALL
+      -- One marker row per refused event, so that the answer stays one round trip.
+      SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, id FROM id_conflicts
+      ORDER BY id NULLS LAST`;
 
-    const unreadCounts = new Map<string, number>();
+    const idConflicts = new Set<string>();
+    const pushRows: PendingRow[] = [];
     for (const row of rows) {
+      if (row.id_conflict !== null) idConflicts.add(row.id_conflict);
+      else pushRows.push(row);
+    }
+    const unreadCounts = new Map<string, number>();
+    for (const row of pushRows) {
       // In-app rows inserted by this statement are unread but not yet in `unread_before`.
       const sofar = unreadCounts.get(row.user_id) ?? Number(row.unread_before);
       unreadCounts.set(row.user_id, sofar + (row.fresh && row.channels.includes("in_app") ? 1 : 0));
     }
-    return { pending: rows.map(toPendingNotification), unreadCounts };
+    return { pending: pushRows.map(toPendingNotification), unreadCounts, idConflicts };
   }
 }

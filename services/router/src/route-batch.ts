@@ -15,6 +15,9 @@ export interface BatchRouterDependencies {
   readonly now?: () => Date;
 }
 
+/** Dead-letter reason of an event whose id another producer's stored event already has. */
+const idConflictReason = (id: string) => `id_conflict: event id ${JSON.stringify(id)} is already another producer's event`;
+
 /**
  * The router's unit of work: a batch of stream entries becomes stored events
  * and notifications (one statement), then dispatch (socket pushes, delivery
@@ -57,14 +60,27 @@ export function createBatchRouter({ directory, store, dispatcher, logger, now = 
     const found = each(parsed, "cannot find recipients", (p) => ({ ...p, candidates: candidates(p.event, scopes) }));
     const profileOf = await directory.profilesFor(found.flatMap((f) => [...f.candidates.keys()]));
     const at = now();
-    const routed = each(found, "cannot render", (f) => ({
+    const rendered = each(found, "cannot render", (f) => ({
+      entryId: f.entryId,
       event: f.event,
       drafts: routeToCandidates(f.event, f.candidates, profileOf, at),
     }));
+    // The writer stores the first of two events with one id: a later one from another
+    // producer is refused like a reuse of a stored id; the same producer's repeat is a no-op.
+    const producerOf = new Map<string, string | undefined>();
+    const routed = rendered.filter((r) => {
+      if (!producerOf.has(r.event.id)) producerOf.set(r.event.id, r.event.producer);
+      else if (producerOf.get(r.event.id) !== r.event.producer) {
+        rejected.push({ id: r.entryId, reason: idConflictReason(r.event.id) });
+        return false;
+      }
+      return true;
+    });
     const events = routed.map((r) => r.event);
     const drafts = routed.flatMap((r) => r.drafts);
     if (events.length === 0) return { rejected };
-    const { pending, unreadCounts } = await store.persist(events, drafts);
+    const { pending, unreadCounts, idConflicts } = await store.persist(events, drafts);
+    for (const r of routed) if (idConflicts.has(r.event.id)) rejected.push({ id: r.entryId, reason: idConflictReason(r.event.id) });
     const stored = performance.now();
     await dispatcher.dispatch(pending, unreadCounts);
     logger.debug(
