@@ -1,7 +1,14 @@
 /** Who a verified bearer token speaks for. */
 export interface UserPrincipal {
   readonly kind: "user";
+  /**
+   * Who the user is within Herald: `tenantKey(tenant, sub)`, the key of every
+   * row, room and cache of theirs, so that a user "42" of one tenant never
+   * reads another's.
+   */
   readonly userId: string;
+  /** The token's `sub`: the user's id as their tenant (and its events) name them. */
+  readonly subject: string;
   /** The user's tenant (`default` when the token has no `tenant` claim); never the platform tenant `*`. */
   readonly tenant: string;
   readonly role: "admin" | "user";

@@ -1,7 +1,7 @@
 import { createPublicKey, createSecretKey, type KeyObject } from "node:crypto";
 import jwt from "jsonwebtoken";
 import type { AuthConfig } from "./auth-config";
-import { DEFAULT_TENANT, PLATFORM_TENANT, isTenantId } from "@herald/contract";
+import { DEFAULT_TENANT, PLATFORM_TENANT, isTenantId, tenantKey } from "@herald/contract";
 import { emailAddressSchema } from "@herald/contract/schemas";
 import type { Principal } from "./claims";
 
@@ -117,10 +117,12 @@ export function verifyToken(token: string | undefined, auth: AuthConfig): Princi
   if (claims.role === "admin" || claims.role === "user") {
     const email = emailClaim(claims.email);
     const projects = idList(claims.projects, "projects");
+    const tenant = tenantClaim(claims.tenant, "user");
     return {
       kind: "user",
-      userId: subject,
-      tenant: tenantClaim(claims.tenant, "user"),
+      userId: tenantKey(tenant, subject),
+      subject,
+      tenant,
       role: claims.role,
       ...(email !== undefined && { email }),
       ...(projects !== undefined && { projects }),

@@ -21,12 +21,21 @@ describe("verifyToken", () => {
     expect(verifyToken(token, auth)).toEqual({
       kind: "user",
       userId: "42",
+      subject: "42",
       tenant: "default",
       role: "admin",
       email: "a@example.com",
       projects: ["p1"],
       expiresAt: expect.any(Number),
     });
+  });
+
+  it("keys a user by tenant: user 42 of acme is not user 42 of default or of globex", () => {
+    const userOf = (tenant?: string) => verifyToken(signToken({ kind: "user", sub: "42", role: "user", tenant }, auth), auth);
+    const keys = [userOf(), userOf("acme"), userOf("globex")].map((p) => (p.kind === "user" ? p.userId : undefined));
+    expect(new Set(keys).size).toBe(3);
+    expect(userOf("acme")).toMatchObject({ subject: "42", tenant: "acme" });
+    expect(keys[0]).toBe("42");
   });
 
   it("leaves projects unset when the token has no projects claim", () => {

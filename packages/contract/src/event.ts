@@ -49,8 +49,13 @@ export interface HeraldEvent {
   readonly source?: { readonly type: string; readonly id: string };
   readonly payload: Readonly<Record<string, unknown>>;
   readonly recipients?: readonly string[];
-  /** `sub` of the token that published it. */
+  /**
+   * Who published it: the `sub` of its token, as `tenantKey(token's tenant, sub)`
+   * (two tenants' producers may share a name).
+   */
   readonly producer?: string;
+  /** The tenant it belongs to; absent on entries from before tenants, which are `default`'s. */
+  readonly tenantId?: string;
 }
 
 /** One problem with a request, by the field's path (`events.3.type`). */

@@ -42,7 +42,10 @@ export {
   DIGEST_INTERVALS,
   SCOPES,
   defaultPreference,
+  disablesOrMutes,
+  effectivePreference,
   isDndActive,
+  tenantDefault,
   type Channel,
   type DigestInterval,
   type NotificationSettings,
@@ -51,6 +54,9 @@ export {
   type PreferenceUpdate,
   type Scope,
   type SettingsUpdate,
+  type TenantPreference,
+  type TenantPreferenceEntry,
+  type TenantPreferenceUpdate,
   type UserSettings,
 } from "./preferences";
 export { DIGEST_ITEM_LIMIT, buildDigest, digestBody, digestTitle, type DigestItem, type DigestPayload } from "./digest";
@@ -71,4 +77,4 @@ export {
   type UnreadCountMessage,
 } from "./socket-protocol";
 export { backoffDelay, type BackoffOptions, type Jitter } from "./backoff";
-export { DEFAULT_TENANT, PLATFORM_TENANT, isTenantId } from "./tenant";
+export { DEFAULT_TENANT, PLATFORM_TENANT, eventTenant, isTenantId, splitTenantKey, tenantKey } from "./tenant";

@@ -58,7 +58,51 @@ export interface PreferenceEntry {
   /** Empty means muted. */
   readonly channels: readonly Channel[];
   readonly scope: Scope;
+  /** No preference of the user's own: the tenant's default (or the catalog's) applies, and follows it as it changes. */
   readonly isDefault: boolean;
+  /** The tenant requires this type: the user cannot disable or mute it, and the tenant's default applies. */
+  readonly required: boolean;
+}
+
+/**
+ * A tenant's default for one event type (operator API). Its users who never
+ * set a preference of their own for the type get it; `required` makes it
+ * apply to every one of them, whatever their own preference says.
+ */
+export interface TenantPreference extends Preference {
+  readonly required: boolean;
+}
+
+/** One event type's tenant default as the operator API shows it. */
+export interface TenantPreferenceEntry extends TenantPreference {
+  readonly eventType: EventTypeName;
+  /** The tenant has not set one: the catalog's default applies. */
+  readonly isDefault: boolean;
+}
+
+/** `PUT /api/v1/admin/tenant/preferences/:eventType`: at least one field. */
+export interface TenantPreferenceUpdate extends PreferenceUpdate {
+  readonly required?: boolean;
+}
+
+/** The default a tenant's users get for a type: the tenant's own, else the catalog's. */
+export function tenantDefault(type: EventTypeName, tenant: TenantPreference | undefined): TenantPreference {
+  return tenant ?? { ...defaultPreference(type), required: false };
+}
+
+/**
+ * What a user gets for a type: the tenant's default when it is required or
+ * when the user has no preference of their own for the type, else their own.
+ */
+export function effectivePreference(type: EventTypeName, own: Preference | undefined, tenant: TenantPreference | undefined): Preference {
+  const fallback = tenantDefault(type, tenant);
+  const chosen = fallback.required || own === undefined ? fallback : own;
+  return { enabled: chosen.enabled, channels: chosen.channels, scope: chosen.scope };
+}
+
+/** Whether a user's update would disable or mute a type (what a `required` tenant default forbids). */
+export function disablesOrMutes(update: PreferenceUpdate): boolean {
+  return update.enabled === false || (update.channels !== undefined && update.channels.length === 0);
 }
 
 /** `PUT /api/v1/notifications/preferences/:eventType`: at least one field. */

@@ -30,8 +30,26 @@ describe("validateEvent", () => {
         actorUserId: "7",
         payload: { ownerUserId: "42", extra: { nested: true } },
         producer: "svc",
+        tenantId: "default",
       },
     });
+  });
+
+  it.each([
+    ["a tenant's producer, naming none", "acme", undefined, "acme"],
+    ["a tenant's producer, naming its own", "acme", "acme", "acme"],
+    ["a tenant's producer, naming another (kept, for the 403)", "acme", "globex", "globex"],
+    ["a platform producer, naming one", "*", "globex", "globex"],
+    ["a platform producer, naming none", "*", undefined, "default"],
+    ["no tenant in the context", undefined, undefined, "default"],
+  ])("gives the event its tenant: %s", (_, tenant, named, expected) => {
+    const result = validateEvent({ type: "job.failed", ...(named && { tenantId: named }) }, { now, ...(tenant && { tenant }) });
+    expect(result.ok && result.event.tenantId).toBe(expected);
+  });
+
+  it.each(["", "a b", "x".repeat(65), "acme/1", "*"])("refuses tenantId %j with a field-level 400", (tenantId) => {
+    const result = validate({ type: "job.failed", tenantId });
+    expect(result).toMatchObject({ ok: false, code: "invalid_event", issues: [{ path: "tenantId" }] });
   });
 
   it("keeps the producer's id and normalizes occurredAt to UTC", () => {

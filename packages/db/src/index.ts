@@ -21,3 +21,4 @@ export {
   type DigestNotification,
   type QueuedDelivery,
 } from "./notification-lifecycle";
+export { TenantPreferences, type TenantDefaults } from "./tenant-preferences";

@@ -1,6 +1,6 @@
 import { redisNames } from "@herald/runtime";
 import { requireUser } from "@herald/auth";
-import { createDatabase, migrationsFor, pingDatabase } from "@herald/db";
+import { createDatabase, migrationsFor, pingDatabase, TenantPreferences } from "@herald/db";
 import { DeliveryEnqueuer } from "@herald/dispatch";
 import {
   closeServer,
@@ -20,6 +20,7 @@ import { createAdminLoginRouter, DASHBOARD_PATH, denyFraming, requireAdminSessio
 import { createAdminDeliveriesRouter } from "./operator/admin-deliveries-router";
 import { AdminSessionStore } from "./operator/admin-session-store";
 import { createAdminUsersRouter } from "./operator/admin-users-router";
+import { createTenantPreferencesRouter } from "./operator/tenant-preferences-router";
 import { dashboardPagePolicy } from "./operator/dashboard-page-policy";
 import { DatabaseAvailability } from "./operator/database-availability";
 import { DeliveryRepository } from "./operator/delivery-repository";
@@ -50,7 +51,8 @@ async function main(): Promise<void> {
   const queueRedis = createRedis(config.redisUrl, { failFast: true, name: "ingest-queues", logger });
   const queues = openOperatorQueues(queueRedis, names.queuePrefix);
   const deliveries = new DeliveryRepository(db);
-  const users = new UserProvisioning(db, new RecipientVersion(redis, names.recipientVersionKey));
+  const recipientVersion = new RecipientVersion(redis, names.recipientVersionKey);
+  const users = new UserProvisioning(db, recipientVersion);
   const adminAuth = {
     auth: config.auth,
     sessions: new AdminSessionStore(redis, names.adminSessionKeyPrefix, config.dashboard.sessionIdleSeconds),
@@ -82,6 +84,7 @@ async function main(): Promise<void> {
       retry: { queuer: new DeliveryEnqueuer(queues.delivery, config.retryPolicies), queueReachable: () => pingRedis(queueRedis), logger },
     }),
     createAdminUsersRouter({ users }),
+    createTenantPreferencesRouter({ preferences: new TenantPreferences(db), version: recipientVersion }),
     database.errors,
   );
   app.use("/admin", denyFraming, createAdminLoginRouter(adminAuth));

@@ -21,7 +21,8 @@ export class UserSync {
     if (this.seen.get(user.userId) === fingerprint) return;
     const projects = user.projects ? [...user.projects] : null;
     const changed = await this.db.$executeRaw`
-      INSERT INTO users (id, email, role, projects) VALUES (${user.userId}, ${user.email ?? null}, ${user.role}, COALESCE(${projects}::text[], '{}'))
+      INSERT INTO users (id, tenant_id, email, role, projects)
+      VALUES (${user.userId}, ${user.tenant}, ${user.email ?? null}, ${user.role}, COALESCE(${projects}::text[], '{}'))
       ON CONFLICT (id) DO UPDATE SET
         email = COALESCE(EXCLUDED.email, users.email),
         role = EXCLUDED.role,

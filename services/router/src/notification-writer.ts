@@ -1,5 +1,5 @@
 import { toPendingNotification, VISIBLE_UNREAD, type Database, type PendingNotification, type PendingNotificationRow } from "@herald/db";
-import type { HeraldEvent } from "@herald/contract";
+import { DEFAULT_TENANT, type HeraldEvent } from "@herald/contract";
 
 import type { NotificationDraft } from "./route-event";
 
@@ -46,6 +46,7 @@ export class NotificationWriter {
       actor: e.actorUserId ?? null,
       project: e.projectId ?? null,
       producer: e.producer ?? null,
+      tenant: e.tenantId ?? DEFAULT_TENANT,
       payload: e.payload,
       occurred_at: e.occurredAt,
     }));
@@ -62,21 +63,24 @@ export class NotificationWriter {
       ),
       batch AS (
         SELECT * FROM jsonb_to_recordset(${JSON.stringify(eventRows)}::jsonb)
-          AS x(id text, type text, source_type text, source_id text, actor text, project text, producer text, payload jsonb, occurred_at timestamptz, ord int)
+          AS x(id text, type text, source_type text, source_id text, actor text, project text, producer text, tenant text, payload jsonb, occurred_at timestamptz, ord int)
       ),
-      -- Stored before, by someone else (a stored NULL producer predates the column: not
-      -- provably the same producer, so not trusted with this event's recipients either).
+      -- Stored before, by someone else or for another tenant (a stored NULL producer predates
+      -- the column: not provably the same producer, so not trusted with this event's recipients either).
       id_conflicts AS (
-        SELECT x.id FROM batch x JOIN events e ON e.id = x.id WHERE e.producer IS DISTINCT FROM x.producer
+        SELECT x.id FROM batch x JOIN events e ON e.id = x.id
+        WHERE e.producer IS DISTINCT FROM x.producer OR e.tenant_id <> x.tenant
       ),
+      -- A user key is its tenant's (tenantKey), so the event's tenant is its recipients' too.
       new_users AS (
-        INSERT INTO users (id) SELECT DISTINCT "userId" FROM drafts
-        WHERE "eventId" NOT IN (SELECT id FROM id_conflicts)
+        INSERT INTO users (id, tenant_id)
+        SELECT DISTINCT d."userId", x.tenant FROM drafts d JOIN batch x ON x.id = d."eventId"
+        WHERE d."eventId" NOT IN (SELECT id FROM id_conflicts)
         ON CONFLICT (id) DO NOTHING
       ),
       new_events AS (
-        INSERT INTO events (id, event_type_id, source_entity_type, source_entity_id, actor_user_id, project_id, producer, payload, occurred_at)
-        SELECT x.id, et.id, x.source_type, x.source_id, x.actor, x.project, x.producer, x.payload, x.occurred_at
+        INSERT INTO events (id, event_type_id, source_entity_type, source_entity_id, actor_user_id, project_id, producer, tenant_id, payload, occurred_at)
+        SELECT x.id, et.id, x.source_type, x.source_id, x.actor, x.project, x.producer, x.tenant, x.payload, x.occurred_at
         FROM batch x
         JOIN event_types et ON et.name = x.type
         ORDER BY x.ord

@@ -1,10 +1,22 @@
 import type { Redis } from "ioredis";
-import { CHANNELS, SCOPES, isEventTypeName, type Channel, type EventTypeName, type Preference, type Scope } from "@herald/contract";
-import type { Database } from "@herald/db";
+import {
+  CHANNELS,
+  SCOPES,
+  effectivePreference,
+  isEventTypeName,
+  splitTenantKey,
+  type Channel,
+  type EventTypeName,
+  type Preference,
+  type Scope,
+  type TenantPreference,
+} from "@herald/contract";
+import { TenantPreferences, type Database, type TenantDefaults } from "@herald/db";
 import { DEFAULT_PROFILE, type ScopeIndex, type UserProfile } from "./route-event";
 
 interface ScopeRow {
   id: string;
+  tenant_id: string;
   role: string;
   projects: string[] | null;
   type: string | null;
@@ -13,6 +25,7 @@ interface ScopeRow {
 
 interface ProfileRow {
   id: string;
+  tenant_id: string;
   role: string;
   dnd_enabled: boolean | null;
   dnd_until: Date | null;
@@ -22,11 +35,9 @@ interface ProfileRow {
 }
 
 class LoadedScopeIndex implements ScopeIndex {
-  constructor(
-    readonly admins: readonly string[],
-    private readonly byProject: ReadonlyMap<string, readonly string[]>,
-    private readonly everyone: ReadonlyMap<string, readonly string[]>,
-  ) {}
+  readonly admins: string[] = [];
+  readonly byProject = new Map<string, string[]>();
+  readonly everyone = new Map<string, string[]>();
 
   projectMembers(type: EventTypeName, projectId: string): readonly string[] {
     return this.byProject.get(`${type}\u0000${projectId}`) ?? [];
@@ -37,38 +48,60 @@ class LoadedScopeIndex implements ScopeIndex {
   }
 }
 
+const NO_ONE: ScopeIndex = new LoadedScopeIndex();
+
+/** Each tenant's admins and subscribers: routing looks only at the event's tenant's. */
+export class TenantScopes {
+  constructor(private readonly byTenant: ReadonlyMap<string, ScopeIndex>) {}
+
+  of(tenant: string): ScopeIndex {
+    return this.byTenant.get(tenant) ?? NO_ONE;
+  }
+}
+
+const NO_DEFAULTS: ReadonlyMap<EventTypeName, TenantPreference> = new Map();
+
 const asChannels = (values: readonly string[]): Channel[] =>
   values.filter((c): c is Channel => (CHANNELS as readonly string[]).includes(c));
 const asScope = (value: string): Scope => ((SCOPES as readonly string[]).includes(value) ? (value as Scope) : "my_jobs");
 
 /**
- * What the router knows about users, cached between batches: admins, who
- * subscribed beyond their own events (scope my_projects/all), and per-user
- * preferences and settings. Loading costs one query for the scope index and
- * one per batch for users not yet cached, whatever the fan-out.
+ * What the router knows about users, cached between batches, per tenant:
+ * admins, who subscribed beyond their own events (scope my_projects/all, their
+ * own or their tenant's default), the tenants' defaults, and per-user
+ * preferences (with their tenant's defaults applied) and settings. A reload
+ * costs three queries (tenant defaults, own scopes, followed defaults), and a
+ * batch one for users not yet cached, whatever the fan-out.
  *
- * The gateway bumps a version key in Redis whenever a user's role, projects,
- * preferences or settings change; one GET per batch notices it and drops the
- * cache. A TTL bounds staleness should a bump ever be missed.
+ * The gateway (user role, projects, preferences, settings) and ingest's
+ * operator API (provisioning, tenant defaults) bump a version key in Redis on
+ * every change; one GET per batch notices it and drops the cache. A TTL
+ * bounds staleness should a bump ever be missed.
  */
 export class RecipientDirectory {
   private version: string | null = null;
   private loadedAt = 0;
-  private scopeIndex?: LoadedScopeIndex;
+  private scopeIndex?: TenantScopes;
+  private tenantDefaults: TenantDefaults = new Map();
   private readonly profiles = new Map<string, UserProfile>();
+  private readonly tenantPreferences: TenantPreferences;
 
   constructor(
     private readonly db: Database,
     private readonly redis: Redis,
     private readonly versionKey: string,
     private readonly ttlMs: number,
-  ) {}
+  ) {
+    this.tenantPreferences = new TenantPreferences(db);
+  }
 
   /** Call once per batch, before routing it. */
-  async refresh(now = Date.now()): Promise<ScopeIndex> {
+  async refresh(now = Date.now()): Promise<TenantScopes> {
     const version = await this.redis.get(this.versionKey);
     if (version !== this.version || now - this.loadedAt > this.ttlMs || !this.scopeIndex) {
       this.profiles.clear();
+      // Tenant defaults first: who subscribes beyond their own events depends on them.
+      this.tenantDefaults = await this.tenantPreferences.all();
       this.scopeIndex = await this.loadScopeIndex();
       this.version = version;
       this.loadedAt = now;
@@ -81,7 +114,7 @@ export class RecipientDirectory {
     const missing = [...new Set(userIds)].filter((id) => !this.profiles.has(id));
     if (missing.length > 0) {
       const rows = await this.db.$queryRaw<ProfileRow[]>`
-        SELECT u.id, u.role, s.dnd_enabled, s.dnd_until, s.digest_enabled, s.digest_types,
+        SELECT u.id, u.tenant_id, u.role, s.dnd_enabled, s.dnd_until, s.digest_enabled, s.digest_types,
           COALESCE(json_agg(json_build_object('type', et.name, 'enabled', p.is_enabled, 'channels', p.channels, 'scope', p.scope))
                    FILTER (WHERE p.id IS NOT NULL), '[]') AS prefs
         FROM users u
@@ -90,32 +123,60 @@ export class RecipientDirectory {
         LEFT JOIN event_types et ON et.id = p.event_type_id
         WHERE u.id = ANY(${missing}::text[])
         GROUP BY u.id, s.id`;
-      for (const row of rows) this.profiles.set(row.id, toProfile(row));
-      for (const id of missing) if (!this.profiles.has(id)) this.profiles.set(id, DEFAULT_PROFILE);
+      for (const row of rows) this.profiles.set(row.id, toProfile(row, this.defaultsOf(row.tenant_id)));
+      for (const id of missing) if (!this.profiles.has(id)) this.profiles.set(id, this.newUserProfile(id));
     }
-    return (userId) => this.profiles.get(userId) ?? DEFAULT_PROFILE;
+    return (userId) => this.profiles.get(userId) ?? this.newUserProfile(userId);
   }
 
-  private async loadScopeIndex(): Promise<LoadedScopeIndex> {
+  private defaultsOf(tenant: string): ReadonlyMap<EventTypeName, TenantPreference> {
+    return this.tenantDefaults.get(tenant) ?? NO_DEFAULTS;
+  }
+
+  /** A user the event names for the first time: their tenant's defaults (the key says which tenant). */
+  private newUserProfile(userId: string): UserProfile {
+    const defaults = this.defaultsOf(splitTenantKey(userId).tenant);
+    return defaults.size === 0 ? DEFAULT_PROFILE : { ...DEFAULT_PROFILE, preferences: effectivePreferences(new Map(), defaults) };
+  }
+
+  private async loadScopeIndex(): Promise<TenantScopes> {
     const rows = await this.db.$queryRaw<ScopeRow[]>`
-      SELECT u.id, u.role, u.projects, et.name AS type, p.scope
+      SELECT u.id, u.tenant_id, u.role, u.projects, et.name AS type, p.scope
       FROM users u
       LEFT JOIN notification_preferences p ON p.user_id = u.id AND p.scope <> 'my_jobs' AND p.is_enabled AND cardinality(p.channels) > 0
+        -- An own scope for a type the tenant requires does not count: the tenant's applies.
+        AND NOT EXISTS (SELECT 1 FROM tenant_preferences tp
+                        WHERE tp.tenant_id = u.tenant_id AND tp.event_type_id = p.event_type_id AND tp.required)
       LEFT JOIN event_types et ON et.id = p.event_type_id
       WHERE u.role = 'admin' OR p.id IS NOT NULL`;
+    // Users who follow a tenant default reaching beyond their own events: no own row for the
+    // type, or a required default, which overrides theirs.
+    const following = await this.db.$queryRaw<ScopeRow[]>`
+      SELECT u.id, u.tenant_id, 'user' AS role, u.projects, et.name AS type, tp.scope
+      FROM tenant_preferences tp
+      JOIN event_types et ON et.id = tp.event_type_id
+      JOIN users u ON u.tenant_id = tp.tenant_id
+      LEFT JOIN notification_preferences p ON p.user_id = u.id AND p.event_type_id = tp.event_type_id
+      WHERE tp.scope <> 'my_jobs' AND tp.is_enabled AND cardinality(tp.channels) > 0 AND (p.id IS NULL OR tp.required)`;
+    const byTenant = new Map<string, LoadedScopeIndex>();
     const admins = new Set<string>();
-    const byProject = new Map<string, string[]>();
-    const everyone = new Map<string, string[]>();
-    for (const row of rows) {
-      if (row.role === "admin") admins.add(row.id);
+    for (const row of [...rows, ...following]) {
+      let index = byTenant.get(row.tenant_id);
+      if (!index) byTenant.set(row.tenant_id, (index = new LoadedScopeIndex()));
+      // One row per preference: an admin with several is still one admin.
+      if (row.role === "admin" && !admins.has(row.id)) {
+        admins.add(row.id);
+        index.admins.push(row.id);
+      }
       if (!row.type || !row.scope) continue;
       if (row.scope === "all") {
-        appendTo(everyone, row.type, row.id);
+        appendTo(index.everyone, row.type, row.id);
       } else {
-        for (const project of row.projects ?? []) appendTo(byProject, `${row.type}\u0000${project}`, row.id);
+        for (const project of row.projects ?? []) appendTo(index.byProject, `${row.type}\u0000${project}`, row.id);
       }
     }
-    return new LoadedScopeIndex([...admins].sort(), byProject, everyone);
+    for (const index of byTenant.values()) index.admins.sort();
+    return new TenantScopes(byTenant);
   }
 }
 
@@ -125,15 +186,26 @@ function appendTo(map: Map<string, string[]>, key: string, value: string): void 
   else map.set(key, [value]);
 }
 
-function toProfile(row: ProfileRow): UserProfile {
+/** A user's own preferences with their tenant's defaults applied (effectivePreference, per type either has). */
+function effectivePreferences(
+  own: ReadonlyMap<EventTypeName, Preference>,
+  defaults: ReadonlyMap<EventTypeName, TenantPreference>,
+): Map<string, Preference> {
   const preferences = new Map<string, Preference>();
+  for (const type of new Set([...own.keys(), ...defaults.keys()])) {
+    preferences.set(type, effectivePreference(type, own.get(type), defaults.get(type)));
+  }
+  return preferences;
+}
+
+function toProfile(row: ProfileRow, defaults: ReadonlyMap<EventTypeName, TenantPreference>): UserProfile {
+  const own = new Map<EventTypeName, Preference>();
   for (const p of row.prefs) {
-    if (isEventTypeName(p.type))
-      preferences.set(p.type, { enabled: p.enabled, channels: asChannels(p.channels ?? []), scope: asScope(p.scope) });
+    if (isEventTypeName(p.type)) own.set(p.type, { enabled: p.enabled, channels: asChannels(p.channels ?? []), scope: asScope(p.scope) });
   }
   return {
     isAdmin: row.role === "admin",
-    preferences,
+    preferences: effectivePreferences(own, defaults),
     settings: {
       dndEnabled: row.dnd_enabled ?? false,
       dndUntil: row.dnd_until,

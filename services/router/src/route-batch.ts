@@ -4,7 +4,7 @@ import type { Dispatcher } from "@herald/dispatch";
 import type { Logger } from "@herald/runtime";
 import type { NotificationWriter } from "./notification-writer";
 import type { RecipientDirectory } from "./recipient-directory";
-import { candidates, routeToCandidates } from "./route-event";
+import { candidates, routeToCandidates, tenantOf } from "./route-event";
 import type { BatchHandler, RejectedEntry, StreamEntry } from "./stream-consumer";
 
 export interface BatchRouterDependencies {
@@ -57,7 +57,7 @@ export function createBatchRouter({ directory, store, dispatcher, logger, now = 
 
     const started = performance.now();
     const scopes = await directory.refresh();
-    const found = each(parsed, "cannot find recipients", (p) => ({ ...p, candidates: candidates(p.event, scopes) }));
+    const found = each(parsed, "cannot find recipients", (p) => ({ ...p, candidates: candidates(p.event, scopes.of(tenantOf(p.event))) }));
     const profileOf = await directory.profilesFor(found.flatMap((f) => [...f.candidates.keys()]));
     const at = now();
     const rendered = each(found, "cannot render", (f) => ({
@@ -67,10 +67,12 @@ export function createBatchRouter({ directory, store, dispatcher, logger, now = 
     }));
     // The writer stores the first of two events with one id: a later one from another
     // producer is refused like a reuse of a stored id; the same producer's repeat is a no-op.
-    const producerOf = new Map<string, string | undefined>();
+    // producer and tenant: a platform producer's two events with one id in two tenants are two events too.
+    const ownerOf = (event: HeraldEvent) => JSON.stringify([event.producer ?? null, tenantOf(event)]);
+    const owners = new Map<string, string>();
     const routed = rendered.filter((r) => {
-      if (!producerOf.has(r.event.id)) producerOf.set(r.event.id, r.event.producer);
-      else if (producerOf.get(r.event.id) !== r.event.producer) {
+      if (!owners.has(r.event.id)) owners.set(r.event.id, ownerOf(r.event));
+      else if (owners.get(r.event.id) !== ownerOf(r.event)) {
         rejected.push({ id: r.entryId, reason: idConflictReason(r.event.id) });
         return false;
       }

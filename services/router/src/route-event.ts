@@ -1,7 +1,9 @@
 import {
   defaultPreference,
   DEFAULT_SETTINGS,
+  DEFAULT_TENANT,
   getEventType,
+  tenantKey,
   type Channel,
   type EventTypeName,
   type HeraldEvent,
@@ -22,6 +24,7 @@ export interface UserProfile {
 export const DEFAULT_PROFILE: UserProfile = { isAdmin: false, preferences: new Map(), settings: DEFAULT_SETTINGS };
 
 /** Who beyond the direct recipients may hear of an event, by scope. */
+/** One tenant's admins and subscribers beyond their own events, by user key. */
 export interface ScopeIndex {
   readonly admins: readonly string[];
   /** Users with scope my_projects or all for the type who belong to the project. */
@@ -45,13 +48,23 @@ export interface NotificationDraft {
   readonly status: DraftStatus;
 }
 
-/** Every user who might hear of the event, with the strongest relation each has to it. */
+/** The tenant an event belongs to: entries from before tenants are `default`'s. */
+export const tenantOf = (event: HeraldEvent): string => event.tenantId ?? DEFAULT_TENANT;
+
+/**
+ * Every user who might hear of the event, with the strongest relation each
+ * has to it, by user key (`tenantKey`): the user ids the event names are its
+ * tenant's, and `scopes` is its tenant's index, so no one of another tenant
+ * is ever a candidate.
+ */
 export function candidates(event: HeraldEvent, scopes: ScopeIndex): Map<string, Relation> {
   const definition = getEventType(event.type);
+  const tenant = tenantOf(event);
   const found = new Map<string, Relation>();
-  for (const userId of directRecipients(event)) found.set(userId, "direct");
+  for (const userId of directRecipients(event)) found.set(tenantKey(tenant, userId), "direct");
+  const actor = event.actorUserId === undefined ? undefined : tenantKey(tenant, event.actorUserId);
   const addIfNew = (userId: string, relation: Relation) => {
-    if (!found.has(userId) && userId !== event.actorUserId) found.set(userId, relation);
+    if (!found.has(userId) && userId !== actor) found.set(userId, relation);
   };
   if (event.projectId) for (const userId of scopes.projectMembers(event.type, event.projectId)) addIfNew(userId, "project");
   for (const userId of scopes.everyoneSubscribers(event.type)) addIfNew(userId, "other");

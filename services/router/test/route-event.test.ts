@@ -1,4 +1,4 @@
-import { DEFAULT_SETTINGS, type EventTypeName, type HeraldEvent, type Preference } from "@herald/contract";
+import { DEFAULT_SETTINGS, tenantKey, type EventTypeName, type HeraldEvent, type Preference } from "@herald/contract";
 import { candidates, DEFAULT_PROFILE, routeToCandidates, type ScopeIndex, type UserProfile } from "../src/route-event";
 
 /** Candidates, then the decision for each: what the router does per event. */
@@ -47,6 +47,33 @@ describe("candidates", () => {
     ]);
     const critical = { ...base, type: "system.disk_warning", actorUserId: "root", payload: {} } as HeraldEvent;
     expect([...candidates(critical, index)]).toEqual([["root", "other"]]);
+  });
+});
+
+describe("candidates of a tenant's event", () => {
+  const acme = (id: string) => tenantKey("acme", id);
+
+  it("are keyed by that tenant: the ids the event names are its own tenant's users, never default's", () => {
+    const event = {
+      ...base,
+      type: "review.approved",
+      tenantId: "acme",
+      actorUserId: "actor",
+      projectId: "p1",
+      payload: { contentOwnerUserId: "owner" },
+    } as HeraldEvent;
+    // The tenant's index (the router passes the event's tenant's) holds keys too; the actor is left out by key.
+    const index = scopes({ project: { "review.approved/p1": [acme("member"), acme("actor")] } });
+    expect([...candidates(event, index)]).toEqual([
+      [acme("owner"), "direct"],
+      [acme("member"), "project"],
+    ]);
+    expect(candidates(event, index).has("owner")).toBe(false);
+  });
+
+  it("without a tenant (entries from before tenants) are default's, keyed as they always were", () => {
+    const event = { ...base, type: "job.failed", payload: { ownerUserId: "u1" } } as HeraldEvent;
+    expect([...candidates(event, scopes())]).toEqual([["u1", "direct"]]);
   });
 });
 

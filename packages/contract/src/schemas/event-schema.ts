@@ -8,6 +8,7 @@ import {
   type HeraldEvent,
   type ValidationIssue,
 } from "../event";
+import { DEFAULT_TENANT, eventTenant, isTenantId } from "../tenant";
 import { checkStorableJson } from "./storable-json";
 import { isoDateTime, plainText } from "./text-fields";
 
@@ -40,6 +41,8 @@ export const publishEventSchema = z
       .optional(),
     payload: recipientFields.optional(),
     recipients: userIdList.optional(),
+    /** Named by platform producers (tenant `*`); any other producer may only name its own. */
+    tenantId: z.string().refine(isTenantId, "must be a tenant id ([A-Za-z0-9_.-]{1,64})").optional(),
   })
   .strict();
 
@@ -59,6 +62,8 @@ function toIssues(error: z.ZodError, prefix: string): ValidationIssue[] {
 export interface EventValidationContext {
   readonly now: Date;
   readonly producer?: string;
+  /** The publishing token's tenant (`*` for a platform producer); `default` when absent. */
+  readonly tenant?: string;
   /** The event's place in a batch (e.g. `events.3`), prefixed to every issue's path. */
   readonly pathPrefix?: string;
   /** Cap on the payload's serialized JSON; DEFAULT_MAX_PAYLOAD_BYTES when absent. */
@@ -108,6 +113,8 @@ export function validateEvent(input: unknown, context: EventValidationContext): 
     payload: e.payload ?? {},
     ...(e.recipients !== undefined && { recipients: [...new Set(e.recipients)] }),
     ...(context.producer !== undefined && { producer: context.producer }),
+    // A tenant the token may not name is kept as named, for the publisher to refuse (403, not 400).
+    tenantId: eventTenant(context.tenant ?? DEFAULT_TENANT, e.tenantId) ?? e.tenantId!,
   };
   const recipients = namedRecipients(event).length;
   if (recipients > MAX_EVENT_RECIPIENTS) {

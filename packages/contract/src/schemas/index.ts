@@ -13,4 +13,4 @@ export {
 } from "./event-schema";
 export { checkStorableJson, type StorableJsonLimits } from "./storable-json";
 export { isoDateTime, plainText } from "./text-fields";
-export { emailAddressSchema, preferenceUpdateSchema, settingsUpdateSchema } from "./preferences-schema";
+export { emailAddressSchema, preferenceUpdateSchema, settingsUpdateSchema, tenantPreferenceUpdateSchema } from "./preferences-schema";

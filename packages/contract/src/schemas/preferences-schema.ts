@@ -5,18 +5,30 @@ import { isoDateTime } from "./text-fields";
 
 const eventTypeName = z.string().refine(isEventTypeName, { message: "unknown event type" });
 
+const preferenceFields = {
+  enabled: z.boolean().optional(),
+  channels: z
+    .array(z.enum(CHANNELS))
+    .max(CHANNELS.length)
+    .refine((c) => new Set(c).size === c.length, { message: "channels must not repeat" })
+    .optional(),
+  scope: z.enum(SCOPES).optional(),
+};
+
 export const preferenceUpdateSchema = z
-  .object({
-    enabled: z.boolean().optional(),
-    channels: z
-      .array(z.enum(CHANNELS))
-      .max(CHANNELS.length)
-      .refine((c) => new Set(c).size === c.length, { message: "channels must not repeat" })
-      .optional(),
-    scope: z.enum(SCOPES).optional(),
-  })
+  .object(preferenceFields)
   .strict()
   .refine((v) => Object.keys(v).length > 0, { message: "give at least one of enabled, channels, scope" });
+
+export const tenantPreferenceUpdateSchema = z
+  .object({ ...preferenceFields, required: z.boolean().optional() })
+  .strict()
+  .refine((v) => Object.keys(v).length > 0, { message: "give at least one of enabled, channels, scope, required" })
+  // A default that nobody may switch off and that says "nothing" would silence the type for everyone, for good.
+  .refine((v) => !(v.required === true && (v.enabled === false || v.channels?.length === 0)), {
+    message: "a required type must be enabled, with at least one channel",
+    path: ["required"],
+  });
 
 /** One plain address (no display name, group or list): what the settings API stores and tokens' `email` claims must be. */
 export const emailAddressSchema = z.email({ message: "must be an email address" }).max(254);

@@ -82,6 +82,8 @@ export class PreferencesView {
 
     const enabled = h("input", { attrs: { type: "checkbox", "data-control": "enabled", "aria-label": `Notify me of ${entry.eventType}` } });
     enabled.checked = entry.enabled;
+    // The gateway refuses to switch off a type the organization requires (409): say so instead of offering it.
+    enabled.disabled = entry.required === true;
     enabled.addEventListener("change", () => save("enabled", { enabled: enabled.checked }));
 
     const boxes = CHANNELS.map((channel) => {
@@ -108,6 +110,7 @@ export class PreferencesView {
         { class: "pref-name" },
         h("span", { class: "pref-type" }, entry.eventType),
         entry.critical ? h("span", { class: "chip chip--critical" }, "critical") : null,
+        entry.required ? h("span", { class: "chip", attrs: { title: "Your organization requires this type" } }, "required") : null,
         entry.enabled && entry.channels.length === 0 ? h("span", { class: "chip" }, "muted") : null,
       ),
       h(

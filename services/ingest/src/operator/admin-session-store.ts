@@ -17,6 +17,8 @@ export function sessionTtlMs(nowMs: number, expiresAtSeconds: number, idleSecond
 
 interface StoredSession {
   readonly userId: string;
+  /** Absent in sessions opened before tenants, whose userId was the sub. */
+  readonly subject?: string;
   /** Absent in sessions opened before tenants. */
   readonly tenant?: string;
   readonly role: UserPrincipal["role"];
@@ -45,6 +47,7 @@ export class AdminSessionStore {
     const id = randomBytes(32).toString("base64url");
     const session: StoredSession = {
       userId: admin.userId,
+      subject: admin.subject,
       tenant: admin.tenant,
       role: admin.role,
       ...(admin.email !== undefined && { email: admin.email }),
@@ -72,6 +75,7 @@ export class AdminSessionStore {
     return {
       kind: "user",
       userId: session.userId,
+      subject: session.subject ?? session.userId,
       // Sessions stored before tenants existed belong to `default`, as their tokens did.
       tenant: session.tenant ?? DEFAULT_TENANT,
       role: session.role,

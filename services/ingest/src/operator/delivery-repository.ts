@@ -1,5 +1,5 @@
 import type { Database } from "@herald/db";
-import type { DeliveryStatus, ExternalChannel } from "@herald/contract";
+import { splitTenantKey, tenantKey, type DeliveryStatus, type ExternalChannel } from "@herald/contract";
 
 /** A delivery as the operator API shows it. Ids are strings: they are BIGINTs. */
 export interface DeliveryItem {
@@ -34,6 +34,7 @@ export type DeliveryDetail = DeliveryItem & { readonly attemptLog: readonly Deli
 export interface DeliveryListFilter {
   readonly status?: DeliveryStatus;
   readonly channel?: ExternalChannel;
+  /** As the tenant names the user (their token's sub). */
   readonly userId?: string;
   /** Only deliveries older than this id (the previous page's cursor). */
   readonly beforeId?: bigint;
@@ -66,7 +67,8 @@ function toItem(d: DeliveryRow): DeliveryItem {
   return {
     id: String(d.id),
     notificationId: String(d.notificationId),
-    userId: d.userId,
+    // The operator's tenant names its users by their own ids, not by key.
+    userId: splitTenantKey(d.userId).id,
     channel: d.channel,
     status: d.status,
     destination: d.destination,
@@ -93,17 +95,37 @@ function toAttempt(a: AttemptRow): DeliveryAttemptItem {
   };
 }
 
-/** The deliveries and delivery_attempts tables, for operators. */
+/**
+ * The deliveries and delivery_attempts tables, for the operators of one
+ * tenant: every method sees that tenant's users' deliveries only, and
+ * another tenant's id is not found, so no operator route can forget the filter.
+ */
 export class DeliveryRepository {
   constructor(private readonly db: Database) {}
+
+  of(tenant: string): TenantDeliveries {
+    return new TenantDeliveries(this.db, tenant);
+  }
+}
+
+export class TenantDeliveries {
+  constructor(
+    private readonly db: Database,
+    private readonly tenant: string,
+  ) {}
+
+  private get ofTenant() {
+    return { notification: { user: { tenantId: this.tenant } } };
+  }
 
   /** Newest first (ids grow with time); the cursor is the last id of a page. */
   async list(filter: DeliveryListFilter): Promise<DeliveryPage> {
     const rows = await this.db.delivery.findMany({
       where: {
+        ...this.ofTenant,
         ...(filter.status !== undefined && { status: filter.status }),
         ...(filter.channel !== undefined && { channel: filter.channel }),
-        ...(filter.userId !== undefined && { userId: filter.userId }),
+        ...(filter.userId !== undefined && { userId: tenantKey(this.tenant, filter.userId) }),
         ...(filter.beforeId !== undefined && { id: { lt: filter.beforeId } }),
       },
       orderBy: { id: "desc" },
@@ -115,8 +137,8 @@ export class DeliveryRepository {
   }
 
   async get(id: bigint): Promise<DeliveryDetail | undefined> {
-    const row = await this.db.delivery.findUnique({
-      where: { id },
+    const row = await this.db.delivery.findFirst({
+      where: { id, ...this.ofTenant },
       // In the order they happened: attempt numbers start again with each retry round.
       include: { attemptLog: { orderBy: { id: "asc" } } },
     });
@@ -137,8 +159,9 @@ export class DeliveryRepository {
     >`
       UPDATE deliveries d
       SET status = 'queued', round = d.round + 1, last_error = NULL, updated_at = now()
-      FROM deliveries previous
+      FROM deliveries previous, users u
       WHERE d.id = ${String(id)}::bigint AND previous.id = d.id AND d.status = 'dead_lettered'
+        AND u.id = d.user_id AND u.tenant_id = ${this.tenant}
       RETURNING d.id, d.channel, d.round, d.attempts, previous.last_error AS previous_error`;
     const row = rows[0];
     if (row) {
@@ -147,7 +170,7 @@ export class DeliveryRepository {
         delivery: { id: String(row.id), channel: row.channel, round: row.round, attempts: row.attempts, previousError: row.previous_error },
       };
     }
-    const current = await this.db.delivery.findUnique({ where: { id }, select: { status: true } });
+    const current = await this.db.delivery.findFirst({ where: { id, ...this.ofTenant }, select: { status: true } });
     return current ? { kind: "not_dead_lettered", status: current.status } : { kind: "not_found" };
   }
 

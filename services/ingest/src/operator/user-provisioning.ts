@@ -1,4 +1,4 @@
-import { ApiError } from "@herald/contract";
+import { ApiError, tenantKey } from "@herald/contract";
 import type { Database } from "@herald/db";
 import type { UserProvision } from "./admin-requests";
 
@@ -29,13 +29,15 @@ export class UserProvisioning {
     private readonly version: RecipientCacheVersion,
   ) {}
 
-  async provision(id: string, fields: UserProvision): Promise<ProvisionedUser> {
+  /** `id` as the tenant names the user (their tokens' sub). */
+  async provision(tenant: string, id: string, fields: UserProvision): Promise<ProvisionedUser> {
     const data = {
       ...(fields.email !== undefined && { email: fields.email }),
       ...(fields.role !== undefined && { role: fields.role }),
       ...(fields.projects !== undefined && { projects: fields.projects }),
     };
-    const user = await this.db.user.upsert({ where: { id }, create: { id, ...data }, update: data });
+    const key = tenantKey(tenant, id);
+    const user = await this.db.user.upsert({ where: { id: key }, create: { id: key, tenantId: tenant, ...data }, update: data });
     // Routers cache users' roles and projects: make them read this one again.
     try {
       await this.version.bump();
@@ -45,7 +47,7 @@ export class UserProvisioning {
       throw new ApiError(503, "redis_unavailable", "the user was stored but routers could not be told to reload users; repeat the request");
     }
     return {
-      id: user.id,
+      id,
       email: user.email,
       role: user.role,
       projects: user.projects,

@@ -1,5 +1,5 @@
 import type { Redis } from "ioredis";
-import { getEventType, type HeraldEvent } from "@herald/contract";
+import { DEFAULT_TENANT, getEventType, splitTenantKey, type HeraldEvent } from "@herald/contract";
 import { ROUTER_CONSUMER_GROUP, type RedisNames } from "@herald/runtime";
 import { PUBLISH_SCRIPT } from "./publish-script";
 
@@ -68,7 +68,10 @@ export class EventPublisher {
     this.redis = redis as RedisWithPublish;
   }
 
-  /** `producer` is the `sub` of the token that publishes: the owner of the events' ids and the scope of its share. */
+  /**
+   * `producer` is the publishing token's `tenantKey(tenant, sub)`: the owner of
+   * the events' ids and the scope of its share.
+   */
   async publish(events: readonly HeraldEvent[], producer: string): Promise<PublishOutcome> {
     const { names, backlog, idempotencyTtlSeconds } = this.options;
     // Critical alerts still get in past a full backlog, up to a hard limit, and every share grows with it.
@@ -76,7 +79,7 @@ export class EventPublisher {
     const limit = backlog.maxBacklog + (critical ? backlog.criticalHeadroom : 0);
     // Per-tenant shares will be one more scope here, judged in the same script.
     const scopes = [
-      { name: `producer ${producer}`, key: `${names.backlogSharePrefix}producer:${producer}`, limit: shareOf(limit, backlog) },
+      { name: producerName(producer), key: `${names.backlogSharePrefix}producer:${producer}`, limit: shareOf(limit, backlog) },
     ];
     const keys = [
       names.eventStream,
@@ -118,4 +121,10 @@ export class EventPublisher {
 /** One share of a backlog limit: never 0, so that a small backlog still admits every producer. */
 function shareOf(limit: number, backlog: BacklogPolicy): number {
   return Math.max(1, Math.floor((limit * backlog.producerSharePercent) / 100));
+}
+
+/** How a 429 names a producer: `producer ci`, or `producer ci of tenant acme`. */
+function producerName(producer: string): string {
+  const { tenant, id } = splitTenantKey(producer);
+  return tenant === DEFAULT_TENANT ? `producer ${id}` : `producer ${id} of tenant ${tenant}`;
 }

@@ -1,5 +1,13 @@
 import express, { Router, type Response } from "express";
-import { ApiError, MAX_BATCH_EVENTS, MAX_BATCH_RECIPIENTS, namedRecipients, type HeraldEvent } from "@herald/contract";
+import {
+  ApiError,
+  MAX_BATCH_EVENTS,
+  MAX_BATCH_RECIPIENTS,
+  eventTenant,
+  namedRecipients,
+  tenantKey,
+  type HeraldEvent,
+} from "@herald/contract";
 import { validateEvent } from "@herald/contract/schemas";
 import type { AuthConfig } from "@herald/auth";
 import { grantAllows, publishGrant, requirePublisher, serviceOf, type ServicePrincipal } from "@herald/auth";
@@ -15,16 +23,20 @@ export interface PublishRouterOptions {
   readonly logger: Logger;
 }
 
+/** Who publishes: the owner of its events' ids, and the scope of its backlog share. */
+const producerKey = (producer: ServicePrincipal) => tenantKey(producer.tenant, producer.subject);
+
 function validateAll(
   inputs: readonly unknown[],
-  producer: string,
+  producer: ServicePrincipal,
   maxPayloadBytes: number,
   prefix?: (index: number) => string,
 ): HeraldEvent[] {
   const now = new Date();
   const events: HeraldEvent[] = [];
+  const context = { now, producer: producerKey(producer), tenant: producer.tenant, maxPayloadBytes };
   for (const [index, input] of inputs.entries()) {
-    const result = validateEvent(input, { now, producer, maxPayloadBytes, pathPrefix: prefix?.(index) });
+    const result = validateEvent(input, { ...context, pathPrefix: prefix?.(index) });
     if (!result.ok) {
       const message = result.code === "unknown_event_type" ? "unknown event type" : "event is invalid";
       throw new ApiError(400, result.code, prefix ? `${prefix(index)}: ${message}` : message, result.issues);
@@ -52,6 +64,24 @@ function refuseUngrantedTypes(events: readonly HeraldEvent[], producer: ServiceP
   if (refusedTypes.size === 0) return;
   const allowed = grant.anyType ? "" : ` (only ${grant.typePatterns.join(", ")})`;
   throw new ApiError(403, "forbidden", `this token may not publish ${[...refusedTypes].join(", ")}${allowed}`, details);
+}
+
+/**
+ * 403 tenant_forbidden unless every event is of the token's tenant: only a
+ * platform producer (tenant `*`) names another; a batch with one such event
+ * enqueues nothing, and `details` names each one.
+ */
+function refuseForeignTenants(events: readonly HeraldEvent[], producer: ServicePrincipal, prefix?: (index: number) => string): void {
+  const details: { path: string; message: string }[] = [];
+  for (const [index, event] of events.entries()) {
+    if (eventTenant(producer.tenant, event.tenantId) === event.tenantId) continue;
+    details.push({
+      path: prefix ? `${prefix(index)}.tenantId` : "tenantId",
+      message: `this token publishes for tenant ${producer.tenant} only`,
+    });
+  }
+  if (details.length === 0) return;
+  throw new ApiError(403, "tenant_forbidden", `this token may not publish events of another tenant than ${producer.tenant}`, details);
 }
 
 function batchInputs(body: unknown): unknown[] {
@@ -126,19 +156,21 @@ export function createPublishRouter(options: PublishRouterOptions): Router {
 
   router.post("/", async (req, res) => {
     const producer = serviceOf(req);
-    const [event] = validateAll([req.body], producer.subject, maxPayloadBytes);
+    const [event] = validateAll([req.body], producer, maxPayloadBytes);
+    refuseForeignTenants([event!], producer);
     refuseUngrantedTypes([event!], producer);
-    await enqueue(res, [event!], producer.subject, () => "id");
+    await enqueue(res, [event!], producerKey(producer), () => "id");
     res.status(202).json({ id: event!.id, status: "accepted" });
   });
 
   router.post("/batch", async (req, res) => {
     const producer = serviceOf(req);
     const prefix = (i: number) => `events.${i}`;
-    const events = validateAll(batchInputs(req.body), producer.subject, maxPayloadBytes, prefix);
+    const events = validateAll(batchInputs(req.body), producer, maxPayloadBytes, prefix);
     checkBatchRecipients(events);
+    refuseForeignTenants(events, producer, prefix);
     refuseUngrantedTypes(events, producer, prefix);
-    await enqueue(res, events, producer.subject, (i) => `events.${i}.id`);
+    await enqueue(res, events, producerKey(producer), (i) => `events.${i}.id`);
     res.status(202).json({ ids: events.map((e) => e.id), status: "accepted" });
   });
 

@@ -27,14 +27,16 @@ interface Row {
 }
 
 /**
- * Event history a user may see: admins see every event; others see events
- * that notified them, that they performed, or that belong to their projects.
+ * Event history a user may see, of their own tenant only: admins see every
+ * event of it; others see events that notified them, that they performed, or
+ * that belong to their projects.
  */
 export async function eventHistory(db: Database, user: UserPrincipal, query: EventHistoryQuery): Promise<HistoryPage> {
-  const conditions: Prisma.Sql[] = [];
+  const conditions: Prisma.Sql[] = [Prisma.sql`e.tenant_id = ${user.tenant}`];
   if (user.role !== "admin") {
+    // Events name their actor as the tenant does (the token's sub), not by user key.
     conditions.push(Prisma.sql`(
-      e.actor_user_id = ${user.userId}
+      e.actor_user_id = ${user.subject}
       OR e.project_id = ANY(SELECT unnest(projects) FROM users WHERE id = ${user.userId})
       OR EXISTS (SELECT 1 FROM notifications n WHERE n.event_id = e.id AND n.user_id = ${user.userId}))`);
   }
@@ -44,7 +46,7 @@ export async function eventHistory(db: Database, user: UserPrincipal, query: Eve
   if (query.sourceType) conditions.push(Prisma.sql`e.source_entity_type = ${query.sourceType}`);
   if (query.sourceId) conditions.push(Prisma.sql`e.source_entity_id = ${query.sourceId}`);
   if (query.beforeSeq !== undefined) conditions.push(Prisma.sql`e.seq < ${query.beforeSeq}`);
-  const where = conditions.length > 0 ? Prisma.sql`WHERE ${Prisma.join(conditions, " AND ")}` : Prisma.empty;
+  const where = Prisma.sql`WHERE ${Prisma.join(conditions, " AND ")}`;
   const rows = await db.$queryRaw<Row[]>`
     SELECT e.seq, e.id, t.name AS type, e.occurred_at, e.created_at, e.actor_user_id, e.project_id,
            e.source_entity_type, e.source_entity_id, e.payload

@@ -33,7 +33,7 @@ export function createSettingsRouter(options: SettingsRouterOptions): Router {
   });
 
   router.get("/preferences", async (req, res) => {
-    res.json({ items: await preferences.list(userOf(req).userId) });
+    res.json({ items: await preferences.list(userOf(req)) });
   });
 
   router.put("/preferences/:eventType", requireJson, async (req, res) => {
@@ -44,7 +44,7 @@ export function createSettingsRouter(options: SettingsRouterOptions): Router {
       ]);
     }
     const update = parseBody(preferenceUpdateSchema, req.body);
-    res.json(await preferences.update(userOf(req).userId, type, update));
+    res.json(await preferences.update(userOf(req), type, update));
   });
 
   router.get("/settings", async (req, res) => {
