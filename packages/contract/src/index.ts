@@ -78,3 +78,5 @@ export {
 } from "./socket-protocol";
 export { backoffDelay, type BackoffOptions, type Jitter } from "./backoff";
 export { DEFAULT_TENANT, PLATFORM_TENANT, eventTenant, isTenantId, splitTenantKey, tenantKey } from "./tenant";
+export { DECISION_OUTCOMES, RELATIONS, type DecisionOutcome, type DecisionRecord, type NotARecipient, type Relation } from "./decision";
+export { directRecipients, jobOwner } from "./direct-recipients";

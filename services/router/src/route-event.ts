@@ -2,6 +2,7 @@ import {
   defaultPreference,
   DEFAULT_SETTINGS,
   DEFAULT_TENANT,
+  directRecipients,
   getEventType,
   tenantKey,
   type Channel,
@@ -11,7 +12,6 @@ import {
   type Preference,
 } from "@herald/contract";
 import { decideDelivery, type Relation } from "./decide-delivery";
-import { directRecipients } from "./direct-recipients";
 import { renderNotification } from "./render-notification";
 
 /** What routing knows about one user. */

@@ -1,4 +1,4 @@
-import type { HeraldEvent } from "@herald/contract";
+import type { HeraldEvent } from "../src";
 import { directRecipients } from "../src/direct-recipients";
 
 const event = (overrides: Partial<HeraldEvent> & Pick<HeraldEvent, "type">): HeraldEvent => ({

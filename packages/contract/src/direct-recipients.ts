@@ -1,4 +1,5 @@
-import { getEventType, type HeraldEvent } from "@herald/contract";
+import { getEventType } from "./catalog";
+import type { HeraldEvent } from "./event";
 
 function stringValue(value: unknown): string | undefined {
   if (typeof value === "string" && value.length > 0) return value;
@@ -11,12 +12,12 @@ function stringList(value: unknown): string[] {
 }
 
 /** The job owner: `payload.ownerUserId`, else the actor. */
-function jobOwner(event: HeraldEvent): string | undefined {
+export function jobOwner(event: HeraldEvent): string | undefined {
   return stringValue(event.payload.ownerUserId) ?? event.actorUserId;
 }
 
 /** Who an event is about, per the contract's table, before the actor rule. */
-export function directRecipientsByType(event: HeraldEvent): string[] {
+function directRecipientsByType(event: HeraldEvent): string[] {
   const payload = event.payload;
   switch (getEventType(event.type).category) {
     case "job": {
