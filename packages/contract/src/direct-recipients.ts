@@ -1,5 +1,6 @@
 import { getEventType } from "./catalog";
 import type { HeraldEvent } from "./event";
+import type { Preference } from "./preferences";
 
 function stringValue(value: unknown): string | undefined {
   if (typeof value === "string" && value.length > 0) return value;
@@ -45,4 +46,43 @@ export function directRecipients(event: HeraldEvent): string[] {
   const direct = event.recipients ?? directRecipientsByType(event);
   const actorMayHear = getEventType(event.type).category === "job" && event.actorUserId === jobOwner(event);
   return [...new Set(direct)].filter((userId) => userId !== event.actorUserId || actorMayHear);
+}
+
+/** What a user who was no candidate of an event is, as far as routing sees them. */
+export interface Bystander {
+  /** As the event names users (the token's sub). */
+  readonly userId: string;
+  readonly projects: readonly string[];
+}
+
+/**
+ * Why `user` was no candidate recipient of `event`, in words, from the rules
+ * and the preference that applies to them now (the router records a decision
+ * for every candidate; this explains everyone else). Pure: no I/O.
+ */
+export function notARecipientReason(event: HeraldEvent, user: Bystander, preference: Preference): string {
+  const type = event.type;
+  if (event.actorUserId === user.userId) return `you performed it: the actor does not hear of their own ${type}`;
+  if (directRecipients(event).includes(user.userId))
+    return `the event names you, but it reached no router decision for you (it may predate your account)`;
+  // Subscriptions beyond one's own events count only while they deliver something.
+  if (!preference.enabled) return `${type} is switched off in your preferences`;
+  if (preference.channels.length === 0) return `no channel is on for ${type} in your preferences`;
+  const ownProject = event.projectId !== undefined && user.projects.includes(event.projectId);
+  const owner = getEventType(type).category === "job" ? jobOwner(event) : undefined;
+  const notNamed = owner !== undefined ? "you are not the job's owner" : "the event does not name you";
+  switch (preference.scope) {
+    case "my_jobs":
+      return ownProject
+        ? `scope my_jobs: ${notNamed}, and my_jobs leaves out your project ${event.projectId}'s other events`
+        : `scope my_jobs: ${notNamed}`;
+    case "my_projects":
+      return event.projectId === undefined
+        ? `scope my_projects: ${notNamed}, and it belongs to no project`
+        : ownProject
+          ? `scope my_projects: it was routed before you joined project ${event.projectId} or chose this scope`
+          : `scope my_projects: ${notNamed}, and project ${event.projectId} is not one of yours`;
+    case "all":
+      return `scope all: it was routed before you chose this scope`;
+  }
 }

@@ -79,4 +79,4 @@ export {
 export { backoffDelay, type BackoffOptions, type Jitter } from "./backoff";
 export { DEFAULT_TENANT, PLATFORM_TENANT, eventTenant, isTenantId, splitTenantKey, tenantKey } from "./tenant";
 export { DECISION_OUTCOMES, RELATIONS, type DecisionOutcome, type DecisionRecord, type NotARecipient, type Relation } from "./decision";
-export { directRecipients, jobOwner } from "./direct-recipients";
+export { directRecipients, jobOwner, notARecipientReason, type Bystander } from "./direct-recipients";

@@ -1,5 +1,5 @@
 import type { HeraldEvent } from "../src";
-import { directRecipients } from "../src/direct-recipients";
+import { directRecipients, notARecipientReason } from "../src/direct-recipients";
 
 const event = (overrides: Partial<HeraldEvent> & Pick<HeraldEvent, "type">): HeraldEvent => ({
   id: "e1",
@@ -68,5 +68,32 @@ describe("directRecipients (contract: who receives an event)", () => {
     ["system.* may name explicit recipients", event({ type: "system.gpu_critical", recipients: ["oncall"] }), ["oncall"]],
   ])("%s", (_name, input, expected) => {
     expect(ids(input)).toEqual(expected);
+  });
+});
+
+describe("notARecipientReason", () => {
+  const on = (scope: "my_jobs" | "my_projects" | "all") => ({ enabled: true, channels: ["in_app" as const], scope });
+  const job = event({ type: "job.failed", actorUserId: "bot", projectId: "p1", payload: { ownerUserId: "owner" } });
+  const review = event({ type: "review.approved", projectId: "p1", payload: { contentOwnerUserId: "author" } });
+  it.each([
+    ["the actor", job, { userId: "bot", projects: [] }, on("all"), /^you performed it/],
+    ["someone the event names", job, { userId: "owner", projects: [] }, on("my_jobs"), /names you/],
+    ["switched off", job, { userId: "u", projects: [] }, { ...on("all"), enabled: false }, /switched off/],
+    ["muted", job, { userId: "u", projects: [] }, { ...on("all"), channels: [] }, /no channel is on/],
+    ["my_jobs, not the owner", job, { userId: "u", projects: [] }, on("my_jobs"), /^scope my_jobs: you are not the job's owner$/],
+    ["my_jobs, in the project", job, { userId: "u", projects: ["p1"] }, on("my_jobs"), /my_jobs leaves out your project p1/],
+    ["my_jobs, not a job", review, { userId: "u", projects: [] }, on("my_jobs"), /^scope my_jobs: the event does not name you$/],
+    ["my_projects, another project", job, { userId: "u", projects: ["p2"] }, on("my_projects"), /project p1 is not one of yours/],
+    [
+      "my_projects, no project",
+      event({ type: "job.failed", payload: {} }),
+      { userId: "u", projects: ["p1"] },
+      on("my_projects"),
+      /belongs to no project/,
+    ],
+    ["my_projects, own project (joined later)", job, { userId: "u", projects: ["p1"] }, on("my_projects"), /before you joined/],
+    ["all (chosen later)", job, { userId: "u", projects: [] }, on("all"), /before you chose this scope/],
+  ])("%s", (_, e, user, preference, reason) => {
+    expect(notARecipientReason(e, user, preference)).toMatch(reason);
   });
 });

@@ -22,3 +22,4 @@ export {
   type QueuedDelivery,
 } from "./notification-lifecycle";
 export { TenantPreferences, type TenantDefaults } from "./tenant-preferences";
+export { DecisionRecords } from "./decision-records";

@@ -1,6 +1,6 @@
 import { redisNames } from "@herald/runtime";
 import { requireUser } from "@herald/auth";
-import { createDatabase, migrationsFor, pingDatabase, TenantPreferences } from "@herald/db";
+import { createDatabase, DecisionRecords, migrationsFor, pingDatabase, TenantPreferences } from "@herald/db";
 import { DeliveryEnqueuer } from "@herald/dispatch";
 import {
   closeServer,
@@ -21,6 +21,7 @@ import { createAdminDeliveriesRouter } from "./operator/admin-deliveries-router"
 import { AdminSessionStore } from "./operator/admin-session-store";
 import { createAdminUsersRouter } from "./operator/admin-users-router";
 import { createTenantPreferencesRouter } from "./operator/tenant-preferences-router";
+import { createAdminDecisionsRouter } from "./operator/admin-decisions-router";
 import { dashboardPagePolicy } from "./operator/dashboard-page-policy";
 import { DatabaseAvailability } from "./operator/database-availability";
 import { DeliveryRepository } from "./operator/delivery-repository";
@@ -85,6 +86,7 @@ async function main(): Promise<void> {
     }),
     createAdminUsersRouter({ users }),
     createTenantPreferencesRouter({ preferences: new TenantPreferences(db), version: recipientVersion }),
+    createAdminDecisionsRouter({ decisions: new DecisionRecords(db) }),
     database.errors,
   );
   app.use("/admin", denyFraming, createAdminLoginRouter(adminAuth));

@@ -20,6 +20,7 @@ import {
 import { SchedulerJobs } from "@herald/dispatch";
 import { createEventsRouter } from "./api/events-router";
 import { NotificationRepository } from "./notification-repository";
+import { Explainer } from "./api/explain";
 import { createNotificationsRouter } from "./api/notifications-router";
 import { PreferencesRepository } from "./api/preferences-repository";
 import { createSettingsRouter } from "./api/settings-router";
@@ -67,12 +68,13 @@ async function main(): Promise<void> {
   app.use(express.json({ limit: "64kb" }));
   // Before the routers below, which require a user token for everything under this path.
   app.use("/api/v1/notifications", createToastConfigRouter(config.gateway.toast));
+  const preferences = new PreferencesRepository(db, version);
   app.use(
     "/api/v1/notifications",
     createSettingsRouter({
       auth: config.auth,
       db,
-      preferences: new PreferencesRepository(db, version),
+      preferences,
       settings: new SettingsRepository(db, version),
       scheduler,
       users,
@@ -81,7 +83,14 @@ async function main(): Promise<void> {
   );
   app.use(
     "/api/v1/notifications",
-    createNotificationsRouter({ auth: config.auth, repository, users, broadcastUnreadCount, pageMaxBytes: config.gateway.pageMaxBytes }),
+    createNotificationsRouter({
+      auth: config.auth,
+      repository,
+      users,
+      explainer: new Explainer(db, preferences),
+      broadcastUnreadCount,
+      pageMaxBytes: config.gateway.pageMaxBytes,
+    }),
   );
   app.use("/api/v1/events", createEventsRouter({ auth: config.auth, db, users }));
   // The web notification center (packages/web) at /, after the API so it can never shadow a route.

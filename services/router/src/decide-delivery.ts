@@ -1,18 +1,26 @@
-import { isDndActive, type Channel, type NotificationSettings, type Preference } from "@herald/contract";
+import {
+  isDndActive,
+  type Channel,
+  type DecisionOutcome,
+  type NotificationSettings,
+  type Preference,
+  type Relation,
+} from "@herald/contract";
 
-/** How a user is connected to an event. */
-export type Relation =
-  /** Named by the event (owner, reviewer, mentioned, explicit recipient). */
-  | "direct"
-  /** A member of the event's project. */
-  | "project"
-  /** Neither: reachable only through scope `all`. */
-  | "other";
+/**
+ * How a user is connected to an event: `direct` (named by it: owner,
+ * reviewer, mentioned, explicit recipient), `project` (a member of its
+ * project), `other` (neither: reachable only through scope `all`), `admin`
+ * (an admin a critical event reaches whatever their scope; otherwise like `other`).
+ */
+export type { Relation };
 
 export interface DeliveryCandidate {
   readonly relation: Relation;
   readonly isAdmin: boolean;
   readonly preference: Preference;
+  /** The preference is the tenant's required default, whatever the user's own says. */
+  readonly required?: boolean;
   readonly settings: Pick<NotificationSettings, "dndEnabled" | "dndUntil" | "digestEnabled" | "digestTypes">;
 }
 
@@ -41,6 +49,7 @@ function inScope(relation: Relation, scope: Preference["scope"]): boolean {
     case "project":
       return scope === "my_projects" || scope === "all";
     case "other":
+    case "admin":
       return scope === "all";
   }
 }
@@ -72,4 +81,67 @@ export function decideDelivery(event: EventFacts, candidate: DeliveryCandidate, 
   if (settings.digestEnabled && (settings.digestTypes as readonly string[]).includes(event.type)) return { action: "digest", channels };
   if (isDndActive(settings, now)) return { action: "hold", channels };
   return { action: "deliver", channels };
+}
+
+/** A decision as its record says it: the outcome and, in words, why. */
+export interface DecisionSummary {
+  readonly outcome: DecisionOutcome;
+  readonly channels: readonly Channel[];
+  readonly reason: string;
+}
+
+const list = (channels: readonly Channel[]) => channels.join(", ");
+
+function outOfScopeReason(relation: Relation, scope: Preference["scope"], type: string): string {
+  if (relation === "project")
+    return `scope ${scope}: you hear of ${type} only when it names you, and it names you not (you are a member of its project)`;
+  const beyond = scope === "my_projects" ? " nor belongs to one of your projects" : "";
+  return `scope ${scope}: the event neither names you${beyond}`;
+}
+
+/**
+ * The record of `decision` for `candidate`: what a user (or their admin)
+ * reads when asking why they did or did not get the event. Pure: no I/O.
+ */
+export function summarizeDecision(event: EventFacts, candidate: DeliveryCandidate, decision: Decision, now: Date): DecisionSummary {
+  const { preference, settings } = candidate;
+  switch (decision.action) {
+    case "drop":
+      return {
+        outcome: decision.reason,
+        channels: [],
+        reason:
+          decision.reason === "disabled"
+            ? `${event.type} is switched off in your preferences`
+            : decision.reason === "muted"
+              ? `no channel is on for ${event.type} in your preferences`
+              : outOfScopeReason(candidate.relation, preference.scope, event.type),
+      };
+    case "hold": {
+      const until = settings.dndUntil ? ` until ${settings.dndUntil.toISOString()}` : "";
+      return { outcome: "held", channels: decision.channels, reason: `do-not-disturb is on${until}: held, delivered when it ends` };
+    }
+    case "digest":
+      return { outcome: "digest", channels: decision.channels, reason: `${event.type} goes into your digest` };
+    case "deliver": {
+      const own = preference.enabled && preference.channels.length > 0 && inScope(candidate.relation, preference.scope);
+      // Critical events go past do-not-disturb for everyone, and past any preference for admins.
+      if (event.critical && (!own || isDndActive(settings, now))) {
+        const past = own ? "do-not-disturb" : "your preferences";
+        return {
+          outcome: "critical_bypass",
+          channels: decision.channels,
+          reason: `critical: delivered on ${list(decision.channels)} past ${past}`,
+        };
+      }
+      if (candidate.required) {
+        return {
+          outcome: "required",
+          channels: decision.channels,
+          reason: `required by your organization: delivered on ${list(decision.channels)}`,
+        };
+      }
+      return { outcome: "delivered", channels: decision.channels, reason: `delivered on ${list(decision.channels)}` };
+    }
+  }
 }

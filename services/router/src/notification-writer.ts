@@ -1,7 +1,7 @@
 import { toPendingNotification, VISIBLE_UNREAD, type Database, type PendingNotification, type PendingNotificationRow } from "@herald/db";
 import { DEFAULT_TENANT, type HeraldEvent } from "@herald/contract";
 
-import type { NotificationDraft } from "./route-event";
+import type { DecisionDraft, NotificationDraft } from "./route-event";
 
 export interface PersistedBatch {
   /** Stored notifications to dispatch now (in-app and external). */
@@ -35,7 +35,11 @@ export class NotificationWriter {
    * to sockets: the rows inserted now plus any stored by an earlier attempt
    * that crashed before pushing them, with each user's unread count.
    */
-  async persist(events: readonly HeraldEvent[], drafts: readonly NotificationDraft[]): Promise<PersistedBatch> {
+  async persist(
+    events: readonly HeraldEvent[],
+    drafts: readonly NotificationDraft[],
+    decisions: readonly DecisionDraft[],
+  ): Promise<PersistedBatch> {
     // `ord` keeps stream order: ids (and so notification order per user) follow it.
     const eventRows = events.map((e, ord) => ({
       ord,
@@ -77,6 +81,15 @@ export class NotificationWriter {
         SELECT DISTINCT d."userId", x.tenant FROM drafts d JOIN batch x ON x.id = d."eventId"
         WHERE d."eventId" NOT IN (SELECT id FROM id_conflicts)
         ON CONFLICT (id) DO NOTHING
+      ),
+      -- Why each candidate did or did not get the event; kept as long as the event (FK cascade).
+      new_decisions AS (
+        INSERT INTO decision_records (event_id, user_id, relation, outcome, channels, reason)
+        SELECT r."eventId", r."userId", r.relation, r.outcome, ARRAY(SELECT jsonb_array_elements_text(r.channels)), r.reason
+        FROM jsonb_to_recordset(${JSON.stringify(decisions)}::jsonb)
+          AS r("eventId" text, "userId" text, relation text, outcome text, channels jsonb, reason text)
+        WHERE r."eventId" NOT IN (SELECT id FROM id_conflicts)
+        ON CONFLICT (event_id, user_id) DO NOTHING
       ),
       new_events AS (
         INSERT INTO events (id, event_type_id, source_entity_type, source_entity_id, actor_user_id, project_id, producer, tenant_id, payload, occurred_at)

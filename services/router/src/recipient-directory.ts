@@ -136,7 +136,9 @@ export class RecipientDirectory {
   /** A user the event names for the first time: their tenant's defaults (the key says which tenant). */
   private newUserProfile(userId: string): UserProfile {
     const defaults = this.defaultsOf(splitTenantKey(userId).tenant);
-    return defaults.size === 0 ? DEFAULT_PROFILE : { ...DEFAULT_PROFILE, preferences: effectivePreferences(new Map(), defaults) };
+    return defaults.size === 0
+      ? DEFAULT_PROFILE
+      : { ...DEFAULT_PROFILE, preferences: effectivePreferences(new Map(), defaults), required: requiredTypes(defaults) };
   }
 
   private async loadScopeIndex(): Promise<TenantScopes> {
@@ -198,6 +200,10 @@ function effectivePreferences(
   return preferences;
 }
 
+function requiredTypes(defaults: ReadonlyMap<EventTypeName, TenantPreference>): Set<string> {
+  return new Set([...defaults].filter(([, d]) => d.required).map(([type]) => type));
+}
+
 function toProfile(row: ProfileRow, defaults: ReadonlyMap<EventTypeName, TenantPreference>): UserProfile {
   const own = new Map<EventTypeName, Preference>();
   for (const p of row.prefs) {
@@ -206,6 +212,7 @@ function toProfile(row: ProfileRow, defaults: ReadonlyMap<EventTypeName, TenantP
   return {
     isAdmin: row.role === "admin",
     preferences: effectivePreferences(own, defaults),
+    required: requiredTypes(defaults),
     settings: {
       dndEnabled: row.dnd_enabled ?? false,
       dndUntil: row.dnd_until,

@@ -63,7 +63,7 @@ export function createBatchRouter({ directory, store, dispatcher, logger, now = 
     const rendered = each(found, "cannot render", (f) => ({
       entryId: f.entryId,
       event: f.event,
-      drafts: routeToCandidates(f.event, f.candidates, profileOf, at),
+      ...routeToCandidates(f.event, f.candidates, profileOf, at),
     }));
     // The writer stores the first of two events with one id: a later one from another
     // producer is refused like a reuse of a stored id; the same producer's repeat is a no-op.
@@ -80,8 +80,9 @@ export function createBatchRouter({ directory, store, dispatcher, logger, now = 
     });
     const events = routed.map((r) => r.event);
     const drafts = routed.flatMap((r) => r.drafts);
+    const decisions = routed.flatMap((r) => r.decisions);
     if (events.length === 0) return { rejected };
-    const { pending, unreadCounts, idConflicts } = await store.persist(events, drafts);
+    const { pending, unreadCounts, idConflicts } = await store.persist(events, drafts, decisions);
     for (const r of routed) if (idConflicts.has(r.event.id)) rejected.push({ id: r.entryId, reason: idConflictReason(r.event.id) });
     const stored = performance.now();
     await dispatcher.dispatch(pending, unreadCounts);

@@ -11,19 +11,21 @@ import {
   type NotificationSettings,
   type Preference,
 } from "@herald/contract";
-import { decideDelivery, type Relation } from "./decide-delivery";
+import { decideDelivery, summarizeDecision, type DecisionSummary, type Relation } from "./decide-delivery";
 import { renderNotification } from "./render-notification";
 
 /** What routing knows about one user. */
 export interface UserProfile {
   readonly isAdmin: boolean;
+  /** What applies per type: their own, or their tenant's default (effectivePreference). */
   readonly preferences: ReadonlyMap<string, Preference>;
+  /** Types whose preference is their tenant's required default. */
+  readonly required?: ReadonlySet<string>;
   readonly settings: Pick<NotificationSettings, "dndEnabled" | "dndUntil" | "digestEnabled" | "digestTypes">;
 }
 
 export const DEFAULT_PROFILE: UserProfile = { isAdmin: false, preferences: new Map(), settings: DEFAULT_SETTINGS };
 
-/** Who beyond the direct recipients may hear of an event, by scope. */
 /** One tenant's admins and subscribers beyond their own events, by user key. */
 export interface ScopeIndex {
   readonly admins: readonly string[];
@@ -34,6 +36,19 @@ export interface ScopeIndex {
 }
 
 export type DraftStatus = "pending" | "held" | "digest";
+
+/** The decision record of one candidate (userId by key). */
+export interface DecisionDraft extends DecisionSummary {
+  readonly eventId: string;
+  readonly userId: string;
+  readonly relation: Relation;
+}
+
+/** What routing one event decided: the notifications to create, and a record per candidate. */
+export interface RoutedEvent {
+  readonly drafts: NotificationDraft[];
+  readonly decisions: DecisionDraft[];
+}
 
 /** A notification the router has decided to create. */
 export interface NotificationDraft {
@@ -69,7 +84,7 @@ export function candidates(event: HeraldEvent, scopes: ScopeIndex): Map<string, 
   if (event.projectId) for (const userId of scopes.projectMembers(event.type, event.projectId)) addIfNew(userId, "project");
   for (const userId of scopes.everyoneSubscribers(event.type)) addIfNew(userId, "other");
   // Critical events reach every admin, the actor included.
-  if (definition.critical) for (const userId of scopes.admins) if (!found.has(userId)) found.set(userId, "other");
+  if (definition.critical) for (const userId of scopes.admins) if (!found.has(userId)) found.set(userId, "admin");
   return found;
 }
 
@@ -82,22 +97,23 @@ export function routeToCandidates(
   found: ReadonlyMap<string, Relation>,
   profileOf: (userId: string) => UserProfile,
   now: Date,
-): NotificationDraft[] {
+): RoutedEvent {
   const definition = getEventType(event.type);
+  const facts = { type: event.type, critical: definition.critical };
   const { title, body } = renderNotification(event);
   const drafts: NotificationDraft[] = [];
+  const decisions: DecisionDraft[] = [];
   for (const [userId, relation] of found) {
     const profile = profileOf(userId);
-    const decision = decideDelivery(
-      { type: event.type, critical: definition.critical },
-      {
-        relation,
-        isAdmin: profile.isAdmin,
-        preference: profile.preferences.get(event.type) ?? defaultPreference(event.type),
-        settings: profile.settings,
-      },
-      now,
-    );
+    const candidate = {
+      relation,
+      isAdmin: profile.isAdmin,
+      preference: profile.preferences.get(event.type) ?? defaultPreference(event.type),
+      required: profile.required?.has(event.type) ?? false,
+      settings: profile.settings,
+    };
+    const decision = decideDelivery(facts, candidate, now);
+    decisions.push({ eventId: event.id, userId, relation, ...summarizeDecision(facts, candidate, decision, now) });
     if (decision.action === "drop") continue;
     const status: DraftStatus = decision.action === "deliver" ? "pending" : decision.action === "hold" ? "held" : "digest";
     drafts.push({
@@ -112,5 +128,5 @@ export function routeToCandidates(
       status,
     });
   }
-  return drafts;
+  return { drafts, decisions };
 }

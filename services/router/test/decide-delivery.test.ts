@@ -1,16 +1,16 @@
 import { DEFAULT_DIGEST_TYPES, getEventType, type Channel, type EventTypeName, type Scope } from "@herald/contract";
-import { decideDelivery, type Decision, type Relation } from "../src/decide-delivery";
+import { decideDelivery, summarizeDecision, type Decision, type Relation } from "../src/decide-delivery";
 
 /**
  * The full matrix: event category (one type each, critical or not, digested
  * by default or not) × enabled × channels × scope × DND × digest mode ×
- * admin/non-admin × direct/project/other. Each row's expected outcome comes
+ * admin/non-admin × direct/project/other/admin. Each row's expected outcome comes
  * from the contract's rules written out below as a table, first match wins.
  */
 const TYPES: EventTypeName[] = ["job.completed", "review.approved", "collab.mention", "system.gpu_critical"];
 const CHANNEL_SETS: Channel[][] = [[], ["in_app"], ["email"], ["in_app", "webhook"]];
 const SCOPES: Scope[] = ["my_jobs", "my_projects", "all"];
-const RELATIONS: Relation[] = ["direct", "project", "other"];
+const RELATIONS: Relation[] = ["direct", "project", "other", "admin"];
 const BOOLS = [false, true];
 
 interface Row {
@@ -28,7 +28,9 @@ interface Row {
 const drop = (reason: string) => ({ action: "drop", reason });
 const digested = (type: EventTypeName) => (DEFAULT_DIGEST_TYPES as readonly string[]).includes(type);
 const inScope = (r: Row) =>
-  r.relation === "direct" || (r.relation === "project" && r.scope !== "my_jobs") || (r.relation === "other" && r.scope === "all");
+  r.relation === "direct" ||
+  (r.relation === "project" && r.scope !== "my_jobs") ||
+  ((r.relation === "other" || r.relation === "admin") && r.scope === "all");
 
 /** The contract's order, as data: [rule, applies to row, expected outcome]. */
 const RULES: [string, (r: Row) => boolean, (r: Row) => object][] = [
@@ -63,22 +65,92 @@ for (const type of TYPES)
               for (const relation of RELATIONS)
                 matrix.push({ type, critical: getEventType(type).critical, enabled, channels, scope, dnd, digest, admin, relation });
 
+const candidateOf = (row: Row) => ({
+  relation: row.relation,
+  isAdmin: row.admin,
+  preference: { enabled: row.enabled, channels: row.channels, scope: row.scope },
+  settings: { dndEnabled: row.dnd, dndUntil: null, digestEnabled: row.digest, digestTypes: DEFAULT_DIGEST_TYPES },
+});
+
 function decide(row: Row): Decision {
-  return decideDelivery(
-    { type: row.type, critical: row.critical },
-    {
-      relation: row.relation,
-      isAdmin: row.admin,
-      preference: { enabled: row.enabled, channels: row.channels, scope: row.scope },
-      settings: { dndEnabled: row.dnd, dndUntil: null, digestEnabled: row.digest, digestTypes: DEFAULT_DIGEST_TYPES },
-    },
-    now,
-  );
+  return decideDelivery({ type: row.type, critical: row.critical }, candidateOf(row), now);
 }
 
+/** The decision record's outcome, as data too: [rule, applies to row, outcome]; first match wins. */
+const ownWouldDeliver = (r: Row) => r.enabled && r.channels.length > 0 && inScope(r);
+const OUTCOME_RULES: [string, (r: Row) => boolean, string][] = [
+  [
+    "critical to an admin past their preferences or DND → critical_bypass",
+    (r) => r.critical && r.admin && (!ownWouldDeliver(r) || r.dnd),
+    "critical_bypass",
+  ],
+  ["critical to an admin who chose it → delivered", (r) => r.critical && r.admin, "delivered"],
+  ["disabled → disabled", (r) => !r.enabled, "disabled"],
+  ["muted → muted", (r) => r.channels.length === 0, "muted"],
+  ["outside the scope → out_of_scope", (r) => !inScope(r), "out_of_scope"],
+  ["critical in DND → critical_bypass", (r) => r.critical && r.dnd, "critical_bypass"],
+  ["critical → delivered", (r) => r.critical, "delivered"],
+  ["digested → digest", (r) => r.digest && digested(r.type), "digest"],
+  ["DND → held", (r) => r.dnd, "held"],
+  ["otherwise → delivered", () => true, "delivered"],
+];
+const expectedOutcome = (row: Row) => OUTCOME_RULES.find(([, applies]) => applies(row))!;
+
+describe("summarizeDecision over the full matrix", () => {
+  it.each(matrix.map((row) => [describeRow(row), row] as const))("%s", (_name, row) => {
+    const decision = decide(row);
+    const summary = summarizeDecision({ type: row.type, critical: row.critical }, candidateOf(row), decision, now);
+    expect(summary.outcome).toBe(expectedOutcome(row)[2]);
+    // What went out is what the decision sends; a dropped one sends nothing.
+    expect(summary.channels).toEqual(decision.action === "drop" ? [] : decision.channels);
+    expect(summary.reason.length).toBeGreaterThan(0);
+  });
+
+  it("exercises every rule", () => {
+    const used = new Set(matrix.map((row) => expectedOutcome(row)[0]));
+    expect([...used].sort()).toEqual(OUTCOME_RULES.map(([rule]) => rule).sort());
+  });
+
+  it.each<[string, Partial<Parameters<typeof summarizeDecision>[1]>, string, RegExp]>([
+    ["a required type delivered", { required: true }, "required", /required by your organization: delivered on in_app/],
+    ["a project member under my_jobs", { relation: "project" }, "out_of_scope", /scope my_jobs: .*member of its project/],
+    [
+      "someone else under my_projects",
+      { relation: "other", preference: { enabled: true, channels: ["in_app"], scope: "my_projects" } },
+      "out_of_scope",
+      /neither names you nor belongs to one of your projects/,
+    ],
+    [
+      "DND with an end",
+      { settings: { dndEnabled: true, dndUntil: new Date("2026-06-01T18:00:00Z"), digestEnabled: false, digestTypes: [] } },
+      "held",
+      /until 2026-06-01T18:00:00.000Z/,
+    ],
+  ])("says why in words: %s", (_name, over, outcome, reason) => {
+    const candidate = {
+      ...candidateOf({
+        type: "job.completed",
+        critical: false,
+        enabled: true,
+        channels: ["in_app"],
+        scope: "my_jobs",
+        dnd: false,
+        digest: false,
+        admin: false,
+        relation: "direct",
+      }),
+      ...over,
+    };
+    const facts = { type: "job.completed", critical: false };
+    const summary = summarizeDecision(facts, candidate, decideDelivery(facts, candidate, now), now);
+    expect(summary.outcome).toBe(outcome);
+    expect(summary.reason).toMatch(reason);
+  });
+});
+
 describe("decideDelivery over the full matrix", () => {
-  it("covers every combination: 4 types × 2 × 4 channel sets × 3 scopes × 2 × 2 × 2 × 3 relations", () => {
-    expect(matrix).toHaveLength(2304);
+  it("covers every combination: 4 types × 2 × 4 channel sets × 3 scopes × 2 × 2 × 2 × 4 relations", () => {
+    expect(matrix).toHaveLength(3072);
   });
 
   it.each(matrix.map((row) => [describeRow(row), row] as const))("%s", (_name, row) => {

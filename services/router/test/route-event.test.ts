@@ -3,7 +3,7 @@ import { candidates, DEFAULT_PROFILE, routeToCandidates, type ScopeIndex, type U
 
 /** Candidates, then the decision for each: what the router does per event. */
 const routeEvent = (event: HeraldEvent, scopes: ScopeIndex, profileOf: (userId: string) => UserProfile, now: Date) =>
-  routeToCandidates(event, candidates(event, scopes), profileOf, now);
+  routeToCandidates(event, candidates(event, scopes), profileOf, now).drafts;
 
 const base = { id: "e1", occurredAt: "2026-01-01T00:00:00.000Z", receivedAt: "2026-01-01T00:00:00.000Z" };
 const now = new Date("2026-01-01T00:00:00.000Z");
@@ -46,7 +46,7 @@ describe("candidates", () => {
       ["watcher", "other"],
     ]);
     const critical = { ...base, type: "system.disk_warning", actorUserId: "root", payload: {} } as HeraldEvent;
-    expect([...candidates(critical, index)]).toEqual([["root", "other"]]);
+    expect([...candidates(critical, index)]).toEqual([["root", "admin"]]);
   });
 });
 

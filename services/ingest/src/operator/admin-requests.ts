@@ -64,3 +64,15 @@ export const userProvisionSchema = z
   .strict();
 
 export type UserProvision = z.infer<typeof userProvisionSchema>;
+
+const EVENT_ID = /^[A-Za-z0-9._:@\/-]{1,128}$/;
+
+/** The `:eventId` of an event route: what ingest accepts as an event id. */
+export function parseEventId(raw: string): string {
+  if (!EVENT_ID.test(raw)) {
+    throw new ApiError(400, "invalid_id", "eventId: an event id is 1 to 128 letters, digits and . _ : @ / -", [
+      { path: "eventId", message: "must be an event id" },
+    ]);
+  }
+  return raw;
+}

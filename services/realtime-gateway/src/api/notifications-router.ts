@@ -4,6 +4,7 @@ import { ApiError, EVENT_CATEGORIES } from "@herald/contract";
 import type { AuthConfig } from "@herald/auth";
 import { requireUser, userOf } from "@herald/auth";
 import type { NotificationRepository } from "../notification-repository";
+import type { Explainer } from "./explain";
 import type { UserSync } from "../user-sync";
 import { parseQuery } from "@herald/runtime";
 
@@ -11,11 +12,22 @@ export interface NotificationsRouterOptions {
   readonly auth: AuthConfig;
   readonly repository: NotificationRepository;
   readonly users: UserSync;
+  readonly explainer: Explainer;
   /** Bytes of items one page holds at most (always at least one item). */
   readonly pageMaxBytes: number;
   /** Tells every socket of the user, on every gateway, their new unread count. */
   readonly broadcastUnreadCount: (userId: string, count: number) => void;
 }
+
+const explainQuerySchema = z
+  .object({
+    eventId: z
+      .string()
+      .min(1)
+      .max(128)
+      .regex(/^[A-Za-z0-9._:@\/-]+$/, "must be an event id"),
+  })
+  .strict();
 
 const booleanParam = z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1");
 
@@ -56,6 +68,11 @@ export function createNotificationsRouter(options: NotificationsRouterOptions): 
       beforeId: query.cursor === undefined ? undefined : BigInt(query.cursor),
     });
     res.json(page);
+  });
+
+  router.get("/explain", async (req, res) => {
+    const { eventId } = parseQuery(explainQuerySchema, req.query);
+    res.json(await options.explainer.explain(userOf(req), eventId));
   });
 
   router.get("/unread-count", async (req, res) => {
