@@ -22,6 +22,8 @@ import { AdminSessionStore } from "./operator/admin-session-store";
 import { createAdminUsersRouter } from "./operator/admin-users-router";
 import { createTenantPreferencesRouter } from "./operator/tenant-preferences-router";
 import { createAdminDecisionsRouter } from "./operator/admin-decisions-router";
+import { createAdminStatsRouter } from "./operator/admin-stats-router";
+import { DeliveryStatistics } from "./operator/delivery-statistics";
 import { dashboardPagePolicy } from "./operator/dashboard-page-policy";
 import { DatabaseAvailability } from "./operator/database-availability";
 import { DeliveryRepository } from "./operator/delivery-repository";
@@ -87,6 +89,7 @@ async function main(): Promise<void> {
     createAdminUsersRouter({ users }),
     createTenantPreferencesRouter({ preferences: new TenantPreferences(db), version: recipientVersion }),
     createAdminDecisionsRouter({ decisions: new DecisionRecords(db) }),
+    createAdminStatsRouter({ statistics: new DeliveryStatistics(db, queueRedis, names.eventStream, queues.all) }),
     database.errors,
   );
   app.use("/admin", denyFraming, createAdminLoginRouter(adminAuth));
