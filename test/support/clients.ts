@@ -15,7 +15,7 @@ export async function publish(
     body: options.raw ?? JSON.stringify(body),
   });
   const text = await res.text();
-  return { status: res.status, body: text ? (JSON.parse(text) as Record<string, any>) : undefined };
+  return { status: res.status, headers: res.headers, body: text ? (JSON.parse(text) as Record<string, any>) : undefined };
 }
 
 export async function api(baseUrl: string, token: string, method: string, path: string, body?: unknown) {

@@ -11,8 +11,10 @@ export interface RedisNames {
   readonly eventStream: string;
   readonly deadLetterStream: string;
   readonly idempotencyKeyPrefix: string;
-  /** Per producer (later per tenant): its unprocessed events, for its share of the backlog. */
+  /** Per producer: its unprocessed events, for its share of the backlog. */
   readonly backlogSharePrefix: string;
+  /** Per tenant and second: events admitted, for TENANT_MAX_EVENTS_PER_SECOND. */
+  readonly tenantRatePrefix: string;
   readonly socketIoKey: string;
   /** Bumped whenever a user's role, projects, preferences or settings change; routers drop their caches when it moves. */
   readonly recipientVersionKey: string;
@@ -40,6 +42,7 @@ export function redisNames(namespace: string): RedisNames {
     deadLetterStream: `${namespace}:{events}:dead`,
     idempotencyKeyPrefix: `${namespace}:{events}:idem:`,
     backlogSharePrefix: `${namespace}:{events}:share:`,
+    tenantRatePrefix: `${namespace}:{events}:tenant-rate:`,
     socketIoKey: `${namespace}:socket.io`,
     recipientVersionKey: `${namespace}:recipients:version`,
     queuePrefix: `${namespace}:bull`,

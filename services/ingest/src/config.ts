@@ -41,6 +41,13 @@ const ENV = {
    * others. 100 turns it off (one producer may fill it all).
    */
   INGEST_PRODUCER_BACKLOG_PERCENT: z.coerce.number().positive().max(100).default(25),
+  /**
+   * Events one tenant's producers may publish per second, all together (0:
+   * unlimited). Past it the tenant gets 429 tenant_rate_limited while the
+   * others go on. Platform producers (tenant *) are held by their producer
+   * share instead.
+   */
+  TENANT_MAX_EVENTS_PER_SECOND: nonNegativeInt(0),
   IDEMPOTENCY_TTL_SECONDS: positiveInt(24 * 3600),
   /** A dashboard session unused this long ends (it ends with its token's expiry, or at logout, in any case). */
   ADMIN_SESSION_IDLE_SECONDS: positiveInt(30 * 60),
@@ -79,6 +86,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
         maxBacklog: env.INGEST_MAX_BACKLOG,
         criticalHeadroom: env.INGEST_CRITICAL_BACKLOG_HEADROOM,
         producerSharePercent: env.INGEST_PRODUCER_BACKLOG_PERCENT,
+        tenantEventsPerSecond: env.TENANT_MAX_EVENTS_PER_SECOND,
       },
       idempotencyTtlSeconds: env.IDEMPOTENCY_TTL_SECONDS,
     },

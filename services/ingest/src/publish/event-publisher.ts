@@ -1,5 +1,5 @@
 import type { Redis } from "ioredis";
-import { DEFAULT_TENANT, getEventType, splitTenantKey, type HeraldEvent } from "@herald/contract";
+import { DEFAULT_TENANT, PLATFORM_TENANT, getEventType, splitTenantKey, type HeraldEvent } from "@herald/contract";
 import { ROUTER_CONSUMER_GROUP, type RedisNames } from "@herald/runtime";
 import { PUBLISH_SCRIPT } from "./publish-script";
 
@@ -11,6 +11,8 @@ export interface BacklogPolicy {
   readonly criticalHeadroom: number;
   /** Share of the applicable limit one producer's unprocessed events may take, in percent. */
   readonly producerSharePercent: number;
+  /** Events per second one tenant may publish; 0: unlimited. */
+  readonly tenantEventsPerSecond: number;
 }
 
 export interface EventPublisherOptions {
@@ -30,7 +32,11 @@ export type PublishOutcome =
   /** The producer's share of the backlog is used up. */
   | { readonly status: "share_full"; readonly scope: string; readonly held: number; readonly limit: number }
   /** Events (by their index in the request) whose ids another producer used first. */
-  | { readonly status: "id_conflict"; readonly indices: readonly number[] };
+  | { readonly status: "id_conflict"; readonly indices: readonly number[] }
+  /** The tenant has published its TENANT_MAX_EVENTS_PER_SECOND this second. */
+  | { readonly status: "tenant_rate_limited"; readonly tenant: string; readonly limit: number }
+  /** More events in one request than the tenant may publish in a second: it could never pass. */
+  | { readonly status: "over_tenant_rate"; readonly tenant: string; readonly limit: number };
 
 type ScriptReply = [status: string, ...values: number[]];
 
@@ -72,7 +78,7 @@ export class EventPublisher {
    * `producer` is the publishing token's `tenantKey(tenant, sub)`: the owner of
    * the events' ids and the scope of its share.
    */
-  async publish(events: readonly HeraldEvent[], producer: string): Promise<PublishOutcome> {
+  async publish(events: readonly HeraldEvent[], producer: string, tenant: string): Promise<PublishOutcome> {
     const { names, backlog, idempotencyTtlSeconds } = this.options;
     // Critical alerts still get in past a full backlog, up to a hard limit, and every share grows with it.
     const critical = events.every((e) => getEventType(e.type).critical);
@@ -81,8 +87,12 @@ export class EventPublisher {
     const scopes = [
       { name: producerName(producer), key: `${names.backlogSharePrefix}producer:${producer}`, limit: shareOf(limit, backlog) },
     ];
+    // A fixed one-second window per tenant (ingest's clock: replicas a few ms apart only shift it).
+    const rateLimit = tenant === PLATFORM_TENANT ? 0 : backlog.tenantEventsPerSecond;
+    if (rateLimit > 0 && events.length > rateLimit) return { status: "over_tenant_rate", tenant, limit: rateLimit };
     const keys = [
       names.eventStream,
+      `${names.tenantRatePrefix}${tenant}:${Math.floor(Date.now() / 1000)}`,
       ...scopes.flatMap((s) => [s.key, `${s.key}:count`]),
       ...events.map((e) => names.idempotencyKeyPrefix + e.id),
     ];
@@ -93,6 +103,7 @@ export class EventPublisher {
       ROUTER_CONSUMER_GROUP,
       limit,
       scopes.length,
+      rateLimit,
       ...scopes.map((s) => s.limit),
       ...events.map((e) => JSON.stringify(e)),
     ];
@@ -108,6 +119,8 @@ export class EventPublisher {
         return { status, indices: values.map((i) => i - 1) };
       case "backlog_full":
         return { status, limit };
+      case "tenant_rate_limited":
+        return { status, tenant, limit: rateLimit };
       case "share_full": {
         const scope = scopes[(values[0] ?? 1) - 1]!;
         return { status, scope: scope.name, held: values[1] ?? 0, limit: scope.limit };

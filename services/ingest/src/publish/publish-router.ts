@@ -124,10 +124,15 @@ export function createPublishRouter(options: PublishRouterOptions): Router {
   router.use(requirePublisher(options.auth), requireJson, express.json({ limit: options.maxBodyBytes, strict: false }));
 
   /** `where` names an event in a batch (`events.3`) for the 409's details. */
-  const enqueue = async (res: Response, events: HeraldEvent[], producer: string, where: (index: number) => string): Promise<void> => {
+  const enqueue = async (
+    res: Response,
+    events: HeraldEvent[],
+    producer: ServicePrincipal,
+    where: (index: number) => string,
+  ): Promise<void> => {
     let outcome;
     try {
-      outcome = await publisher.publish(events, producer);
+      outcome = await publisher.publish(events, producerKey(producer), producer.tenant);
     } catch (error) {
       if (!(error instanceof EventBusUnavailableError)) throw error;
       logger.warn({ err: error.message }, "publish failed: redis unavailable");
@@ -141,6 +146,21 @@ export function createPublishRouter(options: PublishRouterOptions): Router {
         outcome.status === "backlog_full"
           ? `the event backlog is full (${outcome.limit} unprocessed events); retry later`
           : `${outcome.scope} has ${outcome.held} unprocessed events, its share of the backlog is ${outcome.limit}; retry later`,
+      );
+    }
+    if (outcome.status === "over_tenant_rate") {
+      throw new ApiError(
+        413,
+        "batch_too_large",
+        `tenant ${outcome.tenant} publishes at most ${outcome.limit} events per second: a batch of ${events.length} never fits; split it`,
+      );
+    }
+    if (outcome.status === "tenant_rate_limited") {
+      res.set("Retry-After", "1");
+      throw new ApiError(
+        429,
+        "tenant_rate_limited",
+        `tenant ${outcome.tenant} publishes at most ${outcome.limit} events per second; retry in a second`,
       );
     }
     if (outcome.status === "id_conflict") {
@@ -159,7 +179,7 @@ export function createPublishRouter(options: PublishRouterOptions): Router {
     const [event] = validateAll([req.body], producer, maxPayloadBytes);
     refuseForeignTenants([event!], producer);
     refuseUngrantedTypes([event!], producer);
-    await enqueue(res, [event!], producerKey(producer), () => "id");
+    await enqueue(res, [event!], producer, () => "id");
     res.status(202).json({ id: event!.id, status: "accepted" });
   });
 
@@ -170,7 +190,7 @@ export function createPublishRouter(options: PublishRouterOptions): Router {
     checkBatchRecipients(events);
     refuseForeignTenants(events, producer, prefix);
     refuseUngrantedTypes(events, producer, prefix);
-    await enqueue(res, events, producerKey(producer), (i) => `events.${i}.id`);
+    await enqueue(res, events, producer, (i) => `events.${i}.id`);
     res.status(202).json({ ids: events.map((e) => e.id), status: "accepted" });
   });
 

@@ -1,10 +1,10 @@
 /**
  * The Lua script behind EventPublisher, run atomically by Redis.
  *
- * KEYS: [stream, scopeList1, scopeCount1, …, idemKey1..idemKeyN]
- * ARGV: [ttlSeconds, producer, routerGroup, limit, scopeCount, scopeLimit1…, json1..jsonN]
- * Returns {'accepted', added}, {'id_conflict', index1, …} (1-based), {'backlog_full'}
- * or {'share_full', scope (1-based), held}.
+ * KEYS: [stream, tenantRate, scopeList1, scopeCount1, …, idemKey1..idemKeyN]
+ * ARGV: [ttlSeconds, producer, routerGroup, limit, scopeCount, tenantRateLimit (0: none), scopeLimit1…, json1..jsonN]
+ * Returns {'accepted', added}, {'id_conflict', index1, …} (1-based), {'backlog_full'},
+ * {'tenant_rate_limited'} or {'share_full', scope (1-based), held}.
  *
  * A share scope is a list of "<last stream id> <count>", one per accepted
  * request, and a counter of their sum; entries the router is done with
@@ -13,10 +13,10 @@
  * costs a few O(1) commands. Needs Redis 7 (SET NX GET).
  */
 export const PUBLISH_SCRIPT = `
-local stream = KEYS[1]
+local stream, rateKey = KEYS[1], KEYS[2]
 local ttl, producer, group = ARGV[1], ARGV[2], ARGV[3]
-local limit, scopes = tonumber(ARGV[4]), tonumber(ARGV[5])
-local firstIdem, firstJson = 2 + 2 * scopes, 6 + scopes
+local limit, scopes, rateLimit = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
+local firstIdem, firstJson = 3 + 2 * scopes, 7 + scopes
 
 -- Each id is claimed as it is checked (one command per event); a refusal gives the claims back.
 local fresh, conflicts = {}, {}
@@ -38,6 +38,9 @@ end
 local n = #fresh
 if n == 0 then
   return {'accepted', 0}
+end
+if rateLimit > 0 and tonumber(redis.call('GET', rateKey) or '0') + n > rateLimit then
+  return refuse({'tenant_rate_limited'})
 end
 if redis.call('XLEN', stream) + n > limit then
   return refuse({'backlog_full'})
@@ -78,7 +81,7 @@ local function done(id)
 end
 local held, trimmed = {}, {}
 for s = 1, scopes do
-  local list, counter, cap = KEYS[2 * s], KEYS[2 * s + 1], tonumber(ARGV[5 + s])
+  local list, counter, cap = KEYS[1 + 2 * s], KEYS[2 + 2 * s], tonumber(ARGV[6 + s])
   held[s] = tonumber(redis.call('GET', counter) or '0')
   -- The count only overstates what is unprocessed, so it is corrected when it would refuse, and
   -- about every 256 events besides, which keeps the list short while the router keeps up.
@@ -106,10 +109,15 @@ end
 for s = 1, scopes do
   -- The list's lifetime is renewed when it is new or trimmed: a list untouched by either for a TTL
   -- belongs to a producer that sent fewer than ~256 events in that time, and is forgotten with them.
-  if redis.call('RPUSH', KEYS[2 * s], last .. ' ' .. n) == 1 or trimmed[s] then
-    redis.call('EXPIRE', KEYS[2 * s], ttl)
+  if redis.call('RPUSH', KEYS[1 + 2 * s], last .. ' ' .. n) == 1 or trimmed[s] then
+    redis.call('EXPIRE', KEYS[1 + 2 * s], ttl)
   end
-  redis.call('SET', KEYS[2 * s + 1], held[s] + n, 'EX', ttl)
+  redis.call('SET', KEYS[2 + 2 * s], held[s] + n, 'EX', ttl)
+end
+if rateLimit > 0 then
+  -- The window is one second; the key outlives it briefly, for replicas whose clocks lag.
+  redis.call('INCRBY', rateKey, n)
+  redis.call('EXPIRE', rateKey, 5)
 end
 return {'accepted', n}
 `;
