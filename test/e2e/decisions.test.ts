@@ -62,7 +62,7 @@ describe("decision records", () => {
     expect((await publish(ingest, producer, event)).status).toBe(202);
     const items = await recorded("fail-1", 5);
     const byUser = Object.fromEntries(items.map((r) => [r.userId, r]));
-    expect(Object.keys(byUser).sort()).toEqual(["muted", "teammate", "owner", "resting", "watcher"]);
+    expect(Object.keys(byUser).sort()).toEqual(["muted", "owner", "resting", "teammate", "watcher"]);
     expect(byUser.owner).toMatchObject({ eventId: "fail-1", relation: "direct", outcome: "delivered", channels: ["in_app"] });
     expect(byUser.muted).toMatchObject({
       relation: "direct",

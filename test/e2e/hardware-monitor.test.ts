@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { promises as fs } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import type { NotificationMessage } from "@herald/contract";
+import { tenantKey, type NotificationMessage } from "@herald/contract";
 import { loadConfig as loadMonitorConfig } from "../../services/hardware-monitor/src/config";
 import { producerToken as monitorProducerToken } from "../../services/hardware-monitor/src/producer-token";
 import { eventually, publish, RecordingClient, sleep } from "../support/clients";
@@ -261,6 +261,25 @@ describe("hardware-monitor end to end", () => {
       });
       await eventually(() => fromHost(admin, host).find((n) => n.type === "system.restart"), 10_000, "restart notice");
       expect(monitor.logs).toContain("self-signed dev producer token");
+      await monitor.stop();
+    });
+
+    it("with MONITOR_TENANT and a platform token its alerts reach that tenant's admins, and no one else's", async () => {
+      const acmeAdmin = await connect(userToken("hm-admin-acme", "admin", { tenant: "acme" }));
+      const defaultAdmin = await connect(userToken("hm-admin-default", "admin"));
+      const host = "gpu-node-acme";
+      const monitor = await startMonitor("hm-tenant", host, await fakeSmi(oneGpuCsv(50)), await tempDir(), {
+        HERALD_TOKEN: producerToken("hardware-monitor", ["events:publish:system.*"], "*"),
+        MONITOR_TENANT: "acme",
+      });
+      await eventually(() => fromHost(acmeAdmin, host).find((n) => n.type === "system.restart"), 10_000, "acme's restart notice");
+      // Stored in the one statement that stored acme's: had it been the default tenant's too, its row would be there.
+      const rows = await stack.db.query(
+        "SELECT n.user_id FROM notifications n JOIN events e ON e.id = n.event_id WHERE e.payload->>'host' = $1 ORDER BY n.user_id",
+        [host],
+      );
+      expect(rows).toEqual([{ user_id: tenantKey("acme", "hm-admin-acme") }]);
+      expect(fromHost(defaultAdmin, host)).toEqual([]);
       await monitor.stop();
     });
   });

@@ -15,6 +15,8 @@ export interface HeraldEventInput {
   readonly source?: { readonly type: string; readonly id: string };
   readonly payload?: Readonly<Record<string, unknown>>;
   readonly recipients?: readonly (string | number)[];
+  /** The tenant it is for: only a platform producer (token tenant `*`) names one; others publish for their own. */
+  readonly tenantId?: string;
 }
 
 export interface RetryNotice {

@@ -2,6 +2,7 @@ import os from "node:os";
 import path from "node:path";
 import { z } from "zod";
 import { AUTH_ENV, authConfigOnFirstUse, type AuthConfig } from "@herald/auth";
+import { isTenantId } from "@herald/contract";
 import {
   BASE_ENV,
   baseConfig,
@@ -27,6 +28,11 @@ const ENV = {
   HERALD_TOKEN: optionalString,
   /** The host name alerts carry; defaults to the machine's (a DaemonSet passes the node name). */
   MONITOR_HOSTNAME: optionalString,
+  /**
+   * The tenant whose admins hear of this host's alerts (its token is a
+   * platform producer's, tenant *, which names it per event); unset: `default`.
+   */
+  MONITOR_TENANT: z.string().refine(isTenantId, "must be a tenant id ([A-Za-z0-9_.-]{1,64})").optional(),
   NVIDIA_SMI_PATH: z.string().min(1).default("nvidia-smi"),
   /** A hung nvidia-smi (a GPU falling off the bus can cause one) is killed after this. */
   NVIDIA_SMI_TIMEOUT_MS: positiveInt(10_000),
@@ -74,6 +80,8 @@ export interface MonitorSettings {
   readonly ingestUrl: string;
   readonly token?: string;
   readonly hostname: string;
+  /** MONITOR_TENANT: named in every event; undefined leaves it to ingest (`default`). */
+  readonly tenant?: string;
   readonly nvidiaSmiPath: string;
   readonly nvidiaSmiTimeoutMs: number;
   readonly intervalMs: number;
@@ -139,6 +147,7 @@ function monitorSettings(env: z.infer<z.ZodObject<typeof ENV>>): MonitorSettings
     ingestUrl: env.INGEST_URL,
     token: env.HERALD_TOKEN,
     hostname: env.MONITOR_HOSTNAME ?? os.hostname(),
+    tenant: env.MONITOR_TENANT,
     nvidiaSmiPath: env.NVIDIA_SMI_PATH,
     nvidiaSmiTimeoutMs: env.NVIDIA_SMI_TIMEOUT_MS,
     intervalMs: env.MONITOR_INTERVAL_MS,

@@ -38,6 +38,7 @@ async function main(): Promise<void> {
 
   const monitor = new HardwareMonitor({
     host: settings.hostname,
+    tenant: settings.tenant,
     rules: {
       gpuTemperature: settings.gpuTemperature,
       diskFreePercent: settings.diskFreePercent,

@@ -1,5 +1,6 @@
 import { performance } from "node:perf_hooks";
 import type { Logger } from "@herald/runtime";
+import type { HeraldEventInput } from "@herald/sdk";
 import { evaluate, restartEvent, type MonitorState, type Readings, type Rules } from "./alerts/evaluate";
 import type { DiskReading } from "./disk/disk-probe";
 import type { OutboxSender } from "./delivery/outbox-sender";
@@ -19,6 +20,8 @@ export interface DiskSource {
 
 export interface HardwareMonitorOptions {
   readonly host: string;
+  /** The tenant named in every event (a platform producer's events say whose they are). */
+  readonly tenant?: string;
   readonly rules: Rules;
   readonly intervalMs: number;
   readonly gpu: GpuSource;
@@ -53,12 +56,17 @@ export class HardwareMonitor {
     this.now = options.now ?? Date.now;
   }
 
+  private forTenant(events: readonly HeraldEventInput[]): HeraldEventInput[] {
+    const { tenant } = this.options;
+    return tenant === undefined ? [...events] : events.map((e) => ({ ...e, tenantId: tenant }));
+  }
+
   get hasPolled(): boolean {
     return this.polls > 0;
   }
 
   async announceStart(): Promise<void> {
-    await this.options.outbox.append([restartEvent(this.options.host, this.now())]);
+    await this.options.outbox.append(this.forTenant([restartEvent(this.options.host, this.now())]));
     this.options.sender.kick();
   }
 
@@ -96,7 +104,7 @@ export class HardwareMonitor {
       };
       const { state, events } = evaluate(this.state, readings, { host: this.options.host, now: this.now(), rules: this.options.rules });
       if (events.length > 0) {
-        await this.options.outbox.append(events);
+        await this.options.outbox.append(this.forTenant(events));
         this.options.sender.kick();
         for (const event of events) logger.info({ id: event.id, type: event.type, payload: event.payload }, "alert transition");
       }

@@ -1,4 +1,5 @@
 import { publishScope, signToken } from "@herald/auth";
+import { PLATFORM_TENANT } from "@herald/contract";
 import { ConfigError } from "@herald/runtime";
 import type { HardwareMonitorConfig } from "./config";
 
@@ -37,7 +38,12 @@ export function producerToken(config: HardwareMonitorConfig, subject: string): {
     minted: true,
     token: () => {
       if (Date.now() >= renewAt) {
-        token = signToken({ kind: "service", sub: subject, scopes: MONITOR_PUBLISH_SCOPES }, config.auth, DEV_TOKEN_SECONDS);
+        // A platform producer: it names the tenant per event (MONITOR_TENANT).
+        token = signToken(
+          { kind: "service", sub: subject, scopes: MONITOR_PUBLISH_SCOPES, tenant: PLATFORM_TENANT },
+          config.auth,
+          DEV_TOKEN_SECONDS,
+        );
         renewAt = Date.now() + (DEV_TOKEN_SECONDS / 2) * 1000;
       }
       return token;

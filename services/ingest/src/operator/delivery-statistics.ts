@@ -2,6 +2,7 @@ import type { Redis } from "ioredis";
 import type { Queue } from "bullmq";
 import type { Database } from "@herald/db";
 import { ROUTER_CONSUMER_GROUP } from "@herald/runtime";
+import type { DeliveryStatus } from "@herald/contract";
 
 export interface ChannelStatistics {
   readonly channel: string;
@@ -47,10 +48,8 @@ export interface Backlog {
 
 interface ChannelRow {
   channel: string;
-  queued: number;
-  delivered: number;
-  dead_lettered: number;
-  skipped: number;
+  status: string;
+  n: number;
   p50: number | null;
   p95: number | null;
 }
@@ -100,25 +99,28 @@ export class DeliveryStatistics {
         FROM notifications n JOIN users u ON u.id = n.user_id
         WHERE u.tenant_id = ${tenant} AND n.created_at >= ${from} AND n.created_at < ${to} AND 'in_app' = ANY(n.channels)
       )
-      SELECT channel,
-        count(*) FILTER (WHERE status = 'queued')::int AS queued,
-        count(*) FILTER (WHERE status = 'delivered')::int AS delivered,
-        count(*) FILTER (WHERE status = 'dead_lettered')::int AS dead_lettered,
-        count(*) FILTER (WHERE status = 'skipped')::int AS skipped,
-        percentile_cont(0.5) WITHIN GROUP (ORDER BY ms) FILTER (WHERE status = 'delivered') AS p50,
-        percentile_cont(0.95) WITHIN GROUP (ORDER BY ms) FILTER (WHERE status = 'delivered') AS p95
+      -- One row per channel and status; the percentiles are read off the delivered rows.
+      SELECT channel, status, count(*)::int AS n,
+        percentile_cont(0.5) WITHIN GROUP (ORDER BY ms) AS p50,
+        percentile_cont(0.95) WITHIN GROUP (ORDER BY ms) AS p95
       FROM (SELECT * FROM external UNION ALL SELECT * FROM in_app) AS all_channels
-      GROUP BY channel ORDER BY channel`;
-    return rows.map((r) => ({
-      channel: r.channel,
-      queued: r.queued,
-      delivered: r.delivered,
-      deadLettered: r.dead_lettered,
-      skipped: r.skipped,
-      successRate: rate(r.delivered, r.delivered + r.dead_lettered),
-      p50DeliveryMs: ms(r.p50),
-      p95DeliveryMs: ms(r.p95),
-    }));
+      GROUP BY channel, status ORDER BY channel, status`;
+    const byChannel = new Map<string, ChannelRow[]>();
+    for (const row of rows) byChannel.set(row.channel, [...(byChannel.get(row.channel) ?? []), row]);
+    return [...byChannel].map(([channel, groups]) => {
+      const count = (status: DeliveryStatus) => groups.find((g) => g.status === status)?.n ?? 0;
+      const delivered = groups.find((g) => g.status === "delivered");
+      return {
+        channel,
+        queued: count("queued"),
+        delivered: count("delivered"),
+        deadLettered: count("dead_lettered"),
+        skipped: count("skipped"),
+        successRate: rate(count("delivered"), count("delivered") + count("dead_lettered")),
+        p50DeliveryMs: ms(delivered?.p50 ?? null),
+        p95DeliveryMs: ms(delivered?.p95 ?? null),
+      };
+    });
   }
 
   private async eventTypes(tenant: string, from: Date, to: Date): Promise<EventTypeStatistics[]> {
