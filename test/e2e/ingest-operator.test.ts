@@ -195,6 +195,19 @@ describe("ingest operator API", () => {
       expect(queues.body.queues).toHaveLength(3);
     });
 
+    it("is for the operator tenant's admins only: it shows every tenant's jobs", async () => {
+      const tenantAdmin = userToken("ops", "admin", { tenant: "acme" });
+      const login = await fetch(`${ingest}/admin/login`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ token: tenantAdmin }),
+      });
+      expect(login.status).toBe(403);
+      expect(login.headers.getSetCookie()).toEqual([]);
+      expect(((await login.json()) as { error: { message: string } }).error.message).toContain("operator tenant (default)");
+      expect((await get("/admin/queues/api/queues", tenantAdmin)).status).toBe(403);
+    });
+
     it("refuses a user's token, a bad one and none, and sets no cookie", async () => {
       const cases: [Record<string, string>, number, string][] = [
         [{ token: user }, 403, "forbidden"],

@@ -3,6 +3,7 @@ import { TestStack } from "../support/stack";
 import { producerToken } from "../support/tokens";
 
 const PER_SECOND = 20;
+const HEADROOM = 5;
 
 /** TENANT_MAX_EVENTS_PER_SECOND: a tenant over it gets 429 while the others keep publishing. A real ingest process. */
 describe("per-tenant admission", () => {
@@ -16,14 +17,16 @@ describe("per-tenant admission", () => {
 
   beforeAll(async () => {
     stack = await TestStack.create();
-    ingest = (await stack.start("ingest", { env: { TENANT_MAX_EVENTS_PER_SECOND: String(PER_SECOND) } })).url;
+    ingest = (
+      await stack.start("ingest", {
+        env: { TENANT_MAX_EVENTS_PER_SECOND: String(PER_SECOND), TENANT_CRITICAL_HEADROOM_PER_SECOND: String(HEADROOM) },
+      })
+    ).url;
   });
   afterAll(() => stack.stop());
 
-  /** The window is ingest's clock second (same machine): start early in one so the requests below share it. */
-  const startOfSecond = async () => {
-    while (Date.now() % 1000 > 150) await sleep(10);
-  };
+  /** The window is ingest's clock second (same machine): start a fresh one, early, so the requests below share it. */
+  const startOfSecond = () => sleep(1000 - (Date.now() % 1000) + 10);
 
   it("counts every producer of the tenant together; past the limit 429 tenant_rate_limited with Retry-After, nothing enqueued", async () => {
     await startOfSecond();
@@ -46,6 +49,18 @@ describe("per-tenant admission", () => {
     // The next second admits the tenant again.
     await sleep(1000 - (Date.now() % 1000) + 50);
     expect((await publish(ingest, acme, batch(1), { path: "/batch" })).status).toBe(202);
+  });
+
+  it("critical events of a tenant past its limit still get in, up to the critical headroom", async () => {
+    const critical = (n: number) => ({
+      events: Array.from({ length: n }, (_, i) => ({ type: "system.gpu_critical", payload: { host: `h${i}`, value: 95 } })),
+    });
+    await startOfSecond();
+    expect((await publish(ingest, acme, batch(PER_SECOND), { path: "/batch" })).status).toBe(202);
+    expect((await publish(ingest, acme, batch(1), { path: "/batch" })).status).toBe(429);
+    expect((await publish(ingest, acme, critical(HEADROOM), { path: "/batch" })).status).toBe(202);
+    const over = await publish(ingest, acme, critical(1), { path: "/batch" });
+    expect(over).toMatchObject({ status: 429, body: { error: { code: "tenant_rate_limited" } } });
   });
 
   it("a batch larger than a second's worth could never pass: 413 batch_too_large, not an endless 429", async () => {

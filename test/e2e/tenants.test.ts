@@ -60,6 +60,17 @@ describe("tenants", () => {
     // Pushes too: each user's room is their own key.
     expect(sockets.map((s) => s.notifications.map((n) => n.eventId))).toEqual([["acme-job-1"], [], []]);
     sockets.forEach((s) => s.close());
+
+    // And catch-up: reconnecting from cursor 0, each replays their own rows only.
+    const catchUp = async (token: string) => {
+      const client = new RecordingClient(gateway, token, { lastNotificationId: 0 });
+      await eventually(() => (client.named("caught_up").length > 0 ? true : undefined), 10_000, "caught_up");
+      client.close();
+      return client.notifications.map((n) => n.eventId);
+    };
+    expect(await catchUp(user("acme"))).toEqual(["acme-job-1"]);
+    expect(await catchUp(user("globex"))).toEqual([]);
+    expect(await catchUp(user(undefined))).toEqual([]);
   });
 
   it("scope all hears every event of its own tenant only", async () => {

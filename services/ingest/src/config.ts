@@ -1,4 +1,4 @@
-import { DEFAULT_MAX_PAYLOAD_BYTES } from "@herald/contract";
+import { DEFAULT_MAX_PAYLOAD_BYTES, DEFAULT_TENANT, isTenantId } from "@herald/contract";
 import { AUTH_ENV, authConfigOnFirstUse, type AuthConfig } from "@herald/auth";
 import type { BacklogPolicy } from "./publish/event-publisher";
 import { RETRY_POLICY_ENV, retryPolicies, type RetryPolicies } from "@herald/dispatch";
@@ -48,7 +48,14 @@ const ENV = {
    * share instead.
    */
   TENANT_MAX_EVENTS_PER_SECOND: nonNegativeInt(0),
+  /** How far past TENANT_MAX_EVENTS_PER_SECOND a request of critical events only still gets in, per second. */
+  TENANT_CRITICAL_HEADROOM_PER_SECOND: nonNegativeInt(100),
   IDEMPOTENCY_TTL_SECONDS: positiveInt(24 * 3600),
+  /**
+   * The tenant whose admins operate the installation: only they may open the
+   * queue dashboard, which shows every tenant's jobs (BullMQ queues are shared).
+   */
+  OPERATOR_TENANT: z.string().refine(isTenantId, "must be a tenant id ([A-Za-z0-9_.-]{1,64})").default(DEFAULT_TENANT),
   /** A dashboard session unused this long ends (it ends with its token's expiry, or at logout, in any case). */
   ADMIN_SESSION_IDLE_SECONDS: positiveInt(30 * 60),
 };
@@ -65,6 +72,8 @@ export interface IngestConfig extends InstallationConfig {
   };
   readonly retryPolicies: RetryPolicies;
   readonly dashboard: {
+    /** Only this tenant's admins open it: it shows every tenant's jobs. */
+    readonly operatorTenant: string;
     readonly sessionIdleSeconds: number;
   };
 }
@@ -87,10 +96,11 @@ export function loadConfig(source: Record<string, string | undefined> = process.
         criticalHeadroom: env.INGEST_CRITICAL_BACKLOG_HEADROOM,
         producerSharePercent: env.INGEST_PRODUCER_BACKLOG_PERCENT,
         tenantEventsPerSecond: env.TENANT_MAX_EVENTS_PER_SECOND,
+        tenantCriticalHeadroom: env.TENANT_CRITICAL_HEADROOM_PER_SECOND,
       },
       idempotencyTtlSeconds: env.IDEMPOTENCY_TTL_SECONDS,
     },
     retryPolicies: retryPolicies(env),
-    dashboard: { sessionIdleSeconds: env.ADMIN_SESSION_IDLE_SECONDS },
+    dashboard: { operatorTenant: env.OPERATOR_TENANT, sessionIdleSeconds: env.ADMIN_SESSION_IDLE_SECONDS },
   };
 }

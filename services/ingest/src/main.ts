@@ -23,6 +23,7 @@ import { createAdminUsersRouter } from "./operator/admin-users-router";
 import { createTenantPreferencesRouter } from "./operator/tenant-preferences-router";
 import { createAdminDecisionsRouter } from "./operator/admin-decisions-router";
 import { createAdminStatsRouter } from "./operator/admin-stats-router";
+import { requireOperatorTenant } from "./operator/operator-tenant";
 import { DeliveryStatistics } from "./operator/delivery-statistics";
 import { dashboardPagePolicy } from "./operator/dashboard-page-policy";
 import { DatabaseAvailability } from "./operator/database-availability";
@@ -60,6 +61,7 @@ async function main(): Promise<void> {
     auth: config.auth,
     sessions: new AdminSessionStore(redis, names.adminSessionKeyPrefix, config.dashboard.sessionIdleSeconds),
     secureCookies: config.production,
+    operatorTenant: config.dashboard.operatorTenant,
   };
 
   // Publishing needs only Redis: with Postgres down ingest stays in rotation, reporting "degraded".
@@ -93,7 +95,13 @@ async function main(): Promise<void> {
     database.errors,
   );
   app.use("/admin", denyFraming, createAdminLoginRouter(adminAuth));
-  app.use(DASHBOARD_PATH, dashboardPagePolicy, requireAdminSession(adminAuth), createQueueDashboard(queues.all, DASHBOARD_PATH));
+  app.use(
+    DASHBOARD_PATH,
+    dashboardPagePolicy,
+    requireAdminSession(adminAuth),
+    requireOperatorTenant(config.dashboard.operatorTenant),
+    createQueueDashboard(queues.all, DASHBOARD_PATH),
+  );
   app.use(notFoundHandler);
   app.use(errorHandler(logger));
 

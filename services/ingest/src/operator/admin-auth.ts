@@ -1,4 +1,5 @@
 import express, { Router, type NextFunction, type Request, type RequestHandler, type Response } from "express";
+import { refuseOutsideOperatorTenant } from "./operator-tenant";
 import { z } from "zod";
 import { ApiError } from "@herald/contract";
 import type { AuthConfig } from "@herald/auth";
@@ -17,6 +18,8 @@ export interface AdminAuthOptions {
   readonly sessions: AdminSessionStore;
   /** Mark the cookie Secure even on a plain-http request (production sits behind TLS). */
   readonly secureCookies: boolean;
+  /** Only this tenant's admins log in (OPERATOR_TENANT): the dashboard shows every tenant's jobs. */
+  readonly operatorTenant: string;
 }
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
@@ -139,6 +142,7 @@ export function createAdminLoginRouter(options: AdminAuthOptions): Router {
       }
       const { token } = parseBody(loginSchema, req.body);
       const admin = verifyAdmin(token, options.auth);
+      refuseOutsideOperatorTenant(admin.tenant, options.operatorTenant);
       // A token that never expires would make a session that ends only at logout or when idle.
       const { expiresAt } = admin;
       if (expiresAt === undefined) throw new ApiError(401, "unauthorized", "the dashboard needs a token that expires (exp)");
@@ -146,7 +150,7 @@ export function createAdminLoginRouter(options: AdminAuthOptions): Router {
       if (sessionId === undefined) throw new ApiError(401, "unauthorized", "token has expired");
       res.cookie(ADMIN_COOKIE, sessionId, sessionCookieOptions(expiresAt, cookieIsSecure(req, options)));
       if (wantsHtml(req)) return res.redirect(303, DASHBOARD_PATH);
-      res.json({ userId: admin.userId, expiresAt: new Date(expiresAt * 1000).toISOString() });
+      res.json({ userId: admin.subject, expiresAt: new Date(expiresAt * 1000).toISOString() });
     } catch (error) {
       // A person at the form sees what went wrong on the form; programs get the JSON error.
       if (error instanceof ApiError && wantsHtml(req)) return renderPage(res, error.status, error.message);

@@ -13,6 +13,8 @@ export interface BacklogPolicy {
   readonly producerSharePercent: number;
   /** Events per second one tenant may publish; 0: unlimited. */
   readonly tenantEventsPerSecond: number;
+  /** How far past it, per second, a request of critical events only is still admitted. */
+  readonly tenantCriticalHeadroom: number;
 }
 
 export interface EventPublisherOptions {
@@ -88,7 +90,10 @@ export class EventPublisher {
       { name: producerName(producer), key: `${names.backlogSharePrefix}producer:${producer}`, limit: shareOf(limit, backlog) },
     ];
     // A fixed one-second window per tenant (ingest's clock: replicas a few ms apart only shift it).
-    const rateLimit = tenant === PLATFORM_TENANT ? 0 : backlog.tenantEventsPerSecond;
+    const rateLimit =
+      tenant === PLATFORM_TENANT || backlog.tenantEventsPerSecond === 0
+        ? 0
+        : backlog.tenantEventsPerSecond + (critical ? backlog.tenantCriticalHeadroom : 0);
     if (rateLimit > 0 && events.length > rateLimit) return { status: "over_tenant_rate", tenant, limit: rateLimit };
     const keys = [
       names.eventStream,
