@@ -106,6 +106,18 @@ describe("summarizeDecision over the full matrix", () => {
     expect(summary.reason.length).toBeGreaterThan(0);
   });
 
+  // The tenant-default layer: a required type's preference is the tenant's (always enabled, with a
+  // channel); what would have been "delivered" is recorded as "required", everything else as it is.
+  const requiredRows = matrix.filter((row) => row.enabled && row.channels.length > 0);
+  it.each(requiredRows.map((row) => [describeRow(row), row] as const))("required: %s", (_name, row) => {
+    const candidate = { ...candidateOf(row), required: true };
+    const facts = { type: row.type, critical: row.critical };
+    const decision = decideDelivery(facts, candidate, now);
+    expect(decision).toEqual(decide(row));
+    const outcome = expectedOutcome(row)[2];
+    expect(summarizeDecision(facts, candidate, decision, now).outcome).toBe(outcome === "delivered" ? "required" : outcome);
+  });
+
   it("exercises every rule", () => {
     const used = new Set(matrix.map((row) => expectedOutcome(row)[0]));
     expect([...used].sort()).toEqual(OUTCOME_RULES.map(([rule]) => rule).sort());
