@@ -49,13 +49,16 @@ export async function scrape(baseUrl: string, token = TEST_METRICS_TOKEN): Promi
 }
 
 /**
- * `promtool check metrics` on a scrape: its exit status and what it said.
- * promtool comes with Debian's `prometheus` package (.ci/run installs it).
+ * Runs promtool (from Debian's `prometheus` package, which .ci/run installs):
+ * its exit status and what it said. Missing, it fails the test, saying so.
  */
-export function promtoolCheck(text: string): { readonly status: number | null; readonly output: string } {
-  const run = spawnSync("promtool", ["check", "metrics"], { input: text, encoding: "utf8" });
+export function promtool(args: readonly string[], input = ""): { readonly status: number | null; readonly output: string } {
+  const run = spawnSync("promtool", args, { input, encoding: "utf8" });
   if (run.error) {
     throw new Error(`promtool is not installed (apt-get install prometheus, as .ci/run does): ${run.error.message}`);
   }
   return { status: run.status, output: `${run.stdout}${run.stderr}`.trim() };
 }
+
+/** `promtool check metrics` on a scrape. */
+export const promtoolCheck = (text: string) => promtool(["check", "metrics"], text);
