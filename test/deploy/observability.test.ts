@@ -93,7 +93,7 @@ describe("Grafana dashboard (k8s/grafana/herald-dashboard.json)", () => {
   it("has panels for every service", () => {
     expect(dashboard.uid).toBe("herald-overview");
     const queried = new Set(targets.flatMap(({ expr }) => [...expr.matchAll(/\bherald_([a-z]+)_/g)].map((m) => m[1])));
-    expect([...queried].sort()).toEqual(["delivery", "gateway", "ingest", "monitor", "nodejs", "process", "router", "scheduler"]);
+    expect([...queried].sort()).toEqual(["delivery", "gateway", "ingest", "monitor", "nodejs", "process", "router", "scheduler", "scrape"]);
   });
 
   it("queries only metrics the services define (histograms by their _bucket series)", () => {

@@ -251,6 +251,11 @@ describe("metrics: GET /metrics on every service", () => {
       expect(samples.filter((s) => s.labels.service !== name)).toEqual([]);
       expect(samples.find((s) => s.name === "herald_process_resident_memory_bytes")?.value).toBeGreaterThan(0);
       expect(samples.filter((s) => !s.name.startsWith("herald_"))).toEqual([]);
+      // Every gauge read at scrape time (stream backlog, queue depths, outbox) was read.
+      expect({ name, failedReads: samples.filter((s) => s.name === "herald_scrape_read_failures_total") }).toEqual({
+        name,
+        failedReads: [],
+      });
     }
   });
 });

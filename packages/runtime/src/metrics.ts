@@ -66,11 +66,18 @@ function withTimeout<T>(read: Promise<T>, timeoutMs: number): Promise<T> {
  */
 export class ServiceMetrics {
   readonly registry = new Registry();
+  /** Why a scrape-time gauge has no value: its read failed or hung. */
+  private readonly readFailures: Counter<"metric">;
 
   constructor(readonly service: string) {
     this.registry.setDefaultLabels({ service });
     collectDefaultMetrics({ register: this.registry, prefix: METRICS_PREFIX });
     for (const name of MISNAMED_DEFAULTS) this.registry.removeSingleMetric(`${METRICS_PREFIX}${name}`);
+    this.readFailures = this.counter({
+      name: `${METRICS_PREFIX}scrape_read_failures_total`,
+      help: "Gauges read at scrape time whose read failed or took over a second (Redis down, say), by metric: they had no value",
+      labelNames: ["metric"],
+    });
   }
 
   counter<Label extends string = never>(definition: Definition<CounterConfiguration<Label>>): Counter<Label> {
@@ -96,6 +103,7 @@ export class ServiceMetrics {
     read: () => Promise<readonly GaugeSample<Label>[]> | readonly GaugeSample<Label>[],
   ): Gauge<Label> {
     const unlabelled = (definition.labelNames ?? []).length === 0;
+    const failures = this.readFailures;
     return new Gauge<Label>({
       ...definition,
       registers: [this.registry],
@@ -108,6 +116,7 @@ export class ServiceMetrics {
           }
         } catch {
           if (unlabelled) this.set(Number.NaN);
+          failures.inc({ metric: definition.name });
         }
       },
     });

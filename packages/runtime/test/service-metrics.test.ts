@@ -52,6 +52,11 @@ describe("ServiceMetrics", () => {
     // prom-client writes NaN as "Nan", which Prometheus parses as NaN.
     expect(await lines(metrics, "herald_test_lag")).toEqual(['herald_test_lag{service="t"} Nan']);
     expect(await lines(metrics, "herald_test_depth")).toEqual([]);
+    // Each failed read is counted, by gauge (both failed at each of the two scrapes since): the reason a figure is missing shows.
+    expect(await lines(metrics, "herald_scrape_read_failures_total")).toEqual([
+      'herald_scrape_read_failures_total{metric="herald_test_lag",service="t"} 2',
+      'herald_scrape_read_failures_total{metric="herald_test_depth",service="t"} 2',
+    ]);
   });
 
   it("follows a running total kept elsewhere, never going down", async () => {
