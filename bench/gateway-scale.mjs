@@ -78,8 +78,9 @@ async function gaugeSum(name) {
   for (const port of gatewayPorts) {
     const res = await fetch(`http://127.0.0.1:${port}/metrics`, { headers: { authorization: `Bearer ${metricsToken}` } });
     const text = await res.text();
-    const line = text.split("\n").find((l) => l.startsWith(`${name} `));
-    sum += Number(line?.split(" ")[1] ?? 0);
+    // `name{service="realtime-gateway"} value`: every sample carries the service label.
+    const line = text.split("\n").find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
+    sum += Number(line?.split(" ").at(-1) ?? 0);
   }
   return sum;
 }

@@ -4,6 +4,7 @@
 # (The Jest tests in test/deploy check the project-specific facts.)
 #   docker compose / docker-compose : docker-compose.yml    (apt-get install docker-compose)
 #   kubectl kustomize               : k8s/kustomization.yaml
+#   node                            : k8s/grafana/*.json parse as JSON
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -33,5 +34,9 @@ if command -v kubectl >/dev/null 2>&1; then
 else
   skip "k8s/" "kubectl is not installed"
 fi
+
+for dashboard in k8s/grafana/*.json; do
+  check "$dashboard (JSON)" node -e 'JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"))' "$dashboard"
+done
 
 exit "$status"

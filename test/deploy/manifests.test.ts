@@ -87,6 +87,10 @@ const heraldContainer = (obj: any): { container: any; service: string } => {
 };
 const matches = (selector: Record<string, string>, labels: Record<string, string>) =>
   Object.entries(selector).every(([k, v]) => labels?.[k] === v);
+/** The HorizontalPodAutoscaler scaling the Deployment `name`, if any. */
+const autoscalerOf = (name: string): any =>
+  ofKind("HorizontalPodAutoscaler").find((h) => h.obj.spec.scaleTargetRef.kind === "Deployment" && h.obj.spec.scaleTargetRef.name === name)
+    ?.obj;
 
 describe("k8s manifests", () => {
   it("finds the manifests", () => {
@@ -184,9 +188,20 @@ describe("k8s manifests", () => {
       expect(ports.some((p: any) => p.targetPort === "http" || p.targetPort === expected!.port)).toBe(true);
     });
 
+    it("asks Prometheus to scrape /metrics on its port", () => {
+      expect(obj.spec.template.metadata.annotations).toMatchObject({
+        "prometheus.io/scrape": "true",
+        "prometheus.io/port": String(expected!.port),
+        "prometheus.io/path": "/metrics",
+      });
+    });
+
     if (obj.kind === "Deployment") {
-      it("runs at least 2 replicas, guarded by a PodDisruptionBudget", () => {
-        expect(obj.spec.replicas).toBeGreaterThanOrEqual(2);
+      it("runs at least 2 replicas (its own count, or its autoscaler's minimum, never both), guarded by a PodDisruptionBudget", () => {
+        const autoscaler = autoscalerOf(obj.metadata.name);
+        // A replicas field next to an autoscaler would reset its count at every apply.
+        if (autoscaler) expect({ replicas: obj.spec.replicas, min: autoscaler.spec.minReplicas }).toEqual({ replicas: undefined, min: 2 });
+        else expect(obj.spec.replicas).toBeGreaterThanOrEqual(2);
         const labels = obj.spec.template.metadata.labels;
         const budgets = ofKind("PodDisruptionBudget").filter((p) => matches(p.obj.spec.selector.matchLabels, labels));
         expect(budgets).toHaveLength(1);
@@ -235,10 +250,10 @@ describe("k8s manifests", () => {
   });
 
   describe("delivery-worker", () => {
-    it("runs 2 replicas on port 3003, probed on /health and /ready", () => {
+    it("runs at least 2 replicas on port 3003, probed on /health and /ready", () => {
       const { obj, container } = workload("delivery-worker");
       expect(obj.kind).toBe("Deployment");
-      expect(obj.spec.replicas).toBe(2);
+      expect(autoscalerOf("delivery-worker").spec.minReplicas).toBe(2);
       expect(container.ports).toEqual([{ name: "http", containerPort: SERVICE_CONFIG["delivery-worker"]({}).port }]);
       expect(SERVICE_CONFIG["delivery-worker"]({}).port).toBe(3003);
       expect(container.livenessProbe.httpGet).toEqual({ path: "/health", port: "http" });
@@ -266,6 +281,24 @@ describe("k8s manifests", () => {
       expect(password?.valueFrom.secretKeyRef).toEqual({ name: "herald-secrets", key: "SMTP_PASSWORD", optional: true });
       expect(Object.keys(ofKind("Secret")[0]!.obj.stringData)).toContain("SMTP_PASSWORD");
     });
+  });
+
+  it("autoscales the router, the gateway and the delivery-worker on CPU, which their pods request", () => {
+    const scaled = ofKind("HorizontalPodAutoscaler").map((h) => h.obj);
+    expect(scaled.map((h) => h.spec.scaleTargetRef.name).sort()).toEqual(["delivery-worker", "realtime-gateway", "router"]);
+    for (const hpa of scaled) {
+      const { obj, container } = workload(hpa.spec.scaleTargetRef.name);
+      expect(hpa.spec.scaleTargetRef).toEqual({ apiVersion: "apps/v1", kind: "Deployment", name: obj.metadata.name });
+      expect(hpa.spec.maxReplicas).toBeGreaterThan(hpa.spec.minReplicas);
+      expect(hpa.spec.metrics).toEqual([
+        { type: "Resource", resource: { name: "cpu", target: { type: "Utilization", averageUtilization: expect.any(Number) } } },
+      ]);
+      // Utilization is a share of the request: without one the autoscaler cannot act.
+      expect(container.resources.requests.cpu).toBeDefined();
+      // Its PodDisruptionBudget must let a drain take a pod at the minimum.
+      const budget = ofKind("PodDisruptionBudget").find((p) => matches(p.obj.spec.selector.matchLabels, obj.spec.template.metadata.labels));
+      expect(budget?.obj.spec.maxUnavailable).toBe(1);
+    }
   });
 
   it("names each router in the consumer group after its pod, which a container restart keeps and no two pods share", () => {

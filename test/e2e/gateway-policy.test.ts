@@ -1,10 +1,10 @@
 import { api, eventually, publish, RawSocket, RecordingClient } from "../support/clients";
 import { trackedClient, type TrackedClient } from "../support/herald-client";
+import { scrape as scrapeMetrics, TEST_METRICS_TOKEN as METRICS_TOKEN } from "../support/metrics";
 import { TestStack } from "../support/stack";
 import { producerToken, userToken } from "../support/tokens";
 
 const APP_ORIGIN = "https://app.example";
-const METRICS_TOKEN = "scrape-0123456789abcdef";
 const scrape = { headers: { authorization: `Bearer ${METRICS_TOKEN}` } };
 
 /**
@@ -232,11 +232,7 @@ describe("realtime gateway: auth, limits, origins, metrics, toasts", () => {
 
   it("GET /metrics reports connected sockets, emits and delivery lag in Prometheus text", async () => {
     const metricsUrl = `${gateway}/metrics`;
-    const metric = async (name: string) => {
-      const text = await (await fetch(metricsUrl, scrape)).text();
-      const line = text.split("\n").find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
-      return line === undefined ? undefined : Number(line.split(" ").at(-1));
-    };
+    const metric = async (name: string, labels?: Record<string, string>) => (await scrapeMetrics(gateway)).value(name, labels);
     const before = (await metric("herald_gateway_connected_sockets")) ?? 0;
     const user = "metrics-user";
     const c = new RecordingClient(gateway, userToken(user));
@@ -247,17 +243,17 @@ describe("realtime gateway: auth, limits, origins, metrics, toasts", () => {
       5_000,
       "socket counted",
     );
-    const emitted = (await metric('herald_gateway_emits_total{event="notification"}')) ?? 0;
+    const emitted = (await metric("herald_gateway_emits_total", { event: "notification" })) ?? 0;
     const lagCount = (await metric("herald_gateway_delivery_lag_seconds_count")) ?? 0;
     await publishJob(user, "metrics-1");
     await eventually(() => c.notifications[0], 10_000, "notification");
-    expect(await metric('herald_gateway_emits_total{event="notification"}')).toBe(emitted + 1);
+    expect(await metric("herald_gateway_emits_total", { event: "notification" })).toBe(emitted + 1);
     expect(await metric("herald_gateway_delivery_lag_seconds_count")).toBe(lagCount + 1);
     const res = await fetch(metricsUrl, scrape);
     expect(res.headers.get("content-type")).toMatch(/^text\/plain/);
     const text = await res.text();
     expect(text).toMatch(/^# TYPE herald_gateway_delivery_lag_seconds histogram$/m);
-    expect(text).toMatch(/^process_resident_memory_bytes \d+/m);
+    expect(text).toMatch(/^herald_process_resident_memory_bytes\{service="realtime-gateway"\} \d+/m);
     c.close();
     await eventually(async () => ((await metric("herald_gateway_connected_sockets")) === before ? true : undefined), 5_000, "socket gone");
   });

@@ -1,8 +1,9 @@
 import { once } from "node:events";
 import http, { type RequestListener, type Server } from "node:http";
-import express, { type ErrorRequestHandler, type Express, type RequestHandler } from "express";
+import express, { type ErrorRequestHandler, type Express, type RequestHandler, type Response } from "express";
 import { ApiError } from "@herald/contract";
 import type { Logger } from "./logger";
+import { metricsHandler, type ServiceMetrics } from "./metrics";
 import type { HttpTimeouts } from "./service-config";
 
 export type ReadinessCheck = () => Promise<boolean>;
@@ -38,9 +39,13 @@ export interface ServiceAppOptions {
   readonly healthDetails?: () => Record<string, unknown>;
   /** How long each check may take before it counts as failed (default READINESS_CHECK_TIMEOUT_MS). */
   readonly checkTimeoutMs?: number;
+  /** What GET /metrics reports. */
+  readonly metrics: ServiceMetrics;
+  /** The bearer token GET /metrics requires (METRICS_TOKEN); without one, no /metrics route at all. */
+  readonly metricsToken?: string;
 }
 
-/** An Express app with the `/health` and `/ready` endpoints every service exposes. */
+/** An Express app with the `/health`, `/ready` and `/metrics` endpoints every service exposes. */
 export function createServiceApp(options: ServiceAppOptions): Express {
   const app = express();
   app.disable("x-powered-by");
@@ -58,6 +63,7 @@ export function createServiceApp(options: ServiceAppOptions): Express {
     const status = !ready ? "unavailable" : degraded ? "degraded" : "ready";
     res.status(ready ? 200 : 503).json({ status, service: options.service, checks: Object.fromEntries([...required, ...optional]) });
   });
+  if (options.metricsToken !== undefined) app.get("/metrics", metricsHandler(options.metrics, options.metricsToken));
   return app;
 }
 
@@ -113,6 +119,15 @@ export interface ErrorHandlerOptions {
   readonly outages?: Readonly<Record<string, (error: unknown) => boolean>>;
 }
 
+/** Where errorHandler leaves the code it answered, for what runs when the response is done (metrics). */
+const ANSWERED_CODE = "heraldErrorCode";
+
+/** The error code errorHandler answered this response with, if it did. */
+export function answeredErrorCode(res: Response): string | undefined {
+  const code: unknown = res.locals[ANSWERED_CODE];
+  return typeof code === "string" ? code : undefined;
+}
+
 /** Turns every error into the contract's JSON error body. */
 export function errorHandler(logger: Logger, options: ErrorHandlerOptions = {}): ErrorRequestHandler {
   const outages = Object.entries(options.outages ?? {});
@@ -128,6 +143,7 @@ export function errorHandler(logger: Logger, options: ErrorHandlerOptions = {}):
       apiError = new ApiError(500, "internal_error", "internal error");
     }
     if (res.headersSent) return;
+    res.locals[ANSWERED_CODE] = apiError.code;
     res.status(apiError.status).json(apiError.toBody());
   };
 }

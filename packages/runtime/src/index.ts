@@ -4,6 +4,7 @@ export {
   closeServer,
   createHttpServer,
   createServiceApp,
+  answeredErrorCode,
   errorHandler,
   listen,
   notFoundHandler,
@@ -17,6 +18,7 @@ export { RecipientVersion } from "./recipient-version";
 export { QUEUES, ROUTER_CONSUMER_GROUP, redisNames, userRoom, type RedisNames } from "./names";
 export { ADDRESS_POLICY_ENV, isAllowlistedHost, isPermittedLiteralHost, isPublicAddress, webhookAllowedHosts } from "./address-policy";
 export { ConfigError } from "./config-error";
+export { ServiceMetrics, type Counter, type Gauge, type GaugeSample, type Histogram } from "./metrics";
 export { commaList, flag, nonNegativeInt, optionalNonNegativeInt, optionalString, percent, port, positiveInt } from "./config-fields";
 export {
   BASE_ENV,

@@ -28,6 +28,8 @@ export const BASE_ENV = {
   HTTP_HEADERS_TIMEOUT_MS: positiveInt(10_000),
   /** Longest wait for a whole request, body included (Node's default is 300 s); answered 408 past it. */
   HTTP_REQUEST_TIMEOUT_MS: positiveInt(30_000),
+  /** Bearer token GET /metrics requires; unset, no service serves /metrics (some ports face users). */
+  METRICS_TOKEN: optionalString.pipe(z.string().min(16, "at least 16 characters").optional()),
 };
 
 /** Services that use Redis: where it is, and the namespace every key of this installation lives under. */
@@ -59,6 +61,8 @@ export interface BaseConfig {
   readonly production: boolean;
   readonly logLevel: LogLevel;
   readonly http: HttpTimeouts;
+  /** What GET /metrics requires as a bearer token; undefined: /metrics is not served. */
+  readonly metricsToken?: string;
 }
 
 export interface RedisConfig {
@@ -94,6 +98,7 @@ export function baseConfig(env: z.infer<z.ZodObject<typeof BASE_ENV>>): BaseConf
     production: env.NODE_ENV === "production",
     logLevel: env.LOG_LEVEL,
     http: { headersTimeoutMs: env.HTTP_HEADERS_TIMEOUT_MS, requestTimeoutMs: env.HTTP_REQUEST_TIMEOUT_MS },
+    metricsToken: env.METRICS_TOKEN,
   };
 }
 

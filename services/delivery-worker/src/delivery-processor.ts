@@ -1,6 +1,7 @@
 import { DelayedError, UnrecoverableError, type Job } from "bullmq";
 import type { DeliveryJob } from "@herald/dispatch";
 import type { Logger } from "@herald/runtime";
+import type { DeliveryMetrics } from "./delivery-metrics";
 import type { DeliveryStore } from "./delivery-store";
 import type { EmailSender } from "./email-sender";
 import type { HostLimiter } from "./host-limiter";
@@ -13,6 +14,7 @@ export interface DeliveryProcessorDependencies {
   readonly email: EmailSender;
   readonly limiter: HostLimiter;
   readonly outage: PostgresOutage;
+  readonly metrics: DeliveryMetrics;
   readonly logger: Logger;
 }
 
@@ -45,7 +47,7 @@ async function delayWithoutAttempt(job: Job<DeliveryJob>, token: string | undefi
  * request is out, the answer is held until Postgres takes it, rather than
  * thrown away and asked for again.
  */
-export function createDeliveryProcessor({ store, webhook, email, limiter, outage, logger }: DeliveryProcessorDependencies) {
+export function createDeliveryProcessor({ store, webhook, email, limiter, outage, metrics, logger }: DeliveryProcessorDependencies) {
   return async (job: Job<DeliveryJob>, token?: string): Promise<DeliveryOutcome> => {
     /** A statement made before anything is sent: an outage puts the job back, uncounted. */
     const beforeSending = async <T>(statement: () => Promise<T>): Promise<T> => {
@@ -80,6 +82,7 @@ export function createDeliveryProcessor({ store, webhook, email, limiter, outage
     if (context.channel === "webhook") {
       if (!context.webhookUrl || !context.webhookSecret) {
         await beforeSending(() => store.skip(context.deliveryId, "the user has no webhook URL"));
+        metrics.delivery(context.channel, "skipped");
         return "skipped";
       }
       destination = context.webhookUrl;
@@ -94,6 +97,7 @@ export function createDeliveryProcessor({ store, webhook, email, limiter, outage
     } else {
       if (!context.email) {
         await beforeSending(() => store.skip(context.deliveryId, "the user has no email address"));
+        metrics.delivery(context.channel, "skipped");
         return "skipped";
       }
       destination = context.email;
@@ -112,6 +116,8 @@ export function createDeliveryProcessor({ store, webhook, email, limiter, outage
         status,
       }),
     );
+    metrics.attempt(context.channel, result.ok, result.durationMs);
+    metrics.delivery(context.channel, status === "queued" ? "retrying" : status);
     if (result.ok) return "delivered";
     logger.warn(
       { deliveryId: context.deliveryId, channel: context.channel, attempt, status, err: result.error },

@@ -13,7 +13,9 @@ import {
   listen,
   onShutdown,
   pingRedis,
+  ServiceMetrics,
 } from "@herald/runtime";
+import { DeliveryMetrics } from "./delivery-metrics";
 import { createDeliveryProcessor, type DeliveryOutcome } from "./delivery-processor";
 import { DeliveryStore } from "./delivery-store";
 import { DeliverySweeper } from "./delivery-sweeper";
@@ -36,12 +38,16 @@ async function main(): Promise<void> {
   const email = new EmailSender(delivery.smtp);
   const store = new DeliveryStore(db);
   const outage = new PostgresOutage({ ping: () => pingDatabase(db), probeMs: delivery.outageProbeMs, logger });
+  const metrics = new ServiceMetrics("delivery-worker");
+  // The sweeper's queues, on the fail-fast connection: a scrape during a Redis outage answers at once, without depths.
+  const queues = openDeliveryQueues(redis, names.queuePrefix);
   const processDelivery = createDeliveryProcessor({
     store,
     outage,
     webhook: new WebhookSender({ timeoutMs: delivery.webhook.timeoutMs, allowedHosts: delivery.webhook.allowedHosts }),
     email,
     limiter: new HostLimiter(delivery.webhook.perHostConcurrency),
+    metrics: new DeliveryMetrics(metrics, [queues.webhook, queues.email]),
     logger,
   });
   const counts: Record<string, number> = {};
@@ -75,7 +81,6 @@ async function main(): Promise<void> {
     worker.on("error", (error) => logger.warn({ err: error.message, queue: worker.name }, "worker error"));
   }
 
-  const queues = openDeliveryQueues(redis, names.queuePrefix);
   const sweeper = new DeliverySweeper(store, queues, new DeliveryEnqueuer(queues, delivery.retryPolicies), delivery.sweep, logger);
   sweeper.start();
 
@@ -83,6 +88,8 @@ async function main(): Promise<void> {
     service: "delivery-worker",
     readiness: { redis: () => pingRedis(redis), postgres: () => pingDatabase(db) },
     healthDetails: () => ({ jobs: { ...counts } }),
+    metrics,
+    metricsToken: config.metricsToken,
   });
   const server = createHttpServer(app, config.http);
   const port = await listen(server, config.port);

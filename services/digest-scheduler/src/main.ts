@@ -13,7 +13,9 @@ import {
   listen,
   onShutdown,
   pingRedis,
+  ServiceMetrics,
 } from "@herald/runtime";
+import { SchedulerMetrics } from "./scheduler-metrics";
 import { startSchedulerWorker } from "./scheduler-worker";
 import { TickSchedule, tickScheduled } from "./tick-schedule";
 import { loadConfig } from "./config";
@@ -35,6 +37,7 @@ async function main(): Promise<void> {
     new DeliveryEnqueuer(deliveryQueues, config.retryPolicies),
   );
 
+  const metrics = new ServiceMetrics("digest-scheduler");
   const schedule = new TickSchedule(queue, config.scheduler.tickMs, logger);
   await schedule.start();
   const worker = startSchedulerWorker({
@@ -44,6 +47,7 @@ async function main(): Promise<void> {
     db,
     dispatcher,
     clock: { intervalMs: config.scheduler.digestIntervalMs },
+    metrics: new SchedulerMetrics(metrics),
     logger,
   });
   // The same queue on the fail-fast connection, for /ready.
@@ -56,6 +60,8 @@ async function main(): Promise<void> {
       postgres: () => pingDatabase(db),
       tickScheduler: () => tickScheduled(readinessQueue),
     },
+    metrics,
+    metricsToken: config.metricsToken,
   });
   const server = createHttpServer(app, config.http);
   const port = await listen(server, config.port);

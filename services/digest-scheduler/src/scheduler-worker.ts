@@ -7,6 +7,7 @@ import type { Logger } from "@herald/runtime";
 import type { DigestClock } from "./digest-window";
 import { findDueWork } from "./find-due-work";
 import { releaseHeld } from "./release-held";
+import type { SchedulerMetrics } from "./scheduler-metrics";
 import { sendDigest } from "./send-digest";
 
 export interface SchedulerWorkerOptions {
@@ -17,6 +18,7 @@ export interface SchedulerWorkerOptions {
   readonly dispatcher: Dispatcher;
   readonly clock: DigestClock;
   readonly concurrency?: number;
+  readonly metrics: SchedulerMetrics;
   readonly logger: Logger;
 }
 
@@ -27,11 +29,12 @@ export interface SchedulerWorkerOptions {
  * (or two replicas) from queueing the same user's work twice.
  */
 export function startSchedulerWorker(options: SchedulerWorkerOptions): Worker {
-  const { queue, db, dispatcher, clock, logger } = options;
+  const { queue, db, dispatcher, clock, metrics, logger } = options;
   const jobs = new SchedulerJobs(queue);
 
   const handlers: Record<string, (job: Job) => Promise<unknown>> = {
     [SCHEDULER_JOBS.tick]: async () => {
+      const started = performance.now();
       const now = new Date();
       const due = await findDueWork(db, clock, now);
       const periodEnd = now.toISOString();
@@ -39,16 +42,19 @@ export function startSchedulerWorker(options: SchedulerWorkerOptions): Worker {
         ...due.releases.map((userId) => ({ kind: "release-dnd" as const, userId })),
         ...due.digests.map((userId) => ({ kind: "send-digest" as const, userId, periodEnd })),
       ]);
+      metrics.tick((performance.now() - started) / 1000);
       return due;
     },
     [SCHEDULER_JOBS.releaseDnd]: async (job) => {
       const released = await releaseHeld(db, dispatcher, (job.data as ReleaseDndJob).userId, new Date());
+      metrics.dndReleased(released);
       if (released > 0) logger.info({ userId: (job.data as ReleaseDndJob).userId, released }, "released DND-held notifications");
       return released;
     },
     [SCHEDULER_JOBS.sendDigest]: async (job) => {
       const data = job.data as SendDigestJob;
       const outcome = await sendDigest(db, dispatcher, data, clock, new Date());
+      metrics.digest(outcome);
       if (outcome === "sent") logger.info({ userId: data.userId, periodEnd: data.periodEnd }, "digest sent");
       return outcome;
     },
@@ -63,6 +69,10 @@ export function startSchedulerWorker(options: SchedulerWorkerOptions): Worker {
     },
     { connection: options.connection, prefix: options.prefix, concurrency: options.concurrency ?? 4 },
   );
-  worker.on("failed", (job, error) => logger.warn({ job: job?.name, jobId: job?.id, err: error.message }, "scheduler job failed"));
+  worker.on("failed", (job, error) => {
+    // Only the known job names become label values.
+    metrics.jobFailed(job && Object.hasOwn(handlers, job.name) ? job.name : "unknown");
+    logger.warn({ job: job?.name, jobId: job?.id, err: error.message }, "scheduler job failed");
+  });
   return worker;
 }

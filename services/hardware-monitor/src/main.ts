@@ -9,6 +9,7 @@ import {
   notFoundHandler,
   errorHandler,
   onShutdown,
+  ServiceMetrics,
 } from "@herald/runtime";
 import { HeraldPublisher } from "@herald/sdk";
 import { DiskProbe } from "./disk/disk-probe";
@@ -16,6 +17,7 @@ import { OutboxSender } from "./delivery/outbox-sender";
 import { DiskOutbox } from "./delivery/outbox";
 import { NvidiaSmi } from "./gpu/nvidia-smi";
 import { HardwareMonitor } from "./monitor";
+import { MonitorMetrics } from "./monitor-metrics";
 import { ensurePrivateDirectory } from "./private-directory";
 import { producerToken } from "./producer-token";
 import { StateFile } from "./state-file";
@@ -36,6 +38,7 @@ async function main(): Promise<void> {
   const saved = await stateFile.load();
   if (saved.problem) logger.warn({ problem: saved.problem }, "alert state not restored");
 
+  const metrics = new ServiceMetrics("hardware-monitor");
   const monitor = new HardwareMonitor({
     host: settings.hostname,
     tenant: settings.tenant,
@@ -51,6 +54,7 @@ async function main(): Promise<void> {
     sender,
     stateFile,
     initialState: saved.state,
+    metrics: new MonitorMetrics(metrics, sender),
     logger,
   });
   await monitor.announceStart();
@@ -59,6 +63,8 @@ async function main(): Promise<void> {
     service: "hardware-monitor",
     readiness: { firstPoll: async () => monitor.hasPolled },
     healthDetails: () => monitor.health(),
+    metrics,
+    metricsToken: config.metricsToken,
   });
   app.use(notFoundHandler);
   app.use(errorHandler(logger));

@@ -6,6 +6,7 @@ import type { DiskReading } from "./disk/disk-probe";
 import type { OutboxSender } from "./delivery/outbox-sender";
 import type { DiskOutbox } from "./delivery/outbox";
 import type { GpuPoll, SmiState } from "./gpu/nvidia-smi";
+import type { MonitorMetrics } from "./monitor-metrics";
 import type { ReasonField } from "./gpu/parse-nvidia-smi";
 import type { StateFile } from "./state-file";
 
@@ -30,6 +31,7 @@ export interface HardwareMonitorOptions {
   readonly sender: OutboxSender;
   readonly stateFile: StateFile;
   readonly initialState: MonitorState;
+  readonly metrics: MonitorMetrics;
   readonly logger: Logger;
   readonly now?: () => number;
 }
@@ -66,7 +68,9 @@ export class HardwareMonitor {
   }
 
   async announceStart(): Promise<void> {
-    await this.options.outbox.append(this.forTenant([restartEvent(this.options.host, this.now())]));
+    const announcement = this.forTenant([restartEvent(this.options.host, this.now())]);
+    await this.options.outbox.append(announcement);
+    this.options.metrics.raised(announcement);
     this.options.sender.kick();
   }
 
@@ -92,12 +96,14 @@ export class HardwareMonitor {
 
   async pollOnce(): Promise<void> {
     const started = performance.now();
-    const { logger } = this.options;
+    const { logger, metrics } = this.options;
+    let ok = false;
     try {
       const [gpu, disks] = await Promise.all([this.options.gpu.poll(), this.options.disks.read()]);
       this.noteGpuState(gpu);
       this.lastGpu = gpu;
       this.lastDisks = disks;
+      metrics.polled(gpu, disks);
       const readings: Readings = {
         gpu: gpu.state === "ok" || gpu.state === "gpu_lost" ? { status: gpu.state, gpus: gpu.gpus } : { status: "unavailable", gpus: [] },
         disks,
@@ -105,16 +111,20 @@ export class HardwareMonitor {
       const { state, events } = evaluate(this.state, readings, { host: this.options.host, now: this.now(), rules: this.options.rules });
       if (events.length > 0) {
         await this.options.outbox.append(this.forTenant(events));
+        metrics.raised(events);
         this.options.sender.kick();
         for (const event of events) logger.info({ id: event.id, type: event.type, payload: event.payload }, "alert transition");
       }
       if (JSON.stringify(state) !== JSON.stringify(this.state)) await this.options.stateFile.save(state);
       this.state = state;
+      ok = true;
     } catch (error) {
       logger.error({ err: error }, "poll failed");
     } finally {
       this.polls += 1;
-      this.lastPoll = { at: new Date(this.now()).toISOString(), durationMs: Math.round((performance.now() - started) * 10) / 10 };
+      const durationMs = performance.now() - started;
+      this.lastPoll = { at: new Date(this.now()).toISOString(), durationMs: Math.round(durationMs * 10) / 10 };
+      metrics.pollEnded(ok, durationMs / 1000);
     }
   }
 

@@ -15,6 +15,7 @@ import {
   onShutdown,
   pingRedis,
   RecipientVersion,
+  ServiceMetrics,
 } from "@herald/runtime";
 import { createAdminLoginRouter, DASHBOARD_PATH, denyFraming, requireAdminSession } from "./operator/admin-auth";
 import { createAdminDeliveriesRouter } from "./operator/admin-deliveries-router";
@@ -32,6 +33,7 @@ import { EventPublisher } from "./publish/event-publisher";
 import { createPublishRouter } from "./publish/publish-router";
 import { createQueueDashboard, openOperatorQueues } from "./operator/queue-dashboard";
 import { UserProvisioning } from "./operator/user-provisioning";
+import { IngestMetrics } from "./ingest-metrics";
 import { loadConfig } from "./config";
 
 async function main(): Promise<void> {
@@ -65,13 +67,17 @@ async function main(): Promise<void> {
   };
 
   // Publishing needs only Redis: with Postgres down ingest stays in rotation, reporting "degraded".
+  const metrics = new ServiceMetrics("ingest");
   const app = createServiceApp({
     service: "ingest",
     readiness: { redis: () => pingRedis(redis) },
     degradedBy: { postgres: () => database.ready() },
+    metrics,
+    metricsToken: config.metricsToken,
   });
   app.use(
     "/api/v1/events",
+    new IngestMetrics(metrics).publishRequests,
     createPublishRouter({
       auth: config.auth,
       publisher,

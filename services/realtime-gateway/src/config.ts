@@ -54,12 +54,6 @@ const ENV = {
   GATEWAY_PAGE_MAX_BYTES: positiveInt(1024 * 1024),
   /** Engine.IO transports accepted: "websocket" alone needs no sticky sessions; polling does. */
   GATEWAY_TRANSPORTS: z.string().default("polling,websocket"),
-  /**
-   * Bearer token that GET /metrics requires; unset, /metrics is not served.
-   * The gateway's port faces users: process and connection figures are for
-   * the scraper only.
-   */
-  METRICS_TOKEN: optionalString.pipe(z.string().min(16, "at least 16 characters").optional()),
   /** How long a toast stays up before it closes by itself (0: until dismissed), and per category. */
   TOAST_EXPIRE_MS: nonNegativeInt(5_000),
   TOAST_EXPIRE_MS_JOB: optionalNonNegativeInt,
@@ -91,8 +85,6 @@ export interface RealtimeGatewayConfig extends InstallationConfig {
   readonly corsOrigins?: readonly string[];
   readonly webhookAllowedHosts: readonly string[];
   readonly gateway: GatewayConfig;
-  /** What GET /metrics requires as a bearer token; undefined: /metrics is not served. */
-  readonly metricsToken?: string;
 }
 
 function gatewayConfig(env: z.infer<z.ZodObject<typeof ENV>>): GatewayConfig {
@@ -141,6 +133,5 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     corsOrigins: commaList(env.CORS_ORIGINS),
     webhookAllowedHosts: webhookAllowedHosts(env),
     gateway: gatewayConfig(env),
-    metricsToken: env.METRICS_TOKEN,
   };
 }

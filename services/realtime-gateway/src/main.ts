@@ -16,6 +16,7 @@ import {
   onShutdown,
   pingRedis,
   RecipientVersion,
+  ServiceMetrics,
 } from "@herald/runtime";
 import { SchedulerJobs } from "@herald/dispatch";
 import { createEventsRouter } from "./api/events-router";
@@ -46,13 +47,16 @@ async function main(): Promise<void> {
   const schedulerQueue = new Queue(QUEUES.scheduler, { connection: pubClient.duplicate(), prefix: names.queuePrefix });
   const scheduler = new SchedulerJobs(schedulerQueue);
 
+  const metrics = new ServiceMetrics("realtime-gateway");
   const app = createServiceApp({
     service: "realtime-gateway",
     readiness: { redis: () => pingRedis(readinessRedis), postgres: () => pingDatabase(db) },
+    metrics,
+    metricsToken: config.metricsToken,
   });
   app.use(cors({ origin: config.corsOrigins ? [...config.corsOrigins] : true }));
   const server = createHttpServer(app, config.http);
-  const { io, broadcastUnreadCount, metrics } = createSocketServer({
+  const { io, broadcastUnreadCount } = createSocketServer({
     httpServer: server,
     auth: config.auth,
     pubClient,
@@ -63,8 +67,8 @@ async function main(): Promise<void> {
     repository,
     users,
     logger,
+    metrics,
   });
-  app.use(metrics.router(config.metricsToken));
   app.use(express.json({ limit: "64kb" }));
   // Before the routers below, which require a user token for everything under this path.
   app.use("/api/v1/notifications", createToastConfigRouter(config.gateway.toast));

@@ -12,11 +12,13 @@ import {
   listen,
   onShutdown,
   pingRedis,
+  ServiceMetrics,
 } from "@herald/runtime";
 import { DeliveryEnqueuer, Dispatcher, NotificationPusher, openDeliveryQueues } from "@herald/dispatch";
 import { NotificationWriter } from "./notification-writer";
 import { RecipientDirectory } from "./recipient-directory";
 import { createBatchRouter } from "./route-batch";
+import { readStreamBacklog, RouterMetrics } from "./router-metrics";
 import { defaultConsumerName } from "./consumer-name";
 import { consumerGroupExists, StreamConsumer } from "./stream-consumer";
 import { loadConfig } from "./config";
@@ -40,8 +42,13 @@ async function main(): Promise<void> {
   );
   const directory = new RecipientDirectory(db, redis, names.recipientVersionKey, config.router.preferenceCacheTtlMs);
 
+  const metrics = new ServiceMetrics("router");
+  // Read on the fail-fast connection: a scrape during a Redis outage answers at once, without the backlog.
+  const routerMetrics = new RouterMetrics(metrics, () => readStreamBacklog(readinessRedis, names.eventStream, ROUTER_CONSUMER_GROUP));
   const app = createServiceApp({
     service: "router",
+    metrics,
+    metricsToken: config.metricsToken,
     readiness: {
       redis: () => pingRedis(readinessRedis),
       postgres: () => pingDatabase(db),
@@ -67,8 +74,9 @@ async function main(): Promise<void> {
       maxDeliveries: config.router.maxDeliveries,
       dependenciesHealthy: async () => (await pingDatabase(db)) && (await pingRedis(readinessRedis)),
       logger,
+      onDeadLetter: routerMetrics.deadLettered,
     },
-    createBatchRouter({ directory, store, dispatcher, logger }),
+    createBatchRouter({ directory, store, dispatcher, logger, metrics: routerMetrics }),
   );
   await consumer.start();
   logger.info({ port, consumer: consumerName }, "router consuming events");

@@ -4,6 +4,7 @@ import type { Dispatcher } from "@herald/dispatch";
 import type { Logger } from "@herald/runtime";
 import type { NotificationWriter } from "./notification-writer";
 import type { RecipientDirectory } from "./recipient-directory";
+import type { RouterMetrics } from "./router-metrics";
 import { candidates, routeToCandidates, tenantOf } from "./route-event";
 import type { BatchHandler, RejectedEntry, StreamEntry } from "./stream-consumer";
 
@@ -12,6 +13,7 @@ export interface BatchRouterDependencies {
   readonly store: NotificationWriter;
   readonly dispatcher: Dispatcher;
   readonly logger: Logger;
+  readonly metrics: RouterMetrics;
   readonly now?: () => Date;
 }
 
@@ -28,8 +30,16 @@ const idConflictReason = (id: string) => `id_conflict: event id ${JSON.stringify
  * one that Postgres or the push refuses makes the batch throw, and the
  * consumer isolates it (StreamConsumer).
  */
-export function createBatchRouter({ directory, store, dispatcher, logger, now = () => new Date() }: BatchRouterDependencies): BatchHandler {
+export function createBatchRouter({
+  directory,
+  store,
+  dispatcher,
+  logger,
+  metrics,
+  now = () => new Date(),
+}: BatchRouterDependencies): BatchHandler {
   return async (entries: readonly StreamEntry[]) => {
+    const began = performance.now();
     const parsed: { readonly entryId: string; readonly event: HeraldEvent }[] = [];
     const rejected: RejectedEntry[] = [];
     for (const entry of entries) {
@@ -86,6 +96,11 @@ export function createBatchRouter({ directory, store, dispatcher, logger, now = 
     for (const r of routed) if (idConflicts.has(r.event.id)) rejected.push({ id: r.entryId, reason: idConflictReason(r.event.id) });
     const stored = performance.now();
     await dispatcher.dispatch(pending, unreadCounts);
+    metrics.batchRouted(
+      events.length - idConflicts.size,
+      idConflicts.size === 0 ? drafts : drafts.filter((d) => !idConflicts.has(d.eventId)),
+      (performance.now() - began) / 1000,
+    );
     logger.debug(
       {
         events: events.length,

@@ -24,6 +24,13 @@ export interface RejectedEntry {
 }
 
 /**
+ * Why an entry went to the dead-letter stream: the handler rejected it
+ * (unparseable, unroutable, an id conflict), it failed with a data error, or
+ * it failed with errors of unknown kind maxDeliveries times.
+ */
+export type DeadLetterCause = "rejected" | "data_error" | "retries_exhausted";
+
+/**
  * Processes a batch. Returning rejects lets entries it knows to be bad go to
  * the dead-letter stream. Throwing leaves the batch pending; what happens next
  * depends on the error (classifyFailure): a data error isolates and
@@ -50,6 +57,8 @@ export interface StreamConsumerOptions {
   readonly trimIntervalMs?: number;
   /** Other consumers idle this long with nothing pending are removed from the group (default: 10 min, or 10 × claimIdleMs). */
   readonly forgetIdleConsumersAfterMs?: number;
+  /** Told of each entry dead-lettered, once it is (for metrics). */
+  readonly onDeadLetter?: (cause: DeadLetterCause, reason: string) => void;
 }
 
 type RawEntry = [id: string, fields: string[] | null];
@@ -222,7 +231,7 @@ export class StreamConsumer {
     const reasons = new Map(rejected.map((r) => [r.id, r.reason]));
     await this.settle(
       entries.filter((e) => !reasons.has(e.id)),
-      entries.filter((e) => reasons.has(e.id)).map((entry) => ({ entry, reason: reasons.get(entry.id)! })),
+      entries.filter((e) => reasons.has(e.id)).map((entry) => ({ entry, reason: reasons.get(entry.id)!, cause: "rejected" as const })),
     );
     return "settled";
   }
@@ -241,7 +250,7 @@ export class StreamConsumer {
     if (failure.kind === "unknown" && !(await dependenciesHealthy().catch(() => false))) return "outage";
     if (entries.length === 1) {
       if (failure.kind === "data") {
-        await this.settle([], [{ entry: entries[0]!, reason: failure.reason }]);
+        await this.settle([], [{ entry: entries[0]!, reason: failure.reason, cause: "data_error" }]);
         return "settled";
       }
       return this.recordFailure(entries[0]!, failure.reason);
@@ -258,7 +267,7 @@ export class StreamConsumer {
     const failures = (this.failures.get(entry.id) ?? 0) + 1;
     this.failures.set(entry.id, failures);
     if (failures >= this.options.maxDeliveries) {
-      await this.settle([], [{ entry, reason }]);
+      await this.settle([], [{ entry, reason, cause: "retries_exhausted" }]);
       return "settled";
     }
     const due = Date.now() + backoffDelay(failures, RETRY_BACKOFF);
@@ -267,7 +276,10 @@ export class StreamConsumer {
   }
 
   /** Acknowledges handled entries and moves dead letters aside, in one round trip. */
-  private async settle(handled: readonly StreamEntry[], deadLetters: readonly { entry: StreamEntry; reason: string }[]): Promise<void> {
+  private async settle(
+    handled: readonly StreamEntry[],
+    deadLetters: readonly { entry: StreamEntry; reason: string; cause: DeadLetterCause }[],
+  ): Promise<void> {
     const { stream, group, deadLetterStream, logger } = this.options;
     const transaction = this.redis.multi();
     for (const { entry, reason } of deadLetters) {
@@ -278,6 +290,7 @@ export class StreamConsumer {
     if (ids.length > 0) transaction.xack(stream, group, ...ids);
     await transaction.exec();
     for (const id of ids) this.failures.delete(id);
+    for (const { cause, reason } of deadLetters) this.options.onDeadLetter?.(cause, reason);
   }
 
   private async housekeeping(): Promise<Outcome> {

@@ -132,6 +132,7 @@ describe("StreamConsumer isolating failures", () => {
     const dead = `${prefix}:${streams}:dead`;
     const calls: string[][] = [];
     const handled: string[] = [];
+    const causes: string[] = [];
     const c = new StreamConsumer(
       reader.duplicate(),
       redis,
@@ -146,6 +147,7 @@ describe("StreamConsumer isolating failures", () => {
         maxDeliveries: 3,
         dependenciesHealthy: async () => true,
         logger: createLogger("test", "silent"),
+        onDeadLetter: (cause) => causes.push(cause),
       },
       async (entries) => {
         calls.push(entries.map((e) => e.fields.n!));
@@ -163,11 +165,11 @@ describe("StreamConsumer isolating failures", () => {
     };
     const letters = async () =>
       (await redis.xrange(dead, "-", "+")).map(([, f]) => ({ n: f[f.indexOf("n") + 1], reason: f[f.indexOf("reason") + 1] }));
-    return { stream, calls, handled, add, letters, consumer: c };
+    return { stream, calls, handled, causes, add, letters, consumer: c };
   }
 
   it("halves a batch that fails with a data error until the bad entry is alone, dead-letters it at once, and handles the rest once, in order", async () => {
-    const { calls, handled, add, letters } = await start((entries) => {
+    const { calls, handled, causes, add, letters } = await start((entries) => {
       if (entries.some((e) => e.fields.n === "bad")) throw new RangeError("Maximum call stack size exceeded");
     });
     const names = Array.from({ length: 20 }, (_, i) => (i === 13 ? "bad" : `ok${i}`));
@@ -175,6 +177,7 @@ describe("StreamConsumer isolating failures", () => {
     await until(async () => ((await letters()).length === 1 && handled.length === 19 ? true : undefined));
     expect(handled).toEqual(names.filter((n) => n !== "bad"));
     expect(await letters()).toEqual([{ n: "bad", reason: "RangeError: Maximum call stack size exceeded" }]);
+    expect(causes).toEqual(["data_error"]);
     // Tried alone exactly once: a data error is not retried.
     expect(calls.filter((c) => c.length === 1 && c[0] === "bad")).toHaveLength(1);
     // Bisection: a handful of calls, not one per entry.
@@ -182,7 +185,7 @@ describe("StreamConsumer isolating failures", () => {
   });
 
   it("retries an entry failing with an unknown error in the background, without holding entries that come after it", async () => {
-    const { calls, handled, add, letters } = await start((entries) => {
+    const { calls, handled, causes, add, letters } = await start((entries) => {
       if (entries.some((e) => e.fields.n === "odd")) throw new Error("something odd");
     });
     await add("odd");
@@ -191,6 +194,7 @@ describe("StreamConsumer isolating failures", () => {
     await add("after-2");
     await until(async () => ((await letters()).length === 1 ? true : undefined));
     expect(await letters()).toEqual([{ n: "odd", reason: "something odd" }]);
+    expect(causes).toEqual(["retries_exhausted"]);
     expect(calls.filter((c) => c.includes("odd"))).toHaveLength(3);
     expect(handled).toEqual(["after-1", "after-2"]);
     // The entries behind it were handled before its last attempt, not after.

@@ -1,20 +1,13 @@
-import { Router } from "express";
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
-import { ApiError, SOCKET_EVENTS } from "@herald/contract";
-import { bearerMatches } from "../metrics-access";
+import { SOCKET_EVENTS } from "@herald/contract";
+import type { Counter, Histogram, ServiceMetrics } from "@herald/runtime";
 
 export interface GatewayMetricsSource {
   readonly socketCount: number;
   readonly userCount: number;
 }
 
-/**
- * The gateway's Prometheus metrics, on a registry of its own (not prom-client's
- * global one, so tests and several servers in one process never collide),
- * with Node's default process metrics (RSS, event-loop lag, GC) beside them.
- */
+/** The gateway's own Prometheus metrics, on the service's registry (GET /metrics). */
 export class GatewayMetrics {
-  readonly registry = new Registry();
   private readonly sent: Counter<"event">;
   private readonly lag: Histogram;
   private readonly replayed: Counter;
@@ -23,64 +16,46 @@ export class GatewayMetrics {
   private readonly refused: Counter<"code">;
   private readonly kicked: Counter<"code">;
 
-  constructor(source: GatewayMetricsSource) {
-    const registers = [this.registry];
-    collectDefaultMetrics({ register: this.registry });
-    new Gauge({
-      name: "herald_gateway_connected_sockets",
-      help: "Socket.IO connections open on this gateway",
-      registers,
-      collect() {
-        this.set(source.socketCount);
-      },
-    });
-    new Gauge({
-      name: "herald_gateway_connected_users",
-      help: "Distinct users with at least one socket on this gateway",
-      registers,
-      collect() {
-        this.set(source.userCount);
-      },
-    });
-    this.sent = new Counter({
+  constructor(metrics: ServiceMetrics, source: GatewayMetricsSource) {
+    metrics.gaugeOnScrape({ name: "herald_gateway_connected_sockets", help: "Socket.IO connections open on this gateway" }, () => [
+      { value: source.socketCount },
+    ]);
+    metrics.gaugeOnScrape(
+      { name: "herald_gateway_connected_users", help: "Distinct users with at least one socket on this gateway" },
+      () => [{ value: source.userCount }],
+    );
+    this.sent = metrics.counter({
       name: "herald_gateway_emits_total",
       help: "Messages written to sockets, by event (one per socket)",
       labelNames: ["event"],
-      registers,
     });
-    this.lag = new Histogram({
+    this.lag = metrics.histogram({
       name: "herald_gateway_delivery_lag_seconds",
       help: "From a notification's creation in Postgres to its write on a socket (live deliveries, not catch-up replays)",
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
-      registers,
     });
-    this.replayed = new Counter({
+    this.replayed = metrics.counter({
       name: "herald_gateway_catch_up_notifications_total",
       help: "Missed notifications replayed to reconnecting sockets",
-      registers,
     });
-    this.truncated = new Counter({
+    this.truncated = metrics.counter({
       name: "herald_gateway_catch_up_truncated_total",
       help: "Catch-ups cut short by GATEWAY_CATCH_UP_LIMIT or GATEWAY_CATCH_UP_MAX_BYTES (the client reloads its list)",
-      registers,
     });
-    this.catchUpSeconds = new Histogram({
+    this.catchUpSeconds = metrics.histogram({
       name: "herald_gateway_catch_up_seconds",
       help: "Time from a socket's connection to the end of its catch-up (query and replay)",
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
-      registers,
     });
-    this.refused = new Counter({
+    this.refused = metrics.counter({
       name: "herald_gateway_connections_refused_total",
       help: "Handshakes refused, by code",
       labelNames: ["code"],
-      registers,
     });
-    this.kicked = new Counter({
+    this.kicked = metrics.counter({
       name: "herald_gateway_disconnects_by_server_total",
       help: "Sockets the gateway disconnected, by code",
       labelNames: ["code"],
-      registers,
     });
   }
 
@@ -104,22 +79,5 @@ export class GatewayMetrics {
 
   disconnectedByServer(code: string): void {
     this.kicked.inc({ code });
-  }
-
-  /**
-   * GET /metrics in the Prometheus text format, for requests bearing `token`
-   * (401 otherwise); without a token, no route at all (404, like any unknown path).
-   */
-  router(token: string | undefined): Router {
-    const router = Router();
-    if (token === undefined) return router;
-    router.get("/metrics", async (req, res) => {
-      if (!bearerMatches(req.headers.authorization, token)) {
-        res.set("www-authenticate", 'Bearer realm="metrics"');
-        throw new ApiError(401, "unauthorized", "GET /metrics needs the METRICS_TOKEN bearer token");
-      }
-      res.set("content-type", this.registry.contentType).send(await this.registry.metrics());
-    });
-    return router;
   }
 }

@@ -6,7 +6,7 @@ import { userRoom } from "@herald/runtime";
 import type { AuthConfig } from "@herald/auth";
 import type { GatewayConfig } from "../config";
 import { verifyToken } from "@herald/auth";
-import type { Logger } from "@herald/runtime";
+import type { Logger, ServiceMetrics } from "@herald/runtime";
 import { CatchUpGates, createGatedAdapter } from "./catch-up-gate";
 import { ConnectionRegistry } from "./connection-registry";
 import { GatewayMetrics } from "./gateway-metrics";
@@ -30,12 +30,13 @@ export interface SocketServerOptions {
   readonly repository: NotificationRepository;
   readonly users: UserSync;
   readonly logger: Logger;
+  /** The service's registry, where the gateway's socket metrics go. */
+  readonly metrics: ServiceMetrics;
 }
 
 export interface SocketServer {
   readonly io: GatewayServer;
   readonly broadcastUnreadCount: (userId: string, count: number) => void;
-  readonly metrics: GatewayMetrics;
 }
 
 /**
@@ -48,7 +49,7 @@ export function createSocketServer(options: SocketServerOptions): SocketServer {
   const gates = new CatchUpGates();
   const registry = new ConnectionRegistry(gateway.maxConnectionsPerUser);
   const pending = new PendingHandshakes(gateway.maxPendingHandshakes);
-  const metrics = new GatewayMetrics(registry);
+  const metrics = new GatewayMetrics(options.metrics, registry);
   const io: GatewayServer = new Server(options.httpServer, {
     adapter: createGatedAdapter(options.pubClient, options.subClient, options.socketIoKey, gates),
     cors: { origin: options.corsOrigins ? [...options.corsOrigins] : true },
@@ -110,5 +111,5 @@ export function createSocketServer(options: SocketServerOptions): SocketServer {
   const broadcastUnreadCount = (userId: string, count: number): void => {
     io.to(userRoom(userId)).emit(SOCKET_EVENTS.unreadCount, { count });
   };
-  return { io, broadcastUnreadCount, metrics };
+  return { io, broadcastUnreadCount };
 }

@@ -1,4 +1,4 @@
-import { bearerMatches } from "../src/metrics-access";
+import { bearerMatches } from "../src/metrics";
 
 describe("bearerMatches (GET /metrics)", () => {
   const token = "scrape-0123456789abcdef";
