@@ -1,7 +1,7 @@
 import { Queue } from "bullmq";
 import { QUEUES, redisNames } from "@herald/runtime";
 import { createDatabase, migrationsFor, pingDatabase } from "@herald/db";
-import { DeliveryEnqueuer, Dispatcher, NotificationPusher, openDeliveryQueues } from "@herald/dispatch";
+import { DeliveryEnqueuer, Dispatcher, NotificationPusher, openDeliveryQueues, SCHEDULER_JOBS } from "@herald/dispatch";
 import {
   closeServer,
   createLogger,
@@ -35,7 +35,7 @@ async function main(): Promise<void> {
     new DeliveryEnqueuer(deliveryQueues, config.retryPolicies),
   );
 
-  const schedule = new TickSchedule(queue, config.scheduler.tickMs, logger);
+  const schedule = new TickSchedule(queue, SCHEDULER_JOBS.tick, config.scheduler.tickMs, logger);
   await schedule.start();
   const worker = startSchedulerWorker({
     queue,
@@ -54,7 +54,7 @@ async function main(): Promise<void> {
     readiness: {
       redis: () => pingRedis(readinessRedis),
       postgres: () => pingDatabase(db),
-      tickScheduler: () => tickScheduled(readinessQueue),
+      tickScheduler: () => tickScheduled(readinessQueue, SCHEDULER_JOBS.tick),
     },
   });
   const server = createHttpServer(app, config.http);
