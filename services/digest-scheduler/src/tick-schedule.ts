@@ -6,25 +6,36 @@ export async function tickScheduled(queue: Queue, name: string): Promise<boolean
   return (await queue.getJobScheduler(name)) !== undefined;
 }
 
+export interface PeriodicJob {
+  /** The job scheduler's id and its jobs' name. */
+  readonly name: string;
+  /** How often the job runs. */
+  readonly everyMs: number;
+  /** How often each replica checks that the job scheduler still exists. */
+  readonly checkEveryMs: number;
+}
+
 /**
- * A BullMQ job scheduler that makes a periodic job (`name` is both the
- * scheduler's id and its jobs' name). It lives in Redis, so a Redis restarted
- * without its data (or flushed) loses it, and with it every digest and every
- * DND release that waits for a time to pass. Each replica checks once per
- * interval and puts it back when it is missing: a lost schedule costs at most
- * a couple of ticks, without anyone restarting the scheduler.
+ * A BullMQ job scheduler that makes a periodic job. It lives in Redis, so a
+ * Redis restarted without its data (or flushed) loses it, and with it every
+ * digest and every DND release that waits for a time to pass. Each replica
+ * checks every `checkEveryMs` and puts it back when it is missing: a lost
+ * schedule costs at most a couple of checks, without anyone restarting the
+ * scheduler (and an hourly job is not left missing for an hour).
  */
 export class TickSchedule {
   private timer?: NodeJS.Timeout;
+  private readonly name: string;
 
   constructor(
     private readonly queue: Queue,
-    private readonly name: string,
-    private readonly everyMs: number,
+    private readonly job: PeriodicJob,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.name = job.name;
+  }
 
-  /** Asserts the schedule now, then every interval until stop(). */
+  /** Asserts the schedule now, then every check interval until stop(). */
   async start(): Promise<void> {
     await this.ensure();
     this.timer = setInterval(() => {
@@ -33,7 +44,7 @@ export class TickSchedule {
           created && this.logger.warn({ scheduler: this.name }, "a job scheduler was missing (Redis lost its data?); re-created it"),
         (error: Error) => this.logger.warn({ scheduler: this.name, err: error.message }, "cannot check a job scheduler"),
       );
-    }, this.everyMs);
+    }, this.job.checkEveryMs);
   }
 
   stop(): void {
@@ -50,7 +61,7 @@ export class TickSchedule {
     if (await tickScheduled(this.queue, this.name)) return false;
     await this.queue.upsertJobScheduler(
       this.name,
-      { every: this.everyMs },
+      { every: this.job.everyMs },
       { name: this.name, data: {}, opts: { removeOnComplete: true, removeOnFail: 100 } },
     );
     return true;
