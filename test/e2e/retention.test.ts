@@ -3,6 +3,8 @@ import { TestStack } from "../support/stack";
 import { producerToken, userToken } from "../support/tokens";
 
 const CAP = 5;
+/** Recipients of one event, more than RETENTION_BATCH_SIZE. */
+const FANOUT = ["ret-fan-1", "ret-fan-2", "ret-fan-3", "ret-fan-4", "ret-fan-5"];
 /** Events (so notifications) per user of the test. */
 const COUNTS = { history: 3, reader: 4, capped: 8, flooded: 8, queued: 6, bystander: 3, sentinel: CAP + 1 };
 
@@ -65,6 +67,7 @@ describe("retention", () => {
   const ageBy = "now() - interval '1 hour'";
 
   let historyBefore: Item[];
+  let fanoutBefore: Item[][];
   let bystanderBefore: unknown[];
   let cappedIds: string[];
   let floodedIds: string[];
@@ -85,7 +88,7 @@ describe("retention", () => {
       stack.start("router"),
       stack.start("realtime-gateway"),
     ]);
-    const events = Object.entries(COUNTS).flatMap(([key, n]) => {
+    const events: Record<string, unknown>[] = Object.entries(COUNTS).flatMap(([key, n]) => {
       const user = users[key as keyof typeof users];
       return eventIds(user, n).map((id, i) => ({
         id,
@@ -93,8 +96,10 @@ describe("retention", () => {
         payload: { ownerUserId: user, jobName: `${key}-job-${i + 1}` },
       }));
     });
+    // One expiring event with more recipients than a batch: its notifications are detached over several batches.
+    events.push({ id: "ret-fanout", type: "collab.mention", payload: { mentionedUserIds: FANOUT, note: "fan-out" } });
     expect((await publish(ingest, producerToken(), { events }, { path: "/batch" })).status).toBe(202);
-    const total = Object.values(COUNTS).reduce((a, b) => a + b, 0);
+    const total = Object.values(COUNTS).reduce((a, b) => a + b, 0) + FANOUT.length;
     await eventually(
       async () => ((await stack.db.query("SELECT id FROM notifications")).length === total ? true : undefined),
       30_000,
@@ -127,7 +132,8 @@ describe("retention", () => {
       users.queued,
     ]);
 
-    await stack.db.query(`UPDATE events SET created_at = ${ageBy} WHERE id = ANY($1)`, [eventIds(users.history, 2)]);
+    await stack.db.query(`UPDATE events SET created_at = ${ageBy} WHERE id = ANY($1)`, [[...eventIds(users.history, 2), "ret-fanout"]]);
+    fanoutBefore = await Promise.all(FANOUT.map(list));
     await stack.db.query(`UPDATE notifications SET created_at = ${ageBy} WHERE user_id = $1`, [users.reader]);
 
     historyBefore = await list(users.history);
@@ -153,6 +159,7 @@ describe("retention", () => {
     // Recent events of everyone else are all still there.
     const others = Object.values(COUNTS).reduce((a, b) => a + b, 0) - COUNTS.history;
     expect(await stack.db.query("SELECT id FROM events WHERE id NOT LIKE 'ret-history-%'")).toHaveLength(others);
+    expect(await stack.db.query("SELECT id FROM events WHERE id = 'ret-fanout'")).toEqual([]);
   });
 
   it("keeps the notifications of deleted events, with their title, body and payload, in the list, the count and catch-up", async () => {
@@ -176,6 +183,12 @@ describe("retention", () => {
     } finally {
       socket.close();
     }
+  });
+
+  it("keeps every notification of an event with more recipients than a batch", async () => {
+    const after = await Promise.all(FANOUT.map(list));
+    expect(after).toEqual(fanoutBefore.map((items) => items.map((n) => ({ ...n, eventId: null }))));
+    expect(after.flat().map((n) => n.payload.note)).toEqual(FANOUT.map(() => "fan-out"));
   });
 
   it("deletes read notifications past NOTIFICATION_RETENTION_MS, with their deliveries, and keeps the unread ones", async () => {

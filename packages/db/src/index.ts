@@ -3,7 +3,15 @@ export { isDatabaseUnavailable } from "./database-unavailable";
 export { applyMigrations, defaultMigrationsDir, ensureDatabase, migrationsFor, type MigrateOptions, type MigrateResult } from "./migrate";
 export { Prisma } from "./generated/prisma/client";
 export { NOTIFICATION_STATUSES, VISIBLE_STATUSES, type NotificationStatus } from "./notification-status";
-export { deleteEventsBatch, deleteReadNotificationsBatch, trimUserBatch, usersOverCap, type UserPage } from "./retention";
+export {
+  deleteEvents,
+  deleteReadNotificationsBatch,
+  detachNotificationsBatch,
+  expiredEvents,
+  trimUserBatch,
+  usersOverCap,
+  type UserPage,
+} from "./retention";
 export { toPendingNotification, type PendingNotification, type PendingNotificationRow } from "./pending-notification";
 export {
   createDeliveries,

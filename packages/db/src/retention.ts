@@ -4,6 +4,7 @@ import type { Database } from "./client";
 /**
  * Retention's deletes, one bounded batch per call. Each call is one
  * statement, so its own short transaction: it locks at most `batch` rows
+ * (or, deleting events, the events of one batch)
  * (SKIP LOCKED: rows another transaction holds are left for a later batch,
  * never waited for) and walks an index, never the table. Callers repeat a
  * batch until it deletes fewer than `batch` rows.
@@ -19,16 +20,43 @@ const SETTLED = Prisma.sql`n.status IN ('delivered', 'digested')
   AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.notification_id = n.id AND d.status = 'queued')`;
 
 /**
- * Deletes up to `batch` events created before `before`, oldest first. Their
- * notifications stay: each gets the event's payload copied in (so it keeps
- * title, body and payload) and its event_id cleared, in the same statement,
- * which leaves the foreign key's ON DELETE SET NULL nothing to do.
+ * Up to `batch` events created before `before`, oldest first: the next ones
+ * to go. A plain read (no lock): their deletion comes in the two steps below.
  */
-export async function deleteEventsBatch(db: Database, before: Date, batch: number): Promise<number> {
+export async function expiredEvents(db: Database, before: Date, batch: number): Promise<string[]> {
+  const rows = await db.$queryRaw<{ id: string }[]>`
+    SELECT id FROM events WHERE created_at < ${before} ORDER BY created_at LIMIT ${batch}`;
+  return rows.map((r) => r.id);
+}
+
+/**
+ * Detaches up to `batch` notifications of these events from them: each gets
+ * its event's payload copied in (so it keeps title, body and payload) and its
+ * event_id cleared. An event may have many recipients, so its notifications
+ * go in batches of their own, and deleting the event afterwards updates
+ * (almost) none.
+ */
+export async function detachNotificationsBatch(db: Database, eventIds: readonly string[], batch: number): Promise<number> {
+  return db.$executeRaw`
+    UPDATE notifications n SET payload = COALESCE(n.payload, e.payload), event_id = NULL
+    FROM events e
+    WHERE e.id = n.event_id AND n.id IN (
+      SELECT id FROM notifications WHERE event_id = ANY(${[...eventIds]}::text[])
+      LIMIT ${batch}
+      FOR UPDATE SKIP LOCKED
+    )`;
+}
+
+/**
+ * Deletes these events (those no other transaction holds). A notification
+ * still attached (locked during its detach batch, or written meanwhile) is
+ * detached in the same statement, payload copied, which leaves the foreign
+ * key's ON DELETE SET NULL nothing to do.
+ */
+export async function deleteEvents(db: Database, eventIds: readonly string[]): Promise<number> {
   return db.$executeRaw`
     WITH doomed AS (
-      SELECT id, payload FROM events WHERE created_at < ${before}
-      ORDER BY created_at LIMIT ${batch}
+      SELECT id, payload FROM events WHERE id = ANY(${[...eventIds]}::text[])
       FOR UPDATE SKIP LOCKED
     ),
     kept AS (

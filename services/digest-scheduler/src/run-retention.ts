@@ -1,4 +1,13 @@
-import { deleteEventsBatch, deleteReadNotificationsBatch, trimUserBatch, unreadCounts, usersOverCap, type Database } from "@herald/db";
+import {
+  deleteEvents,
+  deleteReadNotificationsBatch,
+  detachNotificationsBatch,
+  expiredEvents,
+  trimUserBatch,
+  unreadCounts,
+  usersOverCap,
+  type Database,
+} from "@herald/db";
 import type { NotificationPusher } from "@herald/dispatch";
 import type { RetentionConfig } from "./config";
 import { moreToDelete, retentionCutoffs } from "./retention-policy";
@@ -31,7 +40,7 @@ export async function runRetention(
 ): Promise<RetentionOutcome> {
   const { batchSize, maxPerUser } = config;
   const cutoffs = retentionCutoffs(now, config);
-  const events = await drain(() => deleteEventsBatch(db, cutoffs.events, batchSize), batchSize);
+  const events = await deleteExpiredEvents(db, cutoffs.events, batchSize);
   const readNotifications = await drain(() => deleteReadNotificationsBatch(db, cutoffs.readNotifications, batchSize), batchSize);
 
   let overCap = 0;
@@ -50,6 +59,24 @@ export async function runRetention(
 
   if (lostUnread.length > 0) await pusher.pushUnreadCounts(await unreadCounts(db, lostUnread));
   return { events, readNotifications, overCap };
+}
+
+/**
+ * Events in batches: the oldest `batch`, their notifications detached
+ * (payload copied) `batch` at a time, then the events deleted. Returns how
+ * many events went. A batch of which nothing could be deleted (another run
+ * holds it) ends this run rather than spin on it.
+ */
+async function deleteExpiredEvents(db: Database, before: Date, batch: number): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const ids = await expiredEvents(db, before, batch);
+    if (ids.length === 0) return total;
+    await drain(() => detachNotificationsBatch(db, ids, batch), batch);
+    const deleted = await deleteEvents(db, ids);
+    total += deleted;
+    if (deleted === 0 || !moreToDelete(ids.length, batch)) return total;
+  }
 }
 
 async function drain(batch: () => Promise<number>, size: number): Promise<number> {
