@@ -17,7 +17,7 @@
 //   - the writer's p99 and max statement time during retention, beside the
 //     same writer alone in the same run (raw baseline), and their ratio.
 //
-//   node bench/retention.mjs [-- --events 500000 --read 400000 --capped 100 --batch 1000]
+//   npm run bench:retention [-- --events 500000 --read 400000 --capped 100 --batch 1000]
 import { createRequire } from "node:module";
 import { parseArgs } from "node:util";
 import { scratchInstall } from "./lib/scratch-install.mjs";
