@@ -2,7 +2,10 @@ import { Prisma } from "./generated/prisma/client";
 import type { Database } from "./client";
 
 /**
- * Retention's deletes, one bounded batch per call. Each call is one
+ * Retention's deletes, one bounded batch per call. The rows of a batch are
+ * picked by a subquery and then deleted by `id = ANY(ARRAY(…))`: an array,
+ * not `IN (subquery)`, so that Postgres looks each one up by primary key
+ * rather than choosing to hash-join against a scan of the whole table. Each call is one
  * statement, so its own short transaction: it locks at most `batch` rows
  * (or, deleting events, the events of one batch)
  * (SKIP LOCKED: rows another transaction holds are left for a later batch,
@@ -40,11 +43,11 @@ export async function detachNotificationsBatch(db: Database, eventIds: readonly 
   return db.$executeRaw`
     UPDATE notifications n SET payload = COALESCE(n.payload, e.payload), event_id = NULL
     FROM events e
-    WHERE e.id = n.event_id AND n.id IN (
+    WHERE e.id = n.event_id AND n.id = ANY(ARRAY(
       SELECT id FROM notifications WHERE event_id = ANY(${[...eventIds]}::text[])
       LIMIT ${batch}
       FOR UPDATE SKIP LOCKED
-    )`;
+    ))`;
 }
 
 /**
@@ -63,7 +66,7 @@ export async function deleteEvents(db: Database, eventIds: readonly string[]): P
       UPDATE notifications n SET payload = COALESCE(n.payload, d.payload), event_id = NULL
       FROM doomed d WHERE n.event_id = d.id
     )
-    DELETE FROM events WHERE id IN (SELECT id FROM doomed)`;
+    DELETE FROM events WHERE id = ANY(ARRAY(SELECT id FROM doomed))`;
 }
 
 /**
@@ -73,11 +76,11 @@ export async function deleteEvents(db: Database, eventIds: readonly string[]): P
  */
 export async function deleteReadNotificationsBatch(db: Database, before: Date, batch: number): Promise<number> {
   return db.$executeRaw`
-    DELETE FROM notifications WHERE id IN (
+    DELETE FROM notifications WHERE id = ANY(ARRAY(
       SELECT id FROM notifications WHERE is_read AND created_at < ${before}
       ORDER BY created_at, id LIMIT ${batch}
       FOR UPDATE SKIP LOCKED
-    )`;
+    ))`;
 }
 
 export interface UserPage {
@@ -126,7 +129,7 @@ export async function trimUserBatch(db: Database, userId: string, cap: number, k
         ORDER BY n.id LIMIT ${batch}
         FOR UPDATE OF n SKIP LOCKED
       )
-      DELETE FROM notifications WHERE id IN (SELECT id FROM doomed)`;
+      DELETE FROM notifications WHERE id = ANY(ARRAY(SELECT id FROM doomed))`;
   }
   return db.$executeRaw`
     WITH first_excess AS (
@@ -138,5 +141,5 @@ export async function trimUserBatch(db: Database, userId: string, cap: number, k
       ORDER BY n.id LIMIT ${batch}
       FOR UPDATE OF n SKIP LOCKED
     )
-    DELETE FROM notifications WHERE id IN (SELECT id FROM doomed)`;
+    DELETE FROM notifications WHERE id = ANY(ARRAY(SELECT id FROM doomed))`;
 }
