@@ -42,6 +42,8 @@ describe("retention", () => {
     queued: "ret-queued",
     /** Recent rows of all kinds, under the cap: nothing of hers may change. */
     bystander: "ret-bystander",
+    /** In digest mode, with a notification still pending whose event is gone: it is not a digest. */
+    digest: "ret-digest",
     /** Last in id order, so last in a run: once it is trimmed, the first run has passed everyone. */
     sentinel: "zz-ret-sentinel",
   };
@@ -77,6 +79,7 @@ describe("retention", () => {
   beforeAll(async () => {
     stack = await TestStack.create({
       RETENTION_TICK_MS: "200",
+      SCHEDULER_TICK_MS: "200",
       EVENT_RETENTION_MS: "600000",
       NOTIFICATION_RETENTION_MS: "1200000",
       NOTIFICATION_MAX_PER_USER: String(CAP),
@@ -132,6 +135,15 @@ describe("retention", () => {
       users.queued,
     ]);
 
+    await stack.db.query("INSERT INTO users (id) VALUES ($1)", [users.digest]);
+    await stack.db.query("INSERT INTO user_notification_settings (user_id, digest_enabled, digest_interval) VALUES ($1, true, 'hourly')", [
+      users.digest,
+    ]);
+    await stack.db.query(
+      `INSERT INTO notifications (event_id, user_id, event_type, category, title, body, payload, status)
+       VALUES (NULL, $1, 'job.completed', 'job', 'Job completed', 'orphan completed', '{}', 'pending')`,
+      [users.digest],
+    );
     await stack.db.query(`UPDATE events SET created_at = ${ageBy} WHERE id = ANY($1)`, [[...eventIds(users.history, 2), "ret-fanout"]]);
     fanoutBefore = await Promise.all(FANOUT.map(list));
     await stack.db.query(`UPDATE notifications SET created_at = ${ageBy} WHERE user_id = $1`, [users.reader]);
@@ -216,6 +228,24 @@ describe("retention", () => {
   it("spares a notification whose delivery is still queued, even over the cap", async () => {
     expect((await stored(users.queued)).map((n) => n.id)).toEqual(queuedIds);
     expect(await stack.db.query("SELECT status FROM deliveries WHERE user_id = $1", [users.queued])).toEqual([{ status: "queued" }]);
+  });
+
+  it("leaves a pending notification whose event is gone to the router: the digest-scheduler does not take it for a digest", async () => {
+    await eventually(
+      async () =>
+        (
+          await stack.db.query("SELECT 1 FROM user_notification_settings WHERE user_id = $1 AND digest_last_sent_at IS NOT NULL", [
+            users.digest,
+          ])
+        ).length
+          ? true
+          : undefined,
+      20_000,
+      "the digest run",
+    );
+    expect(await stack.db.query("SELECT event_type, status FROM notifications WHERE user_id = $1", [users.digest])).toEqual([
+      { event_type: "job.completed", status: "pending" },
+    ]);
   });
 
   it("touches nothing else", async () => {
