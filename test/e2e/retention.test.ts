@@ -172,6 +172,14 @@ describe("retention", () => {
     const others = Object.values(COUNTS).reduce((a, b) => a + b, 0) - COUNTS.history;
     expect(await stack.db.query("SELECT id FROM events WHERE id NOT LIKE 'ret-history-%'")).toHaveLength(others);
     expect(await stack.db.query("SELECT id FROM events WHERE id = 'ret-fanout'")).toEqual([]);
+    // Decision records live as long as their event.
+    const decided = await stack.db.query<{ event_id: string }>(
+      "SELECT DISTINCT event_id FROM decision_records WHERE event_id LIKE 'ret-history-%' OR event_id = 'ret-fanout' ORDER BY event_id",
+    );
+    expect(decided.map((r) => r.event_id)).toEqual(["ret-history-e3"]);
+    expect(await stack.db.query("SELECT DISTINCT event_id FROM decision_records WHERE event_id LIKE 'ret-capped-%'")).toHaveLength(
+      COUNTS.capped,
+    );
   });
 
   it("keeps the notifications of deleted events, with their title, body and payload, in the list, the count and catch-up", async () => {

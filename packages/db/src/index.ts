@@ -31,4 +31,4 @@ export {
   type QueuedDelivery,
 } from "./notification-lifecycle";
 export { TenantPreferences, type TenantDefaults } from "./tenant-preferences";
-export { DecisionRecords } from "./decision-records";
+export { DecisionRecords, deleteDecisionRecordsBatch } from "./decision-records";

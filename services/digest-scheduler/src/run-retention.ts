@@ -1,4 +1,5 @@
 import {
+  deleteDecisionRecordsBatch,
   deleteEvents,
   deleteReadNotificationsBatch,
   detachNotificationsBatch,
@@ -63,7 +64,8 @@ export async function runRetention(
 
 /**
  * Events in batches: the oldest `batch`, their notifications detached
- * (payload copied) `batch` at a time, then the events deleted. Returns how
+ * (payload copied) and their decision records deleted `batch` at a time,
+ * then the events deleted. Returns how
  * many events went. A batch of which nothing could be deleted (another run
  * holds it) ends this run rather than spin on it.
  */
@@ -73,6 +75,7 @@ async function deleteExpiredEvents(db: Database, before: Date, batch: number): P
     const ids = await expiredEvents(db, before, batch);
     if (ids.length === 0) return total;
     await drain(() => detachNotificationsBatch(db, ids, batch), batch);
+    await drain(() => deleteDecisionRecordsBatch(db, ids, batch), batch);
     const deleted = await deleteEvents(db, ids);
     total += deleted;
     if (deleted === 0 || !moreToDelete(ids.length, batch)) return total;
