@@ -11,11 +11,14 @@
 // updates, so real row-lock conflicts). Prints:
 //   - rows deleted per second;
 //   - the longest retention statement: every batch is one statement in its own
-//     transaction, so this is the longest any lock of retention is held; also
-//     the longest transaction age of retention's connections seen by sampling
+//     transaction, so this is the longest any lock of retention is held (timed
+//     by the client, so it includes this process waiting for a CPU); also the
+//     longest transaction age of retention's connections seen by sampling
 //     pg_stat_activity every 10 ms, as a cross-check;
 //   - the writer's p99 and max statement time during retention, beside the
-//     same writer alone in the same run (raw baseline), and their ratio.
+//     same writer alone in the same run (raw baseline), and their ratio; and
+//     the writer's longest wait on a lock, sampled, which tells lock waits
+//     from a busy machine.
 //
 //   npm run bench:retention [-- --events 500000 --read 400000 --capped 100 --batch 1000]
 import { createRequire } from "node:module";
@@ -133,19 +136,28 @@ function startWriter() {
   };
 }
 
-/** The oldest open transaction of retention's connections, sampled every 10 ms. */
-function sampleTransactions() {
+/**
+ * Sampled every 10 ms from pg_stat_activity: the oldest open transaction of
+ * retention's connections (how long it has held its locks), and the longest
+ * the writer has been waiting on a lock (as opposed to on the CPU).
+ */
+function sampleActivity() {
   const sampler = new Client({ connectionString: databaseUrl });
   let running = true;
   let longest = 0;
+  let writerLockWait = 0;
   const done = (async () => {
     await sampler.connect();
     while (running) {
       const { rows } = await sampler.query(
-        `SELECT COALESCE(max(extract(epoch FROM clock_timestamp() - xact_start) * 1000), 0) AS ms
-         FROM pg_stat_activity WHERE application_name = 'bench-retention' AND xact_start IS NOT NULL`,
+        `SELECT
+           COALESCE(max(extract(epoch FROM clock_timestamp() - xact_start) * 1000) FILTER (WHERE application_name = 'bench-retention'), 0) AS held,
+           COALESCE(max(extract(epoch FROM clock_timestamp() - query_start) * 1000)
+             FILTER (WHERE application_name = 'bench-writer' AND wait_event_type = 'Lock'), 0) AS waited
+         FROM pg_stat_activity WHERE xact_start IS NOT NULL`,
       );
-      longest = Math.max(longest, Number(rows[0].ms));
+      longest = Math.max(longest, Number(rows[0].held));
+      writerLockWait = Math.max(writerLockWait, Number(rows[0].waited));
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
     await sampler.end();
@@ -154,7 +166,7 @@ function sampleTransactions() {
     async stop() {
       running = false;
       await done;
-      return longest;
+      return { longest, writerLockWait };
     },
   };
 }
@@ -186,14 +198,14 @@ try {
   const baseline = await baselineWriter.stop();
 
   const writer = startWriter();
-  const sampler = sampleTransactions();
+  const sampler = sampleActivity();
   const pusher = { pushUnreadCounts: async () => {} };
   const config = { tickMs: 3_600_000, eventMs: 30 * DAY, readNotificationMs: 90 * DAY, maxPerUser: CAP, batchSize: BATCH };
   const started = performance.now();
   const outcome = await runRetention(db, pusher, config, new Date());
   const seconds = (performance.now() - started) / 1000;
   const during = await writer.stop();
-  const sampledMs = await sampler.stop();
+  const sampled = await sampler.stop();
 
   const deleted = outcome.events + outcome.readNotifications + outcome.overCap;
   const kept = await count("SELECT count(*) AS n FROM notifications WHERE payload->>'jobName' LIKE 'job-%' AND event_id IS NULL");
@@ -209,7 +221,7 @@ try {
   );
   console.log(`  notifications that outlived their event, payload copied: ${kept} of ${EVENTS}`);
   console.log(
-    `  longest lock held (longest batch statement = its transaction): ${sorted.at(-1).toFixed(1)} ms; p99 ${sorted[Math.floor(sorted.length * 0.99)].toFixed(1)} ms over ${sorted.length} statements; sampled pg_stat_activity max ${sampledMs.toFixed(1)} ms`,
+    `  longest lock held (longest batch statement = its transaction): ${sorted.at(-1).toFixed(1)} ms; p99 ${sorted[Math.floor(sorted.length * 0.99)].toFixed(1)} ms over ${sorted.length} statements; sampled pg_stat_activity max ${sampled.longest.toFixed(1)} ms`,
   );
   for (const [kind, k] of [...byKind].sort((a, b) => b[1].total - a[1].total)) {
     console.log(`    ${k.n} × "${kind}…": ${(k.total / 1000).toFixed(1)} s in all, max ${k.max.toFixed(1)} ms`);
@@ -217,6 +229,7 @@ try {
   console.log(
     `  concurrent writer (insert + mark read of an expiring row): max ${during.max.toFixed(1)} ms, p99 ${during.p99.toFixed(1)} ms over ${during.n} statements; alone in this run (baseline): max ${baseline.max.toFixed(1)} ms, p99 ${baseline.p99.toFixed(1)} ms; ratio max ${(during.max / baseline.max).toFixed(1)}, p99 ${(during.p99 / baseline.p99).toFixed(1)}`,
   );
+  console.log(`  the writer's longest wait on a lock (sampled pg_stat_activity): ${sampled.writerLockWait.toFixed(1)} ms`);
 } finally {
   await db?.$disconnect();
   await pg?.end();
