@@ -118,7 +118,7 @@ describe("Redis down, then back without its data", () => {
     await releasesAfterDnd("dnd-after-flush");
     await sendsDigest("digest-after-flush");
     expect((await ready("router")).body.checks).toMatchObject({ consumerGroup: true });
-    expect((await ready("digest-scheduler")).body.checks).toMatchObject({ tickScheduler: true });
+    expect((await ready("digest-scheduler")).body.checks).toMatchObject({ tickScheduler: true, retentionScheduler: true });
   });
 
   it("the router's /ready is 503 while its group is missing and cannot be re-created", async () => {

@@ -45,3 +45,20 @@ export class DecisionRecords {
     return row && toRecord(row);
   }
 }
+
+/**
+ * Retention: deletes up to `batch` decision records of these events, before
+ * the events go. Their foreign key cascades too, but an event has a record
+ * per candidate (up to every user an event names, and the tenant's admins):
+ * in batches of their own, deleting the event removes (almost) none. The
+ * outer `event_id = ANY` keeps the delete on the key's index whatever join
+ * Postgres picks.
+ */
+export async function deleteDecisionRecordsBatch(db: Database, eventIds: readonly string[], batch: number): Promise<number> {
+  return db.$executeRaw`
+    DELETE FROM decision_records WHERE event_id = ANY(${[...eventIds]}::text[]) AND (event_id, user_id) IN (
+      SELECT event_id, user_id FROM decision_records WHERE event_id = ANY(${[...eventIds]}::text[])
+      LIMIT ${batch}
+      FOR UPDATE SKIP LOCKED
+    )`;
+}

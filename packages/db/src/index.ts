@@ -3,6 +3,15 @@ export { isDatabaseUnavailable } from "./database-unavailable";
 export { applyMigrations, defaultMigrationsDir, ensureDatabase, migrationsFor, type MigrateOptions, type MigrateResult } from "./migrate";
 export { Prisma } from "./generated/prisma/client";
 export { NOTIFICATION_STATUSES, VISIBLE_STATUSES, type NotificationStatus } from "./notification-status";
+export {
+  deleteEvents,
+  deleteReadNotificationsBatch,
+  detachNotificationsBatch,
+  expiredEvents,
+  trimUserBatch,
+  usersOverCap,
+  type UserPage,
+} from "./retention";
 export { toPendingNotification, type PendingNotification, type PendingNotificationRow } from "./pending-notification";
 export {
   createDeliveries,
@@ -22,4 +31,4 @@ export {
   type QueuedDelivery,
 } from "./notification-lifecycle";
 export { TenantPreferences, type TenantDefaults } from "./tenant-preferences";
-export { DecisionRecords } from "./decision-records";
+export { DecisionRecords, deleteDecisionRecordsBatch } from "./decision-records";

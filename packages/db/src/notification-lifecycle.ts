@@ -98,7 +98,8 @@ export async function createDeliveries(db: Database, notificationIds: readonly n
 
 /**
  * A user's notifications the scheduler owns and has not sent out yet, oldest
- * first: DND releases (`released`) or digests (pending rows with no event).
+ * first: DND releases (`released`) or digests (pending rows of type digest;
+ * not "no event": a row whose event retention deleted has none either).
  */
 export async function scheduledPending(db: Database, userId: string, kind: "released" | "digest"): Promise<PendingNotification[]> {
   const rows =
@@ -111,7 +112,7 @@ export async function scheduledPending(db: Database, userId: string, kind: "rele
       : await db.$queryRaw<PendingNotificationRow[]>`
           SELECT id, event_id, user_id, event_type, category, critical, title, body, created_at, channels, payload
           FROM notifications
-          WHERE user_id = ${userId} AND status = 'pending' AND event_id IS NULL ORDER BY id`;
+          WHERE user_id = ${userId} AND status = 'pending' AND event_type = 'digest' ORDER BY id`;
   return rows.map(toPendingNotification);
 }
 

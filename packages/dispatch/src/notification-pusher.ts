@@ -39,4 +39,10 @@ export class NotificationPusher {
     // connection confirms Redis has taken every publish before we record them.
     if (pushes.length > 0) await this.redis.ping();
   }
+
+  /** Tells users' sockets their unread count, for changes that come with no notification (retention deleted unread ones). */
+  async pushUnreadCounts(counts: ReadonlyMap<string, number>): Promise<void> {
+    for (const [userId, count] of counts) this.emitter.to(userRoom(userId)).emit(SOCKET_EVENTS.unreadCount, { count });
+    if (counts.size > 0) await this.redis.ping();
+  }
 }

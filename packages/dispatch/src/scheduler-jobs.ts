@@ -4,6 +4,8 @@ import type { Queue } from "bullmq";
 export const SCHEDULER_JOBS = {
   /** Periodic: find due digests and DND releases. */
   tick: "tick",
+  /** Periodic: delete what is past retention (events, read notifications, beyond the per-user cap). */
+  retention: "retention",
   /** Dispatch a user's held notifications, in order, if their DND is over. */
   releaseDnd: "release-dnd",
   /** Send a user's digest for a period if it is due (or at once with `flush`). */

@@ -9,6 +9,16 @@ const ENV = {
   DIGEST_DAILY_MS: positiveInt(86_400_000),
   /** How often due digests and DND releases are checked (and the tick's job scheduler re-created if Redis lost it). */
   SCHEDULER_TICK_MS: positiveInt(60_000),
+  /** How often retention runs (its own job scheduler). */
+  RETENTION_TICK_MS: positiveInt(3_600_000),
+  /** Events older than this are deleted (their notifications stay). */
+  EVENT_RETENTION_MS: positiveInt(30 * 86_400_000),
+  /** Read notifications older than this are deleted. */
+  NOTIFICATION_RETENTION_MS: positiveInt(90 * 86_400_000),
+  /** Notifications a user keeps at most. */
+  NOTIFICATION_MAX_PER_USER: positiveInt(1000),
+  /** Rows one retention statement deletes at most (its own short transaction). */
+  RETENTION_BATCH_SIZE: positiveInt(1000),
 };
 
 export interface SchedulerConfig extends InstallationConfig {
@@ -18,7 +28,16 @@ export interface SchedulerConfig extends InstallationConfig {
     readonly tickMs: number;
     readonly digestIntervalMs: { readonly hourly: number; readonly daily: number };
   };
+  readonly retention: RetentionConfig;
   readonly retryPolicies: RetryPolicies;
+}
+
+export interface RetentionConfig {
+  readonly tickMs: number;
+  readonly eventMs: number;
+  readonly readNotificationMs: number;
+  readonly maxPerUser: number;
+  readonly batchSize: number;
 }
 
 export function loadConfig(source: Record<string, string | undefined> = process.env): SchedulerConfig {
@@ -29,6 +48,13 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     scheduler: {
       tickMs: env.SCHEDULER_TICK_MS,
       digestIntervalMs: { hourly: env.DIGEST_HOURLY_MS, daily: env.DIGEST_DAILY_MS },
+    },
+    retention: {
+      tickMs: env.RETENTION_TICK_MS,
+      eventMs: env.EVENT_RETENTION_MS,
+      readNotificationMs: env.NOTIFICATION_RETENTION_MS,
+      maxPerUser: env.NOTIFICATION_MAX_PER_USER,
+      batchSize: env.RETENTION_BATCH_SIZE,
     },
     retryPolicies: retryPolicies(env),
   };

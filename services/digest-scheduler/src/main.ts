@@ -1,7 +1,7 @@
 import { Queue } from "bullmq";
 import { QUEUES, redisNames } from "@herald/runtime";
 import { createDatabase, migrationsFor, pingDatabase } from "@herald/db";
-import { DeliveryEnqueuer, Dispatcher, NotificationPusher, openDeliveryQueues } from "@herald/dispatch";
+import { DeliveryEnqueuer, Dispatcher, NotificationPusher, openDeliveryQueues, SCHEDULER_JOBS } from "@herald/dispatch";
 import {
   closeServer,
   createLogger,
@@ -31,23 +31,28 @@ async function main(): Promise<void> {
   const readinessRedis = createReadinessRedis(config.redisUrl, { name: "digest-scheduler-ready", logger });
   const queue = new Queue(QUEUES.scheduler, { connection: redis, prefix: names.queuePrefix });
   const deliveryQueues = openDeliveryQueues(redis, names.queuePrefix);
-  const dispatcher = new Dispatcher(
-    db,
-    new NotificationPusher(redis, names.socketIoKey),
-    new DeliveryEnqueuer(deliveryQueues, config.retryPolicies),
-  );
+  const pusher = new NotificationPusher(redis, names.socketIoKey);
+  const dispatcher = new Dispatcher(db, pusher, new DeliveryEnqueuer(deliveryQueues, config.retryPolicies));
 
   const metrics = new ServiceMetrics("digest-scheduler");
-  const schedule = new TickSchedule(queue, config.scheduler.tickMs, logger);
-  await schedule.start();
+  const { tickMs } = config.scheduler;
+  const schedule = new TickSchedule(queue, { name: SCHEDULER_JOBS.tick, everyMs: tickMs, checkEveryMs: tickMs }, logger);
+  const retentionSchedule = new TickSchedule(
+    queue,
+    { name: SCHEDULER_JOBS.retention, everyMs: config.retention.tickMs, checkEveryMs: Math.min(tickMs, config.retention.tickMs) },
+    logger,
+  );
+  await Promise.all([schedule.start(), retentionSchedule.start()]);
   const worker = startSchedulerWorker({
     queue,
     connection: workerConnection,
     prefix: names.queuePrefix,
     db,
     dispatcher,
+    pusher,
     clock: { intervalMs: config.scheduler.digestIntervalMs },
     metrics: new SchedulerMetrics(metrics),
+    retention: config.retention,
     logger,
   });
   // The same queue on the fail-fast connection, for /ready.
@@ -58,17 +63,21 @@ async function main(): Promise<void> {
     readiness: {
       redis: () => pingRedis(readinessRedis),
       postgres: () => pingDatabase(db),
-      tickScheduler: () => tickScheduled(readinessQueue),
+      tickScheduler: () => tickScheduled(readinessQueue, SCHEDULER_JOBS.tick),
+      retentionScheduler: () => tickScheduled(readinessQueue, SCHEDULER_JOBS.retention),
     },
     metrics,
     metricsToken: config.metricsToken,
   });
   const server = createHttpServer(app, config.http);
   const port = await listen(server, config.port);
-  logger.info({ port, tickMs: config.scheduler.tickMs }, "digest scheduler running");
+  logger.info({ port, tickMs: config.scheduler.tickMs, retention: config.retention }, "digest scheduler running");
 
   onShutdown(logger, [
-    () => schedule.stop(),
+    () => {
+      schedule.stop();
+      retentionSchedule.stop();
+    },
     // Finishes the jobs in hand; BullMQ hands unfinished ones to another replica after a crash.
     () => worker.close(),
     () => closeServer(server),

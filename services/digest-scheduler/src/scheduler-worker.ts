@@ -2,12 +2,14 @@ import { Worker, type Job, type Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import { SCHEDULER_JOBS, SchedulerJobs, type ReleaseDndJob, type SendDigestJob } from "@herald/dispatch";
 import type { Database } from "@herald/db";
-import type { Dispatcher } from "@herald/dispatch";
+import type { Dispatcher, NotificationPusher } from "@herald/dispatch";
 import type { Logger } from "@herald/runtime";
 import type { DigestClock } from "./digest-window";
+import type { RetentionConfig } from "./config";
 import { findDueWork } from "./find-due-work";
 import { releaseHeld } from "./release-held";
 import type { SchedulerMetrics } from "./scheduler-metrics";
+import { runRetention } from "./run-retention";
 import { sendDigest } from "./send-digest";
 
 export interface SchedulerWorkerOptions {
@@ -16,20 +18,22 @@ export interface SchedulerWorkerOptions {
   readonly prefix: string;
   readonly db: Database;
   readonly dispatcher: Dispatcher;
+  readonly pusher: NotificationPusher;
   readonly clock: DigestClock;
+  readonly retention: RetentionConfig;
   readonly concurrency?: number;
   readonly metrics: SchedulerMetrics;
   readonly logger: Logger;
 }
 
 /**
- * Runs the scheduler queue. The tick is a BullMQ job scheduler (TickSchedule),
+ * Runs the scheduler queue. The tick and retention are BullMQ job schedulers (TickSchedule),
  * so however many scheduler replicas run, one tick job exists per interval;
  * it fans out one job per user, whose deterministic job ids keep two ticks
  * (or two replicas) from queueing the same user's work twice.
  */
 export function startSchedulerWorker(options: SchedulerWorkerOptions): Worker {
-  const { queue, db, dispatcher, clock, metrics, logger } = options;
+  const { queue, db, dispatcher, pusher, clock, retention, metrics, logger } = options;
   const jobs = new SchedulerJobs(queue);
 
   const handlers: Record<string, (job: Job) => Promise<unknown>> = {
@@ -44,6 +48,12 @@ export function startSchedulerWorker(options: SchedulerWorkerOptions): Worker {
       ]);
       metrics.tick((performance.now() - started) / 1000);
       return due;
+    },
+    // Its own job scheduler: a long run (a backlog of old rows) never delays digests and releases.
+    [SCHEDULER_JOBS.retention]: async () => {
+      const outcome = await runRetention(db, pusher, retention, new Date());
+      if (outcome.events + outcome.readNotifications + outcome.overCap > 0) logger.info(outcome, "retention deleted rows");
+      return outcome;
     },
     [SCHEDULER_JOBS.releaseDnd]: async (job) => {
       const released = await releaseHeld(db, dispatcher, (job.data as ReleaseDndJob).userId, new Date());
