@@ -30,8 +30,9 @@ export class DecisionRecords {
 
   /** Every candidate's record of a tenant's event, or undefined when the tenant has no such event. */
   async ofEvent(tenant: string, eventId: string): Promise<DecisionRecord[] | undefined> {
-    const rows = await this.db.$queryRaw<(Row & { found: boolean })[]>`
-      SELECT r.*, true AS found FROM events e LEFT JOIN decision_records r ON r.event_id = e.id
+    // One row per record, or one of NULLs for an event without any: "no such event" is no row at all.
+    const rows = await this.db.$queryRaw<Row[]>`
+      SELECT r.* FROM events e LEFT JOIN decision_records r ON r.event_id = e.id
       WHERE e.id = ${eventId} AND e.tenant_id = ${tenant}
       ORDER BY r.user_id`;
     if (rows.length === 0) return undefined;
