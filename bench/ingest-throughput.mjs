@@ -9,12 +9,13 @@
 // Prints each round, then the medians and the ratios the performance issue
 // sets targets on (single ≥ 40 % of raw; batch ≥ 4× raw single, in events/s).
 //
-//   npm run bench:ingest [-- --seconds 5 --rounds 3 --connections 50 --batch 100]
+//   npm run bench:ingest [-- --seconds 5 --rounds 3 --connections 50 --batch 100 --profile DIR]
 import { fork } from "node:child_process";
 import { once } from "node:events";
 import { randomUUID } from "node:crypto";
 import { createRequire } from "node:module";
 import { parseArgs } from "node:util";
+import { printProfile } from "./lib/cpu-profile-summary.mjs";
 import { scratchInstall } from "./lib/scratch-install.mjs";
 import { ROOT, startService, stopAll, waitReady } from "../scripts/lib/service-runner.mjs";
 
@@ -31,6 +32,8 @@ const { values } = parseArgs({
     rounds: { type: "string", default: "3" },
     connections: { type: "string", default: "50" },
     batch: { type: "string", default: "100" },
+    // A directory: instead of comparing, profile ingest alone (`node --cpu-prof`) under single, then batch load, and summarize.
+    profile: { type: "string" },
   },
 });
 const SECONDS = Number(values.seconds);
@@ -78,21 +81,51 @@ async function load(url, body, eventsPerRequest) {
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const fmt = (n) => Math.round(n).toLocaleString("en-US");
 
+const ingestEnv = {
+  ...scratch.env,
+  INGEST_PORT: String(INGEST_PORT),
+  LOG_LEVEL: "warn",
+  // No router drains the stream here: the bench empties it between rounds instead.
+  INGEST_MAX_BACKLOG: "100000000",
+  INGEST_PRODUCER_BACKLOG_PERCENT: "100",
+};
+const ingestUrl = `http://127.0.0.1:${INGEST_PORT}/api/v1/events`;
+
+/** Ingest alone under `node --cpu-prof`, one process per kind of load, each profile summarized once it exits. */
+async function profile(dir) {
+  for (const [phase, url, body, perRequest] of [
+    ["single", ingestUrl, single, 1],
+    ["batch", `${ingestUrl}/batch`, batch, BATCH],
+  ]) {
+    const ingest = startService("ingest", ingestEnv, {
+      output: "inherit",
+      nodeArgs: ["--cpu-prof", `--cpu-prof-dir=${dir}`, `--cpu-prof-name=ingest-${phase}.cpuprofile`],
+    });
+    children.push(ingest);
+    await waitReady(ingest, `http://127.0.0.1:${INGEST_PORT}`);
+    const r = await load(url, body, perRequest);
+    console.log(`${phase}: ${fmt(r.eventsPerSecond)} events/s under the profiler`);
+    await stopAll([ingest]);
+    printProfile(`${dir}/ingest-${phase}.cpuprofile`, 15);
+  }
+}
+
 const children = [];
 try {
   await applyMigrations({ databaseUrl: scratch.databaseUrl });
-  const ingest = startService(
-    "ingest",
-    {
-      ...scratch.env,
-      INGEST_PORT: String(INGEST_PORT),
-      LOG_LEVEL: "warn",
-      // No router drains the stream here: the bench empties it between rounds instead.
-      INGEST_MAX_BACKLOG: "100000000",
-      INGEST_PRODUCER_BACKLOG_PERCENT: "100",
-    },
-    { output: "inherit" },
-  );
+  if (values.profile) {
+    await profile(values.profile);
+  } else {
+    await compare();
+  }
+} finally {
+  await stopAll(children);
+  redis.disconnect();
+  await scratch.remove();
+}
+
+async function compare() {
+  const ingest = startService("ingest", ingestEnv, { output: "inherit" });
   children.push(ingest);
   const raw = fork(`${ROOT}/bench/lib/raw-ingest.mjs`, {
     env: { ...process.env, RAW_PORT: String(RAW_PORT), REDIS_URL: scratch.base.redisUrl, RAW_STREAM: rawStream },
@@ -100,7 +133,6 @@ try {
   children.push(raw);
   await Promise.all([waitReady(ingest, `http://127.0.0.1:${INGEST_PORT}`), once(raw, "message")]);
 
-  const ingestUrl = `http://127.0.0.1:${INGEST_PORT}/api/v1/events`;
   const rawUrl = `http://127.0.0.1:${RAW_PORT}/`;
   // Warm both up (JIT, connection pools) before anything counts.
   await load(ingestUrl, single, 1);
@@ -132,8 +164,4 @@ try {
       target: "≥ 4.00",
     },
   ]);
-} finally {
-  await stopAll(children);
-  redis.disconnect();
-  await scratch.remove();
 }
