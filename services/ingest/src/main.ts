@@ -24,7 +24,8 @@ import { dashboardPagePolicy } from "./operator/dashboard-page-policy";
 import { DatabaseAvailability } from "./operator/database-availability";
 import { DeliveryRepository } from "./operator/delivery-repository";
 import { EventPublisher } from "./publish/event-publisher";
-import { createPublishRouter } from "./publish/publish-router";
+import { EventIntake } from "./publish/event-intake";
+import { createPublishHandler } from "./publish/publish-handler";
 import { createQueueDashboard, openOperatorQueues } from "./operator/queue-dashboard";
 import { UserProvisioning } from "./operator/user-provisioning";
 import { loadConfig } from "./config";
@@ -34,7 +35,9 @@ async function main(): Promise<void> {
   const logger = createLogger("ingest", config.logLevel);
   const names = redisNames(config.namespace);
   const redis = createRedis(config.redisUrl, { failFast: true, name: "ingest", logger });
-  const publisher = new EventPublisher(redis, {
+  // Its own connection, auto-pipelined: concurrent publishes share one write to Redis each tick.
+  const publishRedis = createRedis(config.redisUrl, { failFast: true, name: "ingest-publish", logger, autoPipelining: true });
+  const publisher = new EventPublisher(publishRedis, {
     names,
     backlog: config.ingest.backlog,
     idempotencyTtlSeconds: config.ingest.idempotencyTtlSeconds,
@@ -64,16 +67,6 @@ async function main(): Promise<void> {
     degradedBy: { postgres: () => database.ready() },
   });
   app.use(
-    "/api/v1/events",
-    createPublishRouter({
-      auth: config.auth,
-      publisher,
-      maxBodyBytes: config.ingest.maxBodyBytes,
-      maxPayloadBytes: config.ingest.maxPayloadBytes,
-      logger,
-    }),
-  );
-  app.use(
     "/api/v1/admin",
     requireUser(config.auth, { admin: true }),
     database.guard,
@@ -89,7 +82,17 @@ async function main(): Promise<void> {
   app.use(notFoundHandler);
   app.use(errorHandler(logger));
 
-  const server = createHttpServer(app, config.http);
+  // The publishing endpoints are answered in front of Express; every other request goes on to it.
+  const publish = createPublishHandler(
+    {
+      auth: config.auth,
+      intake: new EventIntake({ publisher, maxPayloadBytes: config.ingest.maxPayloadBytes, logger }),
+      maxBodyBytes: config.ingest.maxBodyBytes,
+      logger,
+    },
+    app,
+  );
+  const server = createHttpServer(publish, config.http);
   const port = await listen(server, config.port);
   database.start();
   logger.info({ port }, "ingest listening");
@@ -98,7 +101,7 @@ async function main(): Promise<void> {
     () => closeServer(server),
     () => database.stop(),
     () => queues.close(),
-    () => Promise.all([redis.quit(), queueRedis.quit(), db.$disconnect()]),
+    () => Promise.all([redis.quit(), publishRedis.quit(), queueRedis.quit(), db.$disconnect()]),
   ]);
 }
 
