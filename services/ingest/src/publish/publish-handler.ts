@@ -52,10 +52,8 @@ export function createPublishHandler(options: PublishHandlerOptions, fallback: R
 
   async function answer(route: PublishRoute, req: IncomingMessage, res: ServerResponse): Promise<void> {
     try {
-      const producer: Producer = (() => {
-        const { producer: principal, grant } = publisherOf(authenticate(req.headers.authorization, verify));
-        return { principal, grant };
-      })();
+      const { producer: principal, grant } = publisherOf(authenticate(req.headers.authorization, verify));
+      const producer: Producer = { principal, grant };
       const body = await readBody(req, res);
       if (route === "single") {
         const id = await intake.single(body, producer);
