@@ -10,8 +10,8 @@
 // performance issue sets targets on (single ≥ 40 % of raw; batch ≥ 4× raw
 // single, in events/s), each ratio taken within one round.
 //
-//   npm run bench:ingest [-- --seconds 5 --rounds 3 --connections 50 --batch 100 --profile DIR]
-import { fork } from "node:child_process";
+//   npm run bench:ingest [-- --seconds 5 --rounds 3 --connections 50 --batch 100 --profile DIR --before ROOT]
+import { fork, spawn } from "node:child_process";
 import { once } from "node:events";
 import { randomUUID } from "node:crypto";
 import { createRequire } from "node:module";
@@ -36,6 +36,8 @@ const { values } = parseArgs({
     batch: { type: "string", default: "100" },
     // A directory: instead of comparing, profile ingest alone (`node --cpu-prof`) under single, then batch load, and summarize.
     profile: { type: "string" },
+    // Another checkout's root, built: its ingest is measured in the same rounds too (before/after in one run).
+    before: { type: "string" },
   },
 });
 const SECONDS = Number(values.seconds);
@@ -44,6 +46,7 @@ const CONNECTIONS = Number(values.connections);
 const BATCH = Number(values.batch);
 const INGEST_PORT = 39300;
 const RAW_PORT = 39301;
+const BEFORE_PORT = 39302;
 
 const scratch = scratchInstall();
 const names = redisNames(scratch.namespace);
@@ -135,6 +138,17 @@ async function compare() {
   });
   children.push(raw);
   await Promise.all([waitReady(ingest, `http://127.0.0.1:${INGEST_PORT}`), once(raw, "message")]);
+  const beforeUrl = `http://127.0.0.1:${BEFORE_PORT}/api/v1/events`;
+  if (values.before) {
+    const before = spawn(process.execPath, [`${values.before}/services/ingest/dist/main.js`], {
+      cwd: values.before,
+      env: { ...process.env, ...ingestEnv, INGEST_PORT: String(BEFORE_PORT) },
+      stdio: ["ignore", "inherit", "inherit"],
+    });
+    children.push(before);
+    await waitReady(before, `http://127.0.0.1:${BEFORE_PORT}`);
+    await load(beforeUrl, single, 1);
+  }
 
   const rawUrl = `http://127.0.0.1:${RAW_PORT}/`;
   // Warm both up (JIT, connection pools) before anything counts.
@@ -152,6 +166,14 @@ async function compare() {
     console.log(
       `round ${round}: raw ${fmt(r.eventsPerSecond)} ev/s (p99 ${r.p99} ms) | ingest single ${fmt(s.eventsPerSecond)} ev/s (p99 ${s.p99} ms, ${ratio(s.eventsPerSecond, r.eventsPerSecond)}) | ingest batch of ${BATCH} ${fmt(b.eventsPerSecond)} ev/s (p99 ${b.p99} ms, ${ratio(b.eventsPerSecond, r.eventsPerSecond)})`,
     );
+    if (values.before) {
+      const bs = await load(beforeUrl, single, 1);
+      const bb = await load(`${beforeUrl}/batch`, batch, BATCH);
+      Object.assign(rounds.at(-1), { beforeSingle: bs.eventsPerSecond, beforeBatch: bb.eventsPerSecond });
+      console.log(
+        `round ${round}, --before ingest: single ${fmt(bs.eventsPerSecond)} ev/s (${ratio(bs.eventsPerSecond, r.eventsPerSecond)}) | batch ${fmt(bb.eventsPerSecond)} ev/s (${ratio(bb.eventsPerSecond, r.eventsPerSecond)})`,
+      );
+    }
   }
   const of = (key) => rounds.map((r) => r[key]);
   const ratios = (key) => rounds.map((r) => r[key] / r.raw);
@@ -174,6 +196,22 @@ async function compare() {
       ratio: `${x2(median(ratios("batch")))} (${range(ratios("batch"), x2)})`,
       target: "≥ 4.00",
     },
+    ...(values.before
+      ? [
+          {
+            figure: "--before ingest POST /api/v1/events",
+            "events/s": fmt(median(of("beforeSingle"))),
+            range: range(of("beforeSingle"), fmt),
+            ratio: `${x2(median(ratios("beforeSingle")))} (${range(ratios("beforeSingle"), x2)})`,
+          },
+          {
+            figure: `--before ingest POST /api/v1/events/batch (${BATCH})`,
+            "events/s": fmt(median(of("beforeBatch"))),
+            range: range(of("beforeBatch"), fmt),
+            ratio: `${x2(median(ratios("beforeBatch")))} (${range(ratios("beforeBatch"), x2)})`,
+          },
+        ]
+      : []),
   ]);
   reportSummary("ingest", [
     {
