@@ -57,6 +57,26 @@ describe("parseEventFast takes the plainly valid events, with zod's data", () =>
   });
 });
 
+describe("parseEventFast keeps the payload as sent when zod's copy would be the same", () => {
+  it("the very payload object and lists, when the recipient fields are text and come first in the schema's order", () => {
+    const input = { type: "review.submitted", payload: { ownerUserId: "o", reviewerUserIds: ["a", "b"], note: "n" } };
+    expect(expectSameAsZod(input)).toBe("fast");
+    expect(parseEventFast(input)!.payload).toBe(input.payload);
+    expect(parseEventFast(input)!.payload!.reviewerUserIds).toBe(input.payload.reviewerUserIds);
+  });
+
+  it.each<[string, Record<string, unknown>]>([
+    ["recipient fields out of the schema's order", { reviewerUserIds: ["a"], ownerUserId: "o", note: "n" }],
+    ["a recipient field after another key", { note: "n", ownerUserId: "o" }],
+    ["a numeric id in a list", { reviewerUserIds: ["a", 2] }],
+    ["a numeric owner", { ownerUserId: 2, note: "n" }],
+  ])("a copy, in zod's order, for %s", (_name, payload) => {
+    const input = { type: "review.submitted", payload };
+    expect(expectSameAsZod(input)).toBe("fast");
+    expect(parseEventFast(input)!.payload).not.toBe(payload);
+  });
+});
+
 describe("parseEventFast steps aside for whatever zod refuses or might", () => {
   it.each<[string, unknown]>([
     ["not an object", [base]],

@@ -31,6 +31,8 @@ export interface ParsedEventFields {
  */
 const PLAIN = /^[^\u0000-\u001f\u007f\ud800-\udfff]+$/;
 
+const RECIPIENT_FIELDS: readonly string[] = [...PAYLOAD_USER_ID_FIELDS, ...PAYLOAD_USER_ID_LIST_FIELDS];
+
 const isPlainObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === "object" && value !== null && Object.getPrototypeOf(value) === Object.prototype;
 
@@ -45,38 +47,60 @@ function userIdOf(value: unknown): string | undefined {
   return undefined;
 }
 
+/** The list as the schema outputs it: the very array when every id is text already (nothing to convert), else a copy. */
 function userIdListOf(value: unknown): string[] | undefined {
   if (!Array.isArray(value) || value.length > MAX_USER_ID_LIST) return undefined;
-  const ids = new Array<string>(value.length);
+  let ids: string[] | undefined;
   for (let i = 0; i < value.length; i++) {
-    const id = userIdOf(value[i]);
+    const item: unknown = value[i];
+    const id = userIdOf(item);
     if (id === undefined) return undefined;
-    ids[i] = id;
+    if (id !== item) ids ??= value.slice(0, i);
+    ids?.push(id);
   }
-  return ids;
+  return ids ?? (value as string[]);
 }
 
-/** The payload as the loose recipientFields object outputs it: its recipient fields first (in the schema's order), then the rest as sent. */
+/**
+ * The payload as the loose recipientFields object outputs it: its recipient
+ * fields first (in the schema's order), then the rest as sent. That is the
+ * very object sent when its recipient fields need no conversion and already
+ * come first in that order (what producers send, mostly); else a copy.
+ */
 function payloadOf(value: unknown): Record<string, unknown> | undefined {
   if (!isPlainObject(value)) return undefined;
-  const payload: Record<string, unknown> = {};
+  let converted: Record<string, unknown> | undefined;
+  let present = 0;
   for (const field of PAYLOAD_USER_ID_FIELDS) {
     if (!(field in value)) continue;
     const id = userIdOf(value[field]);
     if (id === undefined) return undefined;
-    payload[field] = id;
+    present++;
+    if (id !== value[field]) (converted ??= {})[field] = id;
   }
   for (const field of PAYLOAD_USER_ID_LIST_FIELDS) {
     if (!(field in value)) continue;
     const ids = userIdListOf(value[field]);
     if (ids === undefined) return undefined;
-    payload[field] = ids;
+    present++;
+    if (ids !== value[field]) (converted ??= {})[field] = ids;
   }
+  // As sent when the recipient fields are its first keys, in the schema's order.
+  let inOrder = converted === undefined;
+  let index = 0;
+  let schemaPosition = -1;
   for (const key in value) {
-    // zod drops a "__proto__" key; it is left to zod rather than copied here (where it would set the prototype).
+    // zod drops a "__proto__" key; it is left to zod rather than copied (where it would set the prototype).
     if (key === "__proto__") return undefined;
-    if (!(key in payload)) payload[key] = value[key];
+    if (!inOrder || index++ >= present) continue;
+    const position = RECIPIENT_FIELDS.indexOf(key);
+    if (position <= schemaPosition) inOrder = false;
+    schemaPosition = position;
   }
+  if (inOrder) return value;
+  const payload: Record<string, unknown> = {};
+  for (const field of RECIPIENT_FIELDS) if (field in value) payload[field] = converted?.[field] ?? value[field];
+  for (const key in value) if (!(key in payload)) payload[key] = value[key];
   return payload;
 }
 
