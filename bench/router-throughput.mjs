@@ -13,9 +13,10 @@
 // runs in its own transaction, so this is the SQL round trips per event) and
 // the router's share of the raw ceiling in notifications/s, within each round.
 //
-//   npm run bench:router [-- --users 10000 --events 20000 --batch 200 --rounds 2]
+//   npm run bench:router [-- --users 10000 --events 20000 --batch 200 --rounds 2 --profile DIR]
 import { createRequire } from "node:module";
 import { parseArgs } from "node:util";
+import { printProfile } from "./lib/cpu-profile-summary.mjs";
 import { scratchInstall } from "./lib/scratch-install.mjs";
 import { reportSummary } from "./lib/summary.mjs";
 import { ROOT, startService, stopAll, waitReady } from "../scripts/lib/service-runner.mjs";
@@ -33,6 +34,8 @@ const { values } = parseArgs({
     events: { type: "string", default: "20000" },
     batch: { type: "string", default: "200" },
     rounds: { type: "string", default: "2" },
+    // A directory: each round's router runs under `node --cpu-prof` and its top frames are printed.
+    profile: { type: "string" },
   },
 });
 const USERS = Number(values.users);
@@ -131,7 +134,11 @@ async function routerRound(round) {
   await pg.query("SELECT pg_stat_clear_snapshot()");
   const before = await commits();
   const started = performance.now();
-  router = startService("router", routerEnv, { output: process.env.ROUTER_LOG_LEVEL ? "inherit" : "ignore" });
+  const profile = values.profile && { dir: values.profile, name: `router-round-${round}.cpuprofile` };
+  router = startService("router", routerEnv, {
+    output: process.env.ROUTER_LOG_LEVEL ? "inherit" : "ignore",
+    nodeArgs: profile ? ["--cpu-prof", `--cpu-prof-dir=${profile.dir}`, `--cpu-prof-name=${profile.name}`] : [],
+  });
   await waitReady(router, "http://127.0.0.1:3192");
   for (;;) {
     const groups = await redis.xinfo("GROUPS", names.eventStream);
@@ -144,6 +151,7 @@ async function routerRound(round) {
   const seconds = (performance.now() - started) / 1000;
   await stopAll([router]);
   router = undefined;
+  if (profile) printProfile(`${profile.dir}/${profile.name}`, 15);
   await new Promise((resolve) => setTimeout(resolve, 600)); // stats are published with a small delay
   await pg.query("SELECT pg_stat_clear_snapshot()");
   const transactions = (await commits()) - before;
