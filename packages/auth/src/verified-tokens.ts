@@ -9,10 +9,14 @@ export interface VerifiedTokensOptions {
   readonly maxTokenLength?: number;
 }
 
+/** The clock as jsonwebtoken reads it. */
+const nowSeconds = () => Math.floor(Date.now() / 1000);
+
 /**
  * verifyToken with the principals of tokens that verified remembered, by the
- * token's exact text, until the token's `exp`: verifying an HS256 signature
- * and reading the claims costs more than the rest of a publish.
+ * token's exact text, until the token's `exp`: a producer sends the same
+ * token with every request, and checking its signature and claims each time
+ * (HMAC, base64 and JSON, claim by claim) buys nothing after the first.
  *
  * What it answers is what verifyToken answers. Only a token that verified is
  * held, so a refusal is never remembered; a token whose `exp` has come is
@@ -21,9 +25,6 @@ export interface VerifiedTokensOptions {
  * stays valid until then: its signature and claims cannot change, and
  * `nbf` had already passed.
  */
-/** The clock as jsonwebtoken reads it. */
-const nowSeconds = () => Math.floor(Date.now() / 1000);
-
 export class VerifiedTokens {
   private readonly principals = new Map<string, Principal>();
   private readonly maxEntries: number;
