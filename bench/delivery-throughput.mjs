@@ -10,6 +10,7 @@ import { randomBytes } from "node:crypto";
 import { createRequire } from "node:module";
 import { parseArgs } from "node:util";
 import { scratchInstall } from "./lib/scratch-install.mjs";
+import { reportSummary } from "./lib/summary.mjs";
 import { ROOT, startService, stopAll, waitReady } from "../scripts/lib/service-runner.mjs";
 
 const require = createRequire(`${ROOT}/package.json`);
@@ -131,6 +132,11 @@ try {
     console.log(
       `  emails:   ${EMAILS} in ${timeOf.email.toFixed(2)} s → ${(EMAILS / timeOf.email).toFixed(0)}/s (SMTP server accepted ${mails})`,
     );
+  // No raw signed-POST counterpart yet (#16).
+  reportSummary("delivery", [
+    ...(WEBHOOKS ? [{ figure: "delivery-worker webhooks", unit: "webhooks/s", project: WEBHOOKS / timeOf.webhook }] : []),
+    ...(EMAILS ? [{ figure: "delivery-worker emails", unit: "emails/s", project: EMAILS / timeOf.email }] : []),
+  ]);
 } finally {
   if (worker) await stopAll([worker]);
   await queues.close();

@@ -11,6 +11,7 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { parseArgs } from "node:util";
 import { scratchInstall } from "./lib/scratch-install.mjs";
+import { reportSummary } from "./lib/summary.mjs";
 import { ROOT, startService, stopAll, waitReady } from "../scripts/lib/service-runner.mjs";
 
 const require = createRequire(`${ROOT}/package.json`);
@@ -175,6 +176,16 @@ try {
       `  gateway ${i + 1} RSS         ${mib(rssBefore[i])} MiB idle → ${mib(rssAfter[i])} MiB with ~${perGateway} sockets: ${mib(per1000)} MiB per 1,000 sockets`,
     );
   });
+  const perGateway = Math.round(connected.connected / gatewayCount);
+  reportSummary("gateway", [
+    { figure: `gateway publish→socket p99, ${sockets} sockets`, unit: "ms", project: Number(pct(99)) },
+    {
+      figure: "gateway RSS per socket (gateway 1)",
+      unit: "KiB",
+      project: perGateway > 0 ? (rssAfter[0] - rssBefore[0]) / perGateway : Number.NaN,
+      target: "≤ 15 KB",
+    },
+  ]);
   if (connected.connected !== sockets || report.received < sent - failedPublishes) process.exitCode = 1;
 } finally {
   await cleanup();

@@ -7,6 +7,7 @@
 import { createRequire } from "node:module";
 import { parseArgs } from "node:util";
 import { scratchInstall } from "./lib/scratch-install.mjs";
+import { reportSummary } from "./lib/summary.mjs";
 import { ROOT, startService, stopAll, waitReady } from "../scripts/lib/service-runner.mjs";
 
 const require = createRequire(`${ROOT}/package.json`);
@@ -90,6 +91,8 @@ try {
   console.log(`publish→socket latency, ${total} events sent one by one (${latencies.length} received)`);
   console.log(`  p50 ${pct(50)} ms   p95 ${pct(95)} ms   p99 ${pct(99)} ms   max ${latencies.at(-1).toFixed(2)} ms`);
   console.log(`  ${(total / elapsed).toFixed(0)} events/s end to end`);
+  // No raw pipeline counterpart yet (#16).
+  reportSummary("latency", [{ figure: "publish→socket p99, events one by one", unit: "ms", project: Number(pct(99)), target: "≤ 100 ms" }]);
   if (latencies.length !== total) process.exitCode = 1;
 } finally {
   await cleanup();

@@ -1,17 +1,24 @@
-// Router throughput with many users who have stored preferences.
+// Router throughput with many users who have stored preferences, beside a
+// raw ceiling on the same schema, alternating in one run.
 //
 // Seeds a scratch database with USERS users (preferences for several types,
-// some with scope my_projects/all, some in DND or digest mode), fills the
-// event stream with EVENTS events directly (so only the router is measured),
-// then starts one router process and times it until every entry is
-// acknowledged. Prints events/s, notifications/s and Postgres transactions
-// per event (every router statement runs in its own transaction, so this is
-// the SQL round trips per event).
+// some with scope my_projects/all, some in DND or digest mode). Each round
+// fills the event stream with EVENTS events directly (so only the router is
+// measured), starts one router process and times it until every entry is
+// acknowledged; then the raw ceiling stores the same rows again under fresh
+// event ids with no routing logic: per batch of BATCH events one multi-row
+// INSERT of the events, one INSERT of their notifications through unnest,
+// and one pipelined PUBLISH per notification. Prints events/s,
+// notifications/s, Postgres transactions per event (every router statement
+// runs in its own transaction, so this is the SQL round trips per event) and
+// the router's share of the raw ceiling in notifications/s, within each round.
 //
-//   npm run bench:router [-- --users 10000 --events 20000 --batch 200]
+//   npm run bench:router [-- --users 10000 --events 20000 --batch 200 --rounds 2 --profile DIR]
 import { createRequire } from "node:module";
 import { parseArgs } from "node:util";
+import { printProfile } from "./lib/cpu-profile-summary.mjs";
 import { scratchInstall } from "./lib/scratch-install.mjs";
+import { reportSummary } from "./lib/summary.mjs";
 import { ROOT, startService, stopAll, waitReady } from "../scripts/lib/service-runner.mjs";
 
 const require = createRequire(`${ROOT}/package.json`);
@@ -26,10 +33,15 @@ const { values } = parseArgs({
     users: { type: "string", default: "10000" },
     events: { type: "string", default: "20000" },
     batch: { type: "string", default: "200" },
+    rounds: { type: "string", default: "2" },
+    // A directory: each round's router runs under `node --cpu-prof` and its top frames are printed.
+    profile: { type: "string" },
   },
 });
 const USERS = Number(values.users);
 const EVENTS = Number(values.events);
+const BATCH = Number(values.batch);
+const ROUNDS = Number(values.rounds);
 
 const scratch = scratchInstall();
 const { base, dbName, databaseUrl, namespace } = scratch;
@@ -88,60 +100,174 @@ function makeEvent(i) {
   }
 }
 
+/** EVENTS new events on the stream; returns them as the router will read them. */
 async function fillStream() {
   const now = new Date();
+  const events = [];
   for (let start = 0; start < EVENTS; start += 1000) {
     const pipeline = redis.pipeline();
     for (let i = start; i < Math.min(EVENTS, start + 1000); i++) {
       const result = validateEvent(makeEvent(i), { now, producer: "bench" });
+      events.push(result.event);
       pipeline.xadd(names.eventStream, "*", "event", JSON.stringify(result.event));
     }
     await pipeline.exec();
   }
+  return events;
 }
 
 const commits = async () =>
   Number((await pg.query(`SELECT xact_commit FROM pg_stat_database WHERE datname = $1`, [dbName])).rows[0].xact_commit);
 
-try {
-  console.log(`seeding ${USERS} users with stored preferences and settings…`);
-  await seed();
-  await fillStream();
-  const env = {
-    DATABASE_URL: databaseUrl,
-    HERALD_NAMESPACE: namespace,
-    LOG_LEVEL: process.env.ROUTER_LOG_LEVEL ?? "warn",
-    ROUTER_PORT: "3192",
-    MIGRATE_ON_START: "false",
-    ROUTER_BATCH_SIZE: values.batch,
-  };
+const routerEnv = {
+  DATABASE_URL: databaseUrl,
+  HERALD_NAMESPACE: namespace,
+  LOG_LEVEL: process.env.ROUTER_LOG_LEVEL ?? "warn",
+  ROUTER_PORT: "3192",
+  MIGRATE_ON_START: "false",
+  ROUTER_BATCH_SIZE: values.batch,
+};
+
+/** One router process from start until it has acknowledged every entry on the stream. */
+async function routerRound(round) {
+  const events = await fillStream();
   await pg.query("SELECT pg_stat_clear_snapshot()");
   const before = await commits();
   const started = performance.now();
-  router = startService("router", env, { output: process.env.ROUTER_LOG_LEVEL ? "inherit" : "ignore" });
+  const profile = values.profile && { dir: values.profile, name: `router-round-${round}.cpuprofile` };
+  router = startService("router", routerEnv, {
+    output: process.env.ROUTER_LOG_LEVEL ? "inherit" : "ignore",
+    nodeArgs: profile ? ["--cpu-prof", `--cpu-prof-dir=${profile.dir}`, `--cpu-prof-name=${profile.name}`] : [],
+  });
   await waitReady(router, "http://127.0.0.1:3192");
   for (;;) {
     const groups = await redis.xinfo("GROUPS", names.eventStream);
     const group = groups
       .map((g) => Object.fromEntries(Array.from({ length: g.length / 2 }, (_, i) => [g[2 * i], g[2 * i + 1]])))
       .find((g) => g.name === ROUTER_CONSUMER_GROUP);
-    if (group && Number(group["entries-read"]) >= EVENTS && Number(group.pending) === 0) break;
+    if (group && Number(group["entries-read"]) >= EVENTS * round && Number(group.pending) === 0) break;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   const seconds = (performance.now() - started) / 1000;
+  await stopAll([router]);
+  router = undefined;
+  if (profile) printProfile(`${profile.dir}/${profile.name}`, 15);
   await new Promise((resolve) => setTimeout(resolve, 600)); // stats are published with a small delay
   await pg.query("SELECT pg_stat_clear_snapshot()");
   const transactions = (await commits()) - before;
-  const { rows } = await pg.query(`SELECT status, count(*)::int AS n FROM notifications GROUP BY status ORDER BY status`);
+  const ids = events.map((e) => e.id);
+  const { rows } = await pg.query(
+    `SELECT status, count(*)::int AS n FROM notifications WHERE event_id = ANY($1::text[]) GROUP BY status ORDER BY status`,
+    [ids],
+  );
   const notifications = rows.reduce((sum, r) => sum + r.n, 0);
-  console.log(`router throughput: ${USERS} users with stored preferences, ${EVENTS} events, batch ${values.batch}`);
   console.log(
-    `  ${(EVENTS / seconds).toFixed(0)} events/s, ${(notifications / seconds).toFixed(0)} notifications/s (${seconds.toFixed(2)} s, incl. process start)`,
+    `round ${round}, router: ${(EVENTS / seconds).toFixed(0)} events/s, ${(notifications / seconds).toFixed(0)} notifications/s (${seconds.toFixed(2)} s, incl. process start)`,
   );
   console.log(`  notifications by status: ${rows.map((r) => `${r.status} ${r.n}`).join(", ")}`);
   console.log(
-    `  Postgres transactions: ${transactions} (${(transactions / EVENTS).toFixed(3)} per event, ~${((transactions / EVENTS) * Number(values.batch)).toFixed(1)} per batch)`,
+    `  Postgres transactions: ${transactions} (${(transactions / EVENTS).toFixed(3)} per event, ~${((transactions / EVENTS) * BATCH).toFixed(1)} per batch)`,
   );
+  return { events, notificationsPerSecond: notifications / seconds, eventsPerSecond: EVENTS / seconds };
+}
+
+/**
+ * The raw ceiling: the rows the router stored for `events`, stored again
+ * under fresh event ids with no routing logic, a batch at a time, and one
+ * PUBLISH per notification (to a channel no one listens on, as an emitter's
+ * push to an empty room is).
+ */
+async function rawRound(round, events) {
+  const { rows: stored } = await pg.query(
+    `SELECT event_id, user_id, event_type, category, critical, title, body, channels, status
+     FROM notifications WHERE event_id = ANY($1::text[])`,
+    [events.map((e) => e.id)],
+  );
+  const byEvent = new Map();
+  for (const row of stored) byEvent.set(row.event_id, [...(byEvent.get(row.event_id) ?? []), row]);
+  const typeIds = new Map((await pg.query("SELECT id, name FROM event_types")).rows.map((r) => [r.name, r.id]));
+  const publisher = new Redis(base.redisUrl);
+  const channel = `${namespace}:raw-push`;
+  const suffix = `-raw${round}`;
+  let notifications = 0;
+  const started = performance.now();
+  for (let start = 0; start < events.length; start += BATCH) {
+    const batch = events.slice(start, start + BATCH);
+    const params = [];
+    const tuples = batch.map((e) => {
+      const at = params.length;
+      params.push(e.id + suffix, typeIds.get(e.type), e.source?.type ?? null, e.source?.id ?? null, e.actorUserId ?? null);
+      params.push(e.projectId ?? null, e.producer ?? null, JSON.stringify(e.payload), e.occurredAt);
+      return `(${Array.from({ length: 9 }, (_, i) => `$${at + i + 1}`).join(", ")})`;
+    });
+    await pg.query(
+      `INSERT INTO events (id, event_type_id, source_entity_type, source_entity_id, actor_user_id, project_id, producer, payload, occurred_at)
+       VALUES ${tuples.join(", ")}`,
+      params,
+    );
+    const rows = batch.flatMap((e) => byEvent.get(e.id) ?? []);
+    const column = (f) => rows.map(f);
+    const { rows: inserted } = await pg.query(
+      `INSERT INTO notifications (event_id, user_id, event_type, category, critical, title, body, channels, status)
+       SELECT n.event_id, n.user_id, n.event_type, n.category, n.critical, n.title, n.body, string_to_array(n.channels, ','), n.status
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bool[], $6::text[], $7::text[], $8::text[], $9::text[])
+         AS n(event_id, user_id, event_type, category, critical, title, body, channels, status)
+       RETURNING id, event_id, user_id, event_type, title, body, created_at`,
+      [
+        column((r) => r.event_id + suffix),
+        column((r) => r.user_id),
+        column((r) => r.event_type),
+        column((r) => r.category),
+        column((r) => r.critical),
+        column((r) => r.title),
+        column((r) => r.body),
+        column((r) => r.channels.join(",")),
+        column((r) => r.status),
+      ],
+    );
+    const pipeline = publisher.pipeline();
+    for (const row of inserted) pipeline.publish(channel, JSON.stringify(row));
+    await pipeline.exec();
+    notifications += inserted.length;
+  }
+  const seconds = (performance.now() - started) / 1000;
+  publisher.disconnect();
+  console.log(`round ${round}, raw ceiling: ${(notifications / seconds).toFixed(0)} notifications/s (${seconds.toFixed(2)} s)`);
+  return { notificationsPerSecond: notifications / seconds };
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+try {
+  console.log(`seeding ${USERS} users with stored preferences and settings…`);
+  await seed();
+  console.log(`router throughput: ${USERS} users with stored preferences, ${EVENTS} events per round, batch ${BATCH}`);
+  const rounds = [];
+  for (let round = 1; round <= ROUNDS; round++) {
+    const r = await routerRound(round);
+    const raw = await rawRound(round, r.events);
+    const ratio = r.notificationsPerSecond / raw.notificationsPerSecond;
+    console.log(`round ${round}: router at ${ratio.toFixed(2)}× the raw ceiling in notifications/s`);
+    rounds.push({ router: r.notificationsPerSecond, raw: raw.notificationsPerSecond, ratio, events: r.eventsPerSecond });
+  }
+  const of = (key) => rounds.map((r) => r[key]);
+  const fmt = (n) => Math.round(n).toLocaleString("en-US");
+  console.log(`\nmedian of ${ROUNDS} rounds; ratios within each round:`);
+  console.table([
+    { figure: "router notifications/s", value: fmt(median(of("router"))), ratio: median(of("ratio")).toFixed(2), target: "≥ 0.50" },
+    { figure: "raw ceiling notifications/s", value: fmt(median(of("raw"))), ratio: "1.00" },
+    { figure: "router events/s", value: fmt(median(of("events"))) },
+  ]);
+  reportSummary("router", [
+    {
+      figure: "router notifications (vs raw INSERT + unnest + PUBLISH)",
+      unit: "notifications/s",
+      project: median(of("router")),
+      raw: median(of("raw")),
+      ratio: median(of("ratio")),
+      target: "≥ 0.50",
+    },
+  ]);
 } finally {
   if (router) await stopAll([router]);
   await pg?.end();

@@ -28,10 +28,11 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
  * from reaching the service directly: the caller then stops it with one
  * signal (stopAll). Otherwise the service gets Ctrl-C's SIGINT and then
  * stopAll's SIGTERM, takes the second as "exit now" and skips its graceful
- * shutdown (jobs in hand are cut off).
+ * shutdown (jobs in hand are cut off). `nodeArgs` go to node before the
+ * script (`--cpu-prof`, which NODE_OPTIONS does not take).
  */
-export function startService(name, env, { output = "inherit", ownProcessGroup = false } = {}) {
-  const child = spawn(process.execPath, [path.join(ROOT, "services", name, "dist", "main.js")], {
+export function startService(name, env, { output = "inherit", ownProcessGroup = false, nodeArgs = [] } = {}) {
+  const child = spawn(process.execPath, [...nodeArgs, path.join(ROOT, "services", name, "dist", "main.js")], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ["ignore", output, output],

@@ -1,7 +1,7 @@
 import type { NextFunction, Request, Response } from "express";
 import { ApiError } from "@herald/contract";
 import type { AuthConfig } from "./auth-config";
-import { PUBLISH_SCOPE, publishGrant, type Principal, type ServicePrincipal, type UserPrincipal } from "./claims";
+import { PUBLISH_SCOPE, publishGrant, type Principal, type PublishGrant, type ServicePrincipal, type UserPrincipal } from "./claims";
 import { TokenError, verifyToken } from "./verify-token";
 
 export function bearerToken(header: string | undefined): string | undefined {
@@ -9,13 +9,31 @@ export function bearerToken(header: string | undefined): string | undefined {
   return match?.[1];
 }
 
-function authenticate(req: Request, auth: AuthConfig): Principal {
+/**
+ * The principal of an Authorization header, verified by `verify` (verifyToken,
+ * or a VerifiedTokens' verify): 401 when the token is missing or bad.
+ */
+export function authenticate(header: string | undefined, verify: (token: string | undefined) => Principal): Principal {
   try {
-    return verifyToken(bearerToken(req.headers.authorization), auth);
+    return verify(bearerToken(header));
   } catch (error) {
     if (error instanceof TokenError) throw new ApiError(401, "unauthorized", error.message);
     throw error;
   }
+}
+
+/**
+ * A principal that may publish, with what it may publish: 403 unless it has a
+ * publish scope (`events:publish`, or `events:publish:<pattern>`: which types
+ * it allows is for the publishing route to check, event by event, with
+ * grantAllows).
+ */
+export function publisherOf(principal: Principal): { readonly producer: ServicePrincipal; readonly grant: PublishGrant } {
+  const grant = principal.kind === "service" ? publishGrant(principal.scopes) : undefined;
+  if (principal.kind !== "service" || !grant) {
+    throw new ApiError(403, "forbidden", `token lacks the ${PUBLISH_SCOPE} scope`);
+  }
+  return { producer: principal, grant };
 }
 
 declare module "express-serve-static-core" {
@@ -27,7 +45,7 @@ declare module "express-serve-static-core" {
 /** Express middleware: the request must carry a user token (admin if `admin`). */
 export function requireUser(auth: AuthConfig, options: { readonly admin?: boolean } = {}) {
   return (req: Request, _res: Response, next: NextFunction): void => {
-    const principal = authenticate(req, auth);
+    const principal = authenticate(req.headers.authorization, (token) => verifyToken(token, auth));
     if (principal.kind !== "user") throw new ApiError(403, "forbidden", "a user token is required");
     if (options.admin && principal.role !== "admin") throw new ApiError(403, "forbidden", "an admin token is required");
     req.principal = principal;
@@ -35,29 +53,7 @@ export function requireUser(auth: AuthConfig, options: { readonly admin?: boolea
   };
 }
 
-/**
- * Express middleware: the request must carry a token with a publish scope
- * (`events:publish`, or `events:publish:<pattern>`: which types it allows is
- * for the publishing route to check, event by event, with grantAllows).
- */
-export function requirePublisher(auth: AuthConfig) {
-  return (req: Request, _res: Response, next: NextFunction): void => {
-    const principal = authenticate(req, auth);
-    const scopes = principal.kind === "service" ? principal.scopes : [];
-    if (!publishGrant(scopes)) {
-      throw new ApiError(403, "forbidden", `token lacks the ${PUBLISH_SCOPE} scope`);
-    }
-    req.principal = principal;
-    next();
-  };
-}
-
 export function userOf(req: Request): UserPrincipal {
   if (req.principal?.kind !== "user") throw new ApiError(401, "unauthorized", "a user token is required");
-  return req.principal;
-}
-
-export function serviceOf(req: Request): ServicePrincipal {
-  if (req.principal?.kind !== "service") throw new ApiError(401, "unauthorized", "a service token is required");
   return req.principal;
 }

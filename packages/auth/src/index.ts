@@ -10,6 +10,7 @@ export {
   type UserPrincipal,
 } from "./claims";
 export { TokenError, verifyToken } from "./verify-token";
+export { VerifiedTokens, type VerifiedTokensOptions } from "./verified-tokens";
 export { signToken, type TokenRequest } from "./sign-token";
-export { bearerToken, requirePublisher, requireUser, serviceOf, userOf } from "./bearer";
+export { authenticate, bearerToken, publisherOf, requireUser, userOf } from "./bearer";
 export { AUTH_ENV, DEV_JWT_SECRET, authConfig, authConfigOnFirstUse, loadAuthConfig, type AuthConfig } from "./auth-config";

@@ -84,8 +84,9 @@ interface BodyParserError extends Error {
 /**
  * The 4xx a request error stands for, when it is the client's: ours, or one
  * body-parser found while reading the body. Anything else is a bug (500).
+ * errorHandler answers with it; so does a handler in front of Express (ingest's publish path).
  */
-function clientError(error: unknown, contentEncoding: string | undefined): ApiError | undefined {
+export function clientError(error: unknown, contentEncoding: string | undefined): ApiError | undefined {
   if (error instanceof ApiError) return error;
   if (typeof error !== "object" || error === null) return undefined;
   const parserError = error as BodyParserError;

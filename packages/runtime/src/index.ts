@@ -1,6 +1,7 @@
 export { createLogger, type Logger } from "./logger";
 export { createReadinessRedis, createRedis, pingRedis, type RedisConnectionOptions } from "./redis";
 export {
+  clientError,
   closeServer,
   createHttpServer,
   createServiceApp,

@@ -30,10 +30,11 @@ import { dashboardPagePolicy } from "./operator/dashboard-page-policy";
 import { DatabaseAvailability } from "./operator/database-availability";
 import { DeliveryRepository } from "./operator/delivery-repository";
 import { EventPublisher } from "./publish/event-publisher";
-import { createPublishRouter } from "./publish/publish-router";
+import { EventIntake } from "./publish/event-intake";
+import { createPublishHandler } from "./publish/publish-handler";
+import { PublishMetrics } from "./publish/publish-metrics";
 import { createQueueDashboard, openOperatorQueues } from "./operator/queue-dashboard";
 import { UserProvisioning } from "./operator/user-provisioning";
-import { IngestMetrics } from "./ingest-metrics";
 import { loadConfig } from "./config";
 
 async function main(): Promise<void> {
@@ -41,7 +42,9 @@ async function main(): Promise<void> {
   const logger = createLogger("ingest", config.logLevel);
   const names = redisNames(config.namespace);
   const redis = createRedis(config.redisUrl, { failFast: true, name: "ingest", logger });
-  const publisher = new EventPublisher(redis, {
+  // Its own connection, auto-pipelined: concurrent publishes share one write to Redis each tick.
+  const publishRedis = createRedis(config.redisUrl, { failFast: true, name: "ingest-publish", logger, autoPipelining: true });
+  const publisher = new EventPublisher(publishRedis, {
     names,
     backlog: config.ingest.backlog,
     idempotencyTtlSeconds: config.ingest.idempotencyTtlSeconds,
@@ -76,17 +79,6 @@ async function main(): Promise<void> {
     metricsToken: config.metricsToken,
   });
   app.use(
-    "/api/v1/events",
-    new IngestMetrics(metrics).publishRequests,
-    createPublishRouter({
-      auth: config.auth,
-      publisher,
-      maxBodyBytes: config.ingest.maxBodyBytes,
-      maxPayloadBytes: config.ingest.maxPayloadBytes,
-      logger,
-    }),
-  );
-  app.use(
     "/api/v1/admin",
     requireUser(config.auth, { admin: true }),
     database.guard,
@@ -111,7 +103,18 @@ async function main(): Promise<void> {
   app.use(notFoundHandler);
   app.use(errorHandler(logger));
 
-  const server = createHttpServer(app, config.http);
+  // The publishing endpoints are answered in front of Express; every other request goes on to it.
+  const publish = createPublishHandler(
+    {
+      auth: config.auth,
+      intake: new EventIntake({ publisher, maxPayloadBytes: config.ingest.maxPayloadBytes, logger }),
+      maxBodyBytes: config.ingest.maxBodyBytes,
+      metrics: new PublishMetrics(metrics),
+      logger,
+    },
+    app,
+  );
+  const server = createHttpServer(publish, config.http);
   const port = await listen(server, config.port);
   database.start();
   logger.info({ port }, "ingest listening");
@@ -120,7 +123,7 @@ async function main(): Promise<void> {
     () => closeServer(server),
     () => database.stop(),
     () => queues.close(),
-    () => Promise.all([redis.quit(), queueRedis.quit(), db.$disconnect()]),
+    () => Promise.all([redis.quit(), publishRedis.quit(), queueRedis.quit(), db.$disconnect()]),
   ]);
 }
 

@@ -43,7 +43,8 @@ export type PublishOutcome =
 type ScriptReply = [status: string, ...values: number[]];
 
 type RedisWithPublish = Redis & {
-  heraldPublish(numKeys: number, ...args: (string | number)[]): Promise<ScriptReply>;
+  /** numKeys, the keys, then the arguments. */
+  heraldPublish(...command: (string | number)[]): Promise<ScriptReply>;
 };
 
 /**
@@ -95,26 +96,18 @@ export class EventPublisher {
         ? 0
         : backlog.tenantEventsPerSecond + (critical ? backlog.tenantCriticalHeadroom : 0);
     if (rateLimit > 0 && events.length > rateLimit) return { status: "over_tenant_rate", tenant, limit: rateLimit };
-    const keys = [
-      names.eventStream,
-      `${names.tenantRatePrefix}${tenant}:${Math.floor(Date.now() / 1000)}`,
-      ...scopes.flatMap((s) => [s.key, `${s.key}:count`]),
-      ...events.map((e) => names.idempotencyKeyPrefix + e.id),
-    ];
+    // One array, keys then arguments (see publish-script.ts), built in place: a batch has a thousand of each.
+    const command: (string | number)[] = [0, names.eventStream, `${names.tenantRatePrefix}${tenant}:${Math.floor(Date.now() / 1000)}`];
+    for (const s of scopes) command.push(s.key, `${s.key}:count`);
+    for (const e of events) command.push(names.idempotencyKeyPrefix + e.id);
+    command[0] = command.length - 1;
+    command.push(idempotencyTtlSeconds, producer, ROUTER_CONSUMER_GROUP, limit, scopes.length, rateLimit);
+    for (const s of scopes) command.push(s.limit);
     // Serialized before Redis is asked, so that a failure here is not mistaken for Redis being down.
-    const args = [
-      idempotencyTtlSeconds,
-      producer,
-      ROUTER_CONSUMER_GROUP,
-      limit,
-      scopes.length,
-      rateLimit,
-      ...scopes.map((s) => s.limit),
-      ...events.map((e) => JSON.stringify(e)),
-    ];
+    for (const e of events) command.push(JSON.stringify(e));
     let reply: ScriptReply;
     try {
-      reply = await this.redis.heraldPublish(keys.length, ...keys, ...args);
+      reply = await this.redis.heraldPublish(...command);
     } catch (error) {
       throw new EventBusUnavailableError((error as Error).message, { cause: error });
     }
