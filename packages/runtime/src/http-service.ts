@@ -1,6 +1,6 @@
 import { once } from "node:events";
 import http, { type RequestListener, type Server } from "node:http";
-import express, { type ErrorRequestHandler, type Express, type RequestHandler, type Response } from "express";
+import express, { type ErrorRequestHandler, type Express, type RequestHandler } from "express";
 import { ApiError } from "@herald/contract";
 import type { Logger } from "./logger";
 import { metricsHandler, type ServiceMetrics } from "./metrics";
@@ -120,15 +120,6 @@ export interface ErrorHandlerOptions {
   readonly outages?: Readonly<Record<string, (error: unknown) => boolean>>;
 }
 
-/** Where errorHandler leaves the code it answered, for what runs when the response is done (metrics). */
-const ANSWERED_CODE = "heraldErrorCode";
-
-/** The error code errorHandler answered this response with, if it did. */
-export function answeredErrorCode(res: Response): string | undefined {
-  const code: unknown = res.locals[ANSWERED_CODE];
-  return typeof code === "string" ? code : undefined;
-}
-
 /** Turns every error into the contract's JSON error body. */
 export function errorHandler(logger: Logger, options: ErrorHandlerOptions = {}): ErrorRequestHandler {
   const outages = Object.entries(options.outages ?? {});
@@ -144,7 +135,6 @@ export function errorHandler(logger: Logger, options: ErrorHandlerOptions = {}):
       apiError = new ApiError(500, "internal_error", "internal error");
     }
     if (res.headersSent) return;
-    res.locals[ANSWERED_CODE] = apiError.code;
     res.status(apiError.status).json(apiError.toBody());
   };
 }

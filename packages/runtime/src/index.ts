@@ -5,7 +5,6 @@ export {
   closeServer,
   createHttpServer,
   createServiceApp,
-  answeredErrorCode,
   errorHandler,
   listen,
   notFoundHandler,
