@@ -263,6 +263,13 @@ describe("routing honours each user's preferences and settings", () => {
       ["PUT", "/api/v1/notifications/settings", { webhookUrl: "http://169.254.169.254/latest/meta-data" }, "webhookUrl"],
       ["PUT", "/api/v1/notifications/settings", { webhookUrl: "http://[::1]:8080/hook" }, "webhookUrl"],
       ["PUT", "/api/v1/notifications/settings", { dndEnabled: true, sneaky: 1 }, "sneaky"],
+      ["PUT", "/api/v1/notifications/settings", { timezone: "Mars/Olympus" }, "timezone"],
+      ["PUT", "/api/v1/notifications/settings", { timezone: "+02:00" }, "timezone"],
+      ["PUT", "/api/v1/notifications/settings", { timezone: "" }, "timezone"],
+      ["PUT", "/api/v1/notifications/settings", { digestAt: "9:00" }, "digestAt"],
+      ["PUT", "/api/v1/notifications/settings", { digestAt: "24:00" }, "digestAt"],
+      ["PUT", "/api/v1/notifications/settings", { digestAt: "09:60" }, "digestAt"],
+      ["PUT", "/api/v1/notifications/settings", { digestAt: 900 }, "digestAt"],
     ];
     for (const [method, path, body, field] of cases) {
       const res = await api(gateway, token, method, path, body);
@@ -280,6 +287,24 @@ describe("routing honours each user's preferences and settings", () => {
     expect((await api(gateway, token, "GET", "/api/v1/notifications/settings")).body).toEqual(before.body);
     expect((await api(gateway, token, "GET", "/api/v1/notifications/preferences")).body).toEqual(prefsBefore.body);
     expect((await fetch(`${gateway}/api/v1/notifications/settings`)).status).toBe(401);
+  });
+
+  it("a daily digest at a local time: timezone and digestAt are saved and shown, UTC and none by default", async () => {
+    const token = userToken("morning-reader");
+    expect((await api(gateway, token, "GET", "/api/v1/notifications/settings")).body).toMatchObject({ timezone: "UTC", digestAt: null });
+    const set = await api(gateway, token, "PUT", "/api/v1/notifications/settings", {
+      digestEnabled: true,
+      digestInterval: "daily",
+      timezone: "Europe/Berlin",
+      digestAt: "09:00",
+    });
+    expect(set.status).toBe(200);
+    expect(set.body).toMatchObject({ digestEnabled: true, digestInterval: "daily", timezone: "Europe/Berlin", digestAt: "09:00" });
+    expect((await api(gateway, token, "GET", "/api/v1/notifications/settings")).body).toMatchObject({
+      timezone: "Europe/Berlin",
+      digestAt: "09:00",
+    });
+    expect((await api(gateway, token, "PUT", "/api/v1/notifications/settings", { digestAt: null })).body).toMatchObject({ digestAt: null });
   });
 
   it("settings are a user's own: another user's changes never show, and a webhook secret is shown once", async () => {

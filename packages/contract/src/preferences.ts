@@ -23,6 +23,10 @@ export interface NotificationSettings {
   readonly digestEnabled: boolean;
   readonly digestInterval: DigestInterval;
   readonly digestTypes: readonly EventTypeName[];
+  /** The user's IANA time zone (`Europe/Berlin`): where `digestAt` is read. */
+  readonly timezone: string;
+  /** `HH:MM`: a daily digest is sent at this local time; null: a whole day after the last one. Hourly digests ignore it. */
+  readonly digestAt: string | null;
   readonly email: string | null;
   readonly webhookUrl: string | null;
 }
@@ -40,6 +44,8 @@ export const DEFAULT_SETTINGS: NotificationSettings = {
   digestEnabled: false,
   digestInterval: "daily",
   digestTypes: DEFAULT_DIGEST_TYPES,
+  timezone: "UTC",
+  digestAt: null,
   email: null,
   webhookUrl: null,
 };
@@ -128,6 +134,8 @@ export interface SettingsUpdate {
   readonly digestEnabled?: boolean;
   readonly digestInterval?: DigestInterval;
   readonly digestTypes?: readonly string[];
+  readonly timezone?: string;
+  readonly digestAt?: string | null;
   readonly email?: string | null;
   readonly webhookUrl?: string | null;
 }

@@ -14,8 +14,12 @@ export async function findDueWork(db: Database, clock: DigestClock, now: Date): 
     db.$queryRaw<{ user_id: string }[]>`
       SELECT user_id FROM user_notification_settings
       WHERE digest_enabled
-        AND (digest_last_sent_at IS NULL OR digest_last_sent_at + make_interval(secs =>
-              (CASE digest_interval WHEN 'hourly' THEN ${clock.intervalMs.hourly} ELSE ${clock.intervalMs.daily} END)::float8 / 1000) <= ${now})
+        AND CASE WHEN digest_at IS NOT NULL AND digest_interval = 'daily'
+          -- At a local time: once its scheduled instant has come (see scheduleLocalDigests).
+          THEN digest_next_at <= ${now}
+          ELSE digest_last_sent_at IS NULL OR digest_last_sent_at + make_interval(secs =>
+              (CASE digest_interval WHEN 'hourly' THEN ${clock.intervalMs.hourly} ELSE ${clock.intervalMs.daily} END)::float8 / 1000) <= ${now}
+        END
         AND ${dndOff("user_notification_settings", now)}`,
     usersWithReleasableHolds(db, now),
   ]);

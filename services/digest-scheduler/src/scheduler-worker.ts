@@ -10,6 +10,7 @@ import { findDueWork } from "./find-due-work";
 import { releaseHeld } from "./release-held";
 import type { SchedulerMetrics } from "./scheduler-metrics";
 import { runRetention } from "./run-retention";
+import { scheduleLocalDigests } from "./schedule-local-digests";
 import { sendDigest } from "./send-digest";
 
 export interface SchedulerWorkerOptions {
@@ -40,6 +41,7 @@ export function startSchedulerWorker(options: SchedulerWorkerOptions): Worker {
     [SCHEDULER_JOBS.tick]: async () => {
       const started = performance.now();
       const now = new Date();
+      await scheduleLocalDigests(db, now);
       const due = await findDueWork(db, clock, now);
       const periodEnd = now.toISOString();
       await jobs.add([

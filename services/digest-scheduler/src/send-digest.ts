@@ -4,7 +4,7 @@ import { lockDigestBound, storeDigest, type Database } from "@herald/db";
 import type { Dispatcher } from "@herald/dispatch";
 import { dispatchPending } from "./dispatch-pending";
 import { withUserLock } from "./user-lock";
-import { isDigestDue, type DigestClock } from "./digest-window";
+import { atLocalTime, isDigestDue, nextDigestAt, type DigestClock, type DigestSchedule } from "./digest-window";
 
 export type DigestOutcome = "sent" | "empty" | "not_due" | "disabled" | "in_dnd";
 
@@ -28,13 +28,29 @@ export async function sendDigest(
   const periodEnd = new Date(job.periodEnd);
   const outcome = await db.$transaction(async (tx): Promise<DigestOutcome> => {
     const [settings] = await tx.$queryRaw<
-      { digest_enabled: boolean; digest_interval: string; digest_last_sent_at: Date | null; dnd_enabled: boolean; dnd_until: Date | null }[]
-    >`SELECT digest_enabled, digest_interval, digest_last_sent_at, dnd_enabled, dnd_until
+      {
+        digest_enabled: boolean;
+        digest_interval: string;
+        digest_last_sent_at: Date | null;
+        digest_at: string | null;
+        timezone: string;
+        digest_next_at: Date | null;
+        dnd_enabled: boolean;
+        dnd_until: Date | null;
+      }[]
+    >`SELECT digest_enabled, digest_interval, digest_last_sent_at, digest_at, timezone, digest_next_at, dnd_enabled, dnd_until
       FROM user_notification_settings WHERE user_id = ${job.userId} FOR UPDATE`;
     if (!settings) return "disabled";
+    const schedule: DigestSchedule = {
+      interval: settings.digest_interval as DigestInterval,
+      lastSentAt: settings.digest_last_sent_at,
+      digestAt: settings.digest_at,
+      timezone: settings.timezone,
+      nextAt: settings.digest_next_at,
+    };
     if (!job.flush) {
       if (!settings.digest_enabled) return "disabled";
-      if (!isDigestDue(settings.digest_last_sent_at, settings.digest_interval as DigestInterval, clock, periodEnd)) return "not_due";
+      if (!isDigestDue(schedule, clock, periodEnd)) return "not_due";
       if (isDndActive({ dndEnabled: settings.dnd_enabled, dndUntil: settings.dnd_until }, now)) return "in_dnd";
     }
     const items = await lockDigestBound(tx, job.userId, periodEnd);
@@ -67,7 +83,10 @@ export async function sendDigest(
         items.map((i) => i.id),
       );
     }
-    await tx.$executeRaw`UPDATE user_notification_settings SET digest_last_sent_at = ${periodEnd} WHERE user_id = ${job.userId}`;
+    // A local-time digest is scheduled again for its next day (a flush, e.g. DND ending, keeps the schedule).
+    const nextAt = atLocalTime(schedule) && !job.flush ? nextDigestAt(periodEnd, schedule.digestAt!, schedule.timezone) : schedule.nextAt;
+    await tx.$executeRaw`UPDATE user_notification_settings SET digest_last_sent_at = ${periodEnd}, digest_next_at = ${nextAt}
+      WHERE user_id = ${job.userId}`;
     return items.length > 0 ? "sent" : "empty";
   });
   // Also finishes the push of a digest committed by an attempt that died before pushing; taking

@@ -53,6 +53,20 @@ function webhookUrlProblem(value: string): string | undefined {
   return undefined;
 }
 
+/** An IANA zone name this runtime knows (`Europe/Berlin`, `UTC`); offsets and abbreviations are not names. */
+export function isTimeZone(value: string): boolean {
+  if (value.length > 64 || !/^[A-Za-z][A-Za-z0-9_+-]*(\/[A-Za-z0-9_+-]+)*$/.test(value)) return false;
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone: value });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** `HH:MM`, 00:00–23:59. */
+const LOCAL_TIME = /^([01][0-9]|2[0-3]):[0-5][0-9]$/;
+
 const WEBHOOK_URL = z.string().superRefine((value, ctx) => {
   const message = webhookUrlProblem(value);
   if (message) ctx.addIssue({ code: "custom", message });
@@ -71,6 +85,8 @@ export const settingsUpdateSchema = z
         message: "critical types are never digested",
       })
       .optional(),
+    timezone: z.string().refine(isTimeZone, { message: "must be an IANA time zone name, e.g. Europe/Berlin" }).optional(),
+    digestAt: z.string().regex(LOCAL_TIME, "must be a local time HH:MM (00:00–23:59)").nullable().optional(),
     email: emailAddressSchema.nullable().optional(),
     webhookUrl: WEBHOOK_URL.nullable().optional(),
   })

@@ -32,11 +32,20 @@ function view(row: SettingsRow, fallbackEmail: string | null): UserSettings {
     digestEnabled: row.digestEnabled,
     digestInterval: row.digestInterval as DigestInterval,
     digestTypes: row.digestTypes.filter(isEventTypeName),
+    timezone: row.timezone,
+    digestAt: row.digestAt,
     email: row.email ?? fallbackEmail,
     webhookUrl: row.webhookUrl,
     webhookSecretSet: row.webhookSecret !== null,
   };
 }
+
+/** Whether an update changes when a local-time digest falls due. */
+const reschedules = (update: SettingsUpdate): boolean =>
+  update.digestEnabled !== undefined ||
+  update.digestInterval !== undefined ||
+  update.timezone !== undefined ||
+  update.digestAt !== undefined;
 
 export class SettingsRepository {
   constructor(
@@ -65,6 +74,10 @@ export class SettingsRepository {
         ...(update.digestEnabled !== undefined && { digestEnabled: update.digestEnabled }),
         ...(update.digestInterval !== undefined && { digestInterval: update.digestInterval }),
         ...(update.digestTypes !== undefined && { digestTypes: [...new Set(update.digestTypes)] }),
+        ...(update.timezone !== undefined && { timezone: update.timezone }),
+        ...(update.digestAt !== undefined && { digestAt: update.digestAt }),
+        // The digest-scheduler schedules the next local-time digest from these; a change makes it schedule anew.
+        ...(reschedules(update) && { digestNextAt: null }),
         ...(update.email !== undefined && { email: update.email }),
         ...(update.webhookUrl !== undefined && { webhookUrl: update.webhookUrl }),
         ...(update.webhookUrl === null && { webhookSecret: null }),
