@@ -10,7 +10,7 @@ import { parseArgs } from "node:util";
 
 const require = createRequire(import.meta.url);
 const { loadAuthConfig } = require("@herald/auth");
-const { grantAllows, isEventTypePattern, publishScope, signToken } = require("@herald/auth");
+const { grantAllows, isPublishTypePattern, publishScope, signToken } = require("@herald/auth");
 const { EVENT_TYPES, PLATFORM_TENANT, isTenantId } = require("@herald/contract");
 
 const { values } = parseArgs({
@@ -47,7 +47,7 @@ if (values.producer) {
     ?.split(",")
     .map((t) => t.trim())
     .filter(Boolean);
-  if (types !== undefined && (types.length === 0 || !types.every(isEventTypePattern))) {
+  if (types !== undefined && (types.length === 0 || !types.every(isPublishTypePattern))) {
     console.error("--types takes comma-separated event types or prefixes ending in .*, e.g. --types 'system.*,job.completed'");
     process.exit(2);
   }

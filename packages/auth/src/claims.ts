@@ -1,3 +1,5 @@
+import { isEventTypePattern, matchesAnyEventTypePattern } from "@herald/contract";
+
 /** Who a verified bearer token speaks for. */
 export interface UserPrincipal {
   readonly kind: "user";
@@ -43,17 +45,15 @@ export const PUBLISH_SCOPE = "events:publish";
  */
 export type PublishGrant = { readonly anyType: true } | { readonly anyType: false; readonly typePatterns: readonly string[] };
 
-/** Dot-separated lower-case names, as the catalog's types are, optionally ending in `.*`. */
-const TYPE_PATTERN = /^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*(\.\*)?$/;
-
-export function isEventTypePattern(pattern: string): boolean {
-  return TYPE_PATTERN.test(pattern);
+/** A publish scope's pattern: a type or a prefix (`system.*`); every type is the plain `events:publish` scope, not `*`. */
+export function isPublishTypePattern(pattern: string): boolean {
+  return pattern !== "*" && isEventTypePattern(pattern);
 }
 
 /** The scope that grants publishing the types `typePattern` matches, or every type without one. */
 export function publishScope(typePattern?: string): string {
   if (typePattern === undefined) return PUBLISH_SCOPE;
-  if (!isEventTypePattern(typePattern)) {
+  if (!isPublishTypePattern(typePattern)) {
     throw new Error(`not an event type pattern: ${JSON.stringify(typePattern)} (an event type, or a prefix ending in .*, e.g. system.*)`);
   }
   return `${PUBLISH_SCOPE}:${typePattern}`;
@@ -70,16 +70,11 @@ export function publishGrant(scopes: readonly string[]): PublishGrant | undefine
   const typePatterns = scopes
     .filter((s) => s.startsWith(prefix))
     .map((s) => s.slice(prefix.length))
-    .filter(isEventTypePattern);
+    .filter(isPublishTypePattern);
   return typePatterns.length > 0 ? { anyType: false, typePatterns } : undefined;
 }
 
 /** `system.*` matches `system.gpu_critical` (and not `system` itself, nor `systemd.x`); any other pattern only its own type. */
 export function grantAllows(grant: PublishGrant, eventType: string): boolean {
-  if (grant.anyType) return true;
-  return grant.typePatterns.some((pattern) => {
-    if (!pattern.endsWith(".*")) return eventType === pattern;
-    const prefix = pattern.slice(0, -1); // "system."
-    return eventType.startsWith(prefix) && eventType.length > prefix.length;
-  });
+  return grant.anyType || matchesAnyEventTypePattern(grant.typePatterns, eventType);
 }

@@ -1,6 +1,6 @@
 export {
   grantAllows,
-  isEventTypePattern,
+  isPublishTypePattern,
   PUBLISH_SCOPE,
   publishGrant,
   publishScope,

@@ -80,3 +80,5 @@ export { backoffDelay, type BackoffOptions, type Jitter } from "./backoff";
 export { DEFAULT_TENANT, PLATFORM_TENANT, eventTenant, isTenantId, splitTenantKey, tenantKey } from "./tenant";
 export { DECISION_OUTCOMES, RELATIONS, type DecisionOutcome, type DecisionRecord, type NotARecipient, type Relation } from "./decision";
 export { directRecipients, jobOwner, notARecipientReason, type Bystander } from "./direct-recipients";
+export { isEventTypePattern, matchesAnyEventTypePattern, matchesEventTypePattern } from "./event-type-pattern";
+export { DEFAULT_NAMESPACE, EVENT_STREAM_FIELD, eventStreamKey } from "./event-stream";

@@ -20,6 +20,7 @@ export { ADDRESS_POLICY_ENV, isAllowlistedHost, isPermittedLiteralHost, isPublic
 export { ConfigError } from "./config-error";
 export { ServiceMetrics, type Counter, type Gauge, type GaugeSample, type Histogram } from "./metrics";
 export { commaList, flag, nonNegativeInt, optionalNonNegativeInt, optionalString, percent, port, positiveInt } from "./config-fields";
+export { EVENT_RETENTION_ENV } from "./event-retention";
 export {
   BASE_ENV,
   INSTALLATION_ENV,

@@ -1,3 +1,5 @@
+import { eventStreamKey } from "@herald/contract";
+
 /**
  * Redis key, stream, consumer-group and Socket.IO room names. Every process
  * derives them from one namespace so that several Herald installations (or
@@ -38,7 +40,7 @@ export const ROUTER_CONSUMER_GROUP = "router";
 
 export function redisNames(namespace: string): RedisNames {
   return {
-    eventStream: `${namespace}:{events}:stream`,
+    eventStream: eventStreamKey(namespace),
     deadLetterStream: `${namespace}:{events}:dead`,
     idempotencyKeyPrefix: `${namespace}:{events}:idem:`,
     backlogSharePrefix: `${namespace}:{events}:share:`,

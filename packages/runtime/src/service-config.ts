@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { DEFAULT_NAMESPACE } from "@herald/contract";
 import { ConfigError } from "./config-error";
 import { flag, optionalString, positiveInt } from "./config-fields";
 
@@ -37,7 +38,7 @@ export const REDIS_ENV = {
   HERALD_NAMESPACE: z
     .string()
     .regex(/^[A-Za-z0-9_.-]{1,64}$/, "letters, digits, _ . - only")
-    .default("herald"),
+    .default(DEFAULT_NAMESPACE),
   REDIS_URL: z.string().url().default("redis://127.0.0.1:6379"),
 };
 

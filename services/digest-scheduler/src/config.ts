@@ -1,9 +1,19 @@
 import { RETRY_POLICY_ENV, retryPolicies, type RetryPolicies } from "@herald/dispatch";
-import { INSTALLATION_ENV, installationConfig, parseEnv, port, positiveInt, SERVICE_PORTS, type InstallationConfig } from "@herald/runtime";
+import {
+  EVENT_RETENTION_ENV,
+  INSTALLATION_ENV,
+  installationConfig,
+  parseEnv,
+  port,
+  positiveInt,
+  SERVICE_PORTS,
+  type InstallationConfig,
+} from "@herald/runtime";
 
 const ENV = {
   ...INSTALLATION_ENV,
   ...RETRY_POLICY_ENV,
+  ...EVENT_RETENTION_ENV,
   DIGEST_SCHEDULER_PORT: port(SERVICE_PORTS.digestScheduler),
   DIGEST_HOURLY_MS: positiveInt(3_600_000),
   DIGEST_DAILY_MS: positiveInt(86_400_000),
@@ -11,8 +21,6 @@ const ENV = {
   SCHEDULER_TICK_MS: positiveInt(60_000),
   /** How often retention runs (its own job scheduler). */
   RETENTION_TICK_MS: positiveInt(3_600_000),
-  /** Events older than this are deleted (their notifications stay). */
-  EVENT_RETENTION_MS: positiveInt(30 * 86_400_000),
   /** Read notifications older than this are deleted. */
   NOTIFICATION_RETENTION_MS: positiveInt(90 * 86_400_000),
   /** Notifications a user keeps at most. */
