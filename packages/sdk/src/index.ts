@@ -14,3 +14,4 @@ export {
 export { HeraldPublisher as HeraldClient, type HeraldPublisherOptions as HeraldClientOptions } from "./publisher";
 export { HeraldPublishError } from "./publish-error";
 export { backoffDelay, type BackoffOptions } from "@herald/contract";
+export { subscribe, type CloseOptions, type DeliveryInfo, type SubscribeOptions, type Subscription } from "./subscriber";

@@ -1,5 +1,6 @@
 import { RETRY_POLICY_ENV, retryPolicies, type RetryPolicies } from "@herald/dispatch";
 import {
+  EVENT_RETENTION_ENV,
   INSTALLATION_ENV,
   installationConfig,
   optionalString,
@@ -13,6 +14,7 @@ import {
 const ENV = {
   ...INSTALLATION_ENV,
   ...RETRY_POLICY_ENV,
+  ...EVENT_RETENTION_ENV,
   ROUTER_PORT: port(SERVICE_PORTS.router),
   ROUTER_BATCH_SIZE: positiveInt(200),
   /** A pending entry idle this long belongs to a dead consumer and is reclaimed. */
@@ -44,6 +46,8 @@ export interface RouterConfig extends InstallationConfig {
     readonly consumerName?: string;
     readonly maxDeliveries: number;
     readonly preferenceCacheTtlMs: number;
+    /** The event stream keeps no entry older than this, whoever still needs it. */
+    readonly eventRetentionMs: number;
   };
   readonly retryPolicies: RetryPolicies;
 }
@@ -60,6 +64,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       consumerName: env.ROUTER_CONSUMER_NAME,
       maxDeliveries: env.ROUTER_MAX_DELIVERIES,
       preferenceCacheTtlMs: env.PREFERENCE_CACHE_TTL_MS,
+      eventRetentionMs: env.EVENT_RETENTION_MS,
     },
     retryPolicies: retryPolicies(env),
   };

@@ -72,6 +72,7 @@ async function main(): Promise<void> {
       blockMs: config.router.blockMs,
       claimIdleMs: config.router.claimIdleMs,
       maxDeliveries: config.router.maxDeliveries,
+      retentionMs: config.router.eventRetentionMs,
       dependenciesHealthy: async () => (await pingDatabase(db)) && (await pingRedis(readinessRedis)),
       logger,
       onDeadLetter: routerMetrics.deadLettered,

@@ -2,6 +2,7 @@ import type { Redis } from "ioredis";
 import { backoffDelay } from "@herald/contract";
 import type { Logger } from "@herald/runtime";
 import { classifyFailure, type Failure } from "./classify-failure";
+import { streamTrimPoint, type GroupPosition } from "./stream-trim-point";
 
 /** Waits after a failed round: 100 ms doubling to 5 s, without jitter (one consumer, nobody to spread from). */
 const RETRY_BACKOFF = { initialMs: 100, maxMs: 5_000, jitter: "none" } as const;
@@ -55,6 +56,8 @@ export interface StreamConsumerOptions {
   readonly dependenciesHealthy: () => Promise<boolean>;
   readonly logger: Logger;
   readonly trimIntervalMs?: number;
+  /** Entries older than this are trimmed even when a subscriber group still needs them (EVENT_RETENTION_MS). */
+  readonly retentionMs: number;
   /** Other consumers idle this long with nothing pending are removed from the group (default: 10 min, or 10 × claimIdleMs). */
   readonly forgetIdleConsumersAfterMs?: number;
   /** Told of each entry dead-lettered, once it is (for metrics). */
@@ -79,12 +82,6 @@ function toEntry([id, fields]: RawEntry): StreamEntry | undefined {
   const record: Record<string, string> = {};
   for (let i = 0; i + 1 < fields.length; i += 2) record[fields[i]!] = fields[i + 1]!;
   return { id, fields: record };
-}
-
-/** The smallest stream id greater than `id`. */
-function nextId(id: string): string {
-  const [ms, seq] = id.split("-");
-  return `${ms}-${BigInt(seq ?? "0") + 1n}`;
 }
 
 /** True for the errors Redis answers once the group (or the whole stream) is gone, e.g. after a restart without its data. */
@@ -351,19 +348,25 @@ export class StreamConsumer {
   }
 
   /**
-   * Deletes acknowledged entries so that XLEN measures the backlog (ingest's
-   * back-pressure reads it). The router's group is the stream's only one.
+   * Deletes the entries every group (this one and each `@herald/sdk`
+   * subscriber's) is done with, and those past retention whatever the
+   * groups say, so the stream holds what someone still needs and no more.
    */
   private async trimAcknowledged(): Promise<void> {
-    const { stream, group } = this.options;
-    const [pending, groups] = await Promise.all([
-      this.redis.xpending(stream, group) as Promise<[number, string | null, string | null, unknown]>,
-      this.redis.xinfo("GROUPS", stream) as Promise<unknown[][]>,
-    ]);
-    const ours = groups.find((g) => g[g.indexOf("name") + 1] === group);
-    if (!ours) return;
-    const lastDelivered = String(ours[ours.indexOf("last-delivered-id") + 1]);
-    const oldestPending = pending[0] > 0 ? pending[1] : null;
-    await this.redis.xtrim(stream, "MINID", oldestPending ?? nextId(lastDelivered));
+    const { stream, group, retentionMs } = this.options;
+    const infos = (await this.redis.xinfo("GROUPS", stream)) as unknown[][];
+    // Without our own group (Redis lost it), trimming waits for the group to be re-created.
+    if (!infos.some((g) => g[g.indexOf("name") + 1] === group)) return;
+    const names = infos.map((g) => String(g[g.indexOf("name") + 1]));
+    const pipeline = this.redis.pipeline();
+    for (const name of names) pipeline.xpending(stream, name);
+    const summaries = (await pipeline.exec()) ?? [];
+    // A group whose pending entries could not be read keeps everything: trimming waits a round.
+    if (summaries.length !== names.length || summaries.some(([error]) => error)) return;
+    const positions: GroupPosition[] = infos.map((g, i) => {
+      const [count, oldest] = summaries[i]![1] as [number, string | null];
+      return { name: names[i]!, lastDelivered: String(g[g.indexOf("last-delivered-id") + 1]), oldestPending: count > 0 ? oldest : null };
+    });
+    await this.redis.xtrim(stream, "MINID", streamTrimPoint(positions, `${Math.max(0, Date.now() - retentionMs)}-0`));
   }
 }

@@ -34,12 +34,16 @@ describe("StreamConsumer", () => {
     reader.disconnect();
   });
 
-  function consumer(handle: (entries: readonly StreamEntry[]) => Promise<{ rejected: { id: string; reason: string }[] }>) {
+  function consumer(
+    handle: (entries: readonly StreamEntry[]) => Promise<{ rejected: { id: string; reason: string }[] }>,
+    on: { stream?: string; retentionMs?: number } = {},
+  ) {
     const c = new StreamConsumer(
       reader,
       redis,
       {
-        stream,
+        stream: on.stream ?? stream,
+        retentionMs: on.retentionMs ?? 86_400_000,
         group: "g",
         consumer: "me",
         deadLetterStream: dead,
@@ -88,13 +92,51 @@ describe("StreamConsumer", () => {
     expect(((await redis.xpending(stream, "g")) as [number])[0]).toBe(0);
   });
 
+  it("trims only below what every group has acknowledged, and past retention whatever a group still needs", async () => {
+    const shared = `${prefix}:shared:stream`;
+    await redis.xgroup("CREATE", shared, "g", "0", "MKSTREAM");
+    await redis.xgroup("CREATE", shared, "billing", "0");
+    for (const n of ["a", "b", "c"]) await redis.xadd(shared, "*", "n", n);
+    const handled: string[] = [];
+    const router = consumer(
+      async (entries) => {
+        handled.push(...entries.map((e) => e.fields.n!));
+        return { rejected: [] };
+      },
+      { stream: shared },
+    );
+    await router.start();
+    await until(() => (handled.length === 3 ? true : undefined));
+    // Several trim rounds (every 100 ms): the subscriber group has read nothing, so everything stays.
+    await sleep(500);
+    expect(await redis.xlen(shared)).toBe(3);
+    // It reads two and acknowledges one: what lies below its oldest pending entry goes.
+    const reply = (await redis.xreadgroup("GROUP", "billing", "b1", "COUNT", 2, "STREAMS", shared, ">")) as [string, [string][]][];
+    const read = reply[0]![1];
+    await redis.xack(shared, "billing", read[0]![0]);
+    await until(async () => ((await redis.xlen(shared)) === 2 ? true : undefined));
+    await redis.xack(shared, "billing", read[1]![0]);
+    await until(async () => ((await redis.xlen(shared)) === 1 ? true : undefined));
+    expect((await redis.xrange(shared, "-", "+")).map(([, f]) => f[1])).toEqual(["c"]);
+    await router.stop();
+
+    // Past retention, entries go even though the subscriber never read them.
+    const old = `${prefix}:old:stream`;
+    await redis.xgroup("CREATE", old, "g", "0", "MKSTREAM");
+    await redis.xgroup("CREATE", old, "billing", "0");
+    await redis.xadd(old, "*", "n", "old");
+    await sleep(300);
+    await consumer(async () => ({ rejected: [] }), { stream: old, retentionMs: 200 }).start();
+    await until(async () => ((await redis.xlen(old)) === 0 ? true : undefined));
+  });
+
   it("keeps entries pending, and never dead-letters them, while its dependencies are down", async () => {
     healthy = false;
     let attempts = 0;
     let failing = true;
     const seen: string[] = [];
-    // The first test's consumer is still running; stop it so this one reads the entry.
-    await consumers[0]!.stop();
+    // The first tests' consumers are still running; stop them so this one reads the entry.
+    await Promise.all(consumers.map((c) => c.stop()));
     const id = await redis.xadd(stream, "*", "n", "during-outage");
     await consumer(async (entries) => {
       attempts += 1;
@@ -138,6 +180,7 @@ describe("StreamConsumer isolating failures", () => {
       redis,
       {
         stream,
+        retentionMs: 86_400_000,
         group: "g",
         consumer: "me",
         deadLetterStream: dead,

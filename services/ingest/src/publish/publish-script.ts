@@ -10,7 +10,10 @@
  * request, and a counter of their sum; entries the router is done with
  * (before its oldest pending entry, or up to the last it was given when none
  * is pending) are popped before the scope is refused, so the common case
- * costs a few O(1) commands. Needs Redis 7 (SET NX GET).
+ * costs a few O(1) commands. The backlog judged against the limit is the
+ * router's (its group's lag and pending entries), not the stream's length:
+ * `@herald/sdk` subscribers' groups keep entries the router is done with.
+ * Needs Redis 7 (SET NX GET, XINFO GROUPS lag).
  */
 export const PUBLISH_SCRIPT = `
 local stream, rateKey = KEYS[1], KEYS[2]
@@ -42,7 +45,26 @@ end
 if rateLimit > 0 and tonumber(redis.call('GET', rateKey) or '0') + n > rateLimit then
   return refuse({'tenant_rate_limited'})
 end
-if redis.call('XLEN', stream) + n > limit then
+-- Where the router's group stands (one XINFO GROUPS: a few fields per group).
+local exists, lastDelivered, pendingCount, lag = redis.call('EXISTS', stream) == 1
+if exists then
+  for _, info in ipairs(redis.call('XINFO', 'GROUPS', stream)) do
+    local fields = {}
+    for j = 1, #info, 2 do fields[info[j]] = info[j + 1] end
+    if fields['name'] == group then
+      lastDelivered, pendingCount, lag = fields['last-delivered-id'], fields['pending'], fields['lag']
+    end
+  end
+end
+
+-- The router's backlog: what it was not given yet (lag) and what it holds (pending). Not XLEN:
+-- subscriber groups keep entries the router is done with. XLEN only when Redis cannot tell the lag
+-- (entries deleted ahead of the group) or the router has no group yet (all of it is unrouted).
+local backlog = 0
+if exists then
+  if lastDelivered and lag then backlog = lag + pendingCount else backlog = redis.call('XLEN', stream) end
+end
+if backlog + n > limit then
   return refuse({'backlog_full'})
 end
 
@@ -55,28 +77,15 @@ local function before(a, b)
   local bm, bs = parse(b)
   return am < bm or (am == bm and as < bs)
 end
--- What the router is done with, looked up only when a scope is judged.
-local known, exists, lastDelivered, oldestPending = false
+-- Whether the router is done with an entry: before its oldest pending one, or up to the last it was given.
+local oldestPending
 local function done(id)
-  if not known then
-    known = true
-    exists = redis.call('EXISTS', stream) == 1
-    if exists then
-      for _, info in ipairs(redis.call('XINFO', 'GROUPS', stream)) do
-        for j = 1, #info, 2 do
-          if info[j] == 'name' and info[j + 1] ~= group then break end
-          if info[j] == 'last-delivered-id' then lastDelivered = info[j + 1] end
-        end
-      end
-      if lastDelivered then
-        local pending = redis.call('XPENDING', stream, group)
-        if pending[1] > 0 then oldestPending = pending[2] end
-      end
-    end
-  end
   if not exists then return true end
   if not lastDelivered then return false end
-  if oldestPending then return before(id, oldestPending) end
+  if pendingCount > 0 then
+    oldestPending = oldestPending or redis.call('XPENDING', stream, group)[2]
+    return before(id, oldestPending)
+  end
   return not before(lastDelivered, id)
 end
 local held, trimmed = {}, {}
