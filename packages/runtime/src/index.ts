@@ -21,6 +21,7 @@ export { ConfigError } from "./config-error";
 export { ServiceMetrics, type Counter, type Gauge, type GaugeSample, type Histogram } from "./metrics";
 export { commaList, flag, nonNegativeInt, optionalNonNegativeInt, optionalString, percent, port, positiveInt } from "./config-fields";
 export { EVENT_RETENTION_ENV } from "./event-retention";
+export { readStreamBacklog, type StreamBacklog } from "./stream-backlog";
 export {
   BASE_ENV,
   INSTALLATION_ENV,

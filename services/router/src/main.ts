@@ -1,5 +1,5 @@
 import os from "node:os";
-import { redisNames, ROUTER_CONSUMER_GROUP } from "@herald/runtime";
+import { readStreamBacklog, redisNames, ROUTER_CONSUMER_GROUP } from "@herald/runtime";
 import { createDatabase, migrationsFor, pingDatabase } from "@herald/db";
 import {
   closeServer,
@@ -18,7 +18,7 @@ import { DeliveryEnqueuer, Dispatcher, NotificationPusher, openDeliveryQueues } 
 import { NotificationWriter } from "./notification-writer";
 import { RecipientDirectory } from "./recipient-directory";
 import { createBatchRouter } from "./route-batch";
-import { readStreamBacklog, RouterMetrics } from "./router-metrics";
+import { RouterMetrics } from "./router-metrics";
 import { defaultConsumerName } from "./consumer-name";
 import { consumerGroupExists, StreamConsumer } from "./stream-consumer";
 import { loadConfig } from "./config";

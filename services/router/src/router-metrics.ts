@@ -1,31 +1,6 @@
-import type { Redis } from "ioredis";
-import type { Counter, Histogram, ServiceMetrics } from "@herald/runtime";
+import type { Counter, Histogram, ServiceMetrics, StreamBacklog } from "@herald/runtime";
 import type { DraftStatus } from "./route-event";
 import type { DeadLetterCause } from "./stream-consumer";
-
-/** The event stream as its consumer group sees it. */
-export interface StreamBacklog {
-  /** Entries in the stream (acknowledged ones are trimmed: what ingest's back-pressure reads). */
-  readonly length: number;
-  /** Entries no router has read yet (NaN when Redis cannot tell, after some deletions). */
-  readonly lag: number;
-  /** Entries read by a router and not yet acknowledged. */
-  readonly pending: number;
-}
-
-/** XLEN and the group's XINFO GROUPS fields, in one round trip. */
-export async function readStreamBacklog(redis: Redis, stream: string, group: string): Promise<StreamBacklog> {
-  const replies = await redis.multi().xlen(stream).xinfo("GROUPS", stream).exec();
-  if (!replies) throw new Error("stream backlog read was aborted");
-  for (const [error] of replies) if (error) throw error;
-  const length = Number(replies[0]![1]);
-  const groups = replies[1]![1] as unknown[][];
-  const ours = groups.find((g) => g[g.indexOf("name") + 1] === group);
-  if (!ours) throw new Error(`no consumer group ${group} on ${stream}`);
-  const field = (name: string) => ours[ours.indexOf(name) + 1];
-  const lag = field("lag");
-  return { length, lag: lag === null || lag === undefined ? Number.NaN : Number(lag), pending: Number(field("pending")) };
-}
 
 /**
  * The router's Prometheus metrics: counters bumped once per batch (never per
@@ -65,9 +40,18 @@ export class RouterMetrics {
     const shared = () => (reading ??= backlog().finally(() => (reading = undefined)));
     const gauge = (name: string, help: string, value: (b: StreamBacklog) => number) =>
       metrics.gaugeOnScrape({ name, help }, async () => [{ value: value(await shared()) }]);
-    gauge("herald_router_stream_length", "Entries in the event stream (unrouted and pending; routed ones are trimmed)", (b) => b.length);
-    gauge("herald_router_stream_lag", "Event stream entries no router has read yet", (b) => b.lag);
-    gauge("herald_router_stream_pending", "Event stream entries read by a router and not yet acknowledged", (b) => b.pending);
+    gauge(
+      "herald_router_stream_length",
+      "Entries in the event stream (unrouted, pending, and routed ones a subscriber group still needs)",
+      (b) => b.length,
+    );
+    // NaN while Redis cannot tell the lag, or the group is missing (Redis lost it): an alert sees that, not a reassuring 0.
+    gauge("herald_router_stream_lag", "Event stream entries no router has read yet", (b) => b.group?.lag ?? Number.NaN);
+    gauge(
+      "herald_router_stream_pending",
+      "Event stream entries read by a router and not yet acknowledged",
+      (b) => b.group?.pending ?? Number.NaN,
+    );
   }
 
   /** A batch stored and dispatched: its events, the notifications created for them, how long it took. */

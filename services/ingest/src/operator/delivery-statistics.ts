@@ -1,7 +1,7 @@
 import type { Redis } from "ioredis";
 import type { Queue } from "bullmq";
 import type { Database } from "@herald/db";
-import { ROUTER_CONSUMER_GROUP } from "@herald/runtime";
+import { readStreamBacklog, ROUTER_CONSUMER_GROUP } from "@herald/runtime";
 import type { DeliveryStatus } from "@herald/contract";
 
 export interface ChannelStatistics {
@@ -133,17 +133,15 @@ export class DeliveryStatistics {
   }
 
   private async backlog(): Promise<Backlog> {
-    const [streamLength, groups, counts] = await Promise.all([
-      this.redis.xlen(this.eventStream),
-      // Before the router first starts there is no group (nor stream): nothing is pending then.
-      this.redis.xinfo("GROUPS", this.eventStream).catch(() => [] as unknown[]),
+    const [stream, counts] = await Promise.all([
+      readStreamBacklog(this.redis, this.eventStream, ROUTER_CONSUMER_GROUP),
       Promise.all(this.queues.map(async (q) => [q.name, await q.getJobCounts("waiting", "active", "delayed", "failed")] as const)),
     ]);
-    const router = (groups as unknown[][]).map(fieldsOf).find((g) => g.name === ROUTER_CONSUMER_GROUP);
+    // Before the router first starts there is no group (nor stream): nothing is pending then.
     return {
-      streamLength,
-      routerLag: typeof router?.lag === "number" ? router.lag : null,
-      routerPending: typeof router?.pending === "number" ? router.pending : 0,
+      streamLength: stream.length,
+      routerLag: stream.group?.lag ?? null,
+      routerPending: stream.group?.pending ?? 0,
       queues: Object.fromEntries(
         counts.map(([name, c]) => [
           name,
@@ -152,11 +150,4 @@ export class DeliveryStatistics {
       ),
     };
   }
-}
-
-/** XINFO answers a flat [field, value, …] list per group. */
-function fieldsOf(flat: unknown[]): Record<string, unknown> {
-  const fields: Record<string, unknown> = {};
-  for (let i = 0; i + 1 < flat.length; i += 2) fields[String(flat[i])] = flat[i + 1];
-  return fields;
 }
