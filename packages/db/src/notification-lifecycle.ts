@@ -125,13 +125,16 @@ export async function scheduledPending(db: Database, userId: string, kind: "rele
  * order notifications reach the user.
  */
 export async function releaseHeldRows(db: Sql, userId: string): Promise<number> {
+  // The user's row is locked before the fresh ids are drawn, as routers lock it before theirs:
+  // a user's ids grow in commit order (notification-writer.ts says why).
   return db.$executeRaw`
     WITH held AS (
       SELECT id, row_number() OVER (ORDER BY id) AS rn FROM notifications WHERE user_id = ${userId} AND status = 'held'
     ),
+    owner AS (SELECT id FROM users WHERE id = ${userId} FOR UPDATE),
     fresh AS (
       SELECT new_id, row_number() OVER (ORDER BY new_id) AS rn
-      FROM (SELECT nextval(pg_get_serial_sequence('notifications', 'id')) AS new_id FROM held) AS allocated
+      FROM (SELECT nextval(pg_get_serial_sequence('notifications', 'id')) AS new_id FROM held CROSS JOIN owner) AS allocated
     )
     UPDATE notifications n SET id = fresh.new_id, status = 'released'
     FROM held JOIN fresh USING (rn)
@@ -182,10 +185,12 @@ export interface DigestNotification {
  * show in the feed as already read. Run in the caller's transaction.
  */
 export async function storeDigest(tx: Sql, digest: DigestNotification, summarizedIds: readonly bigint[]): Promise<void> {
+  // Its id is drawn once the user's row is locked, as routers do (notification-writer.ts says why).
   await tx.$executeRaw`
     INSERT INTO notifications (event_id, user_id, event_type, category, critical, title, body, payload, channels, status, dedupe_key)
-    VALUES (NULL, ${digest.userId}, 'digest', 'digest', false, ${digest.title}, ${digest.body},
-            ${JSON.stringify(digest.payload)}::jsonb, ${[...digest.channels]}::text[], 'pending', ${digest.dedupeKey})
+    SELECT NULL, owner.id, 'digest', 'digest', false, ${digest.title}, ${digest.body},
+           ${JSON.stringify(digest.payload)}::jsonb, ${[...digest.channels]}::text[], 'pending', ${digest.dedupeKey}
+    FROM (SELECT id FROM users WHERE id = ${digest.userId} FOR UPDATE) AS owner
     ON CONFLICT (dedupe_key) DO NOTHING`;
   await tx.$executeRaw`
     UPDATE notifications SET status = 'digested', is_read = true, read_at = now()

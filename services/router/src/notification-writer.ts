@@ -75,12 +75,18 @@ export class NotificationWriter {
         SELECT x.id FROM batch x JOIN events e ON e.id = x.id
         WHERE e.producer IS DISTINCT FROM x.producer OR e.tenant_id <> x.tenant
       ),
+      -- Every recipient's user row, created or else locked, in id order (routers lock alike and never
+      -- deadlock), before any of their notifications is given an id: the join in "inserted" makes
+      -- each row wait for its user's lock, so a user's ids grow in commit order whatever the number of
+      -- routers, and a catch-up from a client's last id never misses a row that commits late.
       -- A user key is its tenant's (tenantKey), so the event's tenant is its recipients' too.
-      new_users AS (
+      recipients AS (
         INSERT INTO users (id, tenant_id)
         SELECT DISTINCT d."userId", x.tenant FROM drafts d JOIN batch x ON x.id = d."eventId"
         WHERE d."eventId" NOT IN (SELECT id FROM id_conflicts)
-        ON CONFLICT (id) DO NOTHING
+        ORDER BY 1
+        ON CONFLICT (id) DO UPDATE SET tenant_id = users.tenant_id
+        RETURNING id
       ),
       -- Why each candidate did or did not get the event; kept as long as the event (FK cascade).
       new_decisions AS (
@@ -103,7 +109,7 @@ export class NotificationWriter {
         INSERT INTO notifications (event_id, user_id, event_type, category, critical, title, body, channels, status)
         SELECT d."eventId", d."userId", d."eventType", d.category, d.critical, d.title, d.body,
                ARRAY(SELECT jsonb_array_elements_text(d.channels)), d.status
-        FROM drafts d
+        FROM drafts d JOIN recipients r ON r.id = d."userId"
         WHERE d."eventId" NOT IN (SELECT id FROM id_conflicts)
         ORDER BY d.ord
         ON CONFLICT (event_id, user_id) DO NOTHING
