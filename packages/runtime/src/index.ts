@@ -13,7 +13,7 @@ export {
   type ServiceAppOptions,
 } from "./http-service";
 export { exitOnStartupFailure, onShutdown, type ShutdownStep } from "./shutdown";
-export { parseBody, parseQuery, requireJson } from "./request-parsing";
+export { parseBody, parseEventTypeParam, parseQuery, requireJson } from "./request-parsing";
 export { RecipientVersion } from "./recipient-version";
 export { QUEUES, ROUTER_CONSUMER_GROUP, redisNames, userRoom, type RedisNames } from "./names";
 export { ADDRESS_POLICY_ENV, isAllowlistedHost, isPermittedLiteralHost, isPublicAddress, webhookAllowedHosts } from "./address-policy";

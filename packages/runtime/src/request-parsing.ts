@@ -1,6 +1,6 @@
 import type { NextFunction, Request, Response } from "express";
 import type { z } from "zod";
-import { ApiError, type ValidationIssue } from "@herald/contract";
+import { ApiError, isEventTypeName, type EventTypeName, type ValidationIssue } from "@herald/contract";
 
 /** Each issue on its own field; an unknown field is named itself, not as its parent. */
 function problemsOf(error: z.ZodError, fallback: string, unknown: string): ValidationIssue[] {
@@ -31,6 +31,14 @@ export function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
   if (parsed.success) return parsed.data;
   const details = problemsOf(parsed.error, "body", "unknown field");
   throw new ApiError(400, "invalid_body", `invalid field(s): ${fieldsOf(details)}`, details);
+}
+
+/** A path's `:eventType`: a catalog type, else 400 `unknown_event_type` naming it. */
+export function parseEventTypeParam(raw: string): EventTypeName {
+  if (isEventTypeName(raw)) return raw;
+  throw new ApiError(400, "unknown_event_type", `eventType: unknown event type ${raw}`, [
+    { path: "eventType", message: "unknown event type" },
+  ]);
 }
 
 /** Express middleware: refuses a body that is not declared JSON (before it is read). */

@@ -1,23 +1,14 @@
 import express, { Router } from "express";
-import { ApiError, EVENT_TYPES, isEventTypeName, tenantDefault, type EventTypeName, type TenantPreferenceEntry } from "@herald/contract";
+import { ApiError, EVENT_TYPES, tenantDefault, type TenantPreferenceEntry } from "@herald/contract";
 import { tenantPreferenceUpdateSchema } from "@herald/contract/schemas";
 import { userOf } from "@herald/auth";
 import type { TenantPreferences } from "@herald/db";
-import { parseBody, requireJson } from "@herald/runtime";
+import { parseBody, parseEventTypeParam, requireJson } from "@herald/runtime";
 import type { RecipientCacheVersion } from "./user-provisioning";
 
 export interface TenantPreferencesRouterOptions {
   readonly preferences: TenantPreferences;
   readonly version: RecipientCacheVersion;
-}
-
-function eventTypeParam(raw: string): EventTypeName {
-  if (!isEventTypeName(raw)) {
-    throw new ApiError(400, "unknown_event_type", `eventType: unknown event type ${raw}`, [
-      { path: "eventType", message: "unknown event type" },
-    ]);
-  }
-  return raw;
 }
 
 /**
@@ -40,7 +31,7 @@ export function createTenantPreferencesRouter({ preferences, version }: TenantPr
   });
 
   router.put("/tenant/preferences/:eventType", requireJson, express.json({ limit: "16kb", strict: false }), async (req, res) => {
-    const type = eventTypeParam(String(req.params.eventType));
+    const type = parseEventTypeParam(String(req.params.eventType));
     const update = parseBody(tenantPreferenceUpdateSchema, req.body);
     const tenant = userOf(req).tenant;
     const current = (await preferences.of(tenant)).get(type);

@@ -1,5 +1,5 @@
 import { Router } from "express";
-import { ApiError, isDndActive, isEventTypeName } from "@herald/contract";
+import { ApiError, isDndActive } from "@herald/contract";
 import { isPermittedLiteralHost } from "@herald/runtime";
 import type { AuthConfig } from "@herald/auth";
 import { preferenceUpdateSchema, settingsUpdateSchema } from "@herald/contract/schemas";
@@ -10,7 +10,7 @@ import type { PreferencesRepository } from "./preferences-repository";
 import type { SettingsRepository } from "./settings-repository";
 import type { SchedulerJobs } from "@herald/dispatch";
 import type { UserSync } from "../user-sync";
-import { parseBody, requireJson } from "@herald/runtime";
+import { parseBody, parseEventTypeParam, requireJson } from "@herald/runtime";
 
 export interface SettingsRouterOptions {
   readonly auth: AuthConfig;
@@ -37,12 +37,7 @@ export function createSettingsRouter(options: SettingsRouterOptions): Router {
   });
 
   router.put("/preferences/:eventType", requireJson, async (req, res) => {
-    const type = String(req.params.eventType);
-    if (!isEventTypeName(type)) {
-      throw new ApiError(400, "unknown_event_type", `eventType: unknown event type ${type}`, [
-        { path: "eventType", message: "unknown event type" },
-      ]);
-    }
+    const type = parseEventTypeParam(String(req.params.eventType));
     const update = parseBody(preferenceUpdateSchema, req.body);
     res.json(await preferences.update(userOf(req), type, update));
   });
