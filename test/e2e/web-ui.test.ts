@@ -352,6 +352,47 @@ describe("web UI: the notification center in a real browser", () => {
     forgiveRefusals();
   });
 
+  it("a type the organization requires is shown locked, with the reason, and cannot be switched off or muted", async () => {
+    // The tenant's admin requires review.rejected, in-app only, through ingest's operator API.
+    const admin = userToken("org-admin", "admin");
+    const required = await fetch(`${stack.service("ingest").url}/api/v1/admin/tenant/preferences/review.rejected`, {
+      method: "PUT",
+      headers: { authorization: `Bearer ${admin}`, "content-type": "application/json" },
+      body: JSON.stringify({ required: true, enabled: true, channels: ["in_app"] }),
+    });
+    expect(required.status).toBe(200);
+    const page = await newPage();
+    await signIn(page, userToken(user));
+    await page.locator("#preferences-button").click();
+    const row = page.locator('#preferences li[data-event-type="review.rejected"]');
+    await row.waitFor();
+    expect(await row.locator(".chip").allTextContents()).toEqual(["required"]);
+    expect(await row.locator(".pref-reason").textContent()).toBe(
+      "Your organization requires this type: it cannot be switched off or muted",
+    );
+    const enabled = row.locator('input[data-control="enabled"]');
+    expect(await enabled.isChecked()).toBe(true);
+    expect(await enabled.isDisabled()).toBe(true);
+    const inApp = row.locator('input[value="in_app"]');
+    expect(await inApp.isChecked()).toBe(true);
+    expect(await inApp.isDisabled()).toBe(true);
+    // Another channel may still be added: only switching off and muting are locked.
+    expect(await row.locator('input[value="email"]').isDisabled()).toBe(false);
+    // A click on the switch changes nothing, and nothing is sent.
+    let puts = 0;
+    page.on("request", (r) => {
+      if (r.method() === "PUT" && r.url().endsWith("/preferences/review.rejected")) puts++;
+    });
+    await row.locator("label.switch").click({ force: true });
+    await page.waitForTimeout(300);
+    expect(await enabled.isChecked()).toBe(true);
+    expect(puts).toBe(0);
+    const stored = (await api("GET", "/preferences")).body.items.find((p: { eventType: string }) => p.eventType === "review.rejected");
+    expect(stored).toMatchObject({ enabled: true, channels: ["in_app"], required: true });
+    await pages.screenshot(page, "8-preferences-required", { fullPage: true });
+    await page.close();
+  });
+
   it("settings: digest on/off and interval save at once; a new webhook URL shows its secret once; a bad email shows the gateway's 400 message", async () => {
     await userPage.locator("#preferences-close").click();
     await userPage.locator("#activity").waitFor();

@@ -94,6 +94,8 @@ export class PreferencesView {
     for (const box of boxes) {
       box.addEventListener("change", () => save(`channel-${box.value}`, { channels: CHANNELS.filter((_, i) => boxes[i]!.checked) }));
     }
+    // Nor may its last channel go (that would mute it): the one box left ticked is locked too.
+    if (entry.required && entry.channels.length === 1) for (const box of boxes) box.disabled = box.checked;
 
     const scope = h(
       "select",
@@ -110,7 +112,10 @@ export class PreferencesView {
         { class: "pref-name" },
         h("span", { class: "pref-type" }, entry.eventType),
         entry.critical ? h("span", { class: "chip chip--critical" }, "critical") : null,
-        entry.required ? h("span", { class: "chip", attrs: { title: "Your organization requires this type" } }, "required") : null,
+        entry.required ? h("span", { class: "chip chip--locked" }, "required") : null,
+        entry.required
+          ? h("span", { class: "pref-reason" }, "Your organization requires this type: it cannot be switched off or muted")
+          : null,
         entry.enabled && entry.channels.length === 0 ? h("span", { class: "chip" }, "muted") : null,
       ),
       h(
