@@ -77,7 +77,10 @@ const smtp = new SMTPServer({
 smtp.listen(0, "127.0.0.1");
 await once(smtp.server, "listening");
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
 const fmt = (n) => Math.round(n).toLocaleString("en-US");
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
