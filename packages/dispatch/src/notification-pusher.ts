@@ -1,4 +1,4 @@
-import type { Redis } from "ioredis";
+import type { RedisClient } from "@herald/runtime";
 import { Emitter } from "@socket.io/redis-emitter";
 import { SOCKET_EVENTS, type NotificationMessage, type ServerToClientEvents } from "@herald/contract";
 import { userRoom } from "@herald/runtime";
@@ -16,7 +16,7 @@ export class NotificationPusher {
   private readonly emitter: Emitter<ServerToClientEvents>;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     socketIoKey: string,
   ) {
     this.emitter = new Emitter<ServerToClientEvents>(redis, { key: socketIoKey });
