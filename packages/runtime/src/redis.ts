@@ -83,6 +83,8 @@ function createCluster(target: RedisTarget, perConnection: RedisOptions, options
       username: url.username ? decodeURIComponent(url.username) : undefined,
       password: url.password ? decodeURIComponent(url.password) : undefined,
       tls: url.protocol === "rediss:" ? {} : undefined,
+      // For commands sent to one node directly (orderedConnection's PUBLISHes).
+      enableAutoPipelining: options.autoPipelining ?? false,
     },
     enableOfflineQueue: !options.failFast,
     enableAutoPipelining: options.autoPipelining ?? false,
@@ -97,6 +99,23 @@ function createCluster(target: RedisTarget, perConnection: RedisOptions, options
     clusterOptions,
   );
 }
+
+/**
+ * A connection on which keyless commands (PUBLISH, PING) keep their order: the
+ * client itself, or one master of a cluster. A cluster client sends each
+ * keyless command to a random node, so two PUBLISHes could reach subscribers
+ * out of order and a PING would confirm nothing about the PUBLISHes before it.
+ * Every node relays a PUBLISH to the whole cluster, so any master will do; ask
+ * again for each batch, as a failover replaces the node.
+ */
+export function orderedConnection(client: RedisClient): RedisClient {
+  if (!(client instanceof Cluster)) return client;
+  const masters = client.nodes("master");
+  if (masters.length === 0) return client; // not connected yet: the cluster client queues or fails the command itself
+  return masters.reduce((a, b) => (nodeName(a) <= nodeName(b) ? a : b));
+}
+
+const nodeName = (node: Redis) => `${node.options.host}:${node.options.port}`;
 
 export async function pingRedis(client: RedisClient): Promise<boolean> {
   try {
