@@ -9,8 +9,8 @@ module.exports = {
     "^(\\.{1,2}/.*)\\.js$": "$1",
   },
   testMatch: ["<rootDir>/{packages,services}/*/test/**/*.test.ts", "<rootDir>/test/**/*.test.ts"],
-  // The chaos suite has its own config and command (jest.chaos.config.js, `npm run test:chaos`).
-  testPathIgnorePatterns: ["/node_modules/", "<rootDir>/test/chaos/"],
+  // The chaos and cluster suites have their own configs and commands (`npm run test:chaos`, `npm run test:cluster`).
+  testPathIgnorePatterns: ["/node_modules/", "<rootDir>/test/chaos/", "<rootDir>/test/cluster/"],
   globalSetup: "<rootDir>/test/support/global-setup.ts",
   globalTeardown: "<rootDir>/test/support/global-teardown.ts",
   testTimeout: 60_000,

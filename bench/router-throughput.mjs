@@ -13,20 +13,25 @@
 // runs in its own transaction, so this is the SQL round trips per event) and
 // the router's share of the raw ceiling in notifications/s, within each round.
 //
-//   npm run bench:router [-- --users 10000 --events 20000 --batch 200 --rounds 2 --profile DIR]
+// With --cluster, each round also routes the same number of events with the
+// router on a local 3-master Redis Cluster (scripts/redis-cluster.mjs), right
+// after the single-Redis round, and prints the cluster's events/s beside it.
+//
+//   npm run bench:router [-- --users 10000 --events 20000 --batch 200 --rounds 2 --profile DIR --cluster]
 import { createRequire } from "node:module";
 import { parseArgs } from "node:util";
 import { printProfile } from "./lib/cpu-profile-summary.mjs";
 import { scratchInstall } from "./lib/scratch-install.mjs";
 import { reportSummary } from "./lib/summary.mjs";
 import { ROOT, startService, stopAll, waitReady } from "../scripts/lib/service-runner.mjs";
+import { startRedisCluster } from "../scripts/redis-cluster.mjs";
 
 const require = createRequire(`${ROOT}/package.json`);
 const { redisNames, ROUTER_CONSUMER_GROUP } = require("@herald/runtime");
 const { validateEvent } = require("@herald/contract/schemas");
 const { applyMigrations } = require("@herald/db");
 const { Client } = require("pg");
-const { Redis } = require("ioredis");
+const { Cluster, Redis } = require("ioredis");
 
 const { values } = parseArgs({
   options: {
@@ -36,6 +41,7 @@ const { values } = parseArgs({
     rounds: { type: "string", default: "2" },
     // A directory: each round's router runs under `node --cpu-prof` and its top frames are printed.
     profile: { type: "string" },
+    cluster: { type: "boolean", default: false },
   },
 });
 const USERS = Number(values.users);
@@ -47,6 +53,10 @@ const scratch = scratchInstall();
 const { base, dbName, databaseUrl, namespace } = scratch;
 const names = redisNames(namespace);
 const redis = new Redis(base.redisUrl);
+/** Where a round's router reads: the single Redis, or the cluster (its client and the router's extra env). */
+const single = { label: "router", client: redis, env: {} };
+let cluster;
+let clusterTarget;
 let pg;
 let router;
 
@@ -101,11 +111,11 @@ function makeEvent(i) {
 }
 
 /** EVENTS new events on the stream; returns them as the router will read them. */
-async function fillStream() {
+async function fillStream(client) {
   const now = new Date();
   const events = [];
   for (let start = 0; start < EVENTS; start += 1000) {
-    const pipeline = redis.pipeline();
+    const pipeline = client.pipeline();
     for (let i = start; i < Math.min(EVENTS, start + 1000); i++) {
       const result = validateEvent(makeEvent(i), { now, producer: "bench" });
       events.push(result.event);
@@ -129,19 +139,23 @@ const routerEnv = {
 };
 
 /** One router process from start until it has acknowledged every entry on the stream. */
-async function routerRound(round) {
-  const events = await fillStream();
+async function routerRound(round, target = single) {
+  const events = await fillStream(target.client);
   await pg.query("SELECT pg_stat_clear_snapshot()");
   const before = await commits();
   const started = performance.now();
   const profile = values.profile && { dir: values.profile, name: `router-round-${round}.cpuprofile` };
-  router = startService("router", routerEnv, {
-    output: process.env.ROUTER_LOG_LEVEL ? "inherit" : "ignore",
-    nodeArgs: profile ? ["--cpu-prof", `--cpu-prof-dir=${profile.dir}`, `--cpu-prof-name=${profile.name}`] : [],
-  });
+  router = startService(
+    "router",
+    { ...routerEnv, ...target.env },
+    {
+      output: process.env.ROUTER_LOG_LEVEL ? "inherit" : "ignore",
+      nodeArgs: profile ? ["--cpu-prof", `--cpu-prof-dir=${profile.dir}`, `--cpu-prof-name=${profile.name}`] : [],
+    },
+  );
   await waitReady(router, "http://127.0.0.1:3192");
   for (;;) {
-    const groups = await redis.xinfo("GROUPS", names.eventStream);
+    const groups = await target.client.xinfo("GROUPS", names.eventStream);
     const group = groups
       .map((g) => Object.fromEntries(Array.from({ length: g.length / 2 }, (_, i) => [g[2 * i], g[2 * i + 1]])))
       .find((g) => g.name === ROUTER_CONSUMER_GROUP);
@@ -162,7 +176,7 @@ async function routerRound(round) {
   );
   const notifications = rows.reduce((sum, r) => sum + r.n, 0);
   console.log(
-    `round ${round}, router: ${(EVENTS / seconds).toFixed(0)} events/s, ${(notifications / seconds).toFixed(0)} notifications/s (${seconds.toFixed(2)} s, incl. process start)`,
+    `round ${round}, ${target.label}: ${(EVENTS / seconds).toFixed(0)} events/s, ${(notifications / seconds).toFixed(0)} notifications/s (${seconds.toFixed(2)} s, incl. process start)`,
   );
   console.log(`  notifications by status: ${rows.map((r) => `${r.status} ${r.n}`).join(", ")}`);
   console.log(
@@ -241,6 +255,11 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 try {
   console.log(`seeding ${USERS} users with stored preferences and settings…`);
   await seed();
+  if (values.cluster) {
+    cluster = await startRedisCluster();
+    const seeds = cluster.ports.map((port) => ({ host: "127.0.0.1", port }));
+    clusterTarget = { label: "router on the cluster", client: new Cluster(seeds), env: { REDIS_CLUSTER_NODES: cluster.nodes } };
+  }
   console.log(`router throughput: ${USERS} users with stored preferences, ${EVENTS} events per round, batch ${BATCH}`);
   const rounds = [];
   for (let round = 1; round <= ROUNDS; round++) {
@@ -248,7 +267,19 @@ try {
     const raw = await rawRound(round, r.events);
     const ratio = r.notificationsPerSecond / raw.notificationsPerSecond;
     console.log(`round ${round}: router at ${ratio.toFixed(2)}× the raw ceiling in notifications/s`);
-    rounds.push({ router: r.notificationsPerSecond, raw: raw.notificationsPerSecond, ratio, events: r.eventsPerSecond });
+    const c = clusterTarget ? await routerRound(round, clusterTarget) : undefined;
+    if (c)
+      console.log(
+        `round ${round}: router on the cluster at ${(c.eventsPerSecond / r.eventsPerSecond).toFixed(2)}× its events/s on one Redis`,
+      );
+    rounds.push({
+      router: r.notificationsPerSecond,
+      raw: raw.notificationsPerSecond,
+      ratio,
+      events: r.eventsPerSecond,
+      clusterEvents: c?.eventsPerSecond,
+      clusterRatio: c && c.eventsPerSecond / r.eventsPerSecond,
+    });
   }
   const of = (key) => rounds.map((r) => r[key]);
   const fmt = (n) => Math.round(n).toLocaleString("en-US");
@@ -257,6 +288,15 @@ try {
     { figure: "router notifications/s", value: fmt(median(of("router"))), ratio: median(of("ratio")).toFixed(2), target: "≥ 0.50" },
     { figure: "raw ceiling notifications/s", value: fmt(median(of("raw"))), ratio: "1.00" },
     { figure: "router events/s", value: fmt(median(of("events"))) },
+    ...(clusterTarget
+      ? [
+          {
+            figure: "router events/s on a 3-master cluster",
+            value: fmt(median(of("clusterEvents"))),
+            ratio: median(of("clusterRatio")).toFixed(2),
+          },
+        ]
+      : []),
   ]);
   reportSummary("router", [
     {
@@ -272,5 +312,7 @@ try {
   if (router) await stopAll([router]);
   await pg?.end();
   redis.disconnect();
+  clusterTarget?.client.disconnect();
+  await cluster?.stop();
   await scratch.remove();
 }

@@ -1,13 +1,13 @@
 import { randomBytes } from "node:crypto";
 import { UnrecoverableError, Worker } from "bullmq";
-import type { Redis } from "ioredis";
 import { DeliveryEnqueuer, deliveryJobId, openDeliveryQueues, retryPolicies } from "@herald/dispatch";
-import { QUEUES } from "@herald/runtime";
+import { QUEUES, type RedisClient } from "@herald/runtime";
 import { api, eventually, sleep } from "../support/clients";
 import { TEST_PG_URL } from "../support/env";
 import { SmtpCatcher, WebhookReceiver } from "../support/receivers";
 import type { ServiceProcess } from "../support/service-process";
 import { TestStack } from "../support/stack";
+import { testRedis } from "../support/test-redis";
 import { TcpProxy } from "../support/tcp-proxy";
 import { userToken } from "../support/tokens";
 
@@ -36,7 +36,7 @@ describe("delivery recovery: crashes, outages, lost jobs, bad addresses", () => 
   let stack: TestStack;
   let smtp: SmtpCatcher;
   let proxy: TcpProxy;
-  let connection: Redis;
+  let connection: RedisClient;
   let queues: ReturnType<typeof openDeliveryQueues>;
   let enqueuer: DeliveryEnqueuer;
   let worker: ServiceProcess;
@@ -62,7 +62,7 @@ describe("delivery recovery: crashes, outages, lost jobs, bad addresses", () => 
       DELIVERY_OUTAGE_PROBE_MS: "250",
     });
     proxiedDatabaseUrl = proxy.rewrite(stack.db.url);
-    connection = stack.redis.duplicate({ maxRetriesPerRequest: null });
+    connection = testRedis(stack.redisUrl, { maxRetriesPerRequest: null });
     queues = openDeliveryQueues(connection, stack.names.queuePrefix);
     enqueuer = new DeliveryEnqueuer(
       queues,
@@ -285,7 +285,7 @@ describe("delivery recovery: crashes, outages, lost jobs, bad addresses", () => 
     await worker.stop();
     const id = await queued("webhook", { webhookUrl: "http://127.0.0.1:9/never" });
     // Some other consumer (a crashed worker of an older release, say) fails the job for good.
-    const rogueConnection = stack.redis.duplicate({ maxRetriesPerRequest: null });
+    const rogueConnection = testRedis(stack.redisUrl, { maxRetriesPerRequest: null });
     const rogue = new Worker(QUEUES.webhook, null, { connection: rogueConnection, prefix: stack.names.queuePrefix });
     const job = await rogue.getNextJob("rogue-token");
     expect(job?.id).toBe(deliveryJobId(id, 0));

@@ -4,6 +4,7 @@ import { QUEUES } from "@herald/runtime";
 import { api, publish, sleep } from "../support/clients";
 import { freePort } from "../support/service-process";
 import { TestStack } from "../support/stack";
+import { keysEverywhere } from "../support/test-redis";
 import { producerToken, tokenWithClaims, userToken } from "../support/tokens";
 
 /**
@@ -313,7 +314,7 @@ describe("ingest operator API", () => {
       const id = cookie.slice("herald_admin=".length);
       expect(id).toMatch(/^[A-Za-z0-9_-]{43}$/);
       expect(admin).not.toContain(id);
-      const keys = await stack.redis.keys(`${stack.names.adminSessionKeyPrefix}*`);
+      const keys = await keysEverywhere(stack.redis, `${stack.names.adminSessionKeyPrefix}*`);
       expect(keys.length).toBeGreaterThan(0);
       for (const key of keys) {
         expect(key).not.toContain(id);
@@ -809,7 +810,7 @@ describe("ingest operator API", () => {
       // The database is migrated already: the operator API is open at once, and only Redis is missing.
       const lonely = await stack.start("ingest", {
         key: "ingest-no-redis",
-        env: { REDIS_URL: deadRedis, MIGRATE_ON_START: "false" },
+        env: { REDIS_URL: deadRedis, REDIS_CLUSTER_NODES: "", MIGRATE_ON_START: "false" },
         waitFor: "health",
       });
       const res = await api(lonely.url, admin, "POST", `/api/v1/admin/deliveries/${id}/retry`);

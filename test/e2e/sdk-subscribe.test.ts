@@ -4,6 +4,7 @@ import { subscribe, type DeliveryInfo, type Subscription } from "@herald/sdk";
 import type { HeraldEvent } from "@herald/contract";
 import { eventually, publish, sleep } from "../support/clients";
 import { TestStack } from "../support/stack";
+import { testClusterNodes } from "../support/test-redis";
 import { producerToken } from "../support/tokens";
 
 const MAX_BACKLOG = 60;
@@ -44,6 +45,7 @@ describe("@herald/sdk subscribe()", () => {
       name,
       eventTypes,
       redisUrl: stack.redisUrl,
+      redisClusterNodes: stack.redisClusterNodes ? testClusterNodes() : undefined,
       namespace: stack.namespace,
       batchSize: 2,
       blockMs: 200,

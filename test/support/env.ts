@@ -10,3 +10,5 @@ export function templateDatabase(): string {
   return process.env.HERALD_TEST_TEMPLATE ?? "herald_test_template";
 }
 export const TEST_JWT_SECRET = "herald-test-secret-0123456789abcdef0123456789";
+/** Set by `npm run test:cluster` (scripts/redis-cluster.mjs): services and tests then talk to a Redis Cluster. */
+export const TEST_REDIS_CLUSTER_NODES = process.env.REDIS_CLUSTER_NODES?.trim() || undefined;

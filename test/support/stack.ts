@@ -1,9 +1,9 @@
 import { randomBytes } from "node:crypto";
-import { Redis } from "ioredis";
-import { redisNames, type RedisNames } from "@herald/runtime";
+import { redisNames, type RedisClient, type RedisNames } from "@herald/runtime";
 import { createTestDatabase, type TestDatabase } from "./database";
-import { TEST_JWT_SECRET, TEST_REDIS_URL } from "./env";
+import { TEST_JWT_SECRET, TEST_REDIS_CLUSTER_NODES, TEST_REDIS_URL } from "./env";
 import { ServiceProcess, type ServiceName, type WaitFor } from "./service-process";
+import { deleteKeys, keysEverywhere, testRedis } from "./test-redis";
 
 /**
  * Where a stack lives: by default a fresh database cloned on the shared test
@@ -25,7 +25,7 @@ export class TestStack {
 
   private constructor(
     readonly db: TestDatabase,
-    readonly redis: Redis,
+    readonly redis: RedisClient,
     readonly namespace: string,
     private readonly extraEnv: Record<string, string>,
     readonly redisUrl: string,
@@ -37,13 +37,19 @@ export class TestStack {
     const db = placement.database ?? (await createTestDatabase());
     const redisUrl = placement.redisUrl ?? TEST_REDIS_URL;
     const namespace = `t${randomBytes(4).toString("hex")}`;
-    return new TestStack(db, new Redis(redisUrl), namespace, extraEnv, redisUrl);
+    return new TestStack(db, testRedis(redisUrl), namespace, extraEnv, redisUrl);
+  }
+
+  /** Under `npm run test:cluster`, the cluster's seeds: the stack's services connect to it (not to a suite's own Redis). */
+  get redisClusterNodes(): string | undefined {
+    return this.redisUrl === TEST_REDIS_URL ? TEST_REDIS_CLUSTER_NODES : undefined;
   }
 
   env(overrides: Record<string, string> = {}): Record<string, string> {
     return {
       DATABASE_URL: this.db.url,
       REDIS_URL: this.redisUrl,
+      ...(this.redisClusterNodes ? { REDIS_CLUSTER_NODES: this.redisClusterNodes } : {}),
       HERALD_NAMESPACE: this.namespace,
       JWT_SECRET: TEST_JWT_SECRET,
       ...this.extraEnv,
@@ -69,8 +75,7 @@ export class TestStack {
 
   async stop(): Promise<void> {
     await Promise.all([...this.services.values()].map((s) => s.stop().catch(() => s.kill())));
-    const keys = await this.redis.keys(`${this.namespace}:*`);
-    if (keys.length > 0) await this.redis.del(...keys);
+    await deleteKeys(this.redis, await keysEverywhere(this.redis, `${this.namespace}:*`));
     this.redis.disconnect();
     await this.db.drop();
   }

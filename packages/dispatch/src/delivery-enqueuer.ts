@@ -1,5 +1,5 @@
 import { Queue } from "bullmq";
-import type { Redis } from "ioredis";
+import type { RedisClient } from "@herald/runtime";
 import { QUEUES } from "@herald/runtime";
 import type { QueuedDelivery } from "@herald/db";
 import { deliveryJobId, type DeliveryJob } from "./delivery-jobs";
@@ -44,7 +44,7 @@ export class DeliveryEnqueuer {
 }
 
 /** The two delivery queues of an installation (QUEUES.webhook, QUEUES.email under its prefix). */
-export function openDeliveryQueues(connection: Redis, prefix: string): DeliveryQueues & { close(): Promise<void> } {
+export function openDeliveryQueues(connection: RedisClient, prefix: string): DeliveryQueues & { close(): Promise<void> } {
   const webhook = new Queue(QUEUES.webhook, { connection, prefix });
   const email = new Queue(QUEUES.email, { connection, prefix });
   return { webhook, email, close: async () => void (await Promise.all([webhook.close(), email.close()])) };

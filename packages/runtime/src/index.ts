@@ -1,5 +1,14 @@
 export { createLogger, type Logger } from "./logger";
-export { createReadinessRedis, createRedis, pingRedis, type RedisConnectionOptions } from "./redis";
+export {
+  createReadinessRedis,
+  createRedis,
+  orderedConnection,
+  pingRedis,
+  type RedisClient,
+  type RedisConnectionOptions,
+  type RedisTarget,
+} from "./redis";
+export { parseClusterNode, type RedisClusterNode } from "./redis-cluster-nodes";
 export {
   clientError,
   closeServer,

@@ -20,7 +20,7 @@ export interface RedisNames {
   readonly socketIoKey: string;
   /** Bumped whenever a user's role, projects, preferences or settings change; routers drop their caches when it moves. */
   readonly recipientVersionKey: string;
-  /** BullMQ key prefix: every queue of this installation lives under it. */
+  /** BullMQ key prefix: every queue of this installation lives under it, hash-tagged (one cluster slot). */
   readonly queuePrefix: string;
   /** Operator dashboard sessions, one key per session (named by a hash of its cookie's id). */
   readonly adminSessionKeyPrefix: string;
@@ -47,7 +47,8 @@ export function redisNames(namespace: string): RedisNames {
     tenantRatePrefix: `${namespace}:{events}:tenant-rate:`,
     socketIoKey: `${namespace}:socket.io`,
     recipientVersionKey: `${namespace}:recipients:version`,
-    queuePrefix: `${namespace}:bull`,
+    // BullMQ's scripts touch several keys of a queue at once: the tag puts all of an installation's queues on one slot.
+    queuePrefix: `${namespace}:{${namespace}:bull}`,
     adminSessionKeyPrefix: `${namespace}:admin-session:`,
   };
 }

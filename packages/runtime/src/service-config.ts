@@ -2,6 +2,7 @@ import { z } from "zod";
 import { DEFAULT_NAMESPACE } from "@herald/contract";
 import { ConfigError } from "./config-error";
 import { flag, optionalString, positiveInt } from "./config-fields";
+import { clusterNodes, type RedisClusterNode } from "./redis-cluster-nodes";
 
 /**
  * Configuration comes from the environment. Each service has its own
@@ -40,6 +41,11 @@ export const REDIS_ENV = {
     .regex(/^[A-Za-z0-9_.-]{1,64}$/, "letters, digits, _ . - only")
     .default(DEFAULT_NAMESPACE),
   REDIS_URL: z.string().url().default("redis://127.0.0.1:6379"),
+  /**
+   * Comma-separated host:port seeds of a Redis Cluster. Set, every connection
+   * is a cluster client (REDIS_URL then gives only the credentials and TLS).
+   */
+  REDIS_CLUSTER_NODES: clusterNodes,
 };
 
 /** Services that use PostgreSQL. */
@@ -69,6 +75,8 @@ export interface BaseConfig {
 export interface RedisConfig {
   readonly namespace: string;
   readonly redisUrl: string;
+  /** Seeds of a Redis Cluster; undefined: a single Redis at redisUrl. */
+  readonly redisClusterNodes?: readonly RedisClusterNode[];
 }
 
 export interface DatabaseConfig {
@@ -104,7 +112,7 @@ export function baseConfig(env: z.infer<z.ZodObject<typeof BASE_ENV>>): BaseConf
 }
 
 export function redisConfig(env: z.infer<z.ZodObject<typeof REDIS_ENV>>): RedisConfig {
-  return { namespace: env.HERALD_NAMESPACE, redisUrl: env.REDIS_URL };
+  return { namespace: env.HERALD_NAMESPACE, redisUrl: env.REDIS_URL, redisClusterNodes: env.REDIS_CLUSTER_NODES };
 }
 
 export function databaseConfig(env: z.infer<z.ZodObject<typeof DATABASE_ENV>>): DatabaseConfig {

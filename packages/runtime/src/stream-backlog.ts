@@ -1,4 +1,4 @@
-import type { Redis } from "ioredis";
+import type { RedisClient } from "./redis";
 
 /** The event stream as one consumer group sees it. */
 export interface StreamBacklog {
@@ -24,7 +24,7 @@ function fieldsOf(flat: readonly unknown[]): Record<string, unknown> {
  * XLEN and the group's XINFO GROUPS fields, in one round trip (one key, so
  * one slot of a cluster). A stream that does not exist yet is empty, with no group.
  */
-export async function readStreamBacklog(redis: Redis, stream: string, group: string): Promise<StreamBacklog> {
+export async function readStreamBacklog(redis: RedisClient, stream: string, group: string): Promise<StreamBacklog> {
   const replies = await redis.multi().xlen(stream).xinfo("GROUPS", stream).exec();
   if (!replies) throw new Error("stream backlog read was aborted");
   const [[lengthError, length], [groupsError, groups]] = replies as [[Error | null, number], [Error | null, unknown[][]]];

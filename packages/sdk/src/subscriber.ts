@@ -1,6 +1,6 @@
 import { hostname } from "node:os";
 import { randomBytes } from "node:crypto";
-import { Redis } from "ioredis";
+import { Cluster, Redis } from "ioredis";
 import {
   DEFAULT_NAMESPACE,
   DEFAULT_TENANT,
@@ -32,6 +32,11 @@ export interface SubscribeOptions {
   /** Resolves when the event is handled: only then is it acknowledged. A throw hands it back, for another attempt. */
   readonly handler: (event: HeraldEvent, info: DeliveryInfo) => unknown;
   readonly redisUrl: string;
+  /**
+   * The installation's REDIS_CLUSTER_NODES, as `host:port` seeds: connect as a
+   * Redis Cluster client (redisUrl then gives only the credentials).
+   */
+  readonly redisClusterNodes?: readonly { readonly host: string; readonly port: number }[];
   /**
    * HERALD_NAMESPACE of the installation.
    * @defaultValue `herald`
@@ -123,7 +128,7 @@ export async function subscribe(options: SubscribeOptions): Promise<Subscription
 }
 
 class StreamSubscriber implements Subscription {
-  private readonly redis: Redis;
+  private readonly redis: Redis | Cluster;
   private readonly stream: string;
   private readonly consumer: string;
   private readonly claimIdleMs: number;
@@ -135,7 +140,7 @@ class StreamSubscriber implements Subscription {
   private lastClaimAt = 0;
 
   constructor(private readonly options: SubscribeOptions) {
-    this.redis = new Redis(options.redisUrl, { maxRetriesPerRequest: null, lazyConnect: true });
+    this.redis = connect(options);
     // Connection errors are retried by ioredis; the loop below waits them out.
     this.redis.on("error", () => undefined);
     this.stream = eventStreamKey(options.namespace ?? DEFAULT_NAMESPACE);
@@ -246,4 +251,22 @@ class StreamSubscriber implements Subscription {
     if (this.options.tenantId !== undefined && (event.tenantId ?? DEFAULT_TENANT) !== this.options.tenantId) return false;
     return matchesAnyEventTypePattern(this.options.eventTypes, event.type);
   }
+}
+
+/** One node, or a cluster: the stream is one key, so every command here goes to one slot either way. */
+function connect(options: SubscribeOptions): Redis | Cluster {
+  if (!options.redisClusterNodes?.length) return new Redis(options.redisUrl, { maxRetriesPerRequest: null, lazyConnect: true });
+  const url = new URL(options.redisUrl);
+  return new Cluster(
+    options.redisClusterNodes.map((n) => ({ host: n.host, port: n.port })),
+    {
+      lazyConnect: true,
+      redisOptions: {
+        maxRetriesPerRequest: null,
+        username: url.username ? decodeURIComponent(url.username) : undefined,
+        password: url.password ? decodeURIComponent(url.password) : undefined,
+        tls: url.protocol === "rediss:" ? {} : undefined,
+      },
+    },
+  );
 }

@@ -33,7 +33,7 @@ async function main(): Promise<void> {
   const names = redisNames(config.namespace);
   const db = createDatabase(config.databaseUrl, { poolSize: delivery.webhook.concurrency + delivery.email.concurrency });
   // The workers have connections of their own: this one answers /ready.
-  const redis = createReadinessRedis(config.redisUrl, { name: "delivery-worker-ready", logger });
+  const redis = createReadinessRedis(config, { name: "delivery-worker-ready", logger });
 
   const email = new EmailSender(delivery.smtp);
   const store = new DeliveryStore(db);
@@ -62,12 +62,12 @@ async function main(): Promise<void> {
   const workers = [
     new Worker<DeliveryJob, DeliveryOutcome>(QUEUES.webhook, processDelivery, {
       ...workerOptions,
-      connection: createRedis(config.redisUrl, { name: "webhook-worker", logger }),
+      connection: createRedis(config, { name: "webhook-worker", logger }),
       concurrency: delivery.webhook.concurrency,
     }),
     new Worker<DeliveryJob, DeliveryOutcome>(QUEUES.email, processDelivery, {
       ...workerOptions,
-      connection: createRedis(config.redisUrl, { name: "email-worker", logger }),
+      connection: createRedis(config, { name: "email-worker", logger }),
       concurrency: delivery.email.concurrency,
     }),
   ];

@@ -26,9 +26,9 @@ async function main(): Promise<void> {
   if (config.migrateOnStart) await migrationsFor(config, (msg, f) => logger.info(f, msg))();
   const names = redisNames(config.namespace);
   const db = createDatabase(config.databaseUrl);
-  const redis = createRedis(config.redisUrl, { name: "digest-scheduler", logger });
-  const workerConnection = createRedis(config.redisUrl, { name: "digest-scheduler-worker", logger });
-  const readinessRedis = createReadinessRedis(config.redisUrl, { name: "digest-scheduler-ready", logger });
+  const redis = createRedis(config, { name: "digest-scheduler", logger });
+  const workerConnection = createRedis(config, { name: "digest-scheduler-worker", logger });
+  const readinessRedis = createReadinessRedis(config, { name: "digest-scheduler-ready", logger });
   const queue = new Queue(QUEUES.scheduler, { connection: redis, prefix: names.queuePrefix });
   const deliveryQueues = openDeliveryQueues(redis, names.queuePrefix);
   const pusher = new NotificationPusher(redis, names.socketIoKey);

@@ -1,5 +1,5 @@
 import { Worker, type Job, type Queue } from "bullmq";
-import type { Redis } from "ioredis";
+import type { RedisClient } from "@herald/runtime";
 import { SCHEDULER_JOBS, SchedulerJobs, type ReleaseDndJob, type SendDigestJob } from "@herald/dispatch";
 import type { Database } from "@herald/db";
 import type { Dispatcher, NotificationPusher } from "@herald/dispatch";
@@ -15,7 +15,7 @@ import { sendDigest } from "./send-digest";
 
 export interface SchedulerWorkerOptions {
   readonly queue: Queue;
-  readonly connection: Redis;
+  readonly connection: RedisClient;
   readonly prefix: string;
   readonly db: Database;
   readonly dispatcher: Dispatcher;

@@ -41,9 +41,9 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger("ingest", config.logLevel);
   const names = redisNames(config.namespace);
-  const redis = createRedis(config.redisUrl, { failFast: true, name: "ingest", logger });
+  const redis = createRedis(config, { failFast: true, name: "ingest", logger });
   // Its own connection, auto-pipelined: concurrent publishes share one write to Redis each tick.
-  const publishRedis = createRedis(config.redisUrl, { failFast: true, name: "ingest-publish", logger, autoPipelining: true });
+  const publishRedis = createRedis(config, { failFast: true, name: "ingest-publish", logger, autoPipelining: true });
   const publisher = new EventPublisher(publishRedis, {
     names,
     backlog: config.ingest.backlog,
@@ -57,7 +57,7 @@ async function main(): Promise<void> {
     migrate: config.migrateOnStart ? migrationsFor(config, (msg, f) => logger.info(f, msg)) : undefined,
     logger,
   });
-  const queueRedis = createRedis(config.redisUrl, { failFast: true, name: "ingest-queues", logger });
+  const queueRedis = createRedis(config, { failFast: true, name: "ingest-queues", logger });
   const queues = openOperatorQueues(queueRedis, names.queuePrefix);
   const deliveries = new DeliveryRepository(db);
   const recipientVersion = new RecipientVersion(redis, names.recipientVersionKey);

@@ -37,9 +37,9 @@ async function main(): Promise<void> {
   const logger = createLogger("realtime-gateway", config.logLevel);
   if (config.migrateOnStart) await migrationsFor(config, (msg, f) => logger.info(f, msg))();
   const db = createDatabase(config.databaseUrl);
-  const pubClient = createRedis(config.redisUrl, { name: "gateway-pub", logger });
+  const pubClient = createRedis(config, { name: "gateway-pub", logger });
   const subClient = pubClient.duplicate();
-  const readinessRedis = createReadinessRedis(config.redisUrl, { name: "gateway-ready", logger });
+  const readinessRedis = createReadinessRedis(config, { name: "gateway-ready", logger });
   const names = redisNames(config.namespace);
   const repository = new NotificationRepository(db);
   const version = new RecipientVersion(pubClient, names.recipientVersionKey);

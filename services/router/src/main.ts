@@ -29,12 +29,12 @@ async function main(): Promise<void> {
   if (config.migrateOnStart) await migrationsFor(config, (msg, f) => logger.info(f, msg))();
   const names = redisNames(config.namespace);
   const db = createDatabase(config.databaseUrl);
-  const redis = createRedis(config.redisUrl, { name: "router", logger, autoPipelining: true });
-  const reader = createRedis(config.redisUrl, { name: "router-reader", logger });
-  const readinessRedis = createReadinessRedis(config.redisUrl, { name: "router-ready", logger });
+  const redis = createRedis(config, { name: "router", logger, autoPipelining: true });
+  const reader = createRedis(config, { name: "router-reader", logger });
+  const readinessRedis = createReadinessRedis(config, { name: "router-ready", logger });
 
   const store = new NotificationWriter(db);
-  const queues = openDeliveryQueues(createRedis(config.redisUrl, { name: "router-queues", logger }), names.queuePrefix);
+  const queues = openDeliveryQueues(createRedis(config, { name: "router-queues", logger }), names.queuePrefix);
   const dispatcher = new Dispatcher(
     db,
     new NotificationPusher(redis, names.socketIoKey),

@@ -1,4 +1,4 @@
-import type { Redis } from "ioredis";
+import type { RedisClient } from "@herald/runtime";
 import {
   CHANNELS,
   SCOPES,
@@ -88,7 +88,7 @@ export class RecipientDirectory {
 
   constructor(
     private readonly db: Database,
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly versionKey: string,
     private readonly ttlMs: number,
   ) {

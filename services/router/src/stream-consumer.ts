@@ -1,4 +1,4 @@
-import type { Redis } from "ioredis";
+import type { RedisClient } from "@herald/runtime";
 import { backoffDelay } from "@herald/contract";
 import type { Logger } from "@herald/runtime";
 import { classifyFailure, type Failure } from "./classify-failure";
@@ -90,7 +90,7 @@ function isGroupMissing(error: unknown): boolean {
 }
 
 /** Whether the consumer group exists: a readiness check (the group vanishes with a Redis that lost its data). */
-export async function consumerGroupExists(redis: Redis, stream: string, group: string): Promise<boolean> {
+export async function consumerGroupExists(redis: RedisClient, stream: string, group: string): Promise<boolean> {
   try {
     const groups = (await redis.xinfo("GROUPS", stream)) as unknown[][];
     return groups.some((g) => g[g.indexOf("name") + 1] === group);
@@ -118,8 +118,8 @@ export class StreamConsumer {
 
   constructor(
     /** Dedicated connection: it blocks in XREADGROUP. */
-    private readonly reader: Redis,
-    private readonly redis: Redis,
+    private readonly reader: RedisClient,
+    private readonly redis: RedisClient,
     private readonly options: StreamConsumerOptions,
     private readonly handle: BatchHandler,
   ) {}

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
-import type { Redis } from "ioredis";
+import type { RedisClient } from "@herald/runtime";
 import type { UserPrincipal } from "@herald/auth";
 import { DEFAULT_TENANT } from "@herald/contract";
 
@@ -35,7 +35,7 @@ interface StoredSession {
  */
 export class AdminSessionStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keyPrefix: string,
     private readonly idleSeconds: number,
   ) {}

@@ -1,4 +1,4 @@
-import type { Redis } from "ioredis";
+import type { RedisClient } from "@herald/runtime";
 import type { Queue } from "bullmq";
 import type { Database } from "@herald/db";
 import { readStreamBacklog, ROUTER_CONSUMER_GROUP } from "@herald/runtime";
@@ -72,7 +72,7 @@ const ms = (value: number | null) => (value === null ? null : Math.round(Number(
 export class DeliveryStatistics {
   constructor(
     private readonly db: Database,
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly eventStream: string,
     private readonly queues: readonly Queue[],
   ) {}

@@ -1,6 +1,6 @@
 import type { Express } from "express";
 import { Queue } from "bullmq";
-import type { Redis } from "ioredis";
+import type { RedisClient } from "@herald/runtime";
 import { createBullBoard } from "@bull-board/api";
 import { BullMQAdapter } from "@bull-board/api/bullMQAdapter";
 import { ExpressAdapter } from "@bull-board/express";
@@ -16,7 +16,7 @@ export interface OperatorQueues {
   close(): Promise<void>;
 }
 
-export function openOperatorQueues(connection: Redis, prefix: string): OperatorQueues {
+export function openOperatorQueues(connection: RedisClient, prefix: string): OperatorQueues {
   const delivery = openDeliveryQueues(connection, prefix);
   const scheduler = new Queue(QUEUES.scheduler, { connection, prefix });
   const all = [scheduler, delivery.webhook, delivery.email];

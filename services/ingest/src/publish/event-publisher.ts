@@ -1,4 +1,4 @@
-import type { Redis } from "ioredis";
+import type { RedisClient } from "@herald/runtime";
 import { DEFAULT_TENANT, PLATFORM_TENANT, getEventType, splitTenantKey, type HeraldEvent } from "@herald/contract";
 import { ROUTER_CONSUMER_GROUP, type RedisNames } from "@herald/runtime";
 import { PUBLISH_SCRIPT } from "./publish-script";
@@ -42,7 +42,7 @@ export type PublishOutcome =
 
 type ScriptReply = [status: string, ...values: number[]];
 
-type RedisWithPublish = Redis & {
+type RedisWithPublish = RedisClient & {
   /** numKeys, the keys, then the arguments. */
   heraldPublish(...command: (string | number)[]): Promise<ScriptReply>;
 };
@@ -70,7 +70,7 @@ export class EventPublisher {
   private readonly redis: RedisWithPublish;
 
   constructor(
-    redis: Redis,
+    redis: RedisClient,
     private readonly options: EventPublisherOptions,
   ) {
     redis.defineCommand("heraldPublish", { lua: PUBLISH_SCRIPT });

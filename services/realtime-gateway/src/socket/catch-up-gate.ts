@@ -1,4 +1,4 @@
-import type { Redis } from "ioredis";
+import type { RedisClient } from "@herald/runtime";
 import { createAdapter } from "@socket.io/redis-adapter";
 import { SOCKET_EVENTS } from "@herald/contract";
 
@@ -154,7 +154,7 @@ export function gateAdapter<A extends object>(adapter: A, gates: CatchUpGates): 
 }
 
 /** The Redis adapter (same key, so same channels, as the router's emitter), gated. */
-export function createGatedAdapter(pubClient: Redis, subClient: Redis, key: string, gates: CatchUpGates) {
+export function createGatedAdapter(pubClient: RedisClient, subClient: RedisClient, key: string, gates: CatchUpGates) {
   const redisAdapter = createAdapter(pubClient, subClient, { key });
   // Socket.IO calls this with `new`: a function (not an arrow) returning an object does that.
   return function gatedAdapter(nsp: unknown) {

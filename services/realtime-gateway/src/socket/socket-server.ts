@@ -1,5 +1,5 @@
 import type { Server as HttpServer } from "node:http";
-import type { Redis } from "ioredis";
+import type { RedisClient } from "@herald/runtime";
 import { Server } from "socket.io";
 import { SOCKET_EVENTS, type GatewayErrorCode } from "@herald/contract";
 import { userRoom } from "@herald/runtime";
@@ -22,8 +22,8 @@ export interface SocketServerOptions {
   readonly httpServer: HttpServer;
   readonly auth: AuthConfig;
   /** Two connections for the adapter: one publishes, one subscribes. */
-  readonly pubClient: Redis;
-  readonly subClient: Redis;
+  readonly pubClient: RedisClient;
+  readonly subClient: RedisClient;
   readonly socketIoKey: string;
   readonly corsOrigins?: readonly string[];
   readonly gateway: GatewayConfig;
