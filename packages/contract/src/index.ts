@@ -6,15 +6,26 @@
  * schemas live at `@herald/contract/schemas`.
  */
 export {
+  BUS_CATEGORIES,
+  BUS_EVENT_TYPES,
   EVENT_CATEGORIES,
   EVENT_TYPES,
+  STREAM_EVENT_TYPES,
   getEventType,
+  isBusEventTypeName,
   isEventTypeName,
+  isStreamEventTypeName,
+  type BusCategory,
+  type BusEventTypeDefinition,
+  type StreamEventTypeDefinition,
+  type BusEventTypeName,
+  type StreamEventTypeName,
   type EventCategory,
   type EventTypeDefinition,
   type EventTypeName,
 } from "./catalog";
 export {
+  DEFAULT_IDEMPOTENCY_TTL_SECONDS,
   DEFAULT_MAX_PAYLOAD_BYTES,
   MAX_BATCH_EVENTS,
   MAX_BATCH_RECIPIENTS,

@@ -1,4 +1,4 @@
-import type { EventCategory, EventTypeName, NotificationMessage } from "@herald/contract";
+import type { EventCategory, EventTypeName, NotificationAction, NotificationMessage } from "@herald/contract";
 
 /** A stored notification ready to go out on its channels: its push (without the unread count, known at push time) and its channels. */
 export type PendingNotification = Omit<NotificationMessage, "unreadCount"> & {
@@ -19,6 +19,9 @@ export interface PendingNotificationRow {
   created_at: Date;
   channels: string[];
   payload: Record<string, unknown> | null;
+  count: number;
+  url: string | null;
+  actions: NotificationAction[] | null;
 }
 
 export function toPendingNotification(row: PendingNotificationRow): PendingNotification {
@@ -33,6 +36,9 @@ export function toPendingNotification(row: PendingNotificationRow): PendingNotif
     body: row.body,
     payload: row.payload ?? {},
     createdAt: row.created_at.toISOString(),
+    count: row.count,
+    url: row.url,
+    actions: row.actions ?? [],
     channels: row.channels,
   };
 }

@@ -15,6 +15,9 @@ const notification = {
   createdAt: new Date("2026-11-22T10:00:00Z"),
   occurredAt: new Date("2026-11-22T09:59:00Z"),
   payload: { jobName: `"quoted" & <b>bold</b>`, attempt: 3, nested: { ignored: true } },
+  count: 1,
+  url: null,
+  actions: [],
 };
 
 describe("renderEmail", () => {
@@ -32,6 +35,19 @@ describe("renderEmail", () => {
   it("marks critical alerts and keeps header injection out of the subject", () => {
     const email = renderEmail({ ...notification, critical: true, type: "system.gpu_critical", title: "GPU\r\nBcc: victim@example.com" });
     expect(email.subject).toBe("[Herald] CRITICAL system.gpu_critical: GPU Bcc: victim@example.com");
+  });
+
+  it("carries the link: absolute as it is, a path against HERALD_PUBLIC_URL, none without one; never the actions", () => {
+    const actions = [{ id: "approve", label: "Approve" }];
+    const absolute = renderEmail({ ...notification, url: 'https://ci.example/jobs/1?a=1&b="2"', actions });
+    expect(absolute.text).toContain('Open: https://ci.example/jobs/1?a=1&b="2"');
+    expect(absolute.html).toContain('<a href="https://ci.example/jobs/1?a=1&amp;b=&quot;2&quot;">');
+    expect(absolute.html).not.toContain("Approve");
+    const path = renderEmail({ ...notification, url: "/jobs/1" }, "https://herald.example");
+    expect(path.text).toContain("Open: https://herald.example/jobs/1");
+    const noBase = renderEmail({ ...notification, url: "/jobs/1" });
+    expect(noBase.text).not.toContain("Open:");
+    expect(noBase.html).not.toContain("<a ");
   });
 
   it("escapes all five HTML specials", () => {

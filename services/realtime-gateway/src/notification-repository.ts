@@ -1,5 +1,11 @@
 import { Prisma, visibleTo, VISIBLE_NOTIFICATION, VISIBLE_UNREAD, type Database } from "@herald/db";
-import { CATCH_UP_WINDOW, type ListPage, type NotificationCategory, type NotificationItem } from "@herald/contract";
+import {
+  CATCH_UP_WINDOW,
+  type ListPage,
+  type NotificationAction,
+  type NotificationCategory,
+  type NotificationItem,
+} from "@herald/contract";
 import { ITEM_OVERHEAD_BYTES, selectPage, selectReplay, type SizedCandidate } from "./byte-budget";
 
 /**
@@ -83,6 +89,13 @@ export class NotificationRepository {
     });
     if (count > 0) return true;
     return (await this.db.notification.count({ where })) > 0;
+  }
+
+  /** The event and buttons of one of the user's visible notifications, or undefined when they have no such notification. */
+  async actionsOf(userId: string, id: bigint): Promise<{ eventId: string | null; actions: NotificationAction[] } | undefined> {
+    const row = await this.db.notification.findFirst({ where: { ...visibleTo(userId), id }, select: { eventId: true, actions: true } });
+    // Written only by the router, from actions ingest validated.
+    return row ? { eventId: row.eventId, actions: (row.actions ?? []) as unknown as NotificationAction[] } : undefined;
   }
 
   async markAllRead(userId: string): Promise<number> {
@@ -215,5 +228,9 @@ function toItem(n: NotificationRow): NotificationItem {
     read: n.isRead,
     readAt: n.readAt?.toISOString() ?? null,
     createdAt: n.createdAt.toISOString(),
+    count: n.count,
+    url: n.url,
+    // Written only by the router, from actions ingest validated.
+    actions: (n.actions ?? []) as unknown as NotificationAction[],
   };
 }

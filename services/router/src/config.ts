@@ -32,6 +32,8 @@ const ENV = {
   ROUTER_MAX_DELIVERIES: positiveInt(10),
   /** Safety net for the router's preference cache, on top of explicit invalidation. */
   PREFERENCE_CACHE_TTL_MS: positiveInt(60_000),
+  /** How long after its first event a group (user, type, groupKey) takes more events into its notification. */
+  GROUP_WINDOW_MS: positiveInt(60_000),
 };
 
 export interface RouterConfig extends InstallationConfig {
@@ -44,6 +46,7 @@ export interface RouterConfig extends InstallationConfig {
     readonly consumerName?: string;
     readonly maxDeliveries: number;
     readonly preferenceCacheTtlMs: number;
+    readonly groupWindowMs: number;
   };
   readonly retryPolicies: RetryPolicies;
 }
@@ -60,6 +63,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       consumerName: env.ROUTER_CONSUMER_NAME,
       maxDeliveries: env.ROUTER_MAX_DELIVERIES,
       preferenceCacheTtlMs: env.PREFERENCE_CACHE_TTL_MS,
+      groupWindowMs: env.GROUP_WINDOW_MS,
     },
     retryPolicies: retryPolicies(env),
   };

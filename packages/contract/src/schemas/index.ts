@@ -14,3 +14,4 @@ export {
 export { checkStorableJson, type StorableJsonLimits } from "./storable-json";
 export { isoDateTime, plainText } from "./text-fields";
 export { emailAddressSchema, preferenceUpdateSchema, settingsUpdateSchema, tenantPreferenceUpdateSchema } from "./preferences-schema";
+export { ACTION_ID_PATTERN, linkProblem } from "./event-fields";
