@@ -103,7 +103,21 @@ export function mergeGroups<T extends Groupable>(drafts: readonly T[], merge: (i
   return out;
 }
 
-/** The items a notification lists after `later` joined `items`: newest first, at most GROUP_ITEM_LIMIT. */
+/**
+ * The items a notification lists after `later` joined `items`: newest first by
+ * `occurredAt` (ISO strings, so comparable as text; ties: `later` first, as
+ * stored later), at most GROUP_ITEM_LIMIT. The writer's SQL keeps the same order.
+ */
 export function latestItems(later: readonly GroupItem[], items: readonly GroupItem[]): GroupItem[] {
-  return [...later, ...items].slice(0, GROUP_ITEM_LIMIT);
+  // Array.prototype.sort is stable: among equal times `later` stays ahead.
+  return [...later, ...items]
+    .sort((a, b) => (a.occurredAt < b.occurredAt ? 1 : a.occurredAt > b.occurredAt ? -1 : 0))
+    .slice(0, GROUP_ITEM_LIMIT);
+}
+
+/** Whether `next` is at least as recent as the group's latest item: then its body, payload, link and actions are the notification's. */
+export function isLatest(next: readonly GroupItem[], items: readonly GroupItem[]): boolean {
+  const incoming = next[0]?.occurredAt ?? "";
+  const current = items[0]?.occurredAt ?? "";
+  return incoming >= current;
 }

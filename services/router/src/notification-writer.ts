@@ -1,4 +1,11 @@
-import { toPendingNotification, VISIBLE_UNREAD, type Database, type PendingNotification, type PendingNotificationRow } from "@herald/db";
+import {
+  Prisma,
+  toPendingNotification,
+  VISIBLE_UNREAD,
+  type Database,
+  type PendingNotification,
+  type PendingNotificationRow,
+} from "@herald/db";
 import { DEFAULT_TENANT, type HeraldEvent } from "@herald/contract";
 
 import { GROUP_ITEM_LIMIT } from "./group-notifications";
@@ -26,6 +33,9 @@ type PersistRow = PendingRow | { [K in keyof PendingRow]: K extends "id_conflict
  * users, events and notifications are each inserted with one set-based
  * statement, and ON CONFLICT makes a redelivered event a no-op.
  */
+/** In the grouping upsert: the incoming events' latest is at least as recent as the group's (isLatest). */
+const NEWER = Prisma.sql`COALESCE(EXCLUDED.payload->'items'->0->>'occurredAt', '') >= COALESCE(n.payload->'items'->0->>'occurredAt', '')`;
+
 export class NotificationWriter {
   constructor(
     private readonly db: Database,
@@ -141,18 +151,21 @@ export class NotificationWriter {
         FROM group_drafts d
         WHERE d."eventId" IN (SELECT id FROM new_events) AND (SELECT count(*) FROM closed) >= 0
         ORDER BY d."userId", d."eventType", d."groupKey"
+        -- The latest event by occurredAt (ISO text; several routers may store a group out of order) gives
+        -- the body, payload, link and actions; items stay newest first (latestItems, the same order).
         ON CONFLICT (user_id, event_type, group_key) WHERE group_key IS NOT NULL AND NOT is_read DO UPDATE SET
           count = n.count + EXCLUDED.count,
-          title = CASE WHEN EXCLUDED.group_summary IS NULL THEN EXCLUDED.title
+          title = CASE WHEN EXCLUDED.group_summary IS NULL THEN
+                         CASE WHEN ${NEWER} THEN EXCLUDED.title ELSE n.title END
                        ELSE (n.count + EXCLUDED.count)::text || ' ' || EXCLUDED.group_summary END,
-          body = EXCLUDED.body,
-          payload = EXCLUDED.payload || jsonb_build_object('items', (
-            SELECT COALESCE(jsonb_agg(i.item ORDER BY i.k), '[]'::jsonb) FROM (
+          body = CASE WHEN ${NEWER} THEN EXCLUDED.body ELSE n.body END,
+          payload = (CASE WHEN ${NEWER} THEN EXCLUDED.payload ELSE n.payload END) || jsonb_build_object('items', (
+            SELECT COALESCE(jsonb_agg(i.item ORDER BY i.item->>'occurredAt' DESC, i.k), '[]'::jsonb) FROM (
               SELECT item, k FROM jsonb_array_elements(COALESCE(EXCLUDED.payload->'items', '[]'::jsonb) || COALESCE(n.payload->'items', '[]'::jsonb))
                 WITH ORDINALITY AS t(item, k)
-              ORDER BY k LIMIT ${GROUP_ITEM_LIMIT}) AS i)),
-          url = EXCLUDED.url,
-          actions = EXCLUDED.actions,
+              ORDER BY item->>'occurredAt' DESC, k LIMIT ${GROUP_ITEM_LIMIT}) AS i)),
+          url = CASE WHEN ${NEWER} THEN EXCLUDED.url ELSE n.url END,
+          actions = CASE WHEN ${NEWER} THEN EXCLUDED.actions ELSE n.actions END,
           last_event_id = EXCLUDED.last_event_id,
           -- Pushed again (same id, new count); its external deliveries exist already, so none is sent twice.
           status = CASE WHEN n.status = 'delivered' THEN 'pending' ELSE n.status END

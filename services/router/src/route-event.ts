@@ -14,7 +14,7 @@ import {
   type Preference,
 } from "@herald/contract";
 import { decideDelivery, summarizeDecision, type DecisionSummary, type Relation } from "./decide-delivery";
-import { groupOf, groupTitle, latestItems, mergeGroups, type GroupItem } from "./group-notifications";
+import { groupOf, groupTitle, isLatest, latestItems, mergeGroups, type GroupItem } from "./group-notifications";
 import { renderNotification } from "./render-notification";
 
 /** What routing knows about one user. */
@@ -184,8 +184,8 @@ export const GROUPED_REASON = "grouped: counted in your unread notification of t
 /**
  * Merges a batch's drafts of one group (user, type, key) into one notification
  * in batch order: the count adds up, the title is the group's summary, the
- * body, payload, link and actions are the latest event's, the items the
- * latest GROUP_ITEM_LIMIT. Each merged event's decision says `grouped`. Pure.
+ * body, payload, link and actions are the latest event's (by occurredAt), the
+ * items the latest GROUP_ITEM_LIMIT. Each merged event's decision says `grouped`. Pure.
  */
 export function mergeGroupedDrafts(routed: RoutedEvent): RoutedEvent {
   const merged = new Set<string>();
@@ -193,15 +193,17 @@ export function mergeGroupedDrafts(routed: RoutedEvent): RoutedEvent {
     routed.drafts,
     (into, next) => {
       const count = into.count + next.count;
+      // Events may be stored out of the order they happened in (several routers): the latest by occurredAt speaks.
+      const latest = isLatest(next.items ?? [], into.items ?? []) ? next : into;
       return {
         ...into,
         count,
-        title: groupTitle(count, next.groupSummary, next.title),
-        body: next.body,
-        payload: next.payload,
+        title: groupTitle(count, latest.groupSummary, latest.title),
+        body: latest.body,
+        payload: latest.payload,
         items: latestItems(next.items ?? [], into.items ?? []),
-        url: next.url,
-        actions: next.actions,
+        url: latest.url,
+        actions: latest.actions,
         lastEventId: next.eventId,
       };
     },

@@ -8,7 +8,7 @@ import {
   type ScopeIndex,
   type UserProfile,
 } from "../src/route-event";
-import { groupOf, groupTitle, latestItems } from "../src/group-notifications";
+import { groupOf, groupTitle, isLatest, latestItems } from "../src/group-notifications";
 
 /** Candidates, then the decision for each: what the router does per event. */
 const routeEvent = (event: HeraldEvent, scopes: ScopeIndex, profileOf: (userId: string) => UserProfile, now: Date) =>
@@ -244,6 +244,24 @@ describe("groupOf", () => {
     expect(groupTitle(5, "jobs completed in p-7", "Job completed")).toBe("5 jobs completed in p-7");
     expect(groupTitle(1, "jobs completed", "Job completed")).toBe("Job completed");
     expect(groupTitle(9, null, "Job progress")).toBe("Job progress");
+  });
+
+  it("orders items by when they happened, and the latest event gives the body even when stored before an older one", () => {
+    const at = (eventId: string, occurredAt: string) => ({ eventId, title: "t", body: "b", occurredAt });
+    const items = [at("e2", "2026-01-01T00:00:02.000Z")];
+    expect(latestItems([at("e1", "2026-01-01T00:00:01.000Z")], items).map((i) => i.eventId)).toEqual(["e2", "e1"]);
+    expect(isLatest([at("e1", "2026-01-01T00:00:01.000Z")], items)).toBe(false);
+    expect(isLatest([at("e3", "2026-01-01T00:00:02.000Z")], items)).toBe(true);
+    const { drafts } = mergeGroupedDrafts(
+      [
+        { id: "late", occurredAt: "2026-01-01T00:00:09.000Z", payload: { ownerUserId: "u1", jobName: "train", percent: 90 } },
+        { id: "early", occurredAt: "2026-01-01T00:00:01.000Z", payload: { ownerUserId: "u1", jobName: "train", percent: 10 } },
+      ]
+        .map((e) => ({ ...base, type: "job.progress", source: { type: "job", id: "j" }, ...e }) as HeraldEvent)
+        .map((e) => routeToCandidates(e, candidates(e, scopes()), profiles({}), now))
+        .reduce((all, r) => ({ drafts: [...all.drafts, ...r.drafts], decisions: [...all.decisions, ...r.decisions] })),
+    );
+    expect(drafts[0]).toMatchObject({ count: 2, body: "train is 90% done", lastEventId: "early" });
   });
 
   it("keeps the latest 10 items, newest first", () => {
