@@ -51,6 +51,7 @@ export {
   DEFAULT_DIGEST_TYPES,
   DEFAULT_SETTINGS,
   DIGEST_INTERVALS,
+  MAX_NOTIFICATIONS_PER_USER_PER_HOUR,
   SCOPES,
   defaultPreference,
   disablesOrMutes,
@@ -68,6 +69,7 @@ export {
   type TenantPreference,
   type TenantPreferenceEntry,
   type TenantPreferenceUpdate,
+  type TenantSettings,
   type UserSettings,
 } from "./preferences";
 export { DIGEST_ITEM_LIMIT, buildDigest, digestBody, digestTitle, type DigestItem, type DigestPayload } from "./digest";

@@ -27,7 +27,8 @@ export interface NotificationMessage extends NotificationExtras {
   readonly id: number;
   /** Null for notifications Herald makes itself (digests). */
   readonly eventId: string | null;
-  readonly type: EventTypeName | "digest";
+  /** `digest` and `throttled` (a throttle window's summary) are Herald's own, category `digest`. */
+  readonly type: EventTypeName | "digest" | "throttled";
   readonly category: NotificationCategory;
   readonly title: string;
   readonly body: string;

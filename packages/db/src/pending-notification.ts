@@ -1,4 +1,4 @@
-import type { EventCategory, EventTypeName, NotificationAction, NotificationMessage } from "@herald/contract";
+import type { EventCategory, NotificationAction, NotificationMessage } from "@herald/contract";
 
 /** A stored notification ready to go out on its channels: its push (without the unread count, known at push time) and its channels. */
 export type PendingNotification = Omit<NotificationMessage, "unreadCount"> & {
@@ -29,7 +29,7 @@ export function toPendingNotification(row: PendingNotificationRow): PendingNotif
     id: Number(row.id),
     eventId: row.event_id,
     userId: row.user_id,
-    type: row.event_type as EventTypeName | "digest",
+    type: row.event_type as NotificationMessage["type"],
     category: row.category as EventCategory | "digest",
     critical: row.critical,
     title: row.title,

@@ -1,9 +1,11 @@
-import { RETRY_POLICY_ENV, retryPolicies, type RetryPolicies } from "@herald/dispatch";
+import { RETRY_POLICY_ENV, retryPolicies, THROTTLE_ENV, type RetryPolicies } from "@herald/dispatch";
 import { INSTALLATION_ENV, installationConfig, parseEnv, port, positiveInt, SERVICE_PORTS, type InstallationConfig } from "@herald/runtime";
 
 const ENV = {
   ...INSTALLATION_ENV,
   ...RETRY_POLICY_ENV,
+  // The tick summarizes each throttle window once it is over.
+  ...THROTTLE_ENV,
   DIGEST_SCHEDULER_PORT: port(SERVICE_PORTS.digestScheduler),
   DIGEST_HOURLY_MS: positiveInt(3_600_000),
   DIGEST_DAILY_MS: positiveInt(86_400_000),
@@ -27,6 +29,7 @@ export interface SchedulerConfig extends InstallationConfig {
   readonly scheduler: {
     readonly tickMs: number;
     readonly digestIntervalMs: { readonly hourly: number; readonly daily: number };
+    readonly throttleWindowMs: number;
   };
   readonly retention: RetentionConfig;
   readonly retryPolicies: RetryPolicies;
@@ -48,6 +51,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     scheduler: {
       tickMs: env.SCHEDULER_TICK_MS,
       digestIntervalMs: { hourly: env.DIGEST_HOURLY_MS, daily: env.DIGEST_DAILY_MS },
+      throttleWindowMs: env.THROTTLE_WINDOW_MS,
     },
     retention: {
       tickMs: env.RETENTION_TICK_MS,

@@ -1,4 +1,4 @@
-import { RETRY_POLICY_ENV, retryPolicies, type RetryPolicies } from "@herald/dispatch";
+import { RETRY_POLICY_ENV, retryPolicies, THROTTLE_ENV, type RetryPolicies } from "@herald/dispatch";
 import {
   INSTALLATION_ENV,
   installationConfig,
@@ -13,6 +13,7 @@ import {
 const ENV = {
   ...INSTALLATION_ENV,
   ...RETRY_POLICY_ENV,
+  ...THROTTLE_ENV,
   ROUTER_PORT: port(SERVICE_PORTS.router),
   ROUTER_BATCH_SIZE: positiveInt(200),
   /** A pending entry idle this long belongs to a dead consumer and is reclaimed. */
@@ -47,6 +48,7 @@ export interface RouterConfig extends InstallationConfig {
     readonly maxDeliveries: number;
     readonly preferenceCacheTtlMs: number;
     readonly groupWindowMs: number;
+    readonly throttleWindowMs: number;
   };
   readonly retryPolicies: RetryPolicies;
 }
@@ -64,6 +66,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       maxDeliveries: env.ROUTER_MAX_DELIVERIES,
       preferenceCacheTtlMs: env.PREFERENCE_CACHE_TTL_MS,
       groupWindowMs: env.GROUP_WINDOW_MS,
+      throttleWindowMs: env.THROTTLE_WINDOW_MS,
     },
     retryPolicies: retryPolicies(env),
   };

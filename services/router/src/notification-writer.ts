@@ -1,5 +1,6 @@
 import {
   Prisma,
+  throttleWindowStart,
   toPendingNotification,
   VISIBLE_UNREAD,
   type Database,
@@ -36,11 +37,17 @@ type PersistRow = PendingRow | { [K in keyof PendingRow]: K extends "id_conflict
 /** In the grouping upsert: the incoming events' latest is at least as recent as the group's (isLatest). */
 const NEWER = Prisma.sql`COALESCE(EXCLUDED.payload->'items'->0->>'occurredAt', '') >= COALESCE(n.payload->'items'->0->>'occurredAt', '')`;
 
+/** A throttled decision's reason, `%s` the tenant's limit. */
+const THROTTLED_REASON =
+  "throttled: past your organization's limit of %s notifications per hour, stored in your list but not pushed or sent; a summary follows when the hour is over";
+
 export class NotificationWriter {
   constructor(
     private readonly db: Database,
     /** GROUP_WINDOW_MS: how long after its first event a group takes more. */
     private readonly groupWindowMs: number,
+    /** THROTTLE_WINDOW_MS: the per-user throttle's window. */
+    private readonly throttleWindowMs: number,
   ) {}
 
   /**
@@ -76,12 +83,13 @@ export class NotificationWriter {
     const eventIds = events.map((e) => e.id);
     // A group opened before this is closed: its next event opens a new notification.
     const windowStart = new Date(now.getTime() - this.groupWindowMs);
+    const throttleStart = throttleWindowStart(now, this.throttleWindowMs);
 
     // Sibling data-modifying CTEs share one snapshot: the plain reads of
     // `notifications` below see only rows that existed before this statement,
     // which is exactly the "stored earlier, not yet pushed" set.
     const rows = await this.db.$queryRaw<PersistRow[]>`
-      WITH drafts AS (
+      WITH raw_drafts AS (
         SELECT * FROM jsonb_to_recordset(${JSON.stringify(plainRows)}::jsonb)
           AS d("eventId" text, "userId" text, "eventType" text, category text, critical boolean, title text, body text, channels jsonb,
                status text, url text, actions jsonb, ord int)
@@ -95,6 +103,32 @@ export class NotificationWriter {
       batch AS (
         SELECT * FROM jsonb_to_recordset(${JSON.stringify(eventRows)}::jsonb)
           AS x(id text, type text, source_type text, source_id text, actor text, project text, producer text, tenant text, payload jsonb, occurred_at timestamptz, ord int)
+      ),
+      -- The per-user throttle (tenant_settings, read here so that a change applies to the next batch):
+      -- past the limit within the window, a non-critical notification to deliver now is stored
+      -- throttled, listed and counted but neither pushed nor sent. Counted: what the user got this
+      -- window (grouped updates add none), then this batch's, in order.
+      limits AS (
+        SELECT tenant_id, max_notifications_per_user_per_hour AS max FROM tenant_settings
+        WHERE tenant_id IN (SELECT tenant FROM batch) AND max_notifications_per_user_per_hour > 0
+      ),
+      window_counts AS (
+        SELECT n.user_id, count(*) AS n FROM notifications n
+        WHERE n.user_id IN (SELECT d."userId" FROM raw_drafts d JOIN batch x ON x.id = d."eventId" JOIN limits l ON l.tenant_id = x.tenant)
+          AND n.created_at >= ${throttleStart} AND NOT n.critical AND n.event_type <> 'throttled'
+          AND n.status IN ('pending', 'released', 'delivered', 'throttled', 'summarized')
+        GROUP BY n.user_id
+      ),
+      drafts AS (
+        SELECT d."eventId", d."userId", d."eventType", d.category, d.critical, d.title, d.body, d.channels, d.url, d.actions, d.ord, l.max,
+               CASE WHEN d.status = 'pending' AND NOT d.critical AND l.max IS NOT NULL
+                         AND COALESCE(c.n, 0) + count(*) FILTER (WHERE d.status = 'pending' AND NOT d.critical)
+                             OVER (PARTITION BY d."userId" ORDER BY d.ord) > l.max
+                    THEN 'throttled' ELSE d.status END AS status
+        FROM raw_drafts d
+        JOIN batch x ON x.id = d."eventId"
+        LEFT JOIN limits l ON l.tenant_id = x.tenant
+        LEFT JOIN window_counts c ON c.user_id = d."userId"
       ),
       -- Stored before, by someone else or for another tenant (a stored NULL producer predates
       -- the column: not provably the same producer, so not trusted with this event's recipients either).
@@ -177,12 +211,14 @@ export class NotificationWriter {
       new_decisions AS (
         INSERT INTO decision_records (event_id, user_id, relation, outcome, channels, reason)
         SELECT r."eventId", r."userId", r.relation,
-               CASE WHEN g.user_id IS NULL THEN r.outcome ELSE 'grouped' END,
-               ARRAY(SELECT jsonb_array_elements_text(r.channels)),
-               CASE WHEN g.user_id IS NULL THEN r.reason ELSE ${GROUPED_REASON} END
+               CASE WHEN t."userId" IS NOT NULL THEN 'throttled' WHEN g.user_id IS NOT NULL THEN 'grouped' ELSE r.outcome END,
+               CASE WHEN t."userId" IS NOT NULL THEN ARRAY[]::text[] ELSE ARRAY(SELECT jsonb_array_elements_text(r.channels)) END,
+               CASE WHEN t."userId" IS NOT NULL THEN format(${THROTTLED_REASON}, t.max)
+                    WHEN g.user_id IS NOT NULL THEN ${GROUPED_REASON} ELSE r.reason END
         FROM jsonb_to_recordset(${JSON.stringify(decisions)}::jsonb)
           AS r("eventId" text, "userId" text, relation text, outcome text, channels jsonb, reason text, "eventType" text, "groupKey" text)
         LEFT JOIN grouped g ON NOT g.created AND g.user_id = r."userId" AND g.event_type = r."eventType" AND g.group_key = r."groupKey"
+        LEFT JOIN drafts t ON t.status = 'throttled' AND t."eventId" = r."eventId" AND t."userId" = r."userId"
         WHERE r."eventId" NOT IN (SELECT id FROM id_conflicts)
         ON CONFLICT (event_id, user_id) DO NOTHING
       ),
@@ -203,14 +239,19 @@ export class NotificationWriter {
         SELECT user_id, count(*) AS n FROM notifications
         WHERE user_id IN (SELECT user_id FROM to_push) AND ${VISIBLE_UNREAD}
         GROUP BY user_id
+      ),
+      -- Stored now, not pushed, but unread and listed: in the count the pushes carry.
+      throttled_now AS (
+        SELECT user_id, count(*) AS n FROM inserted WHERE status = 'throttled' AND 'in_app' = ANY(channels) GROUP BY user_id
       )
       SELECT p.id, p.event_id, p.user_id, p.event_type, p.category, p.critical, p.title, p.body, p.created_at, p.channels,
              p.count, p.url, p.actions, p.fresh, p.current,
-             COALESCE(p.own_payload, e.payload, x.payload) AS payload, COALESCE(u.n, 0) AS unread_before, NULL AS id_conflict
+             COALESCE(p.own_payload, e.payload, x.payload) AS payload, COALESCE(u.n, 0) + COALESCE(tn.n, 0) AS unread_before, NULL AS id_conflict
       FROM to_push p
       LEFT JOIN events e ON e.id = p.event_id
       LEFT JOIN batch x ON x.id = p.event_id
       LEFT JOIN unread_before u ON u.user_id = p.user_id
+      LEFT JOIN throttled_now tn ON tn.user_id = p.user_id
       UNION ALL
       -- One marker row per refused event, so that the answer stays one round trip.
       SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, id FROM id_conflicts

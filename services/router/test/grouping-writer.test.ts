@@ -39,7 +39,7 @@ describe("NotificationWriter grouping", () => {
   beforeAll(async () => {
     testDb = await createTestDatabase();
     for (let i = 0; i < 4; i++) clients.push(createDatabase(testDb.url));
-    writers = clients.map((db) => new NotificationWriter(db, WINDOW_MS));
+    writers = clients.map((db) => new NotificationWriter(db, WINDOW_MS, 3_600_000));
   });
   afterAll(async () => {
     await Promise.all(clients.map((c) => c.$disconnect()));
