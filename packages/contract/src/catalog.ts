@@ -94,9 +94,9 @@ export function isStreamEventTypeName(name: string): name is StreamEventTypeName
   return BY_NAME.has(name) || BUS_BY_NAME.has(name);
 }
 
-export function getEventType(name: EventTypeName): EventTypeDefinition;
-export function getEventType(name: StreamEventTypeName): StreamEventTypeDefinition;
-export function getEventType(name: StreamEventTypeName): StreamEventTypeDefinition {
-  // Safe: the names are derived from the same lists the maps are built from.
-  return BY_NAME.get(name) ?? BUS_BY_NAME.get(name)!;
+export function getEventType<T extends StreamEventTypeName>(
+  name: T,
+): T extends EventTypeName ? EventTypeDefinition : StreamEventTypeDefinition {
+  // Safe: the names are derived from the same lists the maps are built from (and T narrows which).
+  return (BY_NAME.get(name) ?? BUS_BY_NAME.get(name)!) as T extends EventTypeName ? EventTypeDefinition : StreamEventTypeDefinition;
 }

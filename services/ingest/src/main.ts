@@ -1,6 +1,6 @@
 import { redisNames } from "@herald/runtime";
 import { requireUser } from "@herald/auth";
-import { createDatabase, DecisionRecords, migrationsFor, pingDatabase, TenantPreferences, TenantSettings } from "@herald/db";
+import { createDatabase, DecisionRecords, migrationsFor, pingDatabase, TenantPreferences, TenantSettingsStore } from "@herald/db";
 import { DeliveryEnqueuer } from "@herald/dispatch";
 import {
   closeServer,
@@ -89,7 +89,7 @@ async function main(): Promise<void> {
     }),
     createAdminUsersRouter({ users }),
     createTenantPreferencesRouter({ preferences: new TenantPreferences(db), version: recipientVersion }),
-    createTenantSettingsRouter({ settings: new TenantSettings(db) }),
+    createTenantSettingsRouter({ settings: new TenantSettingsStore(db) }),
     createAdminDecisionsRouter({ decisions: new DecisionRecords(db) }),
     createAdminStatsRouter({ statistics: new DeliveryStatistics(db, queueRedis, names.eventStream, queues.all) }),
     database.errors,

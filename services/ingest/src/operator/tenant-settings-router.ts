@@ -1,8 +1,8 @@
 import express, { Router } from "express";
-import type { TenantSettings as TenantSettingsBody } from "@herald/contract";
+import type { TenantSettings } from "@herald/contract";
 import { tenantSettingsUpdateSchema } from "@herald/contract/schemas";
 import { userOf } from "@herald/auth";
-import type { TenantSettings } from "@herald/db";
+import type { TenantSettingsStore } from "@herald/db";
 import { parseBody, requireJson } from "@herald/runtime";
 
 /**
@@ -11,17 +11,17 @@ import { parseBody, requireJson } from "@herald/runtime";
  * statement that stores each batch, so a change needs no cache bump.
  * Admin auth is the caller's.
  */
-export function createTenantSettingsRouter({ settings }: { readonly settings: TenantSettings }): Router {
+export function createTenantSettingsRouter({ settings }: { readonly settings: TenantSettingsStore }): Router {
   const router = Router();
 
   router.get("/tenant/settings", async (req, res) => {
-    const body: TenantSettingsBody = await settings.of(userOf(req).tenant);
+    const body: TenantSettings = await settings.of(userOf(req).tenant);
     res.json(body);
   });
 
   router.put("/tenant/settings", requireJson, express.json({ limit: "4kb", strict: false }), async (req, res) => {
     const update = parseBody(tenantSettingsUpdateSchema, req.body);
-    const body: TenantSettingsBody = await settings.update(userOf(req).tenant, update);
+    const body: TenantSettings = await settings.update(userOf(req).tenant, update);
     res.json(body);
   });
 
