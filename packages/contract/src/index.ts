@@ -93,3 +93,4 @@ export { backoffDelay, type BackoffOptions, type Jitter } from "./backoff";
 export { DEFAULT_TENANT, PLATFORM_TENANT, eventTenant, isTenantId, splitTenantKey, tenantKey } from "./tenant";
 export { DECISION_OUTCOMES, RELATIONS, type DecisionOutcome, type DecisionRecord, type NotARecipient, type Relation } from "./decision";
 export { directRecipients, jobOwner, notARecipientReason, type Bystander } from "./direct-recipients";
+export { ACKNOWLEDGE_ACTION, ALERT_SEVERITIES, ALERT_TYPES, alertOf, type AlertFacts, type AlertSeverity } from "./alerts";

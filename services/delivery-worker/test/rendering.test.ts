@@ -1,6 +1,6 @@
 import { Webhook } from "standardwebhooks";
 import { HostLimiter } from "../src/host-limiter";
-import { webhookHeaders } from "../src/webhook-sender";
+import { webhookBody, webhookHeaders } from "../src/webhook-sender";
 import escapeHtml from "escape-html";
 import { renderEmail } from "../src/render-email";
 
@@ -52,6 +52,25 @@ describe("renderEmail", () => {
 
   it("escapes all five HTML specials", () => {
     expect(escapeHtml(`<>&"'`)).toBe("&lt;&gt;&amp;&quot;&#39;");
+  });
+});
+
+describe("webhookBody", () => {
+  it("carries the notification's count, link and actions", () => {
+    const actions = [{ id: "approve", label: "Approve" }];
+    const body = JSON.parse(
+      webhookBody({
+        deliveryId: "1",
+        channel: "webhook",
+        status: "queued",
+        round: 1,
+        notification: { ...notification, count: 3, url: "/reviews/9", actions },
+        email: null,
+        webhookUrl: null,
+        webhookSecret: null,
+      }),
+    );
+    expect(body).toMatchObject({ id: "e-1", type: "job.failed", notification: { id: 7, count: 3, url: "/reviews/9", actions } });
   });
 });
 

@@ -41,6 +41,9 @@ const NEWER = Prisma.sql`COALESCE(EXCLUDED.payload->'items'->0->>'occurredAt', '
 const THROTTLED_REASON =
   "throttled: past your organization's limit of %s notifications per hour, stored in your list but not pushed or sent; a summary follows when the hour is over";
 
+/** A silenced alert repeat's decision reason. */
+const SILENCED_REASON = "acknowledged: a repeat of an alert an admin acknowledged, stored but not pushed until it resolves or escalates";
+
 export class NotificationWriter {
   constructor(
     private readonly db: Database,
@@ -92,7 +95,7 @@ export class NotificationWriter {
       WITH raw_drafts AS (
         SELECT * FROM jsonb_to_recordset(${JSON.stringify(plainRows)}::jsonb)
           AS d("eventId" text, "userId" text, "eventType" text, category text, critical boolean, title text, body text, channels jsonb,
-               status text, url text, actions jsonb, ord int)
+               status text, url text, actions jsonb, "alertId" text, severity text, resolved boolean, ord int)
       ),
       group_drafts AS (
         SELECT * FROM jsonb_to_recordset(${JSON.stringify(groupRows)}::jsonb)
@@ -121,7 +124,12 @@ export class NotificationWriter {
       ),
       drafts AS (
         SELECT d."eventId", d."userId", d."eventType", d.category, d.critical, d.title, d.body, d.channels, d.url, d.actions, d.ord, l.max,
-               CASE WHEN d.status = 'pending' AND NOT d.critical AND l.max IS NOT NULL
+               -- A firing repeat of an alert an admin acknowledged at this severity (or higher) is stored, not pushed.
+               CASE WHEN d.status = 'pending' AND d."alertId" IS NOT NULL AND NOT d.resolved AND EXISTS (
+                         SELECT 1 FROM alert_acknowledgements a
+                         WHERE a.tenant_id = x.tenant AND a.alert_id = d."alertId" AND (a.severity = 'critical' OR d.severity = 'warning'))
+                    THEN 'silenced'
+                    WHEN d.status = 'pending' AND NOT d.critical AND l.max IS NOT NULL
                          AND COALESCE(c.n, 0) + count(*) FILTER (WHERE d.status = 'pending' AND NOT d.critical)
                              OVER (PARTITION BY d."userId" ORDER BY d.ord) > l.max
                     THEN 'throttled' ELSE d.status END AS status
@@ -211,14 +219,15 @@ export class NotificationWriter {
       new_decisions AS (
         INSERT INTO decision_records (event_id, user_id, relation, outcome, channels, reason)
         SELECT r."eventId", r."userId", r.relation,
-               CASE WHEN t."userId" IS NOT NULL THEN 'throttled' WHEN g.user_id IS NOT NULL THEN 'grouped' ELSE r.outcome END,
+               CASE t.status WHEN 'throttled' THEN 'throttled' WHEN 'silenced' THEN 'held'
+                    ELSE CASE WHEN g.user_id IS NOT NULL THEN 'grouped' ELSE r.outcome END END,
                CASE WHEN t."userId" IS NOT NULL THEN ARRAY[]::text[] ELSE ARRAY(SELECT jsonb_array_elements_text(r.channels)) END,
-               CASE WHEN t."userId" IS NOT NULL THEN format(${THROTTLED_REASON}, t.max)
-                    WHEN g.user_id IS NOT NULL THEN ${GROUPED_REASON} ELSE r.reason END
+               CASE t.status WHEN 'throttled' THEN format(${THROTTLED_REASON}, t.max) WHEN 'silenced' THEN ${SILENCED_REASON}
+                    ELSE CASE WHEN g.user_id IS NOT NULL THEN ${GROUPED_REASON} ELSE r.reason END END
         FROM jsonb_to_recordset(${JSON.stringify(decisions)}::jsonb)
           AS r("eventId" text, "userId" text, relation text, outcome text, channels jsonb, reason text, "eventType" text, "groupKey" text)
         LEFT JOIN grouped g ON NOT g.created AND g.user_id = r."userId" AND g.event_type = r."eventType" AND g.group_key = r."groupKey"
-        LEFT JOIN drafts t ON t.status = 'throttled' AND t."eventId" = r."eventId" AND t."userId" = r."userId"
+        LEFT JOIN drafts t ON t.status IN ('throttled', 'silenced') AND t."eventId" = r."eventId" AND t."userId" = r."userId"
         WHERE r."eventId" NOT IN (SELECT id FROM id_conflicts)
         ON CONFLICT (event_id, user_id) DO NOTHING
       ),
@@ -242,7 +251,7 @@ export class NotificationWriter {
       ),
       -- Stored now, not pushed, but unread and listed: in the count the pushes carry.
       throttled_now AS (
-        SELECT user_id, count(*) AS n FROM inserted WHERE status = 'throttled' AND 'in_app' = ANY(channels) GROUP BY user_id
+        SELECT user_id, count(*) AS n FROM inserted WHERE status IN ('throttled', 'silenced') AND 'in_app' = ANY(channels) GROUP BY user_id
       )
       SELECT p.id, p.event_id, p.user_id, p.event_type, p.category, p.critical, p.title, p.body, p.created_at, p.channels,
              p.count, p.url, p.actions, p.fresh, p.current,

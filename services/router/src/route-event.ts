@@ -1,4 +1,6 @@
 import {
+  ACKNOWLEDGE_ACTION,
+  alertOf,
   defaultPreference,
   isEventTypeName,
   DEFAULT_SETTINGS,
@@ -84,6 +86,10 @@ export interface NotificationDraft {
   readonly items: readonly GroupItem[] | null;
   /** The latest event merged into it. */
   readonly lastEventId: string;
+  /** A hardware alert's id and severity: the writer stores a firing repeat of an acknowledged alert silenced. */
+  readonly alertId: string | null;
+  readonly severity: string | null;
+  readonly resolved: boolean;
 }
 
 /** The tenant an event belongs to: entries from before tenants are `default`'s. */
@@ -132,6 +138,11 @@ export function routeToCandidates(
   const facts = { type: event.type, critical: definition.critical };
   const { title, body } = renderNotification(event);
   const group = groupOf(event);
+  const alert = alertOf(event.type, event.payload);
+  const withAcknowledge =
+    alert && !alert.resolved && !event.actions?.some((a) => a.id === ACKNOWLEDGE_ACTION.id)
+      ? [...(event.actions ?? []), ACKNOWLEDGE_ACTION]
+      : (event.actions ?? null);
   for (const [userId, relation] of found) {
     const profile = profileOf(userId);
     const candidate = {
@@ -165,7 +176,8 @@ export function routeToCandidates(
       channels: decision.channels,
       status,
       url: event.url ?? null,
-      actions: event.actions ?? null,
+      // Every firing alert offers its admins the acknowledge button.
+      actions: profile.isAdmin ? withAcknowledge : (event.actions ?? null),
       count: 1,
       groupKey: grouped?.key ?? null,
       groupSummary: grouped?.summary ?? null,
@@ -173,6 +185,9 @@ export function routeToCandidates(
       payload: grouped ? event.payload : null,
       items: grouped ? [{ eventId: event.id, title, body, occurredAt: event.occurredAt }] : null,
       lastEventId: event.id,
+      alertId: alert?.alertId ?? null,
+      severity: alert?.severity ?? null,
+      resolved: alert?.resolved ?? false,
     });
   }
   return { drafts, decisions };

@@ -114,6 +114,9 @@ describe("routeEvent", () => {
         payload: null,
         items: null,
         lastEventId: "e1",
+        alertId: null,
+        severity: null,
+        resolved: false,
       },
     ]);
   });
@@ -357,5 +360,45 @@ describe("mergeGroupedDrafts: one notification per group and batch", () => {
   it("an event delivered twice in one batch counts once", () => {
     const { drafts } = mergeAll([{ groupKey: "g" }, { groupKey: "g", id: "e0" }]);
     expect(drafts.map((d) => d.count)).toEqual([1]);
+  });
+});
+
+describe("hardware alerts", () => {
+  const alert = (over: Record<string, unknown> = {}, type = "system.gpu_warning") =>
+    ({ ...base, type, payload: { host: "gpu-7", alertId: "a-1", severity: "warning", state: "firing", ...over } }) as HeraldEvent;
+  const admins = scopes({ admins: ["root"] });
+  const adminProfile = profiles({ root: { isAdmin: true } });
+
+  it("a firing alert offers its admins the acknowledge button, and carries its id and severity", () => {
+    const [draft] = routeEvent(alert(), admins, adminProfile, now);
+    expect(draft).toMatchObject({
+      actions: [{ id: "acknowledge", label: "Acknowledge" }],
+      alertId: "a-1",
+      severity: "warning",
+      resolved: false,
+    });
+  });
+
+  it.each<[string, HeraldEvent, unknown]>([
+    ["a resolve: no button", alert({ state: "resolved" }), null],
+    [
+      "gpu_critical is critical whatever its payload says",
+      alert({ severity: "warning" }, "system.gpu_critical"),
+      [{ id: "acknowledge", label: "Acknowledge" }],
+    ],
+    ["no alertId: no alert", alert({ alertId: undefined }), null],
+  ])("%s", (_name, event, actions) => {
+    const [draft] = routeEvent(event, admins, adminProfile, now);
+    expect(draft!.actions).toEqual(actions);
+  });
+
+  it("a non-admin who follows the type gets no button", () => {
+    const [draft] = routeEvent(
+      alert(),
+      scopes({ everyone: { "system.gpu_warning": ["watcher"] } }),
+      profiles({ watcher: { prefs: { "system.gpu_warning": { enabled: true, channels: ["in_app"], scope: "all" } } } }),
+      now,
+    );
+    expect(draft).toMatchObject({ userId: "watcher", actions: null });
   });
 });

@@ -1,12 +1,13 @@
 import { Router, type Request } from "express";
 import { z } from "zod";
-import { ApiError, EVENT_CATEGORIES } from "@herald/contract";
+import { ACKNOWLEDGE_ACTION, alertOf, ApiError, EVENT_CATEGORIES } from "@herald/contract";
 import { ACTION_ID_PATTERN } from "@herald/contract/schemas";
 import type { AuthConfig } from "@herald/auth";
 import { requireUser, userOf } from "@herald/auth";
 import type { NotificationRepository } from "../notification-repository";
 import { actionEvent } from "./action-event";
 import type { ActionPublisher } from "./action-publisher";
+import type { AlertAcknowledgements } from "../alert-acknowledgements";
 import type { Explainer } from "./explain";
 import type { UserSync } from "../user-sync";
 import { parseQuery } from "@herald/runtime";
@@ -22,6 +23,7 @@ export interface NotificationsRouterOptions {
   readonly broadcastUnreadCount: (userId: string, count: number) => void;
   /** Puts notification.action events on the event stream. */
   readonly actions: ActionPublisher;
+  readonly acknowledgements: AlertAcknowledgements;
   readonly now?: () => Date;
 }
 
@@ -110,6 +112,9 @@ export function createNotificationsRouter(options: NotificationsRouterOptions): 
     if ((await options.actions.publish(event)) === "conflict") {
       throw new ApiError(409, "action_conflict", "another producer's event already has this action's id");
     }
+    // Acknowledging a hardware alert silences its repeats for every admin of the tenant until it resolves or escalates.
+    const alert = actionId === ACKNOWLEDGE_ACTION.id ? alertOf(notification.type, notification.payload) : undefined;
+    if (alert && user.role === "admin") await options.acknowledgements.acknowledge(user.tenant, alert, user.subject);
     await repository.markRead(user.userId, id);
     broadcastUnreadCount(user.userId, await repository.unreadCount(user.userId));
     res.status(202).json({ status: "accepted", eventId: event.id });
