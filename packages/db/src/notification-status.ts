@@ -8,8 +8,26 @@
  * silenced: a repeat of a hardware alert an admin acknowledged, stored and
  * listed but not pushed.
  */
-export const NOTIFICATION_STATUSES = ["pending", "released", "delivered", "held", "digest", "digested", "throttled", "summarized", "silenced"] as const;
+export const NOTIFICATION_STATUSES = [
+  "pending",
+  "released",
+  "delivered",
+  "held",
+  "digest",
+  "digested",
+  "throttled",
+  "summarized",
+  "silenced",
+] as const;
 export type NotificationStatus = (typeof NOTIFICATION_STATUSES)[number];
 
 /** Statuses a user sees in the notification center and unread count. */
-export const VISIBLE_STATUSES: readonly NotificationStatus[] = ["pending", "released", "delivered", "digested", "throttled", "summarized", "silenced"];
+export const VISIBLE_STATUSES: readonly NotificationStatus[] = [
+  "pending",
+  "released",
+  "delivered",
+  "digested",
+  "throttled",
+  "summarized",
+  "silenced",
+];
