@@ -134,7 +134,8 @@ export class NotificationWriter {
                              OVER (PARTITION BY d."userId" ORDER BY d.ord) > l.max
                     THEN 'throttled' ELSE d.status END AS status
         FROM raw_drafts d
-        JOIN batch x ON x.id = d."eventId"
+        -- One row per event id: a stream entry delivered twice in a batch must not double its drafts.
+        JOIN (SELECT DISTINCT id, tenant FROM batch) x ON x.id = d."eventId"
         LEFT JOIN limits l ON l.tenant_id = x.tenant
         LEFT JOIN window_counts c ON c.user_id = d."userId"
       ),
