@@ -13,25 +13,27 @@
 // runs in its own transaction, so this is the SQL round trips per event) and
 // the router's share of the raw ceiling in notifications/s, within each round.
 //
-// With --cluster, each round also routes the same number of events with the
-// router on a local 3-master Redis Cluster (scripts/redis-cluster.mjs), right
-// after the single-Redis round, and prints the cluster's events/s beside it.
+//   npm run bench:router [-- --users 10000 --events 20000 --batch 200 --rounds 2 --profile DIR]
 //
-//   npm run bench:router [-- --users 10000 --events 20000 --batch 200 --rounds 2 --profile DIR --cluster]
+// With `--mix bursty` it measures grouping instead: each round routes a bursty
+// mix (runs of 20 events of one group: comments on one review, a groupKey'd
+// batch of completions, a job's progress, then the usual mix) twice, once as published (grouped:
+// each run is one notification updated in place) and once with the groupKey
+// and source taken off (every event its own notification), and prints both
+// and their ratio within the round.
 import { createRequire } from "node:module";
 import { parseArgs } from "node:util";
 import { printProfile } from "./lib/cpu-profile-summary.mjs";
 import { scratchInstall } from "./lib/scratch-install.mjs";
 import { reportSummary } from "./lib/summary.mjs";
 import { ROOT, startService, stopAll, waitReady } from "../scripts/lib/service-runner.mjs";
-import { startRedisCluster } from "../scripts/redis-cluster.mjs";
 
 const require = createRequire(`${ROOT}/package.json`);
 const { redisNames, ROUTER_CONSUMER_GROUP } = require("@herald/runtime");
 const { validateEvent } = require("@herald/contract/schemas");
 const { applyMigrations } = require("@herald/db");
 const { Client } = require("pg");
-const { Cluster, Redis } = require("ioredis");
+const { Redis } = require("ioredis");
 
 const { values } = parseArgs({
   options: {
@@ -39,9 +41,9 @@ const { values } = parseArgs({
     events: { type: "string", default: "20000" },
     batch: { type: "string", default: "200" },
     rounds: { type: "string", default: "2" },
+    mix: { type: "string", default: "usual" },
     // A directory: each round's router runs under `node --cpu-prof` and its top frames are printed.
     profile: { type: "string" },
-    cluster: { type: "boolean", default: false },
   },
 });
 const USERS = Number(values.users);
@@ -53,10 +55,6 @@ const scratch = scratchInstall();
 const { base, dbName, databaseUrl, namespace } = scratch;
 const names = redisNames(namespace);
 const redis = new Redis(base.redisUrl);
-/** Where a round's router reads: the single Redis, or the cluster (its client and the router's extra env). */
-const single = { label: "router", client: redis, env: {} };
-let cluster;
-let clusterTarget;
 let pg;
 let router;
 
@@ -110,14 +108,53 @@ function makeEvent(i) {
   }
 }
 
+const BURST = 20;
+
+/**
+ * The bursty mix: runs of BURST events of one group (comments on one review, a groupKey'd batch of
+ * completions), a run of one job's progress (grouped by its source; muted by the seeded preferences,
+ * so stored as events only), then the usual mix; or the same without their grouping (no groupKey, no source).
+ */
+function makeBurstyEvent(i, grouped) {
+  const run = Math.floor(i / BURST);
+  const owner = user(run * 7);
+  switch (run % 4) {
+    case 0:
+      return {
+        type: "review.comment",
+        actorUserId: user(run * 7 + 1),
+        ...(grouped && { groupKey: `review-${filled}-${run}` }),
+        payload: { contentOwnerUserId: owner, comment: `comment ${i}` },
+      };
+    case 1:
+      return {
+        type: "job.completed",
+        projectId: `p${run % 50}`,
+        ...(grouped && { groupKey: `nightly-${filled}-${run}` }),
+        payload: { ownerUserId: owner, jobName: `job-${i}` },
+      };
+    case 2:
+      return {
+        type: "job.progress",
+        ...(grouped && { source: { type: "job", id: `job-${filled}-${run}` } }),
+        payload: { ownerUserId: owner, jobName: `job-${run}`, percent: (i % BURST) * 5 },
+      };
+    default:
+      return makeEvent(i);
+  }
+}
+
+let filled = 0;
+
 /** EVENTS new events on the stream; returns them as the router will read them. */
-async function fillStream(client) {
+async function fillStream(make = makeEvent) {
   const now = new Date();
   const events = [];
+  filled += EVENTS;
   for (let start = 0; start < EVENTS; start += 1000) {
-    const pipeline = client.pipeline();
+    const pipeline = redis.pipeline();
     for (let i = start; i < Math.min(EVENTS, start + 1000); i++) {
-      const result = validateEvent(makeEvent(i), { now, producer: "bench" });
+      const result = validateEvent(make(i), { now, producer: "bench" });
       events.push(result.event);
       pipeline.xadd(names.eventStream, "*", "event", JSON.stringify(result.event));
     }
@@ -139,27 +176,23 @@ const routerEnv = {
 };
 
 /** One router process from start until it has acknowledged every entry on the stream. */
-async function routerRound(round, target = single) {
-  const events = await fillStream(target.client);
+async function routerRound(round, make = makeEvent, label = "router") {
+  const events = await fillStream(make);
   await pg.query("SELECT pg_stat_clear_snapshot()");
   const before = await commits();
   const started = performance.now();
   const profile = values.profile && { dir: values.profile, name: `router-round-${round}.cpuprofile` };
-  router = startService(
-    "router",
-    { ...routerEnv, ...target.env },
-    {
-      output: process.env.ROUTER_LOG_LEVEL ? "inherit" : "ignore",
-      nodeArgs: profile ? ["--cpu-prof", `--cpu-prof-dir=${profile.dir}`, `--cpu-prof-name=${profile.name}`] : [],
-    },
-  );
+  router = startService("router", routerEnv, {
+    output: process.env.ROUTER_LOG_LEVEL ? "inherit" : "ignore",
+    nodeArgs: profile ? ["--cpu-prof", `--cpu-prof-dir=${profile.dir}`, `--cpu-prof-name=${profile.name}`] : [],
+  });
   await waitReady(router, "http://127.0.0.1:3192");
   for (;;) {
-    const groups = await target.client.xinfo("GROUPS", names.eventStream);
+    const groups = await redis.xinfo("GROUPS", names.eventStream);
     const group = groups
       .map((g) => Object.fromEntries(Array.from({ length: g.length / 2 }, (_, i) => [g[2 * i], g[2 * i + 1]])))
       .find((g) => g.name === ROUTER_CONSUMER_GROUP);
-    if (group && Number(group["entries-read"]) >= EVENTS * round && Number(group.pending) === 0) break;
+    if (group && Number(group["entries-read"]) >= filled && Number(group.pending) === 0) break;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   const seconds = (performance.now() - started) / 1000;
@@ -171,18 +204,21 @@ async function routerRound(round, target = single) {
   const transactions = (await commits()) - before;
   const ids = events.map((e) => e.id);
   const { rows } = await pg.query(
-    `SELECT status, count(*)::int AS n FROM notifications WHERE event_id = ANY($1::text[]) GROUP BY status ORDER BY status`,
+    `SELECT status, count(*)::int AS n, sum(count)::int AS events FROM notifications WHERE event_id = ANY($1::text[]) GROUP BY status ORDER BY status`,
     [ids],
   );
   const notifications = rows.reduce((sum, r) => sum + r.n, 0);
+  const represented = rows.reduce((sum, r) => sum + r.events, 0);
   console.log(
-    `round ${round}, ${target.label}: ${(EVENTS / seconds).toFixed(0)} events/s, ${(notifications / seconds).toFixed(0)} notifications/s (${seconds.toFixed(2)} s, incl. process start)`,
+    `round ${round}, ${label}: ${(EVENTS / seconds).toFixed(0)} events/s, ${(notifications / seconds).toFixed(0)} notifications/s (${seconds.toFixed(2)} s, incl. process start)`,
   );
+  if (represented !== notifications)
+    console.log(`  ${notifications} notifications standing for ${represented} user notifications (grouping)`);
   console.log(`  notifications by status: ${rows.map((r) => `${r.status} ${r.n}`).join(", ")}`);
   console.log(
     `  Postgres transactions: ${transactions} (${(transactions / EVENTS).toFixed(3)} per event, ~${((transactions / EVENTS) * BATCH).toFixed(1)} per batch)`,
   );
-  return { events, notificationsPerSecond: notifications / seconds, eventsPerSecond: EVENTS / seconds };
+  return { events, notificationsPerSecond: notifications / seconds, eventsPerSecond: EVENTS / seconds, notifications };
 }
 
 /**
@@ -252,14 +288,44 @@ async function rawRound(round, events) {
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-try {
-  console.log(`seeding ${USERS} users with stored preferences and settings…`);
-  await seed();
-  if (values.cluster) {
-    cluster = await startRedisCluster();
-    const seeds = cluster.ports.map((port) => ({ host: "127.0.0.1", port }));
-    clusterTarget = { label: "router on the cluster", client: new Cluster(seeds), env: { REDIS_CLUSTER_NODES: cluster.nodes } };
+/** `--mix bursty`: the bursty mix grouped, beside the same mix without grouping, in each round. */
+async function groupingRounds() {
+  console.log(`router grouping: ${USERS} users, ${EVENTS} events per run, bursts of ${BURST}, batch ${BATCH}`);
+  const rounds = [];
+  for (let round = 1; round <= ROUNDS; round++) {
+    const grouped = await routerRound(round, (i) => makeBurstyEvent(i, true), "grouped");
+    const plain = await routerRound(round, (i) => makeBurstyEvent(i, false), "ungrouped");
+    const ratio = grouped.eventsPerSecond / plain.eventsPerSecond;
+    console.log(
+      `round ${round}: grouped at ${ratio.toFixed(2)}× the ungrouped events/s, ${grouped.notifications} rows instead of ${plain.notifications}`,
+    );
+    rounds.push({
+      grouped: grouped.eventsPerSecond,
+      plain: plain.eventsPerSecond,
+      ratio,
+      rows: grouped.notifications,
+      plainRows: plain.notifications,
+    });
   }
+  const of = (key) => rounds.map((r) => r[key]);
+  const fmt = (n) => Math.round(n).toLocaleString("en-US");
+  console.log(`\nmedian of ${ROUNDS} rounds; ratios within each round:`);
+  console.table([
+    { figure: "grouped events/s", value: fmt(median(of("grouped"))), ratio: median(of("ratio")).toFixed(2), rows: median(of("rows")) },
+    { figure: "ungrouped events/s", value: fmt(median(of("plain"))), ratio: "1.00", rows: median(of("plainRows")) },
+  ]);
+  reportSummary("router-grouping", [
+    {
+      figure: "router events, bursty mix grouped (vs the same mix ungrouped)",
+      unit: "events/s",
+      project: median(of("grouped")),
+      raw: median(of("plain")),
+      ratio: median(of("ratio")),
+    },
+  ]);
+}
+
+async function usualRounds() {
   console.log(`router throughput: ${USERS} users with stored preferences, ${EVENTS} events per round, batch ${BATCH}`);
   const rounds = [];
   for (let round = 1; round <= ROUNDS; round++) {
@@ -267,19 +333,7 @@ try {
     const raw = await rawRound(round, r.events);
     const ratio = r.notificationsPerSecond / raw.notificationsPerSecond;
     console.log(`round ${round}: router at ${ratio.toFixed(2)}× the raw ceiling in notifications/s`);
-    const c = clusterTarget ? await routerRound(round, clusterTarget) : undefined;
-    if (c)
-      console.log(
-        `round ${round}: router on the cluster at ${(c.eventsPerSecond / r.eventsPerSecond).toFixed(2)}× its events/s on one Redis`,
-      );
-    rounds.push({
-      router: r.notificationsPerSecond,
-      raw: raw.notificationsPerSecond,
-      ratio,
-      events: r.eventsPerSecond,
-      clusterEvents: c?.eventsPerSecond,
-      clusterRatio: c && c.eventsPerSecond / r.eventsPerSecond,
-    });
+    rounds.push({ router: r.notificationsPerSecond, raw: raw.notificationsPerSecond, ratio, events: r.eventsPerSecond });
   }
   const of = (key) => rounds.map((r) => r[key]);
   const fmt = (n) => Math.round(n).toLocaleString("en-US");
@@ -288,15 +342,6 @@ try {
     { figure: "router notifications/s", value: fmt(median(of("router"))), ratio: median(of("ratio")).toFixed(2), target: "≥ 0.50" },
     { figure: "raw ceiling notifications/s", value: fmt(median(of("raw"))), ratio: "1.00" },
     { figure: "router events/s", value: fmt(median(of("events"))) },
-    ...(clusterTarget
-      ? [
-          {
-            figure: "router events/s on a 3-master cluster",
-            value: fmt(median(of("clusterEvents"))),
-            ratio: median(of("clusterRatio")).toFixed(2),
-          },
-        ]
-      : []),
   ]);
   reportSummary("router", [
     {
@@ -308,11 +353,17 @@ try {
       target: "≥ 0.50",
     },
   ]);
+}
+
+try {
+  console.log(`seeding ${USERS} users with stored preferences and settings…`);
+  await seed();
+  if (values.mix === "bursty") await groupingRounds();
+  else if (values.mix === "usual") await usualRounds();
+  else throw new Error(`--mix: expected usual or bursty, got ${values.mix}`);
 } finally {
   if (router) await stopAll([router]);
   await pg?.end();
   redis.disconnect();
-  clusterTarget?.client.disconnect();
-  await cluster?.stop();
   await scratch.remove();
 }

@@ -54,6 +54,9 @@ describe("walking skeleton: HTTP publish reaches the right user's socket", () =>
       payload: { ownerUserId: "user-a", jobName: "train <b>llm</b>" },
       critical: false,
       createdAt: expect.any(String),
+      count: 1,
+      url: null,
+      actions: [],
       unreadCount: 1,
     });
     // Give any stray duplicate or misrouted push time to arrive before asserting absence.

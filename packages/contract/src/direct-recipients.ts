@@ -34,6 +34,9 @@ function directRecipientsByType(event: HeraldEvent): string[] {
       return event.type === "collab.mention" ? stringList(payload.mentionedUserIds) : stringList(payload.notifyUserIds);
     case "system":
       return [];
+    // Herald's own events are for subscriptions, never for users.
+    case "notification":
+      return [];
   }
 }
 
@@ -43,6 +46,7 @@ function directRecipientsByType(event: HeraldEvent): string[] {
  * action unless they own the job.
  */
 export function directRecipients(event: HeraldEvent): string[] {
+  if (getEventType(event.type).category === "notification") return [];
   const direct = event.recipients ?? directRecipientsByType(event);
   const actorMayHear = getEventType(event.type).category === "job" && event.actorUserId === jobOwner(event);
   return [...new Set(direct)].filter((userId) => userId !== event.actorUserId || actorMayHear);

@@ -1,4 +1,5 @@
-import type { EventTypeName } from "./catalog";
+import type { StreamEventTypeName } from "./catalog";
+import type { NotificationAction } from "./notification";
 
 /** Most events one batch request may carry. */
 export const MAX_BATCH_EVENTS = 1000;
@@ -8,6 +9,9 @@ export const MAX_PAYLOAD_DEPTH = 32;
 
 /** Ingest's default cap on one event's payload, as serialized JSON (`INGEST_MAX_PAYLOAD_BYTES`). */
 export const DEFAULT_MAX_PAYLOAD_BYTES = 256 * 1024;
+
+/** How long an event id stays claimed by its producer against reuse (`IDEMPOTENCY_TTL_SECONDS`, ingest and gateway). */
+export const DEFAULT_IDEMPOTENCY_TTL_SECONDS = 24 * 3600;
 
 /** Most distinct users one event may name as recipients: each becomes a `users` row and a notification. */
 export const MAX_EVENT_RECIPIENTS = 1000;
@@ -41,7 +45,7 @@ export function namedRecipients(event: Pick<HeraldEvent, "recipients" | "payload
 /** An event as it travels on the stream: ids assigned, times normalized. */
 export interface HeraldEvent {
   readonly id: string;
-  readonly type: EventTypeName;
+  readonly type: StreamEventTypeName;
   readonly occurredAt: string;
   readonly receivedAt: string;
   readonly actorUserId?: string;
@@ -49,6 +53,12 @@ export interface HeraldEvent {
   readonly source?: { readonly type: string; readonly id: string };
   readonly payload: Readonly<Record<string, unknown>>;
   readonly recipients?: readonly string[];
+  /** Groups its notifications: one per user, type and key while unread and within GROUP_WINDOW_MS. */
+  readonly groupKey?: string;
+  /** Where its notifications lead: an http(s) URL or a path starting with `/` (isSafeLink). */
+  readonly url?: string;
+  /** Buttons its notifications offer (at most MAX_EVENT_ACTIONS). */
+  readonly actions?: readonly NotificationAction[];
   /**
    * Who published it: the `sub` of its token, as `tenantKey(token's tenant, sub)`
    * (two tenants' producers may share a name).

@@ -6,15 +6,26 @@
  * schemas live at `@herald/contract/schemas`.
  */
 export {
+  BUS_CATEGORIES,
+  BUS_EVENT_TYPES,
   EVENT_CATEGORIES,
   EVENT_TYPES,
+  STREAM_EVENT_TYPES,
   getEventType,
+  isBusEventTypeName,
   isEventTypeName,
+  isStreamEventTypeName,
+  type BusCategory,
+  type BusEventTypeDefinition,
+  type StreamEventTypeDefinition,
+  type BusEventTypeName,
+  type StreamEventTypeName,
   type EventCategory,
   type EventTypeDefinition,
   type EventTypeName,
 } from "./catalog";
 export {
+  DEFAULT_IDEMPOTENCY_TTL_SECONDS,
   DEFAULT_MAX_PAYLOAD_BYTES,
   MAX_BATCH_EVENTS,
   MAX_BATCH_RECIPIENTS,
@@ -40,6 +51,7 @@ export {
   DEFAULT_DIGEST_TYPES,
   DEFAULT_SETTINGS,
   DIGEST_INTERVALS,
+  MAX_NOTIFICATIONS_PER_USER_PER_HOUR,
   SCOPES,
   defaultPreference,
   disablesOrMutes,
@@ -57,6 +69,7 @@ export {
   type TenantPreference,
   type TenantPreferenceEntry,
   type TenantPreferenceUpdate,
+  type TenantSettings,
   type UserSettings,
 } from "./preferences";
 export { DIGEST_ITEM_LIMIT, buildDigest, digestBody, digestTitle, type DigestItem, type DigestPayload } from "./digest";
@@ -82,3 +95,4 @@ export { DECISION_OUTCOMES, RELATIONS, type DecisionOutcome, type DecisionRecord
 export { directRecipients, jobOwner, notARecipientReason, type Bystander } from "./direct-recipients";
 export { isEventTypePattern, matchesAnyEventTypePattern, matchesEventTypePattern } from "./event-type-pattern";
 export { DEFAULT_NAMESPACE, EVENT_STREAM_FIELD, eventStreamKey } from "./event-stream";
+export { ACKNOWLEDGE_ACTION, ALERT_SEVERITIES, ALERT_TYPES, alertOf, type AlertFacts, type AlertSeverity } from "./alerts";

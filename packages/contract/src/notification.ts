@@ -20,6 +20,9 @@ export interface NotificationExtras {
   readonly url?: string | null;
   /** Up to 3 buttons; acting on one is `POST /api/v1/notifications/:id/actions/:actionId`. */
   readonly actions?: readonly NotificationAction[];
+  /** A hardware alert an admin of the tenant acknowledged: who (as the tenant names them) and when. */
+  readonly acknowledgedBy?: string;
+  readonly acknowledgedAt?: string;
 }
 
 /** What a Socket.IO client receives as a `notification` event (contract shape). */
@@ -27,7 +30,8 @@ export interface NotificationMessage extends NotificationExtras {
   readonly id: number;
   /** Null for notifications Herald makes itself (digests). */
   readonly eventId: string | null;
-  readonly type: EventTypeName | "digest";
+  /** `digest` and `throttled` (a throttle window's summary) are Herald's own, category `digest`. */
+  readonly type: EventTypeName | "digest" | "throttled";
   readonly category: NotificationCategory;
   readonly title: string;
   readonly body: string;

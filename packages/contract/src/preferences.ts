@@ -86,6 +86,15 @@ export interface TenantPreferenceEntry extends TenantPreference {
   readonly isDefault: boolean;
 }
 
+/** A tenant's settings (`GET`/`PUT /api/v1/admin/tenant/settings`). */
+export interface TenantSettings {
+  /** Notifications one user gets per hour before non-critical ones are held back (stored, not pushed or sent); 0: off. */
+  readonly maxNotificationsPerUserPerHour: number;
+}
+
+/** Highest per-user hourly limit a tenant may set. */
+export const MAX_NOTIFICATIONS_PER_USER_PER_HOUR = 1_000_000;
+
 /** `PUT /api/v1/admin/tenant/preferences/:eventType`: at least one field. */
 export interface TenantPreferenceUpdate extends PreferenceUpdate {
   readonly required?: boolean;

@@ -27,6 +27,12 @@ const base = {
   source: { type: "job", id: "job-17" },
   payload: { jobName: "train", ownerUserId: "u1", reviewerUserIds: ["u2", 3], extra: { nested: [1, "two", null] } },
   recipients: ["u1", 42, "u1"],
+  groupKey: "p1:train",
+  url: "https://ci.example/jobs/17?tab=log",
+  actions: [
+    { id: "retry", label: "Retry" },
+    { label: "Open logs", id: "logs" },
+  ],
   tenantId: "acme",
 };
 
@@ -52,6 +58,11 @@ describe("parseEventFast takes the plainly valid events, with zod's data", () =>
     ["an empty payload and empty lists", { type: "job.failed", payload: {}, recipients: [] }],
     ["occurredAt in years 0001 and 9999", { type: "job.failed", occurredAt: "0001-01-01T00:00:00Z" }],
     ["occurredAt at 9999's end", { type: "job.failed", occurredAt: "9999-12-31T23:59:59.999Z" }],
+    [
+      "a path as url, and the most actions",
+      { type: "review.submitted", url: "/reviews/9", actions: [1, 2, 3].map((i) => ({ id: `a${i}`, label: "x".repeat(40) })) },
+    ],
+    ["a groupKey at its limit", { type: "job.completed", groupKey: "g".repeat(200) }],
     ["payload text that only the payload check judges", { type: "job.failed", payload: { log: "a\u0000b", deep: nest(40) } }],
   ])("%s", (_name, input) => {
     expect(expectSameAsZod(input)).toBe("fast");
@@ -124,6 +135,30 @@ describe("parseEventFast steps aside for whatever zod refuses or might", () => {
     ["occurredAt in year 0", { type: "job.failed", occurredAt: "0000-01-01T00:00:00Z" }],
     ["occurredAt past 9999 in UTC", { type: "job.failed", occurredAt: "9999-12-31T23:00:00-02:00" }],
     ["occurredAt a number", { type: "job.failed", occurredAt: 1764000000000 }],
+    ["a type only Herald publishes", { type: "notification.action" }],
+    ["a javascript: url", { type: "job.failed", url: "javascript:alert(1)" }],
+    ["a protocol-relative url", { type: "job.failed", url: "//evil.example/x" }],
+    ["a /\\ url", { type: "job.failed", url: "/\\evil.example" }],
+    ["a relative url", { type: "job.failed", url: "jobs/1" }],
+    ["a url with credentials", { type: "job.failed", url: "https://u:p@ci.example/" }],
+    ["a url with a space", { type: "job.failed", url: "/jobs/ 1" }],
+    ["a url too long", { type: "job.failed", url: "/" + "x".repeat(2048) }],
+    ["4 actions", { type: "job.failed", actions: [1, 2, 3, 4].map((i) => ({ id: `a${i}`, label: "A" })) }],
+    [
+      "repeated action ids",
+      {
+        type: "job.failed",
+        actions: [
+          { id: "a", label: "A" },
+          { id: "a", label: "B" },
+        ],
+      },
+    ],
+    ["an action id with capitals", { type: "job.failed", actions: [{ id: "Retry", label: "Retry" }] }],
+    ["an action label too long", { type: "job.failed", actions: [{ id: "a", label: "x".repeat(41) }] }],
+    ["an action with an extra key", { type: "job.failed", actions: [{ id: "a", label: "A", style: "red" }] }],
+    ["a groupKey too long", { type: "job.failed", groupKey: "g".repeat(201) }],
+    ["an empty groupKey", { type: "job.failed", groupKey: "" }],
   ])("%s", (_name, input) => {
     expect(expectSameAsZod(input)).toBe("zod");
   });
@@ -163,6 +198,16 @@ describe("parseEventFast agrees with zod on every field of an event replaced by 
     { ownerUserId: "u" },
     { ownerUserId: 3, reviewerUserIds: ["a", 4], note: "n" },
     { notifyUserIds: "u" },
+    "/jobs/1",
+    "https://ci.example/x",
+    "ftp://ci.example/x",
+    "//ci.example",
+    [{ id: "ok", label: "OK" }],
+    [{ id: "ok", label: "" }],
+    [
+      { id: "ok", label: "OK" },
+      { id: "ok", label: "OK" },
+    ],
   ];
   const fields = [...Object.keys(base), "ownerUserId", "reviewerUserIds", "mentionedUserIds"] as const;
   const cases = fields.flatMap((field) =>
@@ -227,6 +272,12 @@ describe("validateEvent still checks the payload and the recipients of events th
         source: { type: "job", id: "job-17" },
         payload: { ownerUserId: "u1", reviewerUserIds: ["u2", "3"], jobName: "train", extra: { nested: [1, "two", null] } },
         recipients: ["u1", "42"],
+        groupKey: "p1:train",
+        url: "https://ci.example/jobs/17?tab=log",
+        actions: [
+          { id: "retry", label: "Retry" },
+          { id: "logs", label: "Open logs" },
+        ],
         producer: "svc",
         tenantId: "acme",
       }),

@@ -32,3 +32,5 @@ export {
 } from "./notification-lifecycle";
 export { TenantPreferences, type TenantDefaults } from "./tenant-preferences";
 export { DecisionRecords, deleteDecisionRecordsBatch } from "./decision-records";
+export { DEFAULT_TENANT_SETTINGS, TenantSettingsStore } from "./tenant-settings";
+export { pendingThrottleSummaries, summarizeThrottled, throttleWindowStart } from "./throttle";

@@ -3,7 +3,7 @@ import { existsSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { Client } from "pg";
-import { EVENT_TYPES } from "@herald/contract";
+import { STREAM_EVENT_TYPES } from "@herald/contract";
 
 /**
  * Applies the SQL migrations in prisma/migrations/ and seeds `event_types`
@@ -103,7 +103,7 @@ async function seedEventTypes(client: Client): Promise<void> {
        is_critical = EXCLUDED.is_critical, updated_at = now()
      WHERE (event_types.category, event_types.description, event_types.is_critical)
        IS DISTINCT FROM (EXCLUDED.category, EXCLUDED.description, EXCLUDED.is_critical)`,
-    [JSON.stringify(EVENT_TYPES)],
+    [JSON.stringify(STREAM_EVENT_TYPES)],
   );
 }
 

@@ -106,11 +106,11 @@ export async function scheduledPending(db: Database, userId: string, kind: "rele
     kind === "released"
       ? await db.$queryRaw<PendingNotificationRow[]>`
           SELECT n.id, n.event_id, n.user_id, n.event_type, n.category, n.critical, n.title, n.body, n.created_at, n.channels,
-                 COALESCE(n.payload, e.payload) AS payload
+                 n.count, n.url, n.actions, COALESCE(n.payload, e.payload) AS payload
           FROM notifications n LEFT JOIN events e ON e.id = n.event_id
           WHERE n.user_id = ${userId} AND n.status = 'released' ORDER BY n.id`
       : await db.$queryRaw<PendingNotificationRow[]>`
-          SELECT id, event_id, user_id, event_type, category, critical, title, body, created_at, channels, payload
+          SELECT id, event_id, user_id, event_type, category, critical, title, body, created_at, channels, count, url, actions, payload
           FROM notifications
           WHERE user_id = ${userId} AND status = 'pending' AND event_type = 'digest' ORDER BY id`;
   return rows.map(toPendingNotification);

@@ -1,4 +1,4 @@
-import type { EventCategory, EventTypeName, NotificationMessage } from "@herald/contract";
+import type { EventCategory, NotificationAction, NotificationMessage } from "@herald/contract";
 
 /** A stored notification ready to go out on its channels: its push (without the unread count, known at push time) and its channels. */
 export type PendingNotification = Omit<NotificationMessage, "unreadCount"> & {
@@ -19,6 +19,9 @@ export interface PendingNotificationRow {
   created_at: Date;
   channels: string[];
   payload: Record<string, unknown> | null;
+  count: number;
+  url: string | null;
+  actions: NotificationAction[] | null;
 }
 
 export function toPendingNotification(row: PendingNotificationRow): PendingNotification {
@@ -26,13 +29,16 @@ export function toPendingNotification(row: PendingNotificationRow): PendingNotif
     id: Number(row.id),
     eventId: row.event_id,
     userId: row.user_id,
-    type: row.event_type as EventTypeName | "digest",
+    type: row.event_type as NotificationMessage["type"],
     category: row.category as EventCategory | "digest",
     critical: row.critical,
     title: row.title,
     body: row.body,
     payload: row.payload ?? {},
     createdAt: row.created_at.toISOString(),
+    count: row.count,
+    url: row.url,
+    actions: row.actions ?? [],
     channels: row.channels,
   };
 }

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { Client } from "pg";
-import { EVENT_TYPES } from "@herald/contract";
+import { STREAM_EVENT_TYPES } from "@herald/contract";
 import { applyMigrations, defaultMigrationsDir } from "../src";
 import { TEST_PG_URL } from "../../../test/support/env";
 
@@ -46,7 +46,9 @@ describe("applyMigrations", () => {
     });
 
     const { rows: types } = await client.query(`SELECT name, category, is_critical AS critical, description FROM event_types ORDER BY id`);
-    expect(types).toEqual(EVENT_TYPES.map(({ name, category, critical, description }) => ({ name, category, critical, description })));
+    expect(types).toEqual(
+      STREAM_EVENT_TYPES.map(({ name, category, critical, description }) => ({ name, category, critical, description })),
+    );
 
     const { rows: indexes } = await client.query(`SELECT indexdef FROM pg_indexes WHERE indexname = 'notifications_user_unread_idx'`);
     expect(indexes[0].indexdef).toContain("WHERE (is_read = false)");

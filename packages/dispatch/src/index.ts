@@ -11,3 +11,4 @@ export {
   type SendDigestJob,
 } from "./scheduler-jobs";
 export { RETRY_POLICY_ENV, retryPolicies, type RetryPolicies, type RetryPolicy } from "./retry-policy";
+export { THROTTLE_ENV } from "./throttle-window";

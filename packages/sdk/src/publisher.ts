@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import axios, { type AxiosInstance, type AxiosResponse } from "axios";
-import { backoffDelay, MAX_BATCH_EVENTS, type EventTypeName } from "@herald/contract";
+import { backoffDelay, MAX_BATCH_EVENTS, type EventTypeName, type NotificationAction } from "@herald/contract";
 import { retryAfterMs } from "./retry-after";
 import { HeraldPublishError, isRetryableStatus } from "./publish-error";
 
@@ -15,6 +15,12 @@ export interface HeraldEventInput {
   readonly source?: { readonly type: string; readonly id: string };
   readonly payload?: Readonly<Record<string, unknown>>;
   readonly recipients?: readonly (string | number)[];
+  /** Groups its notifications per user and type while unread, within the router's GROUP_WINDOW_MS (≤ 200 characters). */
+  readonly groupKey?: string;
+  /** Where its notifications lead: an `http:`/`https:` URL or a path starting with `/`. */
+  readonly url?: string;
+  /** Up to 3 buttons (`id` as `[a-z0-9_-]{1,32}`, `label` ≤ 40 characters); acting publishes `notification.action`. */
+  readonly actions?: readonly NotificationAction[];
   /** The tenant it is for: only a platform producer (token tenant `*`) names one; others publish for their own. */
   readonly tenantId?: string;
 }

@@ -25,6 +25,8 @@ const ENV = {
   /** Requests in flight to one host at most, so a slow endpoint cannot take every worker slot. */
   WEBHOOK_PER_HOST_CONCURRENCY: positiveInt(4),
   EMAIL_CONCURRENCY: positiveInt(8),
+  /** Where users open Herald (the gateway's public address): a notification's link that is a path is sent in emails against it, and left out without it. */
+  HERALD_PUBLIC_URL: optionalString,
   SMTP_HOST: z.string().default("127.0.0.1"),
   SMTP_PORT: port(587),
   /** TLS from the first byte (port 465); otherwise STARTTLS is used when offered. */
@@ -79,7 +81,7 @@ export interface DeliveryConfig {
     readonly perHostConcurrency: number;
     readonly allowedHosts: readonly string[];
   };
-  readonly email: { readonly concurrency: number };
+  readonly email: { readonly concurrency: number; readonly publicUrl?: string };
   readonly smtp: SmtpConfig;
   readonly lockMs: number;
   readonly stalledIntervalMs: number;
@@ -107,7 +109,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
         perHostConcurrency: env.WEBHOOK_PER_HOST_CONCURRENCY,
         allowedHosts: webhookAllowedHosts(env),
       },
-      email: { concurrency: env.EMAIL_CONCURRENCY },
+      email: { concurrency: env.EMAIL_CONCURRENCY, publicUrl: env.HERALD_PUBLIC_URL },
       smtp: {
         host: env.SMTP_HOST,
         port: env.SMTP_PORT,

@@ -17,6 +17,9 @@ export interface DeliveryContext {
     readonly createdAt: Date;
     readonly occurredAt: Date;
     readonly payload: Record<string, unknown>;
+    readonly count: number;
+    readonly url: string | null;
+    readonly actions: readonly { readonly id: string; readonly label: string }[];
   };
   readonly email: string | null;
   readonly webhookUrl: string | null;
@@ -88,6 +91,9 @@ interface ContextRow {
   created_at: Date;
   occurred_at: Date | null;
   payload: Record<string, unknown> | null;
+  count: number;
+  url: string | null;
+  actions: { id: string; label: string }[] | null;
   email: string | null;
   webhook_url: string | null;
   webhook_secret: string | null;
@@ -99,7 +105,7 @@ export class DeliveryStore {
   async load(deliveryId: string): Promise<DeliveryContext | undefined> {
     const [row] = await this.db.$queryRaw<ContextRow[]>`
       SELECT d.id, d.channel, d.status, d.round, n.id AS notification_id, n.event_id, n.event_type, n.category, n.critical,
-             n.title, n.body, n.created_at, e.occurred_at, COALESCE(n.payload, e.payload) AS payload,
+             n.title, n.body, n.created_at, e.occurred_at, COALESCE(n.payload, e.payload) AS payload, n.count, n.url, n.actions,
              COALESCE(s.email, u.email) AS email, s.webhook_url, s.webhook_secret
       FROM deliveries d
       JOIN notifications n ON n.id = d.notification_id
@@ -124,6 +130,9 @@ export class DeliveryStore {
         createdAt: row.created_at,
         occurredAt: row.occurred_at ?? row.created_at,
         payload: row.payload ?? {},
+        count: row.count,
+        url: row.url,
+        actions: row.actions ?? [],
       },
       email: row.email,
       webhookUrl: row.webhook_url,

@@ -9,7 +9,11 @@ import type { SendResult } from "./webhook-sender";
 export class EmailSender {
   private readonly transport: Transporter;
 
-  constructor(private readonly smtp: SmtpConfig) {
+  constructor(
+    private readonly smtp: SmtpConfig,
+    /** HERALD_PUBLIC_URL: what a link that is a path is resolved against. */
+    private readonly publicUrl?: string,
+  ) {
     this.transport = nodemailer.createTransport({
       pool: true,
       maxConnections: smtp.poolSize,
@@ -27,7 +31,7 @@ export class EmailSender {
   async send(context: DeliveryContext, to: string): Promise<SendResult> {
     const mailbox = singleMailbox(to);
     if (!mailbox.ok) return { ok: false, error: mailbox.reason, durationMs: 0, permanent: true };
-    const { subject, text, html } = renderEmail(context.notification);
+    const { subject, text, html } = renderEmail(context.notification, this.publicUrl);
     const started = performance.now();
     try {
       const info = await this.transport.sendMail({

@@ -35,7 +35,7 @@ async function main(): Promise<void> {
   // The workers have connections of their own: this one answers /ready.
   const redis = createReadinessRedis(config, { name: "delivery-worker-ready", logger });
 
-  const email = new EmailSender(delivery.smtp);
+  const email = new EmailSender(delivery.smtp, delivery.email.publicUrl);
   const store = new DeliveryStore(db);
   const outage = new PostgresOutage({ ping: () => pingDatabase(db), probeMs: delivery.outageProbeMs, logger });
   const metrics = new ServiceMetrics("delivery-worker");

@@ -37,6 +37,9 @@ export function webhookBody(context: DeliveryContext): string {
       category: n.category,
       critical: n.critical,
       createdAt: n.createdAt.toISOString(),
+      count: n.count,
+      url: n.url,
+      actions: n.actions,
     },
   });
 }

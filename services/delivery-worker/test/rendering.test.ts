@@ -1,6 +1,6 @@
 import { Webhook } from "standardwebhooks";
 import { HostLimiter } from "../src/host-limiter";
-import { webhookHeaders } from "../src/webhook-sender";
+import { webhookBody, webhookHeaders } from "../src/webhook-sender";
 import escapeHtml from "escape-html";
 import { renderEmail } from "../src/render-email";
 
@@ -15,6 +15,9 @@ const notification = {
   createdAt: new Date("2026-11-22T10:00:00Z"),
   occurredAt: new Date("2026-11-22T09:59:00Z"),
   payload: { jobName: `"quoted" & <b>bold</b>`, attempt: 3, nested: { ignored: true } },
+  count: 1,
+  url: null,
+  actions: [],
 };
 
 describe("renderEmail", () => {
@@ -34,8 +37,40 @@ describe("renderEmail", () => {
     expect(email.subject).toBe("[Herald] CRITICAL system.gpu_critical: GPU Bcc: victim@example.com");
   });
 
+  it("carries the link: absolute as it is, a path against HERALD_PUBLIC_URL, none without one; never the actions", () => {
+    const actions = [{ id: "approve", label: "Approve" }];
+    const absolute = renderEmail({ ...notification, url: 'https://ci.example/jobs/1?a=1&b="2"', actions });
+    expect(absolute.text).toContain('Open: https://ci.example/jobs/1?a=1&b="2"');
+    expect(absolute.html).toContain('<a href="https://ci.example/jobs/1?a=1&amp;b=&quot;2&quot;">');
+    expect(absolute.html).not.toContain("Approve");
+    const path = renderEmail({ ...notification, url: "/jobs/1" }, "https://herald.example");
+    expect(path.text).toContain("Open: https://herald.example/jobs/1");
+    const noBase = renderEmail({ ...notification, url: "/jobs/1" });
+    expect(noBase.text).not.toContain("Open:");
+    expect(noBase.html).not.toContain("<a ");
+  });
+
   it("escapes all five HTML specials", () => {
     expect(escapeHtml(`<>&"'`)).toBe("&lt;&gt;&amp;&quot;&#39;");
+  });
+});
+
+describe("webhookBody", () => {
+  it("carries the notification's count, link and actions", () => {
+    const actions = [{ id: "approve", label: "Approve" }];
+    const body = JSON.parse(
+      webhookBody({
+        deliveryId: "1",
+        channel: "webhook",
+        status: "queued",
+        round: 1,
+        notification: { ...notification, count: 3, url: "/reviews/9", actions },
+        email: null,
+        webhookUrl: null,
+        webhookSecret: null,
+      }),
+    );
+    expect(body).toMatchObject({ id: "e-1", type: "job.failed", notification: { id: 7, count: 3, url: "/reviews/9", actions } });
   });
 });
 

@@ -1,4 +1,4 @@
-import { RETRY_POLICY_ENV, retryPolicies, type RetryPolicies } from "@herald/dispatch";
+import { RETRY_POLICY_ENV, retryPolicies, THROTTLE_ENV, type RetryPolicies } from "@herald/dispatch";
 import {
   EVENT_RETENTION_ENV,
   INSTALLATION_ENV,
@@ -14,6 +14,8 @@ const ENV = {
   ...INSTALLATION_ENV,
   ...RETRY_POLICY_ENV,
   ...EVENT_RETENTION_ENV,
+  // The tick summarizes each throttle window once it is over.
+  ...THROTTLE_ENV,
   DIGEST_SCHEDULER_PORT: port(SERVICE_PORTS.digestScheduler),
   DIGEST_HOURLY_MS: positiveInt(3_600_000),
   DIGEST_DAILY_MS: positiveInt(86_400_000),
@@ -35,6 +37,7 @@ export interface SchedulerConfig extends InstallationConfig {
   readonly scheduler: {
     readonly tickMs: number;
     readonly digestIntervalMs: { readonly hourly: number; readonly daily: number };
+    readonly throttleWindowMs: number;
   };
   readonly retention: RetentionConfig;
   readonly retryPolicies: RetryPolicies;
@@ -56,6 +59,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     scheduler: {
       tickMs: env.SCHEDULER_TICK_MS,
       digestIntervalMs: { hourly: env.DIGEST_HOURLY_MS, daily: env.DIGEST_DAILY_MS },
+      throttleWindowMs: env.THROTTLE_WINDOW_MS,
     },
     retention: {
       tickMs: env.RETENTION_TICK_MS,

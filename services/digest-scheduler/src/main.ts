@@ -51,6 +51,7 @@ async function main(): Promise<void> {
     dispatcher,
     pusher,
     clock: { intervalMs: config.scheduler.digestIntervalMs },
+    throttleWindowMs: config.scheduler.throttleWindowMs,
     metrics: new SchedulerMetrics(metrics),
     retention: config.retention,
     logger,

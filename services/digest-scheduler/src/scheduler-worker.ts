@@ -12,6 +12,7 @@ import type { SchedulerMetrics } from "./scheduler-metrics";
 import { runRetention } from "./run-retention";
 import { scheduleLocalDigests } from "./schedule-local-digests";
 import { sendDigest } from "./send-digest";
+import { sendThrottleSummaries } from "./send-throttle-summaries";
 
 export interface SchedulerWorkerOptions {
   readonly queue: Queue;
@@ -21,6 +22,8 @@ export interface SchedulerWorkerOptions {
   readonly dispatcher: Dispatcher;
   readonly pusher: NotificationPusher;
   readonly clock: DigestClock;
+  /** THROTTLE_WINDOW_MS: each window's throttled notifications are summarized at the first tick after it. */
+  readonly throttleWindowMs: number;
   readonly retention: RetentionConfig;
   readonly concurrency?: number;
   readonly metrics: SchedulerMetrics;
@@ -34,7 +37,7 @@ export interface SchedulerWorkerOptions {
  * (or two replicas) from queueing the same user's work twice.
  */
 export function startSchedulerWorker(options: SchedulerWorkerOptions): Worker {
-  const { queue, db, dispatcher, pusher, clock, retention, metrics, logger } = options;
+  const { queue, db, dispatcher, pusher, clock, throttleWindowMs, retention, metrics, logger } = options;
   const jobs = new SchedulerJobs(queue);
 
   const handlers: Record<string, (job: Job) => Promise<unknown>> = {
@@ -48,8 +51,10 @@ export function startSchedulerWorker(options: SchedulerWorkerOptions): Worker {
         ...due.releases.map((userId) => ({ kind: "release-dnd" as const, userId })),
         ...due.digests.map((userId) => ({ kind: "send-digest" as const, userId, periodEnd })),
       ]);
+      const summarized = await sendThrottleSummaries(db, dispatcher, throttleWindowMs, now);
+      if (summarized > 0) logger.info({ summarized }, "summarized throttled notifications");
       metrics.tick((performance.now() - started) / 1000);
-      return due;
+      return { ...due, summarized };
     },
     // Its own job scheduler: a long run (a backlog of old rows) never delays digests and releases.
     [SCHEDULER_JOBS.retention]: async () => {

@@ -1,4 +1,4 @@
-import { DEFAULT_MAX_PAYLOAD_BYTES, DEFAULT_TENANT, isTenantId } from "@herald/contract";
+import { DEFAULT_IDEMPOTENCY_TTL_SECONDS, DEFAULT_MAX_PAYLOAD_BYTES, DEFAULT_TENANT, isTenantId } from "@herald/contract";
 import { AUTH_ENV, authConfigOnFirstUse, type AuthConfig } from "@herald/auth";
 import type { BacklogPolicy } from "./publish/event-publisher";
 import { RETRY_POLICY_ENV, retryPolicies, type RetryPolicies } from "@herald/dispatch";
@@ -50,7 +50,7 @@ const ENV = {
   TENANT_MAX_EVENTS_PER_SECOND: nonNegativeInt(0),
   /** How far past TENANT_MAX_EVENTS_PER_SECOND a request of critical events only still gets in, per second. */
   TENANT_CRITICAL_HEADROOM_PER_SECOND: nonNegativeInt(100),
-  IDEMPOTENCY_TTL_SECONDS: positiveInt(24 * 3600),
+  IDEMPOTENCY_TTL_SECONDS: positiveInt(DEFAULT_IDEMPOTENCY_TTL_SECONDS),
   /**
    * The tenant whose admins operate the installation: only they may open the
    * queue dashboard, which shows every tenant's jobs (BullMQ queues are shared).

@@ -1,6 +1,6 @@
 import { redisNames } from "@herald/runtime";
 import { requireUser } from "@herald/auth";
-import { createDatabase, DecisionRecords, migrationsFor, pingDatabase, TenantPreferences } from "@herald/db";
+import { createDatabase, DecisionRecords, migrationsFor, pingDatabase, TenantPreferences, TenantSettingsStore } from "@herald/db";
 import { DeliveryEnqueuer } from "@herald/dispatch";
 import {
   closeServer,
@@ -22,6 +22,7 @@ import { createAdminDeliveriesRouter } from "./operator/admin-deliveries-router"
 import { AdminSessionStore } from "./operator/admin-session-store";
 import { createAdminUsersRouter } from "./operator/admin-users-router";
 import { createTenantPreferencesRouter } from "./operator/tenant-preferences-router";
+import { createTenantSettingsRouter } from "./operator/tenant-settings-router";
 import { createAdminDecisionsRouter } from "./operator/admin-decisions-router";
 import { createAdminStatsRouter } from "./operator/admin-stats-router";
 import { requireOperatorTenant } from "./operator/operator-tenant";
@@ -88,6 +89,7 @@ async function main(): Promise<void> {
     }),
     createAdminUsersRouter({ users }),
     createTenantPreferencesRouter({ preferences: new TenantPreferences(db), version: recipientVersion }),
+    createTenantSettingsRouter({ settings: new TenantSettingsStore(db) }),
     createAdminDecisionsRouter({ decisions: new DecisionRecords(db) }),
     createAdminStatsRouter({ statistics: new DeliveryStatistics(db, queueRedis, names.eventStream, queues.all) }),
     database.errors,

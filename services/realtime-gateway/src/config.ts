@@ -1,4 +1,4 @@
-import type { ToastConfig } from "@herald/contract";
+import { DEFAULT_IDEMPOTENCY_TTL_SECONDS, type ToastConfig } from "@herald/contract";
 import { AUTH_ENV, authConfigOnFirstUse, type AuthConfig } from "@herald/auth";
 import {
   INSTALLATION_ENV,
@@ -55,6 +55,8 @@ const ENV = {
   /** Engine.IO transports accepted: "websocket" alone needs no sticky sessions; polling does. */
   GATEWAY_TRANSPORTS: z.string().default("polling,websocket"),
   /** How long a toast stays up before it closes by itself (0: until dismissed), and per category. */
+  /** How long the id of a notification.action the gateway published stays claimed (acting again within it publishes nothing). */
+  IDEMPOTENCY_TTL_SECONDS: positiveInt(DEFAULT_IDEMPOTENCY_TTL_SECONDS),
   TOAST_EXPIRE_MS: nonNegativeInt(5_000),
   TOAST_EXPIRE_MS_JOB: optionalNonNegativeInt,
   TOAST_EXPIRE_MS_REVIEW: optionalNonNegativeInt,
@@ -85,6 +87,7 @@ export interface RealtimeGatewayConfig extends InstallationConfig {
   readonly corsOrigins?: readonly string[];
   readonly webhookAllowedHosts: readonly string[];
   readonly gateway: GatewayConfig;
+  readonly idempotencyTtlSeconds: number;
 }
 
 function gatewayConfig(env: z.infer<z.ZodObject<typeof ENV>>): GatewayConfig {
@@ -133,5 +136,6 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     corsOrigins: commaList(env.CORS_ORIGINS),
     webhookAllowedHosts: webhookAllowedHosts(env),
     gateway: gatewayConfig(env),
+    idempotencyTtlSeconds: env.IDEMPOTENCY_TTL_SECONDS,
   };
 }

@@ -23,6 +23,8 @@ import { createEventsRouter } from "./api/events-router";
 import { NotificationRepository } from "./notification-repository";
 import { Explainer } from "./api/explain";
 import { createNotificationsRouter } from "./api/notifications-router";
+import { ActionPublisher } from "./api/action-publisher";
+import { AlertAcknowledgements } from "./alert-acknowledgements";
 import { PreferencesRepository } from "./api/preferences-repository";
 import { createSettingsRouter } from "./api/settings-router";
 import { SettingsRepository } from "./api/settings-repository";
@@ -94,6 +96,8 @@ async function main(): Promise<void> {
       explainer: new Explainer(db, preferences),
       broadcastUnreadCount,
       pageMaxBytes: config.gateway.pageMaxBytes,
+      actions: new ActionPublisher(pubClient, names, config.idempotencyTtlSeconds),
+      acknowledgements: new AlertAcknowledgements(db),
     }),
   );
   app.use("/api/v1/events", createEventsRouter({ auth: config.auth, db, users }));

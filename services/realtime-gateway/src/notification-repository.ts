@@ -1,6 +1,15 @@
 import { Prisma, visibleTo, VISIBLE_NOTIFICATION, VISIBLE_UNREAD, type Database } from "@herald/db";
-import { CATCH_UP_WINDOW, type ListPage, type NotificationCategory, type NotificationItem } from "@herald/contract";
+import {
+  alertOf,
+  CATCH_UP_WINDOW,
+  splitTenantKey,
+  type ListPage,
+  type NotificationAction,
+  type NotificationCategory,
+  type NotificationItem,
+} from "@herald/contract";
 import { ITEM_OVERHEAD_BYTES, selectPage, selectReplay, type SizedCandidate } from "./byte-budget";
+import { AlertAcknowledgements } from "./alert-acknowledgements";
 
 /**
  * What a (re)connecting socket is owed: which notifications, the newest id
@@ -57,7 +66,11 @@ export interface CatchUpBudget {
  * rows, and by visibility: in-app notifications not waiting for DND or a digest.
  */
 export class NotificationRepository {
-  constructor(private readonly db: Database) {}
+  private readonly acknowledgements: AlertAcknowledgements;
+
+  constructor(private readonly db: Database) {
+    this.acknowledgements = new AlertAcknowledgements(db);
+  }
 
   /**
    * A page, newest first. The candidates' sizes are read first and only the
@@ -83,6 +96,18 @@ export class NotificationRepository {
     });
     if (count > 0) return true;
     return (await this.db.notification.count({ where })) > 0;
+  }
+
+  /** The event, type, payload and buttons of one of the user's visible notifications, or undefined when they have no such notification. */
+  async actionsOf(
+    userId: string,
+    id: bigint,
+  ): Promise<{ eventId: string | null; type: string; payload: Record<string, unknown>; actions: NotificationAction[] } | undefined> {
+    const row = await this.db.notification.findFirst({ where: { ...visibleTo(userId), id }, include });
+    if (!row) return undefined;
+    const payload = (row.payload ?? row.event?.payload ?? {}) as Record<string, unknown>;
+    // Written only by the router, from actions ingest validated.
+    return { eventId: row.eventId, type: row.eventType, payload, actions: (row.actions ?? []) as unknown as NotificationAction[] };
   }
 
   async markAllRead(userId: string): Promise<number> {
@@ -149,7 +174,17 @@ export class NotificationRepository {
       orderBy: { id: order },
       include,
     });
-    return rows.map(toItem);
+    const items = rows.map(toItem);
+    // A hardware alert an admin of the tenant acknowledged shows who and when, on every admin's copy.
+    const alerts = items.map((i) => alertOf(i.type, i.payload as Record<string, unknown>));
+    const acks = await this.acknowledgements.of(
+      splitTenantKey(userId).tenant,
+      alerts.flatMap((a) => (a ? [a.alertId] : [])),
+    );
+    return items.map((item, k) => {
+      const ack = alerts[k] && acks.get(alerts[k].alertId);
+      return ack ? { ...item, ...ack } : item;
+    });
   }
 
   async unreadCount(userId: string): Promise<number> {
@@ -215,5 +250,9 @@ function toItem(n: NotificationRow): NotificationItem {
     read: n.isRead,
     readAt: n.readAt?.toISOString() ?? null,
     createdAt: n.createdAt.toISOString(),
+    count: n.count,
+    url: n.url,
+    // Written only by the router, from actions ingest validated.
+    actions: (n.actions ?? []) as unknown as NotificationAction[],
   };
 }

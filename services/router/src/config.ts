@@ -1,4 +1,4 @@
-import { RETRY_POLICY_ENV, retryPolicies, type RetryPolicies } from "@herald/dispatch";
+import { RETRY_POLICY_ENV, retryPolicies, THROTTLE_ENV, type RetryPolicies } from "@herald/dispatch";
 import {
   EVENT_RETENTION_ENV,
   INSTALLATION_ENV,
@@ -15,6 +15,7 @@ const ENV = {
   ...INSTALLATION_ENV,
   ...RETRY_POLICY_ENV,
   ...EVENT_RETENTION_ENV,
+  ...THROTTLE_ENV,
   ROUTER_PORT: port(SERVICE_PORTS.router),
   ROUTER_BATCH_SIZE: positiveInt(200),
   /** A pending entry idle this long belongs to a dead consumer and is reclaimed. */
@@ -34,6 +35,8 @@ const ENV = {
   ROUTER_MAX_DELIVERIES: positiveInt(10),
   /** Safety net for the router's preference cache, on top of explicit invalidation. */
   PREFERENCE_CACHE_TTL_MS: positiveInt(60_000),
+  /** How long after its first event a group (user, type, groupKey) takes more events into its notification. */
+  GROUP_WINDOW_MS: positiveInt(60_000),
 };
 
 export interface RouterConfig extends InstallationConfig {
@@ -48,6 +51,8 @@ export interface RouterConfig extends InstallationConfig {
     readonly preferenceCacheTtlMs: number;
     /** The event stream keeps no entry older than this, whoever still needs it. */
     readonly eventRetentionMs: number;
+    readonly groupWindowMs: number;
+    readonly throttleWindowMs: number;
   };
   readonly retryPolicies: RetryPolicies;
 }
@@ -65,6 +70,8 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       maxDeliveries: env.ROUTER_MAX_DELIVERIES,
       preferenceCacheTtlMs: env.PREFERENCE_CACHE_TTL_MS,
       eventRetentionMs: env.EVENT_RETENTION_MS,
+      groupWindowMs: env.GROUP_WINDOW_MS,
+      throttleWindowMs: env.THROTTLE_WINDOW_MS,
     },
     retryPolicies: retryPolicies(env),
   };

@@ -33,7 +33,7 @@ async function main(): Promise<void> {
   const reader = createRedis(config, { name: "router-reader", logger });
   const readinessRedis = createReadinessRedis(config, { name: "router-ready", logger });
 
-  const store = new NotificationWriter(db);
+  const store = new NotificationWriter(db, config.router.groupWindowMs, config.router.throttleWindowMs);
   const queues = openDeliveryQueues(createRedis(config, { name: "router-queues", logger }), names.queuePrefix);
   const dispatcher = new Dispatcher(
     db,

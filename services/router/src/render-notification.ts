@@ -1,4 +1,7 @@
-import { getEventType, type HeraldEvent } from "@herald/contract";
+import { getEventType, type EventTypeName, type HeraldEvent } from "@herald/contract";
+
+/** An event users are notified of (Herald's own, such as notification.action, are not rendered). */
+type UserEvent = HeraldEvent & { readonly type: EventTypeName };
 
 const MAX_BODY = 500;
 
@@ -56,7 +59,7 @@ function systemBody(event: HeraldEvent): string {
   return parts.length > 0 ? parts.join(" ") : getEventType(event.type).description;
 }
 
-function defaultBody(event: HeraldEvent): string {
+function defaultBody(event: UserEvent): string {
   const p = event.payload;
   const name = subject(event);
   switch (event.type) {
@@ -96,7 +99,7 @@ function defaultBody(event: HeraldEvent): string {
  * Title and body as plain text. They are stored and sent as data: every
  * renderer (web UI, email HTML) escapes them where it displays them.
  */
-export function renderNotification(event: HeraldEvent): { title: string; body: string } {
+export function renderNotification(event: UserEvent): { title: string; body: string } {
   const title = getEventType(event.type).title;
   const body = text(event.payload.message) ?? defaultBody(event);
   return { title, body: body.length > MAX_BODY ? `${body.slice(0, MAX_BODY - 1)}…` : body };

@@ -5,7 +5,7 @@ import type { Logger } from "@herald/runtime";
 import type { NotificationWriter } from "./notification-writer";
 import type { RecipientDirectory } from "./recipient-directory";
 import type { RouterMetrics } from "./router-metrics";
-import { candidates, routeToCandidates, tenantOf } from "./route-event";
+import { candidates, mergeGroupedDrafts, routeToCandidates, tenantOf } from "./route-event";
 import type { BatchHandler, RejectedEntry, StreamEntry } from "./stream-consumer";
 
 export interface BatchRouterDependencies {
@@ -89,10 +89,13 @@ export function createBatchRouter({
       return true;
     });
     const events = routed.map((r) => r.event);
-    const drafts = routed.flatMap((r) => r.drafts);
-    const decisions = routed.flatMap((r) => r.decisions);
+    // One notification per group (user, type, key) and batch: the writer's upsert may touch a row once.
+    const { drafts, decisions } = mergeGroupedDrafts({
+      drafts: routed.flatMap((r) => r.drafts),
+      decisions: routed.flatMap((r) => r.decisions),
+    });
     if (events.length === 0) return { rejected };
-    const { pending, unreadCounts, idConflicts } = await store.persist(events, drafts, decisions);
+    const { pending, unreadCounts, idConflicts } = await store.persist(events, drafts, decisions, at);
     for (const r of routed) if (idConflicts.has(r.event.id)) rejected.push({ id: r.entryId, reason: idConflictReason(r.event.id) });
     const stored = performance.now();
     await dispatcher.dispatch(pending, unreadCounts);

@@ -1,8 +1,10 @@
-import type { HeraldEvent } from "@herald/contract";
+import type { EventTypeName, HeraldEvent } from "@herald/contract";
 import { renderNotification } from "../src/render-notification";
 
-const event = (type: HeraldEvent["type"], payload: Record<string, unknown>): HeraldEvent =>
-  ({ id: "e1", type, occurredAt: "2026-01-01T00:00:00.000Z", receivedAt: "2026-01-01T00:00:00.000Z", payload }) as HeraldEvent;
+const event = (type: EventTypeName, payload: Record<string, unknown>): HeraldEvent & { type: EventTypeName } =>
+  ({ id: "e1", type, occurredAt: "2026-01-01T00:00:00.000Z", receivedAt: "2026-01-01T00:00:00.000Z", payload }) as HeraldEvent & {
+    type: EventTypeName;
+  };
 
 describe("renderNotification: system alerts keep their reading", () => {
   it.each([

@@ -1,6 +1,11 @@
 import { isEventTypeName } from "../catalog";
 import {
+  ACTION_ID_PATTERN,
   EVENT_ID_PATTERN,
+  linkProblem,
+  MAX_ACTION_LABEL_LENGTH,
+  MAX_EVENT_ACTIONS,
+  MAX_GROUP_KEY_LENGTH,
   MAX_EVENT_ID_LENGTH,
   MAX_PROJECT_ID_LENGTH,
   MAX_SOURCE_ID_LENGTH,
@@ -23,6 +28,9 @@ export interface ParsedEventFields {
   readonly source?: { readonly type: string; readonly id: string };
   readonly payload?: Record<string, unknown>;
   readonly recipients?: string[];
+  readonly groupKey?: string;
+  readonly url?: string;
+  readonly actions?: { id: string; label: string }[];
   readonly tenantId?: string;
 }
 
@@ -115,6 +123,24 @@ function sourceOf(value: unknown): { type: string; id: string } | undefined {
   return { type, id };
 }
 
+/** Actions as the schema outputs them (fresh objects, keys id then label), or undefined when the schema might disagree. */
+function actionsOf(value: unknown): { id: string; label: string }[] | undefined {
+  if (!Array.isArray(value) || value.length > MAX_EVENT_ACTIONS) return undefined;
+  const actions: { id: string; label: string }[] = [];
+  const ids = new Set<string>();
+  for (const item of value as unknown[]) {
+    if (!isPlainObject(item)) return undefined;
+    let keys = 0;
+    for (const _ in item) keys++;
+    const { id, label } = item;
+    if (keys !== 2 || typeof id !== "string" || !ACTION_ID_PATTERN.test(id) || ids.has(id)) return undefined;
+    if (!isText(label, MAX_ACTION_LABEL_LENGTH)) return undefined;
+    ids.add(id);
+    actions.push({ id, label });
+  }
+  return actions;
+}
+
 /**
  * publishEventSchema's fast path: for an event that plainly keeps to the
  * schema, the very data `publishEventSchema.parse` would produce (same
@@ -133,6 +159,9 @@ export function parseEventFast(input: unknown): ParsedEventFields | undefined {
   let source: { type: string; id: string } | undefined;
   let payload: Record<string, unknown> | undefined;
   let recipients: string[] | undefined;
+  let groupKey: string | undefined;
+  let url: string | undefined;
+  let actions: { id: string; label: string }[] | undefined;
   let tenantId: string | undefined;
   for (const key in input) {
     const value = input[key];
@@ -172,6 +201,18 @@ export function parseEventFast(input: unknown): ParsedEventFields | undefined {
         recipients = userIdListOf(value);
         if (recipients === undefined) return undefined;
         break;
+      case "groupKey":
+        if (!isText(value, MAX_GROUP_KEY_LENGTH)) return undefined;
+        groupKey = value;
+        break;
+      case "url":
+        if (typeof value !== "string" || linkProblem(value) !== undefined) return undefined;
+        url = value;
+        break;
+      case "actions":
+        actions = actionsOf(value);
+        if (actions === undefined) return undefined;
+        break;
       case "tenantId":
         if (!isTenantId(value)) return undefined;
         tenantId = value;
@@ -189,6 +230,9 @@ export function parseEventFast(input: unknown): ParsedEventFields | undefined {
   if (source !== undefined) fields.source = source;
   if (payload !== undefined) fields.payload = payload;
   if (recipients !== undefined) fields.recipients = recipients;
+  if (groupKey !== undefined) fields.groupKey = groupKey;
+  if (url !== undefined) fields.url = url;
+  if (actions !== undefined) fields.actions = actions;
   if (tenantId !== undefined) fields.tenantId = tenantId;
   return fields;
 }

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { isEventTypeName, type EventTypeName } from "../catalog";
+import { isBusEventTypeName, isEventTypeName, isStreamEventTypeName, type EventTypeName } from "../catalog";
 import {
   DEFAULT_MAX_PAYLOAD_BYTES,
   MAX_EVENT_RECIPIENTS,
@@ -10,7 +10,12 @@ import {
 } from "../event";
 import { parseEventFast } from "./event-fast-path";
 import {
+  ACTION_ID_PATTERN,
   EVENT_ID_PATTERN,
+  linkProblem,
+  MAX_ACTION_LABEL_LENGTH,
+  MAX_EVENT_ACTIONS,
+  MAX_GROUP_KEY_LENGTH,
   MAX_EVENT_ID_LENGTH,
   MAX_PROJECT_ID_LENGTH,
   MAX_SOURCE_ID_LENGTH,
@@ -37,11 +42,32 @@ const recipientFields = z
   })
   .loose();
 
+/** A notification's link (linkProblem says what is wrong with it). */
+const link = z.string().superRefine((value, ctx) => {
+  const problem = linkProblem(value);
+  if (problem !== undefined) ctx.addIssue({ code: "custom", message: problem });
+});
+
+const actions = z
+  .array(
+    z
+      .object({
+        id: z.string().regex(ACTION_ID_PATTERN, "must be 1 to 32 of a-z, 0-9, _ and -"),
+        label: plainText(MAX_ACTION_LABEL_LENGTH),
+      })
+      .strict(),
+  )
+  .max(MAX_EVENT_ACTIONS, `an event may carry at most ${MAX_EVENT_ACTIONS} actions`)
+  .refine((list) => new Set(list.map((a) => a.id)).size === list.length, "action ids must not repeat");
+
 /** The rules of a published event. parseEventFast (event-fast-path.ts) accepts a subset of it, producing the same data. */
 export const publishEventSchema = z
   .object({
     id: z.string().min(1).max(MAX_EVENT_ID_LENGTH).regex(EVENT_ID_PATTERN, "may contain only letters, digits and . _ : @ / -").optional(),
-    type: z.string().refine(isEventTypeName, { message: "unknown event type" }),
+    type: z.string().superRefine((v, ctx) => {
+      if (isBusEventTypeName(v)) ctx.addIssue({ code: "custom", message: "is published by Herald itself, not by producers" });
+      else if (!isEventTypeName(v)) ctx.addIssue({ code: "custom", message: "unknown event type" });
+    }),
     occurredAt: isoDateTime.optional(),
     actorUserId: userId.optional(),
     projectId: plainText(MAX_PROJECT_ID_LENGTH).optional(),
@@ -51,6 +77,9 @@ export const publishEventSchema = z
       .optional(),
     payload: recipientFields.optional(),
     recipients: userIdList.optional(),
+    groupKey: plainText(MAX_GROUP_KEY_LENGTH).optional(),
+    url: link.optional(),
+    actions: actions.optional(),
     /** Named by platform producers (tenant `*`); any other producer may only name its own. */
     tenantId: z.string().refine(isTenantId, "must be a tenant id ([A-Za-z0-9_.-]{1,64})").optional(),
   })
@@ -142,6 +171,9 @@ export function validateEvent(input: unknown, context: EventValidationContext): 
   if (e.source !== undefined) event.source = e.source;
   event.payload = e.payload ?? {};
   if (e.recipients !== undefined) event.recipients = [...new Set(e.recipients)];
+  if (e.groupKey !== undefined) event.groupKey = e.groupKey;
+  if (e.url !== undefined) event.url = e.url;
+  if (e.actions !== undefined) event.actions = e.actions;
   if (context.producer !== undefined) event.producer = context.producer;
   // A tenant the token may not name is kept as named, for the publisher to refuse (403, not 400).
   event.tenantId = eventTenant(context.tenant ?? DEFAULT_TENANT, e.tenantId) ?? e.tenantId!;
@@ -158,7 +190,7 @@ export function validateEvent(input: unknown, context: EventValidationContext): 
 export function parseStreamEvent(raw: string): HeraldEvent | undefined {
   try {
     const value = JSON.parse(raw) as Partial<HeraldEvent>;
-    if (typeof value.id !== "string" || typeof value.type !== "string" || !isEventTypeName(value.type)) return undefined;
+    if (typeof value.id !== "string" || typeof value.type !== "string" || !isStreamEventTypeName(value.type)) return undefined;
     if (typeof value.occurredAt !== "string" || typeof value.payload !== "object" || value.payload === null) return undefined;
     return value as HeraldEvent;
   } catch {

@@ -13,4 +13,11 @@ export {
 } from "./event-schema";
 export { checkStorableJson, type StorableJsonLimits } from "./storable-json";
 export { isoDateTime, plainText } from "./text-fields";
-export { emailAddressSchema, preferenceUpdateSchema, settingsUpdateSchema, tenantPreferenceUpdateSchema } from "./preferences-schema";
+export {
+  emailAddressSchema,
+  preferenceUpdateSchema,
+  settingsUpdateSchema,
+  tenantPreferenceUpdateSchema,
+  tenantSettingsUpdateSchema,
+} from "./preferences-schema";
+export { ACTION_ID_PATTERN, linkProblem } from "./event-fields";

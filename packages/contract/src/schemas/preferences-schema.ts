@@ -1,6 +1,14 @@
 import { z } from "zod";
 import { EVENT_TYPES, getEventType, isEventTypeName } from "../catalog";
-import { CHANNELS, DIGEST_INTERVALS, SCOPES, type PreferenceUpdate, type SettingsUpdate } from "../preferences";
+import {
+  CHANNELS,
+  DIGEST_INTERVALS,
+  MAX_NOTIFICATIONS_PER_USER_PER_HOUR,
+  SCOPES,
+  type PreferenceUpdate,
+  type SettingsUpdate,
+  type TenantSettings,
+} from "../preferences";
 import { isoDateTime } from "./text-fields";
 
 const eventTypeName = z.string().refine(isEventTypeName, { message: "unknown event type" });
@@ -100,3 +108,14 @@ type _SchemasProduceTheContractTypes = [
   MustHold<Produces<typeof preferenceUpdateSchema, PreferenceUpdate>>,
   MustHold<Produces<typeof settingsUpdateSchema, SettingsUpdate>>,
 ];
+
+/** `PUT /api/v1/admin/tenant/settings`. */
+export const tenantSettingsUpdateSchema = z
+  .object({
+    maxNotificationsPerUserPerHour: z
+      .number()
+      .int("must be a whole number")
+      .min(0, "must be 0 (off) or more")
+      .max(MAX_NOTIFICATIONS_PER_USER_PER_HOUR, `must be at most ${MAX_NOTIFICATIONS_PER_USER_PER_HOUR}`),
+  })
+  .strict() satisfies z.ZodType<TenantSettings>;

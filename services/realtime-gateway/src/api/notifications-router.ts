@@ -1,9 +1,13 @@
 import { Router, type Request } from "express";
 import { z } from "zod";
-import { ApiError, EVENT_CATEGORIES } from "@herald/contract";
+import { ACKNOWLEDGE_ACTION, alertOf, ApiError, EVENT_CATEGORIES } from "@herald/contract";
+import { ACTION_ID_PATTERN } from "@herald/contract/schemas";
 import type { AuthConfig } from "@herald/auth";
 import { requireUser, userOf } from "@herald/auth";
 import type { NotificationRepository } from "../notification-repository";
+import { actionEvent } from "./action-event";
+import type { ActionPublisher } from "./action-publisher";
+import type { AlertAcknowledgements } from "../alert-acknowledgements";
 import type { Explainer } from "./explain";
 import type { UserSync } from "../user-sync";
 import { parseQuery } from "@herald/runtime";
@@ -17,6 +21,10 @@ export interface NotificationsRouterOptions {
   readonly pageMaxBytes: number;
   /** Tells every socket of the user, on every gateway, their new unread count. */
   readonly broadcastUnreadCount: (userId: string, count: number) => void;
+  /** Puts notification.action events on the event stream. */
+  readonly actions: ActionPublisher;
+  readonly acknowledgements: AlertAcknowledgements;
+  readonly now?: () => Date;
 }
 
 const explainQuerySchema = z
@@ -84,6 +92,32 @@ export function createNotificationsRouter(options: NotificationsRouterOptions): 
     await repository.markAllRead(userId);
     broadcastUnreadCount(userId, 0);
     res.status(204).end();
+  });
+
+  // Acting on a button: the event first (claimed by its id, so a repeat or a retry after a crash
+  // publishes nothing more), then the notification is read.
+  router.post("/:id/actions/:actionId", async (req, res) => {
+    const user = userOf(req);
+    const id = notificationId(req);
+    const actionId = String(req.params.actionId);
+    if (!ACTION_ID_PATTERN.test(actionId)) {
+      throw new ApiError(400, "invalid_action", "action id must be 1 to 32 of a-z, 0-9, _ and -", [
+        { path: "actionId", message: "must be 1 to 32 of a-z, 0-9, _ and -" },
+      ]);
+    }
+    const notification = await repository.actionsOf(user.userId, id);
+    if (!notification) throw new ApiError(404, "not_found", "no such notification");
+    if (!notification.actions.some((a) => a.id === actionId)) throw new ApiError(404, "not_found", "the notification has no such action");
+    const event = actionEvent({ id, eventId: notification.eventId }, actionId, user, (options.now ?? (() => new Date()))());
+    if ((await options.actions.publish(event)) === "conflict") {
+      throw new ApiError(409, "action_conflict", "another producer's event already has this action's id");
+    }
+    // Acknowledging a hardware alert silences its repeats for every admin of the tenant until it resolves or escalates.
+    const alert = actionId === ACKNOWLEDGE_ACTION.id ? alertOf(notification.type, notification.payload) : undefined;
+    if (alert && user.role === "admin") await options.acknowledgements.acknowledge(user.tenant, alert, user.subject);
+    await repository.markRead(user.userId, id);
+    broadcastUnreadCount(user.userId, await repository.unreadCount(user.userId));
+    res.status(202).json({ status: "accepted", eventId: event.id });
   });
 
   router.post("/:id/read", async (req, res) => {
