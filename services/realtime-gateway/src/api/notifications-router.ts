@@ -1,6 +1,7 @@
 import { Router, type Request } from "express";
 import { z } from "zod";
-import { ApiError, EVENT_CATEGORIES } from "@herald/contract";
+import { ApiError, EVENT_CATEGORIES, tenantKey } from "@herald/contract";
+import { plainText } from "@herald/contract/schemas";
 import type { AuthConfig } from "@herald/auth";
 import { requireUser, userOf } from "@herald/auth";
 import type { NotificationRepository } from "../notification-repository";
@@ -26,6 +27,8 @@ const explainQuerySchema = z
       .min(1)
       .max(128)
       .regex(/^[A-Za-z0-9._:@\/-]+$/, "must be an event id"),
+    /** An admin may ask on behalf of a user of their own tenant (as the tenant names them): the admin panel's "Why". */
+    userId: plainText(256).optional(),
   })
   .strict();
 
@@ -71,8 +74,21 @@ export function createNotificationsRouter(options: NotificationsRouterOptions): 
   });
 
   router.get("/explain", async (req, res) => {
-    const { eventId } = parseQuery(explainQuerySchema, req.query);
-    res.json(await options.explainer.explain(userOf(req), eventId));
+    const { eventId, userId } = parseQuery(explainQuerySchema, req.query);
+    const caller = userOf(req);
+    if (userId === undefined || userId === caller.subject) {
+      res.json(await options.explainer.explain(caller, eventId));
+      return;
+    }
+    if (caller.role !== "admin")
+      throw new ApiError(403, "forbidden", "userId: only an admin may ask why another user did or did not get an event");
+    // That user as their token would name them, in the admin's tenant only; their stored projects stand.
+    res.json(
+      await options.explainer.explain(
+        { kind: "user", userId: tenantKey(caller.tenant, userId), subject: userId, tenant: caller.tenant, role: "user" },
+        eventId,
+      ),
+    );
   });
 
   router.get("/unread-count", async (req, res) => {
