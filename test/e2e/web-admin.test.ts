@@ -108,6 +108,20 @@ describe("web UI: the admin panel (statistics, deliveries, attempt log, dead-let
     expect(bad.status).toBe(400);
     expect((await api(gateway, admin, "PUT", "/api/v1/admin/users/someone", { role: "admin" })).body.error.code).toBe("not_found");
     expect((await api(gateway, admin, "GET", "/api/v1/admin/links")).body).toEqual({ dashboard: `${ingest}/admin/login` });
+    // explain on behalf of another user is for admins only.
+    const asked = await api(gateway, userToken("hook-bob"), "GET", `/api/v1/notifications/explain?eventId=${deadEvent}&userId=hook-ann`);
+    expect({ status: asked.status, code: asked.body.error.code }).toEqual({ status: 403, code: "forbidden" });
+    const own = await api(gateway, userToken("hook-ann"), "GET", `/api/v1/notifications/explain?eventId=${deadEvent}&userId=hook-ann`);
+    expect(own.body).toMatchObject({ userId: "hook-ann", outcome: "delivered" });
+    const forBob = await api(gateway, admin, "GET", `/api/v1/notifications/explain?eventId=${deadEvent}&userId=hook-bob`);
+    expect(forBob).toEqual({ status: 200, body: { eventId: deadEvent, outcome: "not_a_recipient", reason: expect.any(String) } });
+  });
+
+  it("ingest not answering is 503 ingest_unavailable, not a hang or a 500", async () => {
+    // Port 9 (discard) on loopback: nothing listens, the connection is refused.
+    const lonely = await stack.start("realtime-gateway", { key: "gateway-without-ingest", env: { INGEST_URL: "http://127.0.0.1:9" } });
+    const res = await api(lonely.url, admin, "GET", "/api/v1/admin/stats");
+    expect({ status: res.status, code: res.body.error.code }).toEqual({ status: 503, code: "ingest_unavailable" });
   });
 
   it("a user who is not an admin sees no Admin button", async () => {
@@ -198,7 +212,7 @@ describe("web UI: the admin panel (statistics, deliveries, attempt log, dead-let
     await page.close();
   });
 
-  it("Why: an event's decision record for every candidate, and explain for the admin, who was no recipient", async () => {
+  it("Why: an event's decision record for every candidate, and explain for the admin (no recipient) and for a user of the tenant, picked by id", async () => {
     const page = await pages.newPage();
     await openAdmin(page);
     await page.locator("#why-event").fill(deadEvent);
@@ -208,11 +222,27 @@ describe("web UI: the admin panel (statistics, deliveries, attempt log, dead-let
     expect(records).toHaveLength(1);
     expect(records[0]!.slice(0, 4)).toEqual(["hook-ann", expect.any(String), "delivered", "in_app, webhook"]);
 
-    await page.getByRole("button", { name: "Explain for me" }).click();
+    // Blank user: the admin themself, who was no candidate.
     const explained = page.locator("#why-result .why-explain");
+    await page.getByRole("button", { name: "Explain for this user" }).click();
     await explained.waitFor();
     expect(await explained.getAttribute("data-outcome")).toBe("not_a_recipient");
     expect(await explained.textContent()).toMatch(/^For you: not a recipient: .+/);
+    // Another user of the tenant: hook-bob owns no part of hook-ann's job; hook-ann got it.
+    const explainedFor = async (userId: string) => {
+      await page.locator("#why-user").fill(userId);
+      await page.getByRole("button", { name: "Explain for this user" }).click();
+      await page
+        .locator("#why-result .why-explain")
+        .filter({ hasText: `For ${userId}:` })
+        .waitFor();
+      return { outcome: await explained.getAttribute("data-outcome"), text: await explained.textContent() };
+    };
+    expect(await explainedFor("hook-bob")).toEqual({
+      outcome: "not_a_recipient",
+      text: expect.stringMatching(/^For hook-bob: not a recipient: .+/),
+    });
+    expect(await explainedFor("hook-ann")).toEqual({ outcome: "delivered", text: expect.stringMatching(/^For hook-ann: delivered: .+/) });
 
     // An unknown event: the operator API's 404, in words.
     await page.locator("#why-event").fill("no-such-event");

@@ -143,6 +143,9 @@ export async function getDecisions(token: string, eventId: string): Promise<Deci
   return (await call<{ items: DecisionRecord[] }>(token, "GET", `/api/v1/admin/events/${encodeURIComponent(eventId)}/decisions`)).items;
 }
 
-export function explain(token: string, eventId: string): Promise<DecisionRecord | NotARecipient> {
-  return call(token, "GET", `/api/v1/notifications/explain?${new URLSearchParams({ eventId }).toString()}`);
+/** Why `userId` (an admin's tenant's user; absent: the caller) did or did not get the event. */
+export function explain(token: string, eventId: string, userId?: string): Promise<DecisionRecord | NotARecipient> {
+  const qs = new URLSearchParams({ eventId });
+  if (userId) qs.set("userId", userId);
+  return call(token, "GET", `/api/v1/notifications/explain?${qs.toString()}`);
 }

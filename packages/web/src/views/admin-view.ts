@@ -60,6 +60,7 @@ export class AdminView {
     attempts: byId("admin-attempts"),
     whyForm: byId<HTMLFormElement>("why-form"),
     whyEvent: byId<HTMLInputElement>("why-event"),
+    whyUser: byId<HTMLInputElement>("why-user"),
     whyExplain: byId<HTMLButtonElement>("why-explain"),
     whyResult: byId("why-result"),
     feed: byId("activity"),
@@ -120,6 +121,7 @@ export class AdminView {
     this.el.button.hidden = true;
     for (const el of [this.el.stats, this.el.deliveries, this.el.attempts, this.el.whyResult]) el.replaceChildren();
     this.el.whyEvent.value = "";
+    this.el.whyUser.value = "";
     this.el.error.hidden = true;
   }
 
@@ -283,10 +285,15 @@ export class AdminView {
   private async loadExplain(): Promise<void> {
     const id = this.eventId();
     if (id === null) return;
-    await this.session.run((token) => explain(token, id), {
+    const userId = this.el.whyUser.value.trim();
+    await this.session.run((token) => explain(token, id, userId || undefined), {
       answered: (r: DecisionRecord | NotARecipient) =>
         this.el.whyResult.replaceChildren(
-          h("p", { class: "why-explain", attrs: { "data-outcome": r.outcome } }, `For you: ${r.outcome.replace(/_/g, " ")}: ${r.reason}`),
+          h(
+            "p",
+            { class: "why-explain", attrs: { "data-outcome": r.outcome } },
+            `For ${userId || "you"}: ${r.outcome.replace(/_/g, " ")}: ${r.reason}`,
+          ),
         ),
       failed: (error) => this.failed(error),
     });
