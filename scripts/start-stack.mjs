@@ -62,6 +62,8 @@ const monitorToken =
     ? { HERALD_TOKEN: signToken({ kind: "service", sub: "hardware-monitor", scopes: MONITOR_PUBLISH_SCOPES }, auth, 30 * 24 * 3600) }
     : {};
 const extraEnv = {
+  // The web UI's admin panel calls ingest's operator API through the gateway.
+  "realtime-gateway": { ...(!process.env.INGEST_URL && { INGEST_URL: `http://127.0.0.1:${port.ingest}` }) },
   "hardware-monitor": { ...(!process.env.INGEST_URL && { INGEST_URL: `http://127.0.0.1:${port.ingest}` }), ...monitorToken },
 };
 // Migrations just ran: the services need not race each other to do it again.

@@ -8,6 +8,8 @@ import {
   ApiError,
   isDndActive,
   type ApiErrorBody,
+  type DecisionRecord,
+  type NotARecipient,
   type HistoryPage,
   type PreferenceEntry,
   type PreferenceUpdate,
@@ -66,4 +68,84 @@ export function dndActive(settings: Pick<UserSettings, "dndEnabled" | "dndUntil"
     { dndEnabled: settings.dndEnabled, dndUntil: settings.dndUntil === null ? null : new Date(settings.dndUntil) },
     new Date(now),
   );
+}
+
+/** One delivery of the operator API (GET /api/v1/admin/deliveries), as ingest answers it through the gateway. */
+export interface AdminDelivery {
+  readonly id: string;
+  readonly notificationId: string;
+  readonly userId: string;
+  readonly channel: string;
+  readonly status: string;
+  readonly destination: string | null;
+  readonly attempts: number;
+  readonly lastError: string | null;
+  readonly updatedAt: string;
+}
+
+export interface AdminDeliveryAttempt {
+  readonly attempt: number;
+  readonly outcome: string;
+  readonly httpStatus: number | null;
+  readonly smtpResponse: string | null;
+  readonly error: string | null;
+  readonly durationMs: number;
+  readonly createdAt: string;
+}
+
+export interface AdminChannelStats {
+  readonly channel: string;
+  readonly queued: number;
+  readonly delivered: number;
+  readonly deadLettered: number;
+  readonly skipped: number;
+  readonly successRate: number | null;
+  readonly p50DeliveryMs: number | null;
+  readonly p95DeliveryMs: number | null;
+}
+
+export interface AdminStats {
+  readonly channels: readonly AdminChannelStats[];
+  readonly backlog: {
+    readonly streamLength: number;
+    readonly routerLag: number | null;
+    readonly routerPending: number;
+    readonly queues: Readonly<Record<string, { waiting: number; active: number; delayed: number; failed: number }>>;
+  } | null;
+}
+
+export function getAdminDeliveries(
+  token: string,
+  filter: { channel?: string; status?: string; cursor?: string },
+): Promise<{ items: AdminDelivery[]; nextCursor: string | null }> {
+  const qs = new URLSearchParams({ limit: "20" });
+  for (const [key, value] of Object.entries(filter)) if (value) qs.set(key, value);
+  return call(token, "GET", `/api/v1/admin/deliveries?${qs.toString()}`);
+}
+
+export function getAdminDelivery(token: string, id: string): Promise<AdminDelivery & { attemptLog: AdminDeliveryAttempt[] }> {
+  return call(token, "GET", `/api/v1/admin/deliveries/${encodeURIComponent(id)}`);
+}
+
+export function retryDelivery(token: string, id: string): Promise<unknown> {
+  return call(token, "POST", `/api/v1/admin/deliveries/${encodeURIComponent(id)}/retry`);
+}
+
+export function getAdminStats(token: string): Promise<AdminStats> {
+  return call(token, "GET", "/api/v1/admin/stats");
+}
+
+export function getAdminLinks(token: string): Promise<{ dashboard: string }> {
+  return call(token, "GET", "/api/v1/admin/links");
+}
+
+export async function getDecisions(token: string, eventId: string): Promise<DecisionRecord[]> {
+  return (await call<{ items: DecisionRecord[] }>(token, "GET", `/api/v1/admin/events/${encodeURIComponent(eventId)}/decisions`)).items;
+}
+
+/** Why `userId` (an admin's tenant's user; absent: the caller) did or did not get the event. */
+export function explain(token: string, eventId: string, userId?: string): Promise<DecisionRecord | NotARecipient> {
+  const qs = new URLSearchParams({ eventId });
+  if (userId) qs.set("userId", userId);
+  return call(token, "GET", `/api/v1/notifications/explain?${qs.toString()}`);
 }

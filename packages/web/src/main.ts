@@ -14,6 +14,7 @@ import { toastExpiryMs } from "./toast-timing";
 import { Toasts } from "./toasts";
 import { clearToken, loadToken, looksLikeJwt, saveToken } from "./token-store";
 import { ActivityView } from "./views/activity-view";
+import { AdminView } from "./views/admin-view";
 import { NotificationPanel } from "./views/notification-panel";
 import { Popovers } from "./views/popovers";
 import { PreferencesView } from "./views/preferences-view";
@@ -49,6 +50,7 @@ class App {
   private readonly settings = new SettingsView(this.session);
   private readonly preferences = new PreferencesView(this.session);
   private readonly activity = new ActivityView(this.session);
+  private readonly admin = new AdminView(this.session);
   private readonly toasts = new Toasts(byId("toasts"), (id) => this.reveal(id));
   private readonly browserNotifications = new BrowserNotifications((id) => this.reveal(id));
 
@@ -101,6 +103,7 @@ class App {
     this.el.login.hidden = true;
     this.el.signedIn.hidden = false;
     this.preferences.show(false);
+    this.admin.setAdmin(role === "admin");
     this.panel.setUnread(0);
     this.renderStatus("connecting");
 
@@ -139,6 +142,7 @@ class App {
     this.settings.clear();
     this.activity.clear();
     this.preferences.clear();
+    this.admin.clear();
     this.popovers.toggle(null);
     this.showLogin(message);
   }

@@ -29,6 +29,13 @@ const ENV = {
   GATEWAY_PORT: port(SERVICE_PORTS.gateway),
   CORS_ORIGINS: optionalString,
   /**
+   * Ingest's base URL as the gateway reaches it: the web UI's admin panel calls ingest's operator API through this
+   * gateway (same origin, so the page's CSP keeps connect-src 'self'). Unset: /api/v1/admin here answers 404.
+   */
+  INGEST_URL: z.string().url().optional(),
+  /** Ingest's base URL as a browser reaches it, for the admin panel's link to the queue dashboard (default INGEST_URL). */
+  INGEST_PUBLIC_URL: z.string().url().optional(),
+  /**
    * How long a new connection may take to complete its Socket.IO handshake
    * (authenticated, in its room) before the gateway closes it; Socket.IO's default is 45 s.
    */
@@ -88,6 +95,8 @@ export interface RealtimeGatewayConfig extends InstallationConfig {
   readonly webhookAllowedHosts: readonly string[];
   readonly gateway: GatewayConfig;
   readonly idempotencyTtlSeconds: number;
+  /** Where the admin panel's operator calls go; undefined: no admin panel. */
+  readonly ingest?: { readonly url: string; readonly publicUrl: string };
 }
 
 function gatewayConfig(env: z.infer<z.ZodObject<typeof ENV>>): GatewayConfig {
@@ -137,5 +146,8 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     webhookAllowedHosts: webhookAllowedHosts(env),
     gateway: gatewayConfig(env),
     idempotencyTtlSeconds: env.IDEMPOTENCY_TTL_SECONDS,
+    ...(env.INGEST_URL && {
+      ingest: { url: env.INGEST_URL.replace(/\/$/, ""), publicUrl: (env.INGEST_PUBLIC_URL ?? env.INGEST_URL).replace(/\/$/, "") },
+    }),
   };
 }

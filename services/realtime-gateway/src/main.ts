@@ -29,6 +29,7 @@ import { PreferencesRepository } from "./api/preferences-repository";
 import { createSettingsRouter } from "./api/settings-router";
 import { SettingsRepository } from "./api/settings-repository";
 import { createSocketServer } from "./socket/socket-server";
+import { createAdminProxyRouter } from "./api/admin-proxy";
 import { createToastConfigRouter } from "./api/toast-config-router";
 import { UserSync } from "./user-sync";
 import { createWebUiRouter } from "./web-ui";
@@ -71,6 +72,8 @@ async function main(): Promise<void> {
     logger,
     metrics,
   });
+  // Before the JSON parser: the operator API's bodies go on to ingest as they came.
+  if (config.ingest) app.use("/api/v1/admin", createAdminProxyRouter(config.ingest));
   app.use(express.json({ limit: "64kb" }));
   // Before the routers below, which require a user token for everything under this path.
   app.use("/api/v1/notifications", createToastConfigRouter(config.gateway.toast));

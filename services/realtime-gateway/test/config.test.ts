@@ -48,4 +48,17 @@ describe("gateway settings", () => {
   it("takes websocket alone (no sticky sessions needed)", () => {
     expect(loadConfig({ GATEWAY_TRANSPORTS: "websocket" }).gateway.transports).toEqual(["websocket"]);
   });
+
+  it("the admin panel's way to ingest: none without INGEST_URL; INGEST_PUBLIC_URL defaults to it; a bad URL names the setting", () => {
+    expect(loadConfig({}).ingest).toBeUndefined();
+    expect(loadConfig({ INGEST_URL: "http://ingest:3000/" }).ingest).toEqual({
+      url: "http://ingest:3000",
+      publicUrl: "http://ingest:3000",
+    });
+    expect(loadConfig({ INGEST_URL: "http://ingest:3000", INGEST_PUBLIC_URL: "https://herald.example/" }).ingest).toEqual({
+      url: "http://ingest:3000",
+      publicUrl: "https://herald.example",
+    });
+    expect(() => loadConfig({ INGEST_URL: "ingest" })).toThrow(/INGEST_URL/);
+  });
 });

@@ -1,7 +1,7 @@
 import { Router, type Request } from "express";
 import { z } from "zod";
-import { ACKNOWLEDGE_ACTION, alertOf, ApiError, EVENT_CATEGORIES } from "@herald/contract";
-import { ACTION_ID_PATTERN } from "@herald/contract/schemas";
+import { ACKNOWLEDGE_ACTION, alertOf, ApiError, EVENT_CATEGORIES, tenantKey } from "@herald/contract";
+import { ACTION_ID_PATTERN, plainText } from "@herald/contract/schemas";
 import type { AuthConfig } from "@herald/auth";
 import { requireUser, userOf } from "@herald/auth";
 import type { NotificationRepository } from "../notification-repository";
@@ -34,6 +34,8 @@ const explainQuerySchema = z
       .min(1)
       .max(128)
       .regex(/^[A-Za-z0-9._:@\/-]+$/, "must be an event id"),
+    /** An admin may ask on behalf of a user of their own tenant (as the tenant names them): the admin panel's "Why". */
+    userId: plainText(256).optional(),
   })
   .strict();
 
@@ -79,8 +81,21 @@ export function createNotificationsRouter(options: NotificationsRouterOptions): 
   });
 
   router.get("/explain", async (req, res) => {
-    const { eventId } = parseQuery(explainQuerySchema, req.query);
-    res.json(await options.explainer.explain(userOf(req), eventId));
+    const { eventId, userId } = parseQuery(explainQuerySchema, req.query);
+    const caller = userOf(req);
+    if (userId === undefined || userId === caller.subject) {
+      res.json(await options.explainer.explain(caller, eventId));
+      return;
+    }
+    if (caller.role !== "admin")
+      throw new ApiError(403, "forbidden", "userId: only an admin may ask why another user did or did not get an event");
+    // That user as their token would name them, in the admin's tenant only; their stored projects stand.
+    res.json(
+      await options.explainer.explain(
+        { kind: "user", userId: tenantKey(caller.tenant, userId), subject: userId, tenant: caller.tenant, role: "user" },
+        eventId,
+      ),
+    );
   });
 
   router.get("/unread-count", async (req, res) => {
