@@ -91,6 +91,13 @@ describe("router restarted under its own name", () => {
   beforeAll(async () => {
     stack = await TestStack.create({ ROUTER_CLAIM_IDLE_MS: String(CLAIM_IDLE_MS), ROUTER_BATCH_SIZE: "50" });
     await stack.start("router");
+    // Each batch's statement takes 50 ms more, so that a kill finds a batch read and not yet acknowledged
+    // (without it the router, between two batches, sometimes had nothing pending when the kill landed).
+    await stack.db.query(`
+      CREATE FUNCTION test_slow_batch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(0.05); RETURN NULL; END $$`);
+    await stack.db.query(
+      `CREATE TRIGGER test_slow_batch AFTER INSERT ON notifications FOR EACH STATEMENT EXECUTE FUNCTION test_slow_batch()`,
+    );
   });
   afterAll(() => stack.stop());
 
@@ -116,6 +123,7 @@ describe("router restarted under its own name", () => {
     await transaction.exec();
 
     await eventually(async () => ((await notificationCount()) >= 100 ? true : undefined), 20_000, "router under way");
+    await eventually(async () => ((await consumers())[0]!.pending > 0 ? true : undefined), 20_000, "a batch in hand");
     await stack.service("router").kill();
     const [left] = await consumers();
     // The kill landed mid-burst: some entries were read and not acknowledged.
