@@ -120,6 +120,24 @@ describe("large fan-out in chunks", () => {
     expect((await fanoutOf("broadcast-1"))!.chunks).toBe(CHUNKS);
   });
 
+  it("groups a fan-out's notifications in every chunk: a second event of the group updates each user's one notification", async () => {
+    const grouped = (id: string) =>
+      publish(ingest, token, { id, type: "collab.lock", actorUserId: "operator", groupKey: "locks", payload: { entity: id } });
+    expect((await grouped("broadcast-group-1")).status).toBe(202);
+    await eventually(async () => (await fanoutOf("broadcast-group-1"))?.finished || undefined, 30_000, "first grouped fan-out");
+    expect((await grouped("broadcast-group-2")).status).toBe(202);
+    await eventually(async () => (await fanoutOf("broadcast-group-2"))?.finished || undefined, 30_000, "second grouped fan-out");
+    const rows = await stack.db.query(
+      `SELECT count(*)::int AS n, min(count)::int AS least, max(count)::int AS most FROM notifications WHERE group_key = 'key:locks'`,
+    );
+    expect(rows).toEqual([{ n: USERS, least: 2, most: 2 }]);
+    expect(
+      await stack.db.query(
+        `SELECT outcome, count(*)::int AS n FROM decision_records WHERE event_id = 'broadcast-group-2' GROUP BY outcome`,
+      ),
+    ).toEqual([{ outcome: "grouped", n: USERS }]);
+  });
+
   it("resumes after the last committed chunk when the router is killed mid-fan-out: every user one row, every socket one push", async () => {
     const sockets = await watch();
     // The first time the fifth chunk (users 200-249) is written, its statement stops: the kill lands

@@ -164,7 +164,7 @@ export class FanoutRunner {
       await fanouts.hold(tx, job.eventId);
       return { eventId: job.eventId, persisted: await writer.persist([event], [], [], at), drafts: [], last: true };
     }
-    const profileOf = await directory.profilesFor(chunk.keys());
+    const profileOf = await directory.profilesFor(chunk.keys(), { keep: false });
     const { drafts, decisions } = mergeGroupedDrafts(routeToCandidates(event, chunk, profileOf, at));
     const persisted = await writer.persist([event], drafts, decisions, at, { freshEventIds: [event.id] });
     await fanouts.advance(tx, job.eventId, [...chunk.keys()].at(-1)!, chunk.size);

@@ -109,8 +109,14 @@ export class RecipientDirectory {
     return this.scopeIndex;
   }
 
-  /** Profiles for these users; unknown users get the defaults. */
-  async profilesFor(userIds: Iterable<string>): Promise<(userId: string) => UserProfile> {
+  /**
+   * Profiles for these users; unknown users get the defaults. With `keep`
+   * false (a large fan-out's chunk) those not cached are loaded for this
+   * call only: 100,000 recipients would otherwise stay in the cache, as
+   * much memory as the fan-out's chunking saves.
+   */
+  async profilesFor(userIds: Iterable<string>, { keep = true }: { readonly keep?: boolean } = {}): Promise<(userId: string) => UserProfile> {
+    const cache = keep ? this.profiles : new Map<string, UserProfile>();
     const missing = [...new Set(userIds)].filter((id) => !this.profiles.has(id));
     if (missing.length > 0) {
       const rows = await this.db.$queryRaw<ProfileRow[]>`
@@ -123,10 +129,10 @@ export class RecipientDirectory {
         LEFT JOIN event_types et ON et.id = p.event_type_id
         WHERE u.id = ANY(${missing}::text[])
         GROUP BY u.id, s.id`;
-      for (const row of rows) this.profiles.set(row.id, toProfile(row, this.defaultsOf(row.tenant_id)));
-      for (const id of missing) if (!this.profiles.has(id)) this.profiles.set(id, this.newUserProfile(id));
+      for (const row of rows) cache.set(row.id, toProfile(row, this.defaultsOf(row.tenant_id)));
+      for (const id of missing) if (!cache.has(id)) cache.set(id, this.newUserProfile(id));
     }
-    return (userId) => this.profiles.get(userId) ?? this.newUserProfile(userId);
+    return (userId) => this.profiles.get(userId) ?? cache.get(userId) ?? this.newUserProfile(userId);
   }
 
   private defaultsOf(tenant: string): ReadonlyMap<EventTypeName, TenantPreference> {
