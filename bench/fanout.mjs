@@ -175,7 +175,12 @@ async function routerRound(round, chunk, label) {
   pushes.probes.clear();
   pushes.total = 0;
 
-  const big = eventOf({ id: `broadcast-${label}-${round}`, type: "collab.lock", actorUserId: "operator", payload: { entity: "dataset-1" } });
+  const big = eventOf({
+    id: `broadcast-${label}-${round}`,
+    type: "collab.lock",
+    actorUserId: "operator",
+    payload: { entity: "dataset-1" },
+  });
   const started = performance.now();
   await stream(big);
   const sampler = setInterval(() => {
@@ -310,8 +315,16 @@ try {
     { figure: "raw loop, s", value: median(of("raw")).toFixed(2), ratio: "1.00" },
     { figure: "router RSS growth, MiB", value: mib(median(of("growth"))), target: "< 200" },
     { figure: "small event during it, max XADD → push, ms", value: median(of("probeMax")).toFixed(0), target: "≤ 1000" },
-    { figure: "small event during it, p99, ms", value: median(of("probeP99")).toFixed(0), ratio: (median(of("probeP99")) / median(of("aloneP99"))).toFixed(2) },
-    { figure: "small event alone (same router after), p99 / max, ms", value: `${median(of("aloneP99")).toFixed(0)} / ${median(of("aloneMax")).toFixed(0)}`, ratio: "1.00" },
+    {
+      figure: "small event during it, p99, ms",
+      value: median(of("probeP99")).toFixed(0),
+      ratio: (median(of("probeP99")) / median(of("aloneP99"))).toFixed(2),
+    },
+    {
+      figure: "small event alone (same router after), p99 / max, ms",
+      value: `${median(of("aloneP99")).toFixed(0)} / ${median(of("aloneMax")).toFixed(0)}`,
+      ratio: "1.00",
+    },
   ]);
   reportSummary("fanout", [
     {

@@ -68,7 +68,8 @@ describe("large fan-out in chunks", () => {
         [eventId],
       )
     )[0];
-  const pushesOf = (client: RecordingClient, eventId: string) => client.notifications.filter((n: NotificationMessage) => n.eventId === eventId);
+  const pushesOf = (client: RecordingClient, eventId: string) =>
+    client.notifications.filter((n: NotificationMessage) => n.eventId === eventId);
 
   /** Every subscriber has exactly one row and one decision, and every watched socket exactly one push. */
   const expectEveryoneOnce = async (eventId: string, sockets: ReadonlyMap<string, RecordingClient>) => {
@@ -105,9 +106,9 @@ describe("large fan-out in chunks", () => {
     await eventually(async () => (await fanoutOf("broadcast-1"))?.finished || undefined, 30_000, "fan-out finished");
     expect(await fanoutOf("broadcast-1")).toEqual({ chunks: CHUNKS, recipients: USERS, finished: true });
     // One transaction per chunk (a row's created_at is its transaction's start).
-    expect(
-      await stack.db.query(`SELECT count(DISTINCT created_at)::int AS n FROM notifications WHERE event_id = 'broadcast-1'`),
-    ).toEqual([{ n: CHUNKS }]);
+    expect(await stack.db.query(`SELECT count(DISTINCT created_at)::int AS n FROM notifications WHERE event_id = 'broadcast-1'`)).toEqual([
+      { n: CHUNKS },
+    ]);
     await expectEveryoneOnce("broadcast-1", sockets);
     // The stream entry was acknowledged once the fan-out was accepted.
     expect(((await stack.redis.xpending(stack.names.eventStream, "router")) as [number])[0]).toBe(0);

@@ -140,7 +140,10 @@ export class RecipientDirectory {
    * call only: 100,000 recipients would otherwise stay in the cache, as
    * much memory as the fan-out's chunking saves.
    */
-  async profilesFor(userIds: Iterable<string>, { keep = true }: { readonly keep?: boolean } = {}): Promise<(userId: string) => UserProfile> {
+  async profilesFor(
+    userIds: Iterable<string>,
+    { keep = true }: { readonly keep?: boolean } = {},
+  ): Promise<(userId: string) => UserProfile> {
     const profiles = this.profiles;
     const cache = keep ? profiles : new Map<string, UserProfile>();
     const missing = [...new Set(userIds)].filter((id) => !profiles.has(id));

@@ -22,7 +22,7 @@ function walk(recipients: FanoutRecipients, scopes: () => TenantScopes, size: nu
   const chunks: string[][] = [];
   let cursor: string | null = null;
   for (;;) {
-    const chunk = [...recipients.after(event, scopes(), cursor, size).keys()];
+    const chunk: string[] = [...recipients.after(event, scopes(), cursor, size).keys()];
     if (chunk.length === 0) return chunks;
     chunks.push(chunk);
     cursor = chunk.at(-1)!;
