@@ -234,7 +234,12 @@ async function routerRound(round, chunk, label) {
     );
   const slow = latencies.map((ms, i) => ({ ms, at: probesSent[i] - started })).filter((p) => p.ms > 500);
   if (slow.length > 0)
-    console.log(`  over 500 ms: ${slow.map((p) => `${p.ms.toFixed(0)} ms (sent at +${(p.at / 1000).toFixed(1)} s)`).join(", ")}`);
+    console.log(
+      `  ${slow.length} over 500 ms: ${slow
+        .slice(0, 10)
+        .map((p) => `${p.ms.toFixed(0)} ms (sent at +${(p.at / 1000).toFixed(1)} s)`)
+        .join(", ")}${slow.length > 10 ? ", …" : ""}`,
+    );
   return { eventId: big.id, seconds, growth, latencies, baseline };
 }
 
