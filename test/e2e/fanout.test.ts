@@ -23,7 +23,8 @@ describe("large fan-out in chunks", () => {
   const token = producerToken();
 
   beforeAll(async () => {
-    stack = await TestStack.create({ ROUTER_FANOUT_CHUNK: String(CHUNK) });
+    // A dead router's fan-out lease (and stream entries) are taken over after 2 s.
+    stack = await TestStack.create({ ROUTER_FANOUT_CHUNK: String(CHUNK), ROUTER_CLAIM_IDLE_MS: "2000" });
     await stack.db.query(`INSERT INTO users (id) SELECT 'fan-' || lpad(g::text, 3, '0') FROM generate_series(0, ${USERS - 1}) g`);
     await stack.db.query(`
       INSERT INTO notification_preferences (user_id, event_type_id, is_enabled, channels, scope)
@@ -70,6 +71,25 @@ describe("large fan-out in chunks", () => {
     )[0];
   const pushesOf = (client: RecordingClient, eventId: string) =>
     client.notifications.filter((n: NotificationMessage) => n.eventId === eventId);
+
+  /** The first time `userId`'s row of `eventId` is inserted, the statement stops (for two minutes), its chunk in hand. */
+  const stopOnceAt = async (eventId: string, userId: string) => {
+    const name = `test_stop_${eventId.replace(/\W/g, "_")}`;
+    await stack.db.query(`CREATE SEQUENCE ${name}_once`);
+    await stack.db.query(`
+      CREATE FUNCTION ${name}() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN IF nextval('${name}_once') = 1 THEN PERFORM pg_sleep(120); END IF; RETURN NULL; END $$`);
+    await stack.db.query(`
+      CREATE TRIGGER ${name} AFTER INSERT ON notifications FOR EACH ROW
+      WHEN (NEW.event_id = '${eventId}' AND NEW.user_id = '${userId}') EXECUTE FUNCTION ${name}()`);
+  };
+  /** The backend of the statement stopped by stopOnceAt, once it is. */
+  const stoppedBackend = async () =>
+    (
+      await stack.db.query<{ pid: number }>(
+        `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND wait_event = 'PgSleep' AND query NOT LIKE '%pg_stat_activity%'`,
+      )
+    )[0]?.pid;
 
   /** Every subscriber has exactly one row and one decision, and every watched socket exactly one push. */
   const expectEveryoneOnce = async (eventId: string, sockets: ReadonlyMap<string, RecordingClient>) => {
@@ -146,22 +166,9 @@ describe("large fan-out in chunks", () => {
     const sockets = await watch();
     // The first time the fifth chunk (users 200-249) is written, its statement stops: the kill lands
     // with four chunks committed and pushed and the fifth in hand, uncommitted.
-    await stack.db.query(`CREATE SEQUENCE test_stop_once`);
-    await stack.db.query(`
-      CREATE FUNCTION test_stop_fifth_chunk() RETURNS trigger LANGUAGE plpgsql AS $$
-      BEGIN IF nextval('test_stop_once') = 1 THEN PERFORM pg_sleep(120); END IF; RETURN NULL; END $$`);
-    await stack.db.query(`
-      CREATE TRIGGER test_stop_fifth_chunk AFTER INSERT ON notifications FOR EACH ROW
-      WHEN (NEW.event_id = 'broadcast-crash' AND NEW.user_id = '${user(4 * CHUNK + 10)}') EXECUTE FUNCTION test_stop_fifth_chunk()`);
-    const stopped = async () =>
-      (
-        await stack.db.query<{ pid: number }>(
-          `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND wait_event = 'PgSleep' AND query NOT LIKE '%pg_stat_activity%'`,
-        )
-      ).map((r) => r.pid);
-
+    await stopOnceAt("broadcast-crash", user(4 * CHUNK + 10));
     await broadcast("broadcast-crash");
-    const [pid] = await eventually(async () => ((await stopped()).length > 0 ? await stopped() : undefined), 30_000, "fifth chunk in hand");
+    const pid = await eventually(stoppedBackend, 30_000, "fifth chunk in hand");
     await stack.service("router").kill();
     // The dead router's connection goes too (as when its host dies), releasing its locks.
     await stack.db.query(`SELECT pg_terminate_backend($1)`, [pid]);
@@ -172,5 +179,29 @@ describe("large fan-out in chunks", () => {
     await eventually(async () => (await fanoutOf("broadcast-crash"))?.finished || undefined, 30_000, "fan-out finished after restart");
     expect(await fanoutOf("broadcast-crash")).toEqual({ chunks: CHUNKS, recipients: USERS, finished: true });
     await expectEveryoneOnce("broadcast-crash", sockets);
+  });
+  it("is taken over by a sibling router when the one writing it dies, once its lease has run out", async () => {
+    await stack.start("router", { key: "router-2" });
+    const sockets = await watch();
+    await stopOnceAt("broadcast-takeover", user(2 * CHUNK + 10));
+    await broadcast("broadcast-takeover");
+    const pid = await eventually(stoppedBackend, 30_000, "third chunk in hand");
+    const [lease] = await stack.db.query<{ owner: string }>(
+      `SELECT lease_owner AS owner FROM event_fanouts WHERE event_id = 'broadcast-takeover'`,
+    );
+    const owner = lease!.owner;
+    const portOf = (key: string) => `:${stack.service(key).port}`;
+    const holder = owner.endsWith(portOf("router")) ? "router" : "router-2";
+    const sibling = holder === "router" ? "router-2" : "router";
+    expect(owner.endsWith(portOf(holder))).toBe(true);
+    await stack.service(holder).kill();
+    await stack.db.query(`SELECT pg_terminate_backend($1)`, [pid]);
+    expect(await fanoutOf("broadcast-takeover")).toEqual({ chunks: 2, recipients: 2 * CHUNK, finished: false });
+
+    // Only the sibling is left to finish it.
+    expect(stack.service(sibling).running).toBe(true);
+    await eventually(async () => (await fanoutOf("broadcast-takeover"))?.finished || undefined, 30_000, "fan-out finished by the sibling");
+    expect(await fanoutOf("broadcast-takeover")).toEqual({ chunks: CHUNKS, recipients: USERS, finished: true });
+    await expectEveryoneOnce("broadcast-takeover", sockets);
   });
 });
