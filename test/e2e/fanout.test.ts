@@ -204,4 +204,19 @@ describe("large fan-out in chunks", () => {
     expect(await fanoutOf("broadcast-takeover")).toEqual({ chunks: CHUNKS, recipients: USERS, finished: true });
     await expectEveryoneOnce("broadcast-takeover", sockets);
   });
+  it("gives up a fan-out Postgres refuses as data where it stopped, and the fan-outs behind it go on", async () => {
+    // A value Postgres refuses (SQLSTATE 22023) in the third chunk of one fan-out, every time.
+    await stack.db.query(`
+      CREATE FUNCTION test_refuse_row() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN RAISE EXCEPTION 'refused for the test' USING ERRCODE = '22023'; END $$`);
+    await stack.db.query(`
+      CREATE TRIGGER test_refuse_row AFTER INSERT ON notifications FOR EACH ROW
+      WHEN (NEW.event_id = 'broadcast-refused' AND NEW.user_id = '${user(2 * CHUNK + 10)}') EXECUTE FUNCTION test_refuse_row()`);
+    await broadcast("broadcast-refused");
+    await broadcast("broadcast-after");
+    await eventually(async () => (await fanoutOf("broadcast-after"))?.finished || undefined, 30_000, "the next fan-out finished");
+    expect(await fanoutOf("broadcast-refused")).toEqual({ chunks: 2, recipients: 2 * CHUNK, finished: true });
+    expect(await rowsOf("broadcast-refused")).toBe(2 * CHUNK);
+    expect(await fanoutOf("broadcast-after")).toEqual({ chunks: CHUNKS, recipients: USERS, finished: true });
+  });
 });

@@ -22,6 +22,8 @@ export interface FanoutRunnerOptions {
   readonly logger: Logger;
   /** ROUTER_FANOUT_CHUNK: recipients per chunk. */
   readonly chunkSize: number;
+  /** ROUTER_MAX_DELIVERIES: failures of one fan-out's chunk with an error of unknown kind before it is given up. */
+  readonly maxFailures: number;
   /** How long it waits, with nothing to do, before looking again (a sibling's lease may have run out). */
   readonly idleMs: number;
   readonly now?: () => Date;
@@ -91,22 +93,30 @@ export class FanoutRunner {
   private async loop(): Promise<void> {
     const { logger, idleMs } = this.options;
     let failures = 0;
+    let unknownFailures = 0;
     while (!this.stopping) {
       try {
         const worked = await this.step();
         failures = 0;
+        unknownFailures = 0;
         if (!worked) await this.idle(idleMs);
       } catch (error) {
         const failure = classifyFailure(error);
-        if (failure.kind === "data" && this.current !== undefined) {
-          // Its content (the same for every recipient) cannot be stored or pushed, now or ever: as a batch
-          // dead-letters such an entry, the fan-out ends here, with what was stored so far left listed.
-          logger.error({ eventId: this.current, err: failure.reason }, "fan-out cannot go on (data error); finished where it stopped");
+        failures += 1;
+        if (failure.kind === "unknown") unknownFailures += 1;
+        // Its content (the same for every recipient) cannot be stored or pushed, now or ever, or it failed
+        // ROUTER_MAX_DELIVERIES times for no known reason: as a batch dead-letters such an entry, the
+        // fan-out ends here, with what was stored so far left listed, and the fan-outs behind it go on.
+        const hopeless = failure.kind === "data" || unknownFailures >= this.options.maxFailures;
+        if (hopeless && this.current !== undefined) {
+          logger.error({ eventId: this.current, err: failure.reason, kind: failure.kind }, "fan-out given up; finished where it stopped");
           await this.options.fanouts.finish(this.current).catch(() => undefined);
+          failures = 0;
+          unknownFailures = 0;
           continue;
         }
         logger.warn({ err: failure.reason, kind: failure.kind }, "fan-out chunk failed; retrying");
-        await sleep(backoffDelay(++failures, RETRY_BACKOFF));
+        await sleep(backoffDelay(failures, RETRY_BACKOFF));
       }
     }
   }

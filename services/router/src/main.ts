@@ -75,6 +75,7 @@ async function main(): Promise<void> {
     metrics: routerMetrics,
     logger,
     chunkSize: config.router.fanoutChunk,
+    maxFailures: config.router.maxDeliveries,
     idleMs: config.router.blockMs,
   });
   const fanoutIntake = new FanoutIntake(db, store, fanouts, {
