@@ -23,6 +23,8 @@ const BENCHES = [
     script: "publish-to-socket-latency.mjs",
     args: ["--rate", "1000", "--seconds", "2", "--rounds", "3", "--sockets", "200"],
   },
+  // The target's 100,000 recipients (about a minute for the fan-out and its raw loop on this machine).
+  { name: "fanout", script: "fanout.mjs", args: ["--users", "100000", "--rounds", "1", "--baseline-seconds", "10"] },
   { name: "delivery", script: "delivery-throughput.mjs", args: ["--webhooks", "1000", "--rounds", "3", "--emails", "300"] },
   // 20,000 sockets on one gateway (the target) by hand: --sockets 20000, with `ulimit -n` above 20,256.
   { name: "gateway", script: "gateway-scale.mjs", args: ["--sockets", "2000", "--rate", "200", "--seconds", "4"] },

@@ -22,6 +22,12 @@ const ENV = {
   ROUTER_CLAIM_IDLE_MS: positiveInt(30_000),
   ROUTER_BLOCK_MS: positiveInt(2_000),
   /**
+   * An event with more candidates than this is a large fan-out: acknowledged
+   * once stored with a durable cursor, then written and pushed this many
+   * recipients at a time, other events' batches going on in between.
+   */
+  ROUTER_FANOUT_CHUNK: positiveInt(1_000),
+  /**
    * This router's name in the consumer group; default `<hostname>:<ROUTER_PORT>`
    * (consumer-name.ts). Keep it across restarts, so a restarted router finishes
    * what it left pending at once; never give two running routers the same one.
@@ -46,6 +52,7 @@ export interface RouterConfig extends InstallationConfig {
     readonly batchSize: number;
     readonly claimIdleMs: number;
     readonly blockMs: number;
+    readonly fanoutChunk: number;
     readonly consumerName?: string;
     readonly maxDeliveries: number;
     readonly preferenceCacheTtlMs: number;
@@ -66,6 +73,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       batchSize: env.ROUTER_BATCH_SIZE,
       claimIdleMs: env.ROUTER_CLAIM_IDLE_MS,
       blockMs: env.ROUTER_BLOCK_MS,
+      fanoutChunk: env.ROUTER_FANOUT_CHUNK,
       consumerName: env.ROUTER_CONSUMER_NAME,
       maxDeliveries: env.ROUTER_MAX_DELIVERIES,
       preferenceCacheTtlMs: env.PREFERENCE_CACHE_TTL_MS,

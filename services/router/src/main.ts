@@ -17,7 +17,11 @@ import {
 import { DeliveryEnqueuer, Dispatcher, NotificationPusher, openDeliveryQueues } from "@herald/dispatch";
 import { NotificationWriter } from "./notification-writer";
 import { RecipientDirectory } from "./recipient-directory";
-import { createBatchRouter } from "./route-batch";
+import { createBatchRouter, idConflictReason, ownerOf } from "./route-batch";
+import { FanoutIntake } from "./fanout-intake";
+import { FanoutRecipients } from "./fanout-recipients";
+import { FanoutRunner } from "./fanout-runner";
+import { FanoutStore } from "./fanout-store";
 import { RouterMetrics } from "./router-metrics";
 import { defaultConsumerName } from "./consumer-name";
 import { consumerGroupExists, StreamConsumer } from "./stream-consumer";
@@ -60,6 +64,26 @@ async function main(): Promise<void> {
   // The port is part of the default consumer name: listen first.
   const port = await listen(server, config.port);
   const consumerName = config.router.consumerName ?? defaultConsumerName(os.hostname(), port);
+  const fanouts = new FanoutStore(db, consumerName, config.router.claimIdleMs);
+  const fanoutRunner = new FanoutRunner({
+    db,
+    store,
+    fanouts,
+    recipients: new FanoutRecipients(),
+    directory,
+    dispatcher,
+    metrics: routerMetrics,
+    logger,
+    chunkSize: config.router.fanoutChunk,
+    maxFailures: config.router.maxDeliveries,
+    idleMs: config.router.blockMs,
+  });
+  const fanoutIntake = new FanoutIntake(db, store, fanouts, {
+    chunkSize: config.router.fanoutChunk,
+    idConflictReason,
+    ownerOf,
+    onAccepted: fanoutRunner.wake,
+  });
   const consumer = new StreamConsumer(
     reader,
     redis,
@@ -77,13 +101,14 @@ async function main(): Promise<void> {
       logger,
       onDeadLetter: routerMetrics.deadLettered,
     },
-    createBatchRouter({ directory, store, dispatcher, logger, metrics: routerMetrics }),
+    createBatchRouter({ directory, store, dispatcher, logger, metrics: routerMetrics, fanouts: fanoutIntake }),
   );
   await consumer.start();
+  fanoutRunner.start();
   logger.info({ port, consumer: consumerName }, "router consuming events");
 
   onShutdown(logger, [
-    () => consumer.stop(),
+    () => Promise.all([consumer.stop(), fanoutRunner.stop()]),
     () => closeServer(server),
     () => queues.close(),
     () => Promise.all([redis.quit(), reader.disconnect(), readinessRedis.disconnect(), db.$disconnect()]),

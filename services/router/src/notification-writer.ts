@@ -44,14 +44,33 @@ const THROTTLED_REASON =
 /** A silenced alert repeat's decision reason. */
 const SILENCED_REASON = "acknowledged: a repeat of an alert an admin acknowledged, stored but not pushed until it resolves or escalates";
 
+/** What the writer needs of a database: the client, or one interactive transaction's (a fan-out chunk's). */
+export type Queryable = Pick<Database, "$queryRaw">;
+
+export interface PersistOptions {
+  /**
+   * Events stored before whose grouped drafts are new all the same: a large
+   * fan-out's chunks (its event is stored when accepted). Grouped upserts are
+   * otherwise only applied for events stored by this statement, so that a
+   * redelivered batch counts nothing twice; a chunk is written once because
+   * its cursor moves in the same transaction.
+   */
+  readonly freshEventIds?: readonly string[];
+}
+
 export class NotificationWriter {
   constructor(
-    private readonly db: Database,
+    private readonly db: Queryable,
     /** GROUP_WINDOW_MS: how long after its first event a group takes more. */
     private readonly groupWindowMs: number,
     /** THROTTLE_WINDOW_MS: the per-user throttle's window. */
     private readonly throttleWindowMs: number,
   ) {}
+
+  /** The same writer on another connection (a transaction's). */
+  within(db: Queryable): NotificationWriter {
+    return new NotificationWriter(db, this.groupWindowMs, this.throttleWindowMs);
+  }
 
   /**
    * Stores a batch in one statement (so atomically, in one round trip): the
@@ -65,6 +84,7 @@ export class NotificationWriter {
     drafts: readonly NotificationDraft[],
     decisions: readonly DecisionDraft[],
     now: Date = new Date(),
+    options: PersistOptions = {},
   ): Promise<PersistedBatch> {
     // `ord` keeps stream order: ids (and so notification order per user) follow it.
     const eventRows = events.map((e, ord) => ({
@@ -198,7 +218,8 @@ export class NotificationWriter {
                ARRAY(SELECT jsonb_array_elements_text(d.channels)), d.status, d.url, d.actions,
                d.count, d."groupKey", d."groupSummary", d.payload || jsonb_build_object('items', d.items), d."lastEventId"
         FROM group_drafts d JOIN recipients r ON r.id = d."userId"
-        WHERE d."eventId" IN (SELECT id FROM new_events) AND (SELECT count(*) FROM closed) >= 0
+        WHERE (d."eventId" IN (SELECT id FROM new_events) OR d."eventId" = ANY(${options.freshEventIds ?? []}::text[]))
+          AND (SELECT count(*) FROM closed) >= 0
         ORDER BY d."userId", d."eventType", d."groupKey"
         -- The latest event by occurredAt (ISO text; several routers may store a group out of order) gives
         -- the body, payload, link and actions; items stay newest first (latestItems, the same order).

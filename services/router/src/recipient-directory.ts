@@ -83,7 +83,10 @@ export class RecipientDirectory {
   private loadedAt = 0;
   private scopeIndex?: TenantScopes;
   private tenantDefaults: TenantDefaults = new Map();
-  private readonly profiles = new Map<string, UserProfile>();
+  /** Replaced, never cleared, on a reload: a batch holding the previous one finishes with it. */
+  private profiles = new Map<string, UserProfile>();
+  /** The reload under way and the version it was asked for: callers wanting that version share it. */
+  private reloading?: { readonly version: string | null; readonly done: Promise<void> };
   private readonly tenantPreferences: TenantPreferences;
 
   constructor(
@@ -95,23 +98,55 @@ export class RecipientDirectory {
     this.tenantPreferences = new TenantPreferences(db);
   }
 
-  /** Call once per batch, before routing it. */
+  /**
+   * Call once per batch (or fan-out chunk), before routing it. A version
+   * bump is waited for: a changed preference applies to the next batch. Past
+   * the TTL alone (the safety net for a missed bump) the index is reloaded
+   * behind the batches, which route with the current one meanwhile: with
+   * 100,000 subscribers in a tenant a reload takes a second or more, which
+   * every event would otherwise wait.
+   */
   async refresh(now = Date.now()): Promise<TenantScopes> {
     const version = await this.redis.get(this.versionKey);
-    if (version !== this.version || now - this.loadedAt > this.ttlMs || !this.scopeIndex) {
-      this.profiles.clear();
-      // Tenant defaults first: who subscribes beyond their own events depends on them.
-      this.tenantDefaults = await this.tenantPreferences.all();
-      this.scopeIndex = await this.loadScopeIndex();
-      this.version = version;
-      this.loadedAt = now;
-    }
-    return this.scopeIndex;
+    if (version !== this.version || !this.scopeIndex) await this.reload(version, now);
+    else if (now - this.loadedAt > this.ttlMs && !this.reloading) void this.reload(version, now).catch(() => undefined);
+    return this.scopeIndex!;
   }
 
-  /** Profiles for these users; unknown users get the defaults. */
-  async profilesFor(userIds: Iterable<string>): Promise<(userId: string) => UserProfile> {
-    const missing = [...new Set(userIds)].filter((id) => !this.profiles.has(id));
+  /** One reload at a time (the stream's batches and the fan-out's chunks both refresh); one for an older version is waited out first. */
+  private reload(version: string | null, now: number): Promise<void> {
+    if (this.reloading?.version === version) return this.reloading.done;
+    const previous = this.reloading?.done.catch(() => undefined);
+    const done: Promise<void> = (async () => {
+      await previous;
+      // Tenant defaults first: who subscribes beyond their own events depends on them.
+      const defaults = await this.tenantPreferences.all();
+      const index = await this.loadScopeIndex();
+      this.tenantDefaults = defaults;
+      this.scopeIndex = index;
+      this.profiles = new Map();
+      this.version = version;
+      this.loadedAt = now;
+    })().finally(() => {
+      if (this.reloading?.done === done) this.reloading = undefined;
+    });
+    this.reloading = { version, done };
+    return done;
+  }
+
+  /**
+   * Profiles for these users; unknown users get the defaults. With `keep`
+   * false (a large fan-out's chunk) those not cached are loaded for this
+   * call only: 100,000 recipients would otherwise stay in the cache, as
+   * much memory as the fan-out's chunking saves.
+   */
+  async profilesFor(
+    userIds: Iterable<string>,
+    { keep = true }: { readonly keep?: boolean } = {},
+  ): Promise<(userId: string) => UserProfile> {
+    const profiles = this.profiles;
+    const cache = keep ? profiles : new Map<string, UserProfile>();
+    const missing = [...new Set(userIds)].filter((id) => !profiles.has(id));
     if (missing.length > 0) {
       const rows = await this.db.$queryRaw<ProfileRow[]>`
         SELECT u.id, u.tenant_id, u.role, s.dnd_enabled, s.dnd_until, s.digest_enabled, s.digest_types,
@@ -123,10 +158,10 @@ export class RecipientDirectory {
         LEFT JOIN event_types et ON et.id = p.event_type_id
         WHERE u.id = ANY(${missing}::text[])
         GROUP BY u.id, s.id`;
-      for (const row of rows) this.profiles.set(row.id, toProfile(row, this.defaultsOf(row.tenant_id)));
-      for (const id of missing) if (!this.profiles.has(id)) this.profiles.set(id, this.newUserProfile(id));
+      for (const row of rows) cache.set(row.id, toProfile(row, this.defaultsOf(row.tenant_id)));
+      for (const id of missing) if (!cache.has(id)) cache.set(id, this.newUserProfile(id));
     }
-    return (userId) => this.profiles.get(userId) ?? this.newUserProfile(userId);
+    return (userId) => profiles.get(userId) ?? cache.get(userId) ?? this.newUserProfile(userId);
   }
 
   private defaultsOf(tenant: string): ReadonlyMap<EventTypeName, TenantPreference> {

@@ -2,6 +2,7 @@ import { parseStreamEvent } from "@herald/contract/schemas";
 import { type HeraldEvent } from "@herald/contract";
 import type { Dispatcher } from "@herald/dispatch";
 import type { Logger } from "@herald/runtime";
+import type { FanoutIntake } from "./fanout-intake";
 import type { NotificationWriter } from "./notification-writer";
 import type { RecipientDirectory } from "./recipient-directory";
 import type { RouterMetrics } from "./router-metrics";
@@ -14,11 +15,13 @@ export interface BatchRouterDependencies {
   readonly dispatcher: Dispatcher;
   readonly logger: Logger;
   readonly metrics: RouterMetrics;
+  /** Where events with more candidates than ROUTER_FANOUT_CHUNK go, to be written in chunks. */
+  readonly fanouts?: FanoutIntake;
   readonly now?: () => Date;
 }
 
 /** Dead-letter reason of an event whose id another producer's stored event already has. */
-const idConflictReason = (id: string) => `id_conflict: event id ${JSON.stringify(id)} is already another producer's event`;
+export const idConflictReason = (id: string) => `id_conflict: event id ${JSON.stringify(id)} is already another producer's event`;
 
 /**
  * The router's unit of work: a batch of stream entries becomes stored events
@@ -30,12 +33,16 @@ const idConflictReason = (id: string) => `id_conflict: event id ${JSON.stringify
  * one that Postgres or the push refuses makes the batch throw, and the
  * consumer isolates it (StreamConsumer).
  */
+/** Who an event's id belongs to: a platform producer's two events with one id in two tenants are two events. */
+export const ownerOf = (event: HeraldEvent): string => JSON.stringify([event.producer ?? null, tenantOf(event)]);
+
 export function createBatchRouter({
   directory,
   store,
   dispatcher,
   logger,
   metrics,
+  fanouts,
   now = () => new Date(),
 }: BatchRouterDependencies): BatchHandler {
   return async (entries: readonly StreamEntry[]) => {
@@ -67,9 +74,12 @@ export function createBatchRouter({
 
     const started = performance.now();
     const scopes = await directory.refresh();
-    const found = each(parsed, "cannot find recipients", (p) => ({ ...p, candidates: candidates(p.event, scopes.of(tenantOf(p.event))) }));
-    const profileOf = await directory.profilesFor(found.flatMap((f) => [...f.candidates.keys()]));
+    const all = each(parsed, "cannot find recipients", (p) => ({ ...p, candidates: candidates(p.event, scopes.of(tenantOf(p.event))) }));
     const at = now();
+    // Large fan-outs are stored and handed over (acknowledged with the batch, written in chunks after).
+    const { inline: found, large } = fanouts?.split(all) ?? { inline: all, large: [] };
+    if (fanouts && large.length > 0) rejected.push(...(await fanouts.accept(large, at)));
+    const profileOf = await directory.profilesFor(found.flatMap((f) => [...f.candidates.keys()]));
     const rendered = each(found, "cannot render", (f) => ({
       entryId: f.entryId,
       event: f.event,
@@ -78,7 +88,6 @@ export function createBatchRouter({
     // The writer stores the first of two events with one id: a later one from another
     // producer is refused like a reuse of a stored id; the same producer's repeat is a no-op.
     // producer and tenant: a platform producer's two events with one id in two tenants are two events too.
-    const ownerOf = (event: HeraldEvent) => JSON.stringify([event.producer ?? null, tenantOf(event)]);
     const owners = new Map<string, string>();
     const routed = rendered.filter((r) => {
       if (!owners.has(r.event.id)) owners.set(r.event.id, ownerOf(r.event));
