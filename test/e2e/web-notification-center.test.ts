@@ -547,6 +547,88 @@ describe("web UI: the notification center's toasts, list, filter, links, actions
     await page.close();
   });
 
+  it("a daily digest's local time and time zone: UTC until changed, the browser's zone offered, a zone picked from the list or typed, kept after a reload; a zone the gateway does not know shows its 400", async () => {
+    const user = "nc-zone";
+    const token = userToken(user);
+    const stored = async () => (await api(gateway, token, "GET", "/api/v1/notifications/settings")).body;
+    const settingsPut = () =>
+      page.waitForResponse((r) => r.url().endsWith("/api/v1/notifications/settings") && r.request().method() === "PUT");
+    const page = await pages.newPage();
+    await pages.signIn(page, token);
+    await page.locator("#settings-button").click();
+    await page.locator("#settings-panel").waitFor();
+
+    // The defaults: UTC, daily, no fixed time. The browser runs in Berlin: one click away.
+    expect(await page.locator("#timezone-input").inputValue()).toBe("UTC");
+    expect(await page.locator("#digest-interval").inputValue()).toBe("daily");
+    expect(await page.locator("#digest-at").inputValue()).toBe("");
+    const useBrowser = page.locator("#timezone-browser");
+    expect(await useBrowser.textContent()).toBe("Use this browser's time zone (Europe/Berlin)");
+    // The list to pick from is the browser's own, UTC included.
+    const zones = await page.locator("#timezone-list option").evaluateAll((els) => els.map((el) => (el as any).value as string));
+    expect(zones.length).toBeGreaterThan(300);
+    expect(zones).toEqual(expect.arrayContaining(["UTC", "Europe/Berlin", "America/New_York", "Asia/Tokyo"]));
+
+    let saved = settingsPut();
+    await page.locator("#digest-at").fill("09:00");
+    expect((await saved).request().postDataJSON()).toEqual({ digestAt: "09:00" });
+    saved = settingsPut();
+    await useBrowser.click();
+    expect((await saved).request().postDataJSON()).toEqual({ timezone: "Europe/Berlin" });
+    await useBrowser.waitFor({ state: "hidden" });
+    expect(await page.locator("#timezone-input").inputValue()).toBe("Europe/Berlin");
+    expect(await stored()).toMatchObject({ digestInterval: "daily", digestAt: "09:00", timezone: "Europe/Berlin" });
+    await pages.screenshot(page, "9-digest-time-zone");
+
+    // Kept after a reload: what the gateway stored, drawn again.
+    await page.reload();
+    await page.locator('#status[data-status="live"]').waitFor();
+    await page.locator("#settings-button").click();
+    await page.waitForFunction(() => (globalThis as any).document.querySelector("#timezone-input").value === "Europe/Berlin");
+    expect(await page.locator("#digest-at").inputValue()).toBe("09:00");
+    expect(await useBrowser.isHidden()).toBe(true);
+
+    // Typed, as the list suggests it: another zone, saved on leaving the field.
+    saved = settingsPut();
+    await page.locator("#timezone-input").fill("America/New_York");
+    await page.keyboard.press("Tab");
+    expect((await saved).request().postDataJSON()).toEqual({ timezone: "America/New_York" });
+    await useBrowser.waitFor();
+    expect((await stored()).timezone).toBe("America/New_York");
+
+    // Not a zone: the gateway's 400, in its words; the field goes back to what is stored, and nothing changed.
+    const refused = await api(gateway, token, "PUT", "/api/v1/notifications/settings", { timezone: "Mars/Olympus" });
+    expect(refused.status).toBe(400);
+    saved = settingsPut();
+    await page.locator("#timezone-input").fill("Mars/Olympus");
+    await page.keyboard.press("Tab");
+    expect((await saved).status()).toBe(400);
+    const error = page.locator("#settings-error");
+    await error.waitFor();
+    expect(await error.textContent()).toBe(
+      `Could not save: ${refused.body.error.message} — timezone: must be an IANA time zone name, e.g. Europe/Berlin`,
+    );
+    expect(await page.locator("#timezone-input").inputValue()).toBe("America/New_York");
+    expect(await stored()).toMatchObject({ timezone: "America/New_York", digestAt: "09:00" });
+    await pages.screenshot(page, "10-time-zone-refused");
+    pages.forgive(400);
+
+    // Hourly: no time of day to pick. Emptied (daily again): no fixed time.
+    saved = settingsPut();
+    await page.locator("#digest-interval").selectOption("hourly");
+    await saved;
+    await page.locator("#digest-at-field").waitFor({ state: "hidden" });
+    saved = settingsPut();
+    await page.locator("#digest-interval").selectOption("daily");
+    await saved;
+    await page.locator("#digest-at-field").waitFor();
+    saved = settingsPut();
+    await page.locator("#digest-at").fill("");
+    expect((await saved).request().postDataJSON()).toEqual({ digestAt: null });
+    expect(await stored()).toMatchObject({ digestInterval: "daily", digestAt: null, timezone: "America/New_York" });
+    await page.close();
+  });
+
   it("browser notifications: asked for only from the settings switch; while the tab is hidden and allowed, one per new notification; clicking it opens it in the panel", async () => {
     const user = "nc-away";
     const { context } = browser;
