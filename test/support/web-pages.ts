@@ -71,6 +71,8 @@ export class WebPages {
   }
 
   async screenshot(page: Page, name: string, options: { fullPage?: boolean } = {}): Promise<void> {
+    // A whole page is shot from its top: scrolled down, the sticky header was drawn across the middle of it.
+    if (options.fullPage) await page.evaluate(() => (globalThis as any).scrollTo(0, 0));
     await page.screenshot({ animations: "disabled", path: path.join(this.artifacts, `${name}.png`), ...options });
   }
 

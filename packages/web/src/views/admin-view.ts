@@ -80,7 +80,11 @@ export class AdminView {
       ...DELIVERY_STATUSES.map((s) => h("option", { attrs: { value: s } }, STATUS_LABELS[s] ?? s)),
     );
     this.el.button.addEventListener("click", () => this.show(this.el.view.hidden));
-    this.el.close.addEventListener("click", () => this.show(false));
+    // Done hides itself: focus goes back to the button that opened the view, not to the page's start.
+    this.el.close.addEventListener("click", () => {
+      this.show(false);
+      this.el.button.focus();
+    });
     // The preferences take the same place: opening them closes this (they hide the feed themselves).
     this.el.preferencesButton.addEventListener("click", () => {
       this.el.view.hidden = true;
