@@ -127,7 +127,7 @@ describe("web UI: the notification center's toasts, list, filter, links, actions
     await shown(2);
     await send({ type: "collab.mention", payload: { mentionedUserIds: [admin], title: "design doc" } });
     await shown(3);
-    // Published without `metric`: the reading (94) still shows.
+    // Published without `metric` or `unit`: the reading (94 °C) still shows, in the toast and in the list.
     await send({ type: "system.gpu_critical", payload: { host: "gpu-07", gpuIndex: 3, value: 94, threshold: 90 } });
     await shown(4);
 
@@ -152,7 +152,7 @@ describe("web UI: the notification center's toasts, list, filter, links, actions
     expect(described[0]).toMatchObject({
       critical: true,
       background: CATEGORY_RGB.critical,
-      body: "gpu-07 GPU 3 temperature 94 (threshold 90)",
+      body: "gpu-07 GPU 3 temperature 94 °C (threshold 90 °C)",
     });
     expect(described.slice(1).map((t) => t.edge)).toEqual([CATEGORY_RGB.collaboration, CATEGORY_RGB.review, CATEGORY_RGB.job]);
     expect(described.slice(1).every((t) => t.background === "rgb(255, 255, 255)")).toBe(true);
@@ -175,6 +175,17 @@ describe("web UI: the notification center's toasts, list, filter, links, actions
       "collaboration",
       "job",
     ]);
+
+    // The alert's row in the list reads the same, reading and unit included, both from the push and from the REST
+    // list after a reload.
+    const alertRow = '#list li[data-category="system"] .item-body';
+    await openPanel(page);
+    expect(await page.locator(alertRow).textContent()).toBe("gpu-07 GPU 3 temperature 94 °C (threshold 90 °C)");
+    await page.reload();
+    await page.locator('#status[data-status="live"]').waitFor();
+    await openPanel(page);
+    await page.locator(alertRow).waitFor();
+    expect(await page.locator(alertRow).textContent()).toBe("gpu-07 GPU 3 temperature 94 °C (threshold 90 °C)");
     await page.close();
   });
 
