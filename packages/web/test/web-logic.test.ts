@@ -84,6 +84,17 @@ describe("entries carry the second wave's count, url and actions where the serve
     expect(store.upsert(entryFromPush({ ...push(9), count: 3, title: "3 jobs completed" }))).toBe(false);
     expect(store.get(9)).toMatchObject({ count: 3, title: "3 jobs completed", read: false });
   });
+
+  it("an acknowledged alert carries who and when from the list; a later push (which never says) keeps them", () => {
+    const store = new NotificationStore();
+    const at = "2030-06-01T12:00:00.000Z";
+    store.upsert(entryFromItem({ ...item(11, false), acknowledgedBy: "ops", acknowledgedAt: at }));
+    expect(store.get(11)!.acknowledged).toEqual({ by: "ops", at });
+    store.upsert(entryFromPush({ ...push(11), count: 2 }));
+    expect(store.get(11)).toMatchObject({ count: 2, acknowledged: { by: "ops", at } });
+    // Half of it is none of it.
+    expect(entryFromItem({ ...item(12, false), acknowledgedBy: "ops" }).acknowledged).toBeNull();
+  });
 });
 
 describe("linkTarget: what a click may follow", () => {
