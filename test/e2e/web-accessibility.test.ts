@@ -174,7 +174,7 @@ describe("web UI: accessibility (axe-core, keyboard, focus)", () => {
     await page.locator(`#list li[data-id="${ids["dataset v3"]}"] .item-actions`).waitFor();
     await page.locator(`#list li[data-id="${ids.etl}"] .item-button`).click();
     await page.locator(`#list li[data-id="${ids.etl}"][data-read="true"]`).waitFor();
-    // The real gateway has no action endpoint yet: its 404 shows as an error in the row.
+    // The gateway offers no action on that notification (the buttons came from the test): its 404 shows in the row.
     await page.locator(`#list li[data-id="${ids["dataset v3"]}"] [data-action="reject"]`).click();
     await page.locator(`#list li[data-id="${ids["dataset v3"]}"] .item-error`).waitFor();
     pages.forgive(404);

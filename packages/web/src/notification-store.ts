@@ -19,7 +19,7 @@ export interface Entry {
   read: boolean;
 }
 
-/** What the second wave adds, from a server that may not send it (yet), or send something malformed. */
+/** What the second wave adds, from a server that may not send it (an older gateway), or send something malformed. */
 function extras(n: Notification | NotificationItem): Pick<Entry, "count" | "url" | "actions" | "acknowledged"> {
   const count = typeof n.count === "number" && Number.isInteger(n.count) && n.count > 1 ? n.count : 1;
   const url = typeof n.url === "string" && n.url ? n.url : null;

@@ -59,8 +59,8 @@ describe("NotificationStore", () => {
 });
 
 describe("entries carry the second wave's count, url and actions where the server sends them", () => {
-  it("absent (today's gateway): one event, no link, no actions", () => {
-    expect(entryFromPush(push(1))).toMatchObject({ count: 1, url: null, actions: [] });
+  it("absent (an older gateway): one event, no link, no actions, no acknowledgement", () => {
+    expect(entryFromPush(push(1))).toMatchObject({ count: 1, url: null, actions: [], acknowledged: null });
   });
 
   it("present: kept; a count of 1 or a malformed one reads as one event, malformed actions are left out", () => {
