@@ -332,6 +332,7 @@ describe("web UI: accessibility (axe-core, keyboard, focus)", () => {
       "admin-channel",
       "admin-status",
       ...rowButtons,
+      "why-recent",
       "why-event",
       "Every candidate's decision",
       "why-user",
@@ -342,16 +343,23 @@ describe("web UI: accessibility (axe-core, keyboard, focus)", () => {
     await shiftTabTo(`Attempts of ${dead}`);
     await page.keyboard.press("Enter");
     await page.locator("#admin-attempts table").waitFor();
-    // Why by keyboard: the event id typed, Enter submits; Space on Explain.
+    // Why by keyboard: the event picked from the recent ones (Arrow Down: the newest, this failure), Enter submits;
+    // then Enter on a candidate's own Explain, and Space on Explain for a user typed in.
+    await tabTo("why-recent");
+    await page.keyboard.press("ArrowDown");
+    await page.waitForFunction((id) => (globalThis as any).document.querySelector("#why-event").value === id, eventId);
     await tabTo("why-event");
-    await page.keyboard.type(eventId);
     await page.keyboard.press("Enter");
     await page.locator("#why-result table").waitFor();
     expect(await page.locator("#why-result tbody tr").count()).toBe(1);
+    await tabTo(`Explain for ${hookUser}`);
+    await page.keyboard.press("Enter");
+    await page.locator("#why-result .why-explain").waitFor();
     expect(await seriousViolations(page)).toEqual([]);
     await pages.screenshot(page, "6-admin-panel", { fullPage: true });
-    await tabTo("why-user");
-    await page.keyboard.type(hookUser);
+    await shiftTabTo("why-user");
+    await page.keyboard.press("Control+A");
+    await page.keyboard.type(admin);
     await tabTo("why-explain");
     await page.keyboard.press(" ");
     await page.locator("#why-result .why-explain").waitFor();
