@@ -10,6 +10,8 @@ const DIGEST_MS = 2500;
 /** Long enough that no toast expires while a test looks at it. */
 const TOAST_MS = 30_000;
 const VIEWPORT = { width: 1280, height: 800 };
+/** The throttle's window (THROTTLE_WINDOW_MS): short, so its summary comes within the test. */
+const THROTTLE_MS = 4000;
 
 /** The colours app.css gives each category (toast edge, chips, filters), as getComputedStyle reports them. */
 const CATEGORY_RGB = {
@@ -56,7 +58,13 @@ describe("web UI: the notification center's toasts, list, filter, links, actions
   const producer = producerToken();
 
   beforeAll(async () => {
-    stack = await TestStack.create({ TOAST_EXPIRE_MS: String(TOAST_MS), SCHEDULER_TICK_MS: "250", DIGEST_HOURLY_MS: String(DIGEST_MS) });
+    stack = await TestStack.create({
+      TOAST_EXPIRE_MS: String(TOAST_MS),
+      SCHEDULER_TICK_MS: "250",
+      DIGEST_HOURLY_MS: String(DIGEST_MS),
+      // Off unless a tenant sets a limit (only the throttle test's does).
+      THROTTLE_WINDOW_MS: String(THROTTLE_MS),
+    });
     await stack.start("router");
     await Promise.all([stack.start("ingest"), stack.start("realtime-gateway"), stack.start("digest-scheduler")]);
     gateway = stack.service("realtime-gateway").url;
@@ -556,6 +564,55 @@ describe("web UI: the notification center's toasts, list, filter, links, actions
     await Promise.all([opsPage.close(), oncallPage.close()]);
   });
 
+  it("throttled: past the tenant's limit the rest toast no more but are listed; at the window's end one summary toasts in the digest colour", async () => {
+    const user = "nc-flooded";
+    const tenant = { tenant: "quiet" };
+    const set = await api(
+      stack.service("ingest").url,
+      userToken("nc-quiet-admin", "admin", tenant),
+      "PUT",
+      "/api/v1/admin/tenant/settings",
+      {
+        maxNotificationsPerUserPerHour: 2,
+      },
+    );
+    expect(set.status).toBe(200);
+    const page = await pages.newPage();
+    await pages.signIn(page, userToken(user, "user", tenant));
+    // At the start of a window, so that the five fall in one.
+    await page.waitForTimeout(THROTTLE_MS - (Date.now() % THROTTLE_MS) + 100);
+    const quiet = producerToken("nc-quiet-producer", undefined, "quiet");
+    const burst = await publish(
+      stack.service("ingest").url,
+      quiet,
+      { events: Array.from({ length: 5 }, (_, i) => ({ type: "job.completed", payload: { ownerUserId: user, jobName: `flood-${i}` } })) },
+      { path: "/batch" },
+    );
+    expect(burst.status).toBe(202);
+
+    // One toast for the summary, in the digest colour, once the window is over; two before it.
+    const summary = page.locator('#toasts .toast[data-category="digest"]');
+    await summary.waitFor({ timeout: 3 * THROTTLE_MS });
+    expect(await summary.locator(".toast-title").textContent()).toBe("3 notifications held back");
+    expect(await summary.evaluate((el) => (globalThis as any).getComputedStyle(el).borderLeftColor)).toBe(CATEGORY_RGB.digest);
+    expect(await page.locator('#toasts .toast[data-category="job"]').count()).toBe(2);
+    // Every one of them is listed, the summary on top; the badge counts them all.
+    await openPanel(page);
+    await page.reload();
+    await page.locator('#status[data-status="live"]').waitFor();
+    await openPanel(page);
+    await page.locator("#list li:nth-child(6)").waitFor();
+    expect(await page.locator("#list li").first().getAttribute("data-category")).toBe("digest");
+    expect(await page.locator("#list li .item-body").allTextContents()).toEqual(
+      expect.arrayContaining(["flood-0 completed", "flood-1 completed", "flood-2 completed", "flood-3 completed", "flood-4 completed"]),
+    );
+    const unread = await api(gateway, userToken(user, "user", tenant), "GET", "/api/v1/notifications/unread-count");
+    expect(unread.body.count).toBe(6);
+    expect(await page.locator("#badge").textContent()).toBe("6");
+    await pages.screenshot(page, "9-throttled");
+    await page.close();
+  });
+
   it("a mark-read failure shows in its own session, and one that arrives after sign-out does not show in the next", async () => {
     const first = "nc-leaver";
     const second = "nc-arriver";
@@ -684,7 +741,7 @@ describe("web UI: the notification center's toasts, list, filter, links, actions
     );
     expect(await page.locator("#dnd-indicator").textContent()).toBe("Do not disturb until Sat 1 Jun, 18:30");
     expect(await page.locator("#dnd-until").isDisabled()).toBe(true);
-    await pages.screenshot(page, "9-dnd-until");
+    await pages.screenshot(page, "10-dnd-until");
 
     await page.reload();
     await page.locator('#status[data-status="live"]').waitFor();
@@ -733,7 +790,7 @@ describe("web UI: the notification center's toasts, list, filter, links, actions
     await useBrowser.waitFor({ state: "hidden" });
     expect(await page.locator("#timezone-input").inputValue()).toBe("Europe/Berlin");
     expect(await stored()).toMatchObject({ digestInterval: "daily", digestAt: "09:00", timezone: "Europe/Berlin" });
-    await pages.screenshot(page, "10-digest-time-zone");
+    await pages.screenshot(page, "11-digest-time-zone");
 
     // Kept after a reload: what the gateway stored, drawn again.
     await page.reload();
@@ -765,7 +822,7 @@ describe("web UI: the notification center's toasts, list, filter, links, actions
     );
     expect(await page.locator("#timezone-input").inputValue()).toBe("America/New_York");
     expect(await stored()).toMatchObject({ timezone: "America/New_York", digestAt: "09:00" });
-    await pages.screenshot(page, "11-time-zone-refused");
+    await pages.screenshot(page, "12-time-zone-refused");
     pages.forgive(400);
 
     // Hourly: no time of day to pick. Emptied (daily again): no fixed time.
@@ -835,7 +892,7 @@ describe("web UI: the notification center's toasts, list, filter, links, actions
     await page.evaluate(() => (globalThis as any).__herald.shown[0].instance.dispatchEvent(new Event("click")));
     await page.locator("#panel").waitFor();
     expect(await page.evaluate(() => (globalThis as any).document.activeElement.closest("li")?.dataset.id)).toBe(String(id));
-    await pages.screenshot(page, "12-browser-notification-opened");
+    await pages.screenshot(page, "13-browser-notification-opened");
 
     // Switched off: hidden or not, nothing more.
     await page.locator("#settings-button").click();
