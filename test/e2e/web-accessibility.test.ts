@@ -2,6 +2,7 @@ import type { Page } from "playwright-core";
 import { seriousViolations } from "../support/axe";
 import { launchBrowser, type Browser } from "../support/browser";
 import { api, eventually, publish } from "../support/clients";
+import { WebhookReceiver } from "../support/receivers";
 import { TestStack } from "../support/stack";
 import { producerToken, userToken } from "../support/tokens";
 import { WebPages } from "../support/web-pages";
@@ -9,8 +10,8 @@ import { WebPages } from "../support/web-pages";
 /**
  * WCAG 2.1 AA in a real headless Chromium, against real ingest, router and gateway processes: axe-core finds no
  * serious or critical violation on each view (sign-in, the main view with toasts of every category and the
- * activity feed, the open panel, the settings, the preferences), everything is reachable and usable by keyboard,
- * and focus is visible wherever it lands.
+ * activity feed, the open panel, the settings, the preferences, the admin panel with a real dead letter), everything
+ * is reachable and usable by keyboard, and focus is visible wherever it lands.
  */
 describe("web UI: accessibility (axe-core, keyboard, focus)", () => {
   let stack: TestStack;
@@ -23,12 +24,18 @@ describe("web UI: accessibility (axe-core, keyboard, focus)", () => {
   const token = userToken(admin, "admin");
   /** Notification ids by the event's subject, once routed. */
   const ids: Record<string, number> = {};
+  /** A webhook that always fails: the admin panel lists a real dead letter. */
+  const failing = new WebhookReceiver(() => 500);
+  const hookUser = "a11y-hook";
 
   beforeAll(async () => {
     // Toasts stay until dismissed, so the main view is checked with them up.
-    stack = await TestStack.create({ TOAST_EXPIRE_MS: "0" });
+    await failing.start();
+    stack = await TestStack.create({ TOAST_EXPIRE_MS: "0", WEBHOOK_ALLOWED_HOSTS: "127.0.0.1", WEBHOOK_MAX_ATTEMPTS: "1" });
     await stack.start("router");
-    await Promise.all([stack.start("ingest"), stack.start("realtime-gateway")]);
+    await Promise.all([stack.start("ingest"), stack.start("delivery-worker")]);
+    // The admin panel's operator calls go through the gateway to ingest.
+    await stack.start("realtime-gateway", { env: { INGEST_URL: stack.service("ingest").url } });
     gateway = stack.service("realtime-gateway").url;
     browser = await launchBrowser({ viewport: { width: 1280, height: 800 } });
     // Screenshots in test-artifacts/web/accessibility/.
@@ -38,6 +45,7 @@ describe("web UI: accessibility (axe-core, keyboard, focus)", () => {
   afterAll(async () => {
     await browser?.close();
     await stack?.stop();
+    await failing.stop();
   });
 
   afterEach(() => {
@@ -166,7 +174,7 @@ describe("web UI: accessibility (axe-core, keyboard, focus)", () => {
     await page.locator(`#list li[data-id="${ids["dataset v3"]}"] .item-actions`).waitFor();
     await page.locator(`#list li[data-id="${ids.etl}"] .item-button`).click();
     await page.locator(`#list li[data-id="${ids.etl}"][data-read="true"]`).waitFor();
-    // The real gateway has no action endpoint yet: its 404 shows as an error in the row.
+    // The gateway offers no action on that notification (the buttons came from the test): its 404 shows in the row.
     await page.locator(`#list li[data-id="${ids["dataset v3"]}"] [data-action="reject"]`).click();
     await page.locator(`#list li[data-id="${ids["dataset v3"]}"] .item-error`).waitFor();
     pages.forgive(404);
@@ -275,5 +283,103 @@ describe("web UI: accessibility (axe-core, keyboard, focus)", () => {
     expect(await page.evaluate(() => (globalThis as any).document.activeElement.closest("li")?.dataset.id)).toBe(toastId);
     await page.keyboard.press("Escape");
     await eventually(async () => ((await focused()) === "bell" ? true : undefined), 2_000, "focus back on the bell");
+  });
+
+  it("the admin panel (statistics, a dead letter with its attempt log, Why with a decision record, an explain and an error) has none; by keyboard every control is reached with its focus showing, and Done gives focus back to Admin", async () => {
+    // A real dead letter: a webhook that answers 500, one attempt allowed.
+    const hook = userToken(hookUser);
+    expect((await api(gateway, hook, "PUT", "/api/v1/notifications/settings", { webhookUrl: failing.url() })).status).toBe(200);
+    const prefs = await api(gateway, hook, "PUT", "/api/v1/notifications/preferences/job.failed", { channels: ["in_app", "webhook"] });
+    expect(prefs.status).toBe(200);
+    const res = await publish(stack.service("ingest").url, producer, {
+      type: "job.failed",
+      payload: { ownerUserId: hookUser, jobName: "nightly", error: "OOM" },
+    });
+    expect(res.status).toBe(202);
+    const eventId = res.body!.id as string;
+    const dead = await eventually(
+      async () =>
+        (
+          await stack.db.query<{ id: string }>("SELECT id::text FROM deliveries WHERE user_id = $1 AND status = 'dead_lettered'", [
+            hookUser,
+          ])
+        )[0]?.id,
+      20_000,
+      "the dead letter",
+    );
+
+    await page.reload();
+    await page.locator('#status[data-status="live"]').waitFor();
+    while ((await page.locator("#toasts .toast").count()) > 0) await page.locator("#toasts .toast-close").first().click();
+
+    // Opened from the header by keyboard.
+    await tabTo("admin-button");
+    await page.keyboard.press("Enter");
+    await page.locator("#admin-channels").waitFor();
+    await page.locator(`#admin-deliveries [data-retry="${dead}"]`).waitFor();
+    expect(await page.locator("#admin-button").getAttribute("aria-pressed")).toBe("true");
+    expect(await seriousViolations(page)).toEqual([]);
+
+    // Every control, in reading order, each with its focus showing (tabTo checks it at every stop).
+    const stops = await tabTo("why-explain");
+    // Each listed delivery's buttons (the others' deliveries are listed too: only the dead letter has Retry).
+    const rowButtons = await page.locator("#admin-deliveries tbody button").allTextContents();
+    expect(rowButtons).toEqual(expect.arrayContaining([`Attempts of ${dead}`, `Retry ${dead}`]));
+    expect(stops).toEqual([
+      "sign-out",
+      "admin-close",
+      "admin-dashboard",
+      "admin-channel",
+      "admin-status",
+      ...rowButtons,
+      "why-recent",
+      "why-event",
+      "Every candidate's decision",
+      "why-user",
+      "why-explain",
+    ]);
+
+    // The attempt log by Enter.
+    await shiftTabTo(`Attempts of ${dead}`);
+    await page.keyboard.press("Enter");
+    await page.locator("#admin-attempts table").waitFor();
+    // Why by keyboard: the event picked from the recent ones (Arrow Down: the newest, this failure), Enter submits;
+    // then Enter on a candidate's own Explain, and Space on Explain for a user typed in.
+    await tabTo("why-recent");
+    await page.keyboard.press("ArrowDown");
+    await page.waitForFunction((id) => (globalThis as any).document.querySelector("#why-event").value === id, eventId);
+    await tabTo("why-event");
+    await page.keyboard.press("Enter");
+    await page.locator("#why-result table").waitFor();
+    expect(await page.locator("#why-result tbody tr").count()).toBe(1);
+    await tabTo(`Explain for ${hookUser}`);
+    await page.keyboard.press("Enter");
+    await page.locator("#why-result .why-explain").waitFor();
+    expect(await seriousViolations(page)).toEqual([]);
+    await pages.screenshot(page, "6-admin-panel", { fullPage: true });
+    await shiftTabTo("why-user");
+    await page.keyboard.press("Control+A");
+    await page.keyboard.type(admin);
+    await tabTo("why-explain");
+    await page.keyboard.press(" ");
+    await page.locator("#why-result .why-explain").waitFor();
+    // An unknown event: the error, announced.
+    await shiftTabTo("why-event", 10);
+    await page.keyboard.press("Control+A");
+    await page.keyboard.type("no-such-event");
+    await page.keyboard.press("Enter");
+    await page.locator("#admin-error").waitFor();
+    pages.forgive(404);
+    expect(await page.locator("#admin-error").getAttribute("role")).toBe("alert");
+    expect(await seriousViolations(page)).toEqual([]);
+    await pages.screenshot(page, "7-admin-error", { fullPage: true });
+
+    // Done: the feed is back and focus is on Admin, not lost at the page's start.
+    await page.locator("#admin-close").focus();
+    await page.keyboard.press("Enter");
+    await page.locator("#admin").waitFor({ state: "hidden" });
+    await page.locator("#activity").waitFor();
+    expect(await focused()).toBe("admin-button");
+    expect(await page.locator("#admin-button").getAttribute("aria-pressed")).toBe("false");
   });
 });

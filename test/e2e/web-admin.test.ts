@@ -212,15 +212,28 @@ describe("web UI: the admin panel (statistics, deliveries, attempt log, dead-let
     await page.close();
   });
 
-  it("Why: an event's decision record for every candidate, and explain for the admin (no recipient) and for a user of the tenant, picked by id", async () => {
+  it("Why: an event picked from the history, its decision record for every candidate, explain for a candidate picked from them, for the admin (no recipient) and for a user of the tenant picked by id", async () => {
     const page = await pages.newPage();
     await openAdmin(page);
-    await page.locator("#why-event").fill(deadEvent);
+    // The latest events of the tenant, newest first, by type, subject and time; picking one fills the id in.
+    const recent = page.locator("#why-recent option");
+    await page.waitForFunction(() => (globalThis as any).document.querySelectorAll("#why-recent option").length > 1);
+    const labels = await recent.allTextContents();
+    expect(labels[0]).toBe("pick one of the latest");
+    expect(labels.slice(1).every((l) => /^job\.failed · train · .+\d{2}:\d{2}/.test(l))).toBe(true);
+    await page.locator("#why-recent").selectOption(deadEvent);
+    expect(await page.locator("#why-event").inputValue()).toBe(deadEvent);
     await page.getByRole("button", { name: "Every candidate's decision" }).click();
     await page.locator("#why-result table").waitFor();
     const records = await cellsOf(page, "#why-result");
     expect(records).toHaveLength(1);
     expect(records[0]!.slice(0, 4)).toEqual(["hook-ann", expect.any(String), "delivered", "in_app, webhook"]);
+    // A candidate picked from the table: explain for them, below it.
+    await page.getByRole("button", { name: "Explain for hook-ann" }).click();
+    await page.locator("#why-result .why-explain").filter({ hasText: "For hook-ann:" }).waitFor();
+    expect(await page.locator("#why-user").inputValue()).toBe("hook-ann");
+    expect(await page.locator("#why-result table").count()).toBe(1);
+    await page.locator("#why-user").fill("");
 
     // Blank user: the admin themself, who was no candidate.
     const explained = page.locator("#why-result .why-explain");

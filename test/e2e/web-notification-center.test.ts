@@ -1,4 +1,5 @@
 import type { Page } from "playwright-core";
+import { seriousViolations } from "../support/axe";
 import { launchBrowser, type Browser } from "../support/browser";
 import { api, eventually, publish } from "../support/clients";
 import { TestStack } from "../support/stack";
@@ -9,6 +10,8 @@ const DIGEST_MS = 2500;
 /** Long enough that no toast expires while a test looks at it. */
 const TOAST_MS = 30_000;
 const VIEWPORT = { width: 1280, height: 800 };
+/** The throttle's window (THROTTLE_WINDOW_MS): short, so its summary comes within the test. */
+const THROTTLE_MS = 4000;
 
 /** The colours app.css gives each category (toast edge, chips, filters), as getComputedStyle reports them. */
 const CATEGORY_RGB = {
@@ -42,9 +45,10 @@ const NOTIFICATION_RECORDER = `(() => {
 
 /**
  * The notification center's second-wave features in a real headless Chromium against real ingest, router, gateway
- * and digest-scheduler processes. What no server stores yet (a notification's `url`, `count` and `actions`) is added
- * to the gateway's real list answer by Playwright (page.route), on real notifications, as a gateway that stores them
- * will answer; everything else is the real thing, the missing action endpoint's 404 included.
+ * and digest-scheduler processes: links, groups, progress and actions come from real events through the real
+ * pipeline, and acting is the gateway's real endpoint. Only what the real servers never send (a `javascript:` link,
+ * which ingest refuses; an action the gateway no longer offers) is put into the gateway's real list answer by
+ * Playwright (page.route), as a hostile or stale server would answer.
  */
 describe("web UI: the notification center's toasts, list, filter, links, actions, do-not-disturb and browser notifications", () => {
   let stack: TestStack;
@@ -54,7 +58,13 @@ describe("web UI: the notification center's toasts, list, filter, links, actions
   const producer = producerToken();
 
   beforeAll(async () => {
-    stack = await TestStack.create({ TOAST_EXPIRE_MS: String(TOAST_MS), SCHEDULER_TICK_MS: "250", DIGEST_HOURLY_MS: String(DIGEST_MS) });
+    stack = await TestStack.create({
+      TOAST_EXPIRE_MS: String(TOAST_MS),
+      SCHEDULER_TICK_MS: "250",
+      DIGEST_HOURLY_MS: String(DIGEST_MS),
+      // Off unless a tenant sets a limit (only the throttle test's does).
+      THROTTLE_WINDOW_MS: String(THROTTLE_MS),
+    });
     await stack.start("router");
     await Promise.all([stack.start("ingest"), stack.start("realtime-gateway"), stack.start("digest-scheduler")]);
     gateway = stack.service("realtime-gateway").url;
@@ -127,7 +137,7 @@ describe("web UI: the notification center's toasts, list, filter, links, actions
     await shown(2);
     await send({ type: "collab.mention", payload: { mentionedUserIds: [admin], title: "design doc" } });
     await shown(3);
-    // Published without `metric`: the reading (94) still shows.
+    // Published without `metric` or `unit`: the reading (94 °C) still shows, in the toast and in the list.
     await send({ type: "system.gpu_critical", payload: { host: "gpu-07", gpuIndex: 3, value: 94, threshold: 90 } });
     await shown(4);
 
@@ -152,7 +162,7 @@ describe("web UI: the notification center's toasts, list, filter, links, actions
     expect(described[0]).toMatchObject({
       critical: true,
       background: CATEGORY_RGB.critical,
-      body: "gpu-07 GPU 3 temperature 94 (threshold 90)",
+      body: "gpu-07 GPU 3 temperature 94 °C (threshold 90 °C)",
     });
     expect(described.slice(1).map((t) => t.edge)).toEqual([CATEGORY_RGB.collaboration, CATEGORY_RGB.review, CATEGORY_RGB.job]);
     expect(described.slice(1).every((t) => t.background === "rgb(255, 255, 255)")).toBe(true);
@@ -175,6 +185,17 @@ describe("web UI: the notification center's toasts, list, filter, links, actions
       "collaboration",
       "job",
     ]);
+
+    // The alert's row in the list reads the same, reading and unit included, both from the push and from the REST
+    // list after a reload.
+    const alertRow = '#list li[data-category="system"] .item-body';
+    await openPanel(page);
+    expect(await page.locator(alertRow).textContent()).toBe("gpu-07 GPU 3 temperature 94 °C (threshold 90 °C)");
+    await page.reload();
+    await page.locator('#status[data-status="live"]').waitFor();
+    await openPanel(page);
+    await page.locator(alertRow).waitFor();
+    expect(await page.locator(alertRow).textContent()).toBe("gpu-07 GPU 3 temperature 94 °C (threshold 90 °C)");
     await page.close();
   });
 
@@ -288,16 +309,19 @@ describe("web UI: the notification center's toasts, list, filter, links, actions
     const eventIds = await sendBatch([
       { type: "job.completed", payload: { ownerUserId: user, jobName: "plain" } },
       { type: "job.failed", payload: { ownerUserId: user, jobName: "evil-link" } },
-      { type: "job.completed", payload: { ownerUserId: user, jobName: "elsewhere" } },
-      { type: "job.completed", payload: { ownerUserId: user, jobName: "here" } },
+      { type: "job.completed", url: "https://ci.example.com/runs/7", payload: { ownerUserId: user, jobName: "elsewhere" } },
+      { type: "job.completed", url: "/jobs/42?tab=logs", payload: { ownerUserId: user, jobName: "here" } },
     ]);
     const [plain, evil, elsewhere, here] = await notificationIds(user, eventIds);
-    const page = await pages.newPage();
-    await pages.serveExtras(page, {
-      [evil!]: { url: "javascript:window.__pwned=1" },
-      [elsewhere!]: { url: "https://ci.example.com/runs/7" },
-      [here!]: { url: "/jobs/42?tab=logs" },
+    // Ingest refuses a javascript: url (400): only a hostile server could send one.
+    const refused = await publish(stack.service("ingest").url, producer, {
+      type: "job.failed",
+      url: "javascript:window.__pwned=1",
+      payload: { ownerUserId: user },
     });
+    expect(refused.status).toBe(400);
+    const page = await pages.newPage();
+    await pages.serveExtras(page, { [evil!]: { url: "javascript:window.__pwned=1" } });
     // Where the links lead, served by the test (the machine has no network).
     await page.route("https://ci.example.com/runs/7", (r) => r.fulfill({ contentType: "text/html", body: "<title>CI run 7</title>" }));
     await page.route(`${gateway}/jobs/42?tab=logs`, (r) => r.fulfill({ contentType: "text/html", body: "<title>Job 42</title>" }));
@@ -338,66 +362,254 @@ describe("web UI: the notification center's toasts, list, filter, links, actions
     await page.close();
   });
 
-  it("a grouped notification shows its count; actions post through the client, a missing endpoint's 404 shows a clear error, a 202 marks it done and read", async () => {
+  it("a group updates its toast and row in place (same id, count and summary, the unread count unchanged); a job's progress is one row with its last value", async () => {
+    const user = "nc-grouper";
+    const page = await pages.newPage();
+    await pages.signIn(page, userToken(user));
+    const completed = (jobName: string) => ({
+      type: "job.completed",
+      projectId: "p-7",
+      groupKey: "nightly",
+      payload: { ownerUserId: user, jobName },
+    });
+    await send(completed("job-0"));
+    const toast = page.locator("#toasts .toast");
+    await toast.waitFor();
+    const id = Number(await toast.getAttribute("data-id"));
+    expect(await page.locator("#badge").textContent()).toBe("1");
+
+    // Two more of the group, one at a time: the same toast, redrawn with the summary; still one unread.
+    await send(completed("job-1"));
+    await page.locator("#toasts .toast-title", { hasText: "2 jobs completed in p-7" }).waitFor();
+    await send(completed("job-2"));
+    await page.locator("#toasts .toast-title", { hasText: "3 jobs completed in p-7" }).waitFor();
+    expect(await toast.evaluateAll((els) => els.map((el) => el.getAttribute("data-id")))).toEqual([String(id)]);
+    expect(await page.locator("#badge").textContent()).toBe("1");
+    expect(await unreadCount(user)).toBe(1);
+
+    await openPanel(page);
+    expect(await page.locator("#list li").count()).toBe(1);
+    expect(await row(page, id).locator(".chip--count").textContent()).toBe("×3 (3 grouped)");
+    expect(await row(page, id).locator(".item-title").textContent()).toBe("3 jobs completed in p-7");
+
+    // Ten progress reports of one job, the panel open: one row, at the last value.
+    const started = Date.now();
+    await sendBatch(
+      Array.from({ length: 10 }, (_, i) => ({
+        type: "job.progress",
+        occurredAt: new Date(started + i).toISOString(),
+        source: { type: "job", id: "train-1" },
+        payload: { ownerUserId: user, jobName: "train", percent: (i + 1) * 10 },
+      })),
+    );
+    const progress = page.locator('#list li:has(.item-body:text-is("train is 100% done"))');
+    await progress.waitFor();
+    expect(await page.locator("#list li").count()).toBe(2);
+    expect(await progress.locator(".chip--count").textContent()).toBe("×10 (10 grouped)");
+    await pages.screenshot(page, "5-group-in-place");
+
+    // The list after a reload says the same.
+    await page.reload();
+    await page.locator('#status[data-status="live"]').waitFor();
+    await openPanel(page);
+    await progress.waitFor();
+    expect(await page.locator("#list li").count()).toBe(2);
+    expect(await row(page, id).locator(".item-title").textContent()).toBe("3 jobs completed in p-7");
+    expect(await unreadCount(user)).toBe(2);
+    await page.close();
+  });
+
+  it("actions from a real event: buttons as sent; the gateway's 202 marks it done and read and publishes one notification.action; an action it no longer offers is its 404, said plainly", async () => {
     const user = "nc-actor";
-    const eventIds = await sendBatch([
-      { type: "job.completed", payload: { ownerUserId: user, jobName: "single" } },
-      { type: "job.completed", payload: { ownerUserId: user, jobName: "batch of 5" } },
+    const [reviewEvent] = await sendBatch([
       {
         type: "review.submitted",
         actorUserId: "author",
+        url: "/reviews/12",
+        actions: [
+          { id: "approve", label: "Approve" },
+          { id: "reject", label: "Reject" },
+        ],
         payload: { contentOwnerUserId: "author", reviewerUserIds: [user], title: "PR 12" },
       },
     ]);
-    const [single, grouped, review] = await notificationIds(user, eventIds);
+    const [review] = await notificationIds(user, [reviewEvent!]);
     const page = await pages.newPage();
+    // A stale list still offering an action the gateway no longer has.
     await pages.serveExtras(page, {
-      [single!]: { count: 1 },
-      [grouped!]: { count: 5, title: "5 jobs completed in p-7" },
       [review!]: {
         actions: [
           { id: "approve", label: "Approve" },
           { id: "reject", label: "Reject" },
+          { id: "escalate", label: "Escalate" },
         ],
       },
     });
     await pages.signIn(page, userToken(user));
     await openPanel(page);
-    expect(await row(page, grouped!).locator(".chip--count").textContent()).toBe("×5 (5 grouped)");
-    expect(await row(page, grouped!).locator(".item-title").textContent()).toBe("5 jobs completed in p-7");
-    expect(await row(page, single!).locator(".chip--count").count()).toBe(0);
-    expect(await row(page, single!).locator(".item-actions").count()).toBe(0);
     const actions = row(page, review!).locator(".item-actions button");
-    expect(await actions.allTextContents()).toEqual(["Approve", "Reject"]);
+    expect(await actions.allTextContents()).toEqual(["Approve", "Reject", "Escalate"]);
+    expect(await row(page, review!).locator(".item-link").textContent()).toBe("↗ /reviews/12");
 
-    // Today's gateway has no action endpoint: its real 404, said plainly; nothing marked read.
     const posted: string[] = [];
     page.on("request", (r) => {
       if (r.method() === "POST") posted.push(new URL(r.url()).pathname);
     });
-    const refused = page.waitForResponse((r) => r.url().endsWith(`/api/v1/notifications/${review}/actions/approve`));
-    await actions.nth(0).click();
+    const refused = page.waitForResponse((r) => r.url().endsWith(`/api/v1/notifications/${review}/actions/escalate`));
+    await actions.nth(2).click();
     expect((await refused).status()).toBe(404);
     const error = row(page, review!).locator(".item-error");
     await error.waitFor();
-    expect(await error.textContent()).toMatch(/^“Approve” is not available: the gateway does not offer this action \(.*\(not_found\)\)\.$/);
+    expect(await error.textContent()).toMatch(
+      /^“Escalate” is not available: the gateway does not offer this action \(.*\(not_found\)\)\.$/,
+    );
     expect(await error.getAttribute("role")).toBe("alert");
-    expect(await actions.nth(0).isEnabled()).toBe(true);
+    expect(await actions.nth(2).isEnabled()).toBe(true);
     expect(await row(page, review!).getAttribute("data-read")).toBe("false");
     expect(await page.locator("#panel").isVisible()).toBe(true);
     pages.forgive(404);
-    await pages.screenshot(page, "5-action-refused");
+    await pages.screenshot(page, "6-action-refused");
 
-    // A gateway that has it (served here): 202, the button says it is done, the row is read; no /read was posted.
-    await page.route(`${gateway}/api/v1/notifications/${review}/actions/reject`, (r) => r.fulfill({ status: 202, body: "" }));
+    // The real endpoint: 202, the button says it is done, the row is read; no /read was posted, and the link was
+    // not followed (the buttons act, the row opens).
+    const accepted = page.waitForResponse((r) => r.url().endsWith(`/api/v1/notifications/${review}/actions/reject`));
     await actions.nth(1).click();
+    expect((await accepted).status()).toBe(202);
     await page.locator(`#list li[data-id="${review}"][data-read="true"]`).waitFor();
-    expect(await actions.allTextContents()).toEqual(["Approve", "✓ Reject"]);
-    expect(await actions.evaluateAll((els) => els.map((el) => (el as any).disabled))).toEqual([true, true]);
+    expect(await actions.allTextContents()).toEqual(["Approve", "✓ Reject", "Escalate"]);
+    expect(await actions.evaluateAll((els) => els.map((el) => (el as any).disabled))).toEqual([true, true, true]);
     expect(await row(page, review!).locator(".item-error").count()).toBe(0);
-    expect(posted).toEqual([`/api/v1/notifications/${review}/actions/approve`, `/api/v1/notifications/${review}/actions/reject`]);
-    expect(await page.locator("#panel").isVisible()).toBe(true);
-    await pages.screenshot(page, "6-action-done");
+    expect(posted).toEqual([`/api/v1/notifications/${review}/actions/escalate`, `/api/v1/notifications/${review}/actions/reject`]);
+    expect(page.url()).toBe(`${gateway}/`);
+    expect(await unreadCount(user)).toBe(0);
+    // One notification.action on the bus, stored by the router, for subscriptions and history.
+    const stored = await eventually(
+      async () => {
+        const rows = await stack.db.query<{ payload: Record<string, unknown> }>(
+          `SELECT e.payload FROM events e JOIN event_types t ON t.id = e.event_type_id WHERE t.name = 'notification.action' AND e.payload->>'userId' = $1`,
+          [user],
+        );
+        return rows.length > 0 ? rows : undefined;
+      },
+      10_000,
+      "the notification.action event",
+    );
+    expect(stored.map((r) => r.payload)).toEqual([{ notificationId: review, eventId: reviewEvent, actionId: "reject", userId: user }]);
+    await pages.screenshot(page, "7-action-done");
+    await page.close();
+  });
+
+  it("a hardware alert: both admins get Acknowledge; one acknowledges from the page, and every admin's copy then says who and when; a repeat is listed but toasts no more", async () => {
+    const platform = producerToken("hardware-monitor", ["events:publish:system.*"], "*");
+    const [ops, oncall] = ["nc-ops", "nc-oncall"];
+    const alert = async (id: string) => {
+      const res = await publish(stack.service("ingest").url, platform, {
+        id,
+        type: "system.gpu_warning",
+        tenantId: "acme",
+        payload: {
+          host: "gpu-7",
+          gpuIndex: 0,
+          value: 87,
+          unit: "C",
+          threshold: 85,
+          alertId: "nc-a1",
+          severity: "warning",
+          state: "firing",
+        },
+      });
+      expect(res.status).toBe(202);
+    };
+    const [opsPage, oncallPage] = [await pages.newPage(), await pages.newPage()];
+    await pages.signIn(opsPage, userToken(ops, "admin", { tenant: "acme" }));
+    await pages.signIn(oncallPage, userToken(oncall, "admin", { tenant: "acme" }));
+    await alert("nc-a1-1");
+    const alertRow = (page: Page) => page.locator('#list li[data-category="system"]');
+    for (const page of [opsPage, oncallPage]) {
+      await page.locator('#toasts .toast[data-category="system"]').waitFor();
+      await openPanel(page);
+      await alertRow(page).waitFor();
+      expect(await alertRow(page).locator(".item-actions button").allTextContents()).toEqual(["Acknowledge"]);
+      expect(await alertRow(page).locator(".item-body").textContent()).toBe("gpu-7 GPU 0 temperature 87 °C (threshold 85 °C)");
+    }
+
+    // ops acknowledges: done and read, and the row then says who and when (as the gateway stored it).
+    await alertRow(opsPage).getByRole("button", { name: "Acknowledge" }).click();
+    await alertRow(opsPage).locator(".item-ack").waitFor();
+    expect(await alertRow(opsPage).locator(".item-ack").textContent()).toMatch(/^Acknowledged by nc-ops at \d{2}:\d{2}$/);
+    expect(await alertRow(opsPage).locator(".item-actions button").allTextContents()).toEqual(["✓ Acknowledge"]);
+    expect(await alertRow(opsPage).getAttribute("data-read")).toBe("true");
+
+    // A repeat: oncall hears nothing of it (a mention sent after it toasts, the repeat does not), and the list
+    // shows both copies acknowledged by ops.
+    await oncallPage.locator("#toasts .toast-close").first().click();
+    await alert("nc-a1-2");
+    const acme = producerToken("nc-acme-producer", undefined, "acme");
+    const mention = await publish(stack.service("ingest").url, acme, {
+      type: "collab.mention",
+      payload: { mentionedUserIds: [oncall], title: "after the repeat" },
+    });
+    expect(mention.status).toBe(202);
+    await oncallPage.locator('#toasts .toast[data-category="collaboration"]').waitFor();
+    expect(await oncallPage.locator('#toasts .toast[data-category="system"]').count()).toBe(0);
+    await oncallPage.reload();
+    await oncallPage.locator('#status[data-status="live"]').waitFor();
+    await openPanel(oncallPage);
+    await oncallPage.locator("#list li:nth-child(3)").waitFor();
+    const acks = await alertRow(oncallPage).locator(".item-ack").allTextContents();
+    expect(acks).toHaveLength(2);
+    for (const ack of acks) expect(ack).toMatch(/^Acknowledged by nc-ops at \d{2}:\d{2}$/);
+    expect(await seriousViolations(oncallPage)).toEqual([]);
+    await pages.screenshot(oncallPage, "8-alert-acknowledged");
+    await Promise.all([opsPage.close(), oncallPage.close()]);
+  });
+
+  it("throttled: past the tenant's limit the rest toast no more but are listed; at the window's end one summary toasts in the digest colour", async () => {
+    const user = "nc-flooded";
+    const tenant = { tenant: "quiet" };
+    const set = await api(
+      stack.service("ingest").url,
+      userToken("nc-quiet-admin", "admin", tenant),
+      "PUT",
+      "/api/v1/admin/tenant/settings",
+      {
+        maxNotificationsPerUserPerHour: 2,
+      },
+    );
+    expect(set.status).toBe(200);
+    const page = await pages.newPage();
+    await pages.signIn(page, userToken(user, "user", tenant));
+    // At the start of a window, so that the five fall in one.
+    await page.waitForTimeout(THROTTLE_MS - (Date.now() % THROTTLE_MS) + 100);
+    const quiet = producerToken("nc-quiet-producer", undefined, "quiet");
+    const burst = await publish(
+      stack.service("ingest").url,
+      quiet,
+      { events: Array.from({ length: 5 }, (_, i) => ({ type: "job.completed", payload: { ownerUserId: user, jobName: `flood-${i}` } })) },
+      { path: "/batch" },
+    );
+    expect(burst.status).toBe(202);
+
+    // One toast for the summary, in the digest colour, once the window is over; two before it.
+    const summary = page.locator('#toasts .toast[data-category="digest"]');
+    await summary.waitFor({ timeout: 3 * THROTTLE_MS });
+    expect(await summary.locator(".toast-title").textContent()).toBe("3 notifications held back");
+    expect(await summary.evaluate((el) => (globalThis as any).getComputedStyle(el).borderLeftColor)).toBe(CATEGORY_RGB.digest);
+    expect(await page.locator('#toasts .toast[data-category="job"]').count()).toBe(2);
+    // Every one of them is listed, the summary on top; the badge counts them all.
+    await openPanel(page);
+    await page.reload();
+    await page.locator('#status[data-status="live"]').waitFor();
+    await openPanel(page);
+    await page.locator("#list li:nth-child(6)").waitFor();
+    expect(await page.locator("#list li").first().getAttribute("data-category")).toBe("digest");
+    expect(await page.locator("#list li .item-body").allTextContents()).toEqual(
+      expect.arrayContaining(["flood-0 completed", "flood-1 completed", "flood-2 completed", "flood-3 completed", "flood-4 completed"]),
+    );
+    const unread = await api(gateway, userToken(user, "user", tenant), "GET", "/api/v1/notifications/unread-count");
+    expect(unread.body.count).toBe(6);
+    expect(await page.locator("#badge").textContent()).toBe("6");
+    await pages.screenshot(page, "9-throttled");
     await page.close();
   });
 
@@ -529,7 +741,7 @@ describe("web UI: the notification center's toasts, list, filter, links, actions
     );
     expect(await page.locator("#dnd-indicator").textContent()).toBe("Do not disturb until Sat 1 Jun, 18:30");
     expect(await page.locator("#dnd-until").isDisabled()).toBe(true);
-    await pages.screenshot(page, "7-dnd-until");
+    await pages.screenshot(page, "10-dnd-until");
 
     await page.reload();
     await page.locator('#status[data-status="live"]').waitFor();
@@ -544,6 +756,88 @@ describe("web UI: the notification center's toasts, list, filter, links, actions
     await page.locator("label.switch:has(#dnd-toggle)").click();
     expect((await off).request().postDataJSON()).toEqual({ dndEnabled: false, dndUntil: null });
     await page.locator("#dnd-indicator").waitFor({ state: "hidden" });
+    await page.close();
+  });
+
+  it("a daily digest's local time and time zone: UTC until changed, the browser's zone offered, a zone picked from the list or typed, kept after a reload; a zone the gateway does not know shows its 400", async () => {
+    const user = "nc-zone";
+    const token = userToken(user);
+    const stored = async () => (await api(gateway, token, "GET", "/api/v1/notifications/settings")).body;
+    const settingsPut = () =>
+      page.waitForResponse((r) => r.url().endsWith("/api/v1/notifications/settings") && r.request().method() === "PUT");
+    const page = await pages.newPage();
+    await pages.signIn(page, token);
+    await page.locator("#settings-button").click();
+    await page.locator("#settings-panel").waitFor();
+
+    // The defaults: UTC, daily, no fixed time. The browser runs in Berlin: one click away.
+    expect(await page.locator("#timezone-input").inputValue()).toBe("UTC");
+    expect(await page.locator("#digest-interval").inputValue()).toBe("daily");
+    expect(await page.locator("#digest-at").inputValue()).toBe("");
+    const useBrowser = page.locator("#timezone-browser");
+    expect(await useBrowser.textContent()).toBe("Use this browser's time zone (Europe/Berlin)");
+    // The list to pick from is the browser's own, UTC included.
+    const zones = await page.locator("#timezone-list option").evaluateAll((els) => els.map((el) => (el as any).value as string));
+    expect(zones.length).toBeGreaterThan(300);
+    expect(zones).toEqual(expect.arrayContaining(["UTC", "Europe/Berlin", "America/New_York", "Asia/Tokyo"]));
+
+    let saved = settingsPut();
+    await page.locator("#digest-at").fill("09:00");
+    expect((await saved).request().postDataJSON()).toEqual({ digestAt: "09:00" });
+    saved = settingsPut();
+    await useBrowser.click();
+    expect((await saved).request().postDataJSON()).toEqual({ timezone: "Europe/Berlin" });
+    await useBrowser.waitFor({ state: "hidden" });
+    expect(await page.locator("#timezone-input").inputValue()).toBe("Europe/Berlin");
+    expect(await stored()).toMatchObject({ digestInterval: "daily", digestAt: "09:00", timezone: "Europe/Berlin" });
+    await pages.screenshot(page, "11-digest-time-zone");
+
+    // Kept after a reload: what the gateway stored, drawn again.
+    await page.reload();
+    await page.locator('#status[data-status="live"]').waitFor();
+    await page.locator("#settings-button").click();
+    await page.waitForFunction(() => (globalThis as any).document.querySelector("#timezone-input").value === "Europe/Berlin");
+    expect(await page.locator("#digest-at").inputValue()).toBe("09:00");
+    expect(await useBrowser.isHidden()).toBe(true);
+
+    // Typed, as the list suggests it: another zone, saved on leaving the field.
+    saved = settingsPut();
+    await page.locator("#timezone-input").fill("America/New_York");
+    await page.keyboard.press("Tab");
+    expect((await saved).request().postDataJSON()).toEqual({ timezone: "America/New_York" });
+    await useBrowser.waitFor();
+    expect((await stored()).timezone).toBe("America/New_York");
+
+    // Not a zone: the gateway's 400, in its words; the field goes back to what is stored, and nothing changed.
+    const refused = await api(gateway, token, "PUT", "/api/v1/notifications/settings", { timezone: "Mars/Olympus" });
+    expect(refused.status).toBe(400);
+    saved = settingsPut();
+    await page.locator("#timezone-input").fill("Mars/Olympus");
+    await page.keyboard.press("Tab");
+    expect((await saved).status()).toBe(400);
+    const error = page.locator("#settings-error");
+    await error.waitFor();
+    expect(await error.textContent()).toBe(
+      `Could not save: ${refused.body.error.message} — timezone: must be an IANA time zone name, e.g. Europe/Berlin`,
+    );
+    expect(await page.locator("#timezone-input").inputValue()).toBe("America/New_York");
+    expect(await stored()).toMatchObject({ timezone: "America/New_York", digestAt: "09:00" });
+    await pages.screenshot(page, "12-time-zone-refused");
+    pages.forgive(400);
+
+    // Hourly: no time of day to pick. Emptied (daily again): no fixed time.
+    saved = settingsPut();
+    await page.locator("#digest-interval").selectOption("hourly");
+    await saved;
+    await page.locator("#digest-at-field").waitFor({ state: "hidden" });
+    saved = settingsPut();
+    await page.locator("#digest-interval").selectOption("daily");
+    await saved;
+    await page.locator("#digest-at-field").waitFor();
+    saved = settingsPut();
+    await page.locator("#digest-at").fill("");
+    expect((await saved).request().postDataJSON()).toEqual({ digestAt: null });
+    expect(await stored()).toMatchObject({ digestInterval: "daily", digestAt: null, timezone: "America/New_York" });
     await page.close();
   });
 
@@ -598,7 +892,7 @@ describe("web UI: the notification center's toasts, list, filter, links, actions
     await page.evaluate(() => (globalThis as any).__herald.shown[0].instance.dispatchEvent(new Event("click")));
     await page.locator("#panel").waitFor();
     expect(await page.evaluate(() => (globalThis as any).document.activeElement.closest("li")?.dataset.id)).toBe(String(id));
-    await pages.screenshot(page, "8-browser-notification-opened");
+    await pages.screenshot(page, "13-browser-notification-opened");
 
     // Switched off: hidden or not, nothing more.
     await page.locator("#settings-button").click();

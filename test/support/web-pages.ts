@@ -51,9 +51,10 @@ export class WebPages {
   }
 
   /**
-   * Serves the gateway's real list with `extras` merged into the items of those ids, as a gateway that stores the
-   * second wave's fields (a notification's `url`, `count`, `actions`) will answer. Returns the list requests' query
-   * strings, in order.
+   * Serves the gateway's real list with `extras` merged into the items of those ids (a notification's `url`, `count`,
+   * `actions`…): what the real servers never send, as a hostile or stale server would answer, or a view with every
+   * kind of row at once. Reads `extras` at each answer, so a test may add to it later. Returns the list requests'
+   * query strings, in order.
    */
   async serveExtras(page: Page, extras: Record<number, Record<string, unknown>>): Promise<string[]> {
     const asked: string[] = [];
@@ -71,6 +72,8 @@ export class WebPages {
   }
 
   async screenshot(page: Page, name: string, options: { fullPage?: boolean } = {}): Promise<void> {
+    // A whole page is shot from its top: scrolled down, the sticky header was drawn across the middle of it.
+    if (options.fullPage) await page.evaluate(() => (globalThis as any).scrollTo(0, 0));
     await page.screenshot({ animations: "disabled", path: path.join(this.artifacts, `${name}.png`), ...options });
   }
 

@@ -14,17 +14,21 @@ export interface Entry {
   /** Where clicking it leads, as the server sent it (checked by linkTarget before it is followed). */
   readonly url: string | null;
   readonly actions: readonly NotificationAction[];
+  /** A hardware alert an admin of the tenant acknowledged: who and when (the list says; live pushes do not). */
+  readonly acknowledged: { readonly by: string; readonly at: string } | null;
   read: boolean;
 }
 
-/** What the second wave adds, from a server that may not send it (yet), or send something malformed. */
-function extras(n: Notification | NotificationItem): Pick<Entry, "count" | "url" | "actions"> {
+/** What the second wave adds, from a server that may not send it (an older gateway), or send something malformed. */
+function extras(n: Notification | NotificationItem): Pick<Entry, "count" | "url" | "actions" | "acknowledged"> {
   const count = typeof n.count === "number" && Number.isInteger(n.count) && n.count > 1 ? n.count : 1;
   const url = typeof n.url === "string" && n.url ? n.url : null;
   const actions = Array.isArray(n.actions)
     ? n.actions.filter((a): a is NotificationAction => typeof a?.id === "string" && typeof a.label === "string" && a.id !== "")
     : [];
-  return { count, url, actions };
+  const acknowledged =
+    typeof n.acknowledgedBy === "string" && typeof n.acknowledgedAt === "string" ? { by: n.acknowledgedBy, at: n.acknowledgedAt } : null;
+  return { count, url, actions, acknowledged };
 }
 
 export function entryFromItem(item: NotificationItem): Entry {
@@ -68,10 +72,16 @@ export class NotificationStore {
   /** The cursor for the next (older) page: undefined before the first page, null when there are no more. */
   nextCursor: string | null | undefined = undefined;
 
-  /** Adds or refreshes an entry; true if it was new. */
+  /**
+   * Adds or refreshes an entry; true if it was new. A push (a grouped notification's update) says nothing of an
+   * acknowledgement: the one the list gave stays.
+   */
   upsert(entry: Entry): boolean {
     const known = this.byId.get(entry.id);
-    this.byId.set(entry.id, known ? { ...entry, read: entry.read || known.read } : entry);
+    this.byId.set(
+      entry.id,
+      known ? { ...entry, read: entry.read || known.read, acknowledged: entry.acknowledged ?? known.acknowledged } : entry,
+    );
     return !known;
   }
 

@@ -59,8 +59,8 @@ describe("NotificationStore", () => {
 });
 
 describe("entries carry the second wave's count, url and actions where the server sends them", () => {
-  it("absent (today's gateway): one event, no link, no actions", () => {
-    expect(entryFromPush(push(1))).toMatchObject({ count: 1, url: null, actions: [] });
+  it("absent (an older gateway): one event, no link, no actions, no acknowledgement", () => {
+    expect(entryFromPush(push(1))).toMatchObject({ count: 1, url: null, actions: [], acknowledged: null });
   });
 
   it("present: kept; a count of 1 or a malformed one reads as one event, malformed actions are left out", () => {
@@ -83,6 +83,17 @@ describe("entries carry the second wave's count, url and actions where the serve
     store.upsert(entryFromPush({ ...push(9), count: 2, title: "2 jobs completed" }));
     expect(store.upsert(entryFromPush({ ...push(9), count: 3, title: "3 jobs completed" }))).toBe(false);
     expect(store.get(9)).toMatchObject({ count: 3, title: "3 jobs completed", read: false });
+  });
+
+  it("an acknowledged alert carries who and when from the list; a later push (which never says) keeps them", () => {
+    const store = new NotificationStore();
+    const at = "2030-06-01T12:00:00.000Z";
+    store.upsert(entryFromItem({ ...item(11, false), acknowledgedBy: "ops", acknowledgedAt: at }));
+    expect(store.get(11)!.acknowledged).toEqual({ by: "ops", at });
+    store.upsert(entryFromPush({ ...push(11), count: 2 }));
+    expect(store.get(11)).toMatchObject({ count: 2, acknowledged: { by: "ops", at } });
+    // Half of it is none of it.
+    expect(entryFromItem({ ...item(12, false), acknowledgedBy: "ops" }).acknowledged).toBeNull();
   });
 });
 

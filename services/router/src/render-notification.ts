@@ -26,13 +26,14 @@ function subject(event: HeraldEvent): string {
 
 /**
  * What a system event measures when its producer does not name the metric: a GPU warning is about its temperature
- * and a disk warning about free space (the catalog's descriptions), so a reading sent without `metric` still says
- * what it is. Without this the reading itself was dropped: "gpu-07 GPU 3 (threshold 90)" for a 94 °C alert.
+ * (in °C, as nvidia-smi reports it) and a disk warning about free space (the catalog's descriptions), so a reading
+ * sent without `metric` still says what it is. Without this the reading itself was dropped: "gpu-07 GPU 3
+ * (threshold 90)" for a 94 °C alert. Free space has no implied unit: a producer may count it in percent or bytes.
  */
-const IMPLIED_METRIC: Readonly<Partial<Record<HeraldEvent["type"], string>>> = {
-  "system.gpu_warning": "temperature",
-  "system.gpu_critical": "temperature",
-  "system.disk_warning": "free space",
+const IMPLIED_READING: Readonly<Partial<Record<HeraldEvent["type"], { readonly metric: string; readonly unit?: string }>>> = {
+  "system.gpu_warning": { metric: "temperature", unit: "°C" },
+  "system.gpu_critical": { metric: "temperature", unit: "°C" },
+  "system.disk_warning": { metric: "free space" },
 };
 
 /** How a unit reads after a value: "94 °C", "4%", "12 GB". */
@@ -46,14 +47,18 @@ function withUnit(value: string, unit: string | undefined): string {
 function systemBody(event: HeraldEvent): string {
   const p = event.payload;
   const where = [text(p.host), text(p.mountPoint) ?? (text(p.gpuIndex) && `GPU ${text(p.gpuIndex)}`)].filter(Boolean).join(" ");
-  const metric = text(p.metric) ?? IMPLIED_METRIC[event.type];
+  const named = text(p.metric);
+  const implied = named === undefined ? IMPLIED_READING[event.type] : undefined;
+  const metric = named ?? implied?.metric;
+  // The producer's unit, else the one its implied metric is read in; the threshold is in the same unit as the value.
+  const unit = text(p.unit) ?? implied?.unit;
   const value = text(p.value);
   const threshold = text(p.threshold);
   const state = text(p.state);
   const parts = [
     where || undefined,
-    value ? [metric, withUnit(value, text(p.unit))].filter(Boolean).join(" ") : undefined,
-    threshold ? `(threshold ${threshold})` : undefined,
+    value ? [metric, withUnit(value, unit)].filter(Boolean).join(" ") : undefined,
+    threshold ? `(threshold ${value ? withUnit(threshold, unit) : threshold})` : undefined,
     state === "resolved" ? "resolved" : undefined,
   ].filter(Boolean);
   return parts.length > 0 ? parts.join(" ") : getEventType(event.type).description;

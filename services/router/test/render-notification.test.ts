@@ -9,14 +9,14 @@ const event = (type: EventTypeName, payload: Record<string, unknown>): HeraldEve
 describe("renderNotification: system alerts keep their reading", () => {
   it.each([
     [
-      "a GPU alert without metric: the temperature it implies",
+      "a GPU alert without metric: the temperature it implies, in °C",
       event("system.gpu_critical", { host: "gpu-07", gpuIndex: 3, value: 94, threshold: 90 }),
-      "gpu-07 GPU 3 temperature 94 (threshold 90)",
+      "gpu-07 GPU 3 temperature 94 °C (threshold 90 °C)",
     ],
     [
       "a GPU warning without metric, with its unit",
       event("system.gpu_warning", { host: "gpu-07", gpuIndex: 3, value: 86.5, unit: "C", threshold: 85 }),
-      "gpu-07 GPU 3 temperature 86.5 °C (threshold 85)",
+      "gpu-07 GPU 3 temperature 86.5 °C (threshold 85 °C)",
     ],
     [
       "the producer's metric wins over the implied one",
@@ -26,12 +26,12 @@ describe("renderNotification: system alerts keep their reading", () => {
     [
       "the hardware monitor's own payload, unit included",
       event("system.gpu_critical", { host: "gpu-1", gpuIndex: 0, metric: "temperature.gpu", value: 93, unit: "C", threshold: 90 }),
-      "gpu-1 GPU 0 temperature.gpu 93 °C (threshold 90)",
+      "gpu-1 GPU 0 temperature.gpu 93 °C (threshold 90 °C)",
     ],
     [
       "a disk warning without metric: free space, in percent",
       event("system.disk_warning", { host: "gpu-3", mountPoint: "/data", value: 4, unit: "%", threshold: 5 }),
-      "gpu-3 /data free space 4% (threshold 5)",
+      "gpu-3 /data free space 4% (threshold 5%)",
     ],
     [
       "a disk warning with its metric, as the e2e delivery test sends it",
@@ -42,6 +42,16 @@ describe("renderNotification: system alerts keep their reading", () => {
       "another unit follows the value after a space",
       event("system.disk_warning", { host: "h", mountPoint: "/", metric: "available", value: 12, unit: "GB" }),
       "h / available 12 GB",
+    ],
+    [
+      "a thermal slowdown names its metric: no unit is implied for its bit mask",
+      event("system.gpu_critical", { host: "gpu-1", gpuIndex: 0, metric: "hw_thermal_slowdown", value: "0x48", threshold: "0x40" }),
+      "gpu-1 GPU 0 hw_thermal_slowdown 0x48 (threshold 0x40)",
+    ],
+    [
+      "a threshold without a reading keeps its bare value",
+      event("system.gpu_warning", { host: "h", gpuIndex: 1, threshold: 85 }),
+      "h GPU 1 (threshold 85)",
     ],
     ["a restart has no implied metric: the value alone", event("system.restart", { host: "h", value: "kernel 6.1" }), "h kernel 6.1"],
     ["resolved, without a reading", event("system.gpu_warning", { host: "h", gpuIndex: 1, state: "resolved" }), "h GPU 1 resolved"],

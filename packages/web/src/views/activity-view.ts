@@ -1,6 +1,7 @@
 import { append, byId, h, timeElement } from "../dom";
 import { errorText } from "../error-text";
 import type { HistoryEvent } from "@herald/contract";
+import { subjectOf } from "../event-subject";
 import { getEventHistory } from "../gateway-api";
 import type { Session } from "../session";
 
@@ -75,14 +76,4 @@ function renderEvent(event: HistoryEvent): HTMLLIElement {
     h("span", { class: "event-details" }, details.join(" · ")),
     timeElement(event.occurredAt),
   );
-}
-
-/** What an event is about, in the producer's words (as the router titles notifications); shown as text. */
-function subjectOf(event: HistoryEvent): string | undefined {
-  const payload = (event.payload ?? {}) as Record<string, unknown>;
-  for (const key of ["jobName", "name", "title", "host"]) {
-    const value = payload[key];
-    if (typeof value === "string" && value.trim()) return value.trim().slice(0, 200);
-  }
-  return undefined;
 }

@@ -1,6 +1,7 @@
-import { DELIVERY_STATUSES, EXTERNAL_CHANNELS, type DecisionRecord, type NotARecipient } from "@herald/contract";
+import { DELIVERY_STATUSES, EXTERNAL_CHANNELS, type DecisionRecord, type HistoryEvent, type NotARecipient } from "@herald/contract";
 import { append, byId, h, setText, timeElement } from "../dom";
 import { errorText } from "../error-text";
+import { subjectOf } from "../event-subject";
 import {
   explain,
   getAdminDeliveries,
@@ -8,6 +9,7 @@ import {
   getAdminLinks,
   getAdminStats,
   getDecisions,
+  getEventHistory,
   retryDelivery,
   type AdminDelivery,
   type AdminDeliveryAttempt,
@@ -21,6 +23,13 @@ const STATUS_LABELS: Record<string, string> = {
   dead_lettered: "Dead letter",
   skipped: "Skipped",
 };
+
+const timeFormat = new Intl.DateTimeFormat(undefined, { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" });
+
+/** A recent event as the Why picker lists it: "job.failed · nightly · 3 Dec, 14:05". */
+function eventLabel(event: HistoryEvent): string {
+  return [event.type, subjectOf(event), timeFormat.format(new Date(event.occurredAt))].filter(Boolean).join(" · ");
+}
 
 function percent(rate: number | null): string {
   return rate === null ? "—" : `${(rate * 100).toFixed(1)} %`;
@@ -59,6 +68,7 @@ export class AdminView {
     deliveries: byId("admin-deliveries"),
     attempts: byId("admin-attempts"),
     whyForm: byId<HTMLFormElement>("why-form"),
+    whyRecent: byId<HTMLSelectElement>("why-recent"),
     whyEvent: byId<HTMLInputElement>("why-event"),
     whyUser: byId<HTMLInputElement>("why-user"),
     whyExplain: byId<HTMLButtonElement>("why-explain"),
@@ -80,7 +90,11 @@ export class AdminView {
       ...DELIVERY_STATUSES.map((s) => h("option", { attrs: { value: s } }, STATUS_LABELS[s] ?? s)),
     );
     this.el.button.addEventListener("click", () => this.show(this.el.view.hidden));
-    this.el.close.addEventListener("click", () => this.show(false));
+    // Done hides itself: focus goes back to the button that opened the view, not to the page's start.
+    this.el.close.addEventListener("click", () => {
+      this.show(false);
+      this.el.button.focus();
+    });
     // The preferences take the same place: opening them closes this (they hide the feed themselves).
     this.el.preferencesButton.addEventListener("click", () => {
       this.el.view.hidden = true;
@@ -93,6 +107,10 @@ export class AdminView {
       void this.loadDecisions();
     });
     this.el.whyExplain.addEventListener("click", () => void this.loadExplain());
+    // Picked from the history: its id goes in the field, to ask about it (or to change it).
+    this.el.whyRecent.addEventListener("change", () => {
+      if (this.el.whyRecent.value) this.el.whyEvent.value = this.el.whyRecent.value;
+    });
   }
 
   /** The Admin button shows for a token whose role claims admin; ingest decides what it may actually read. */
@@ -119,7 +137,8 @@ export class AdminView {
   clear(): void {
     this.el.view.hidden = true;
     this.el.button.hidden = true;
-    for (const el of [this.el.stats, this.el.deliveries, this.el.attempts, this.el.whyResult]) el.replaceChildren();
+    for (const el of [this.el.stats, this.el.deliveries, this.el.attempts, this.el.whyResult, this.el.whyRecent]) el.replaceChildren();
+    delete this.el.whyResult.dataset.event;
     this.el.whyEvent.value = "";
     this.el.whyUser.value = "";
     this.el.error.hidden = true;
@@ -139,7 +158,20 @@ export class AdminView {
       }),
       this.session.run((token) => getAdminStats(token), { answered: (stats) => this.renderStats(stats), failed: (e) => this.failed(e) }),
       this.loadDeliveries(),
+      this.loadRecentEvents(),
     ]);
+  }
+
+  /** The tenant's latest events (an admin's history holds all of them), to pick one for Why. */
+  private async loadRecentEvents(): Promise<void> {
+    await this.session.run((token) => getEventHistory(token), {
+      answered: (page) =>
+        this.el.whyRecent.replaceChildren(
+          h("option", { attrs: { value: "" } }, page.items.length === 0 ? "no events yet" : "pick one of the latest"),
+          ...page.items.map((event) => h("option", { attrs: { value: event.id } }, eventLabel(event))),
+        ),
+      failed: (error) => this.failed(error),
+    });
   }
 
   private renderStats(stats: AdminStats): void {
@@ -268,33 +300,66 @@ export class AdminView {
     const id = this.eventId();
     if (id === null) return;
     await this.session.run((token) => getDecisions(token, id), {
-      answered: (records) =>
+      answered: (records) => {
+        this.el.whyResult.dataset.event = id;
         this.el.whyResult.replaceChildren(
           records.length === 0
             ? h("p", { class: "empty" }, `Event ${id} had no candidates.`)
             : table(
                 `Every candidate of event ${id}`,
-                ["User", "Relation", "Outcome", "Channels", "Reason"],
-                records.map((r: DecisionRecord) => [r.userId, r.relation, r.outcome, r.channels.join(", ") || "none", r.reason]),
+                ["User", "Relation", "Outcome", "Channels", "Reason", ""],
+                records.map((r: DecisionRecord) => [
+                  r.userId,
+                  r.relation,
+                  r.outcome,
+                  r.channels.join(", ") || "none",
+                  r.reason,
+                  h(
+                    "button",
+                    {
+                      class: "text-button",
+                      attrs: { type: "button", "data-explain": r.userId },
+                      on: {
+                        click: () => {
+                          // A candidate picked from the table: explain for them.
+                          this.el.whyUser.value = r.userId;
+                          void this.loadExplain();
+                        },
+                      },
+                    },
+                    `Explain for ${r.userId}`,
+                  ),
+                ]),
               ),
-        ),
+        );
+      },
       failed: (error) => this.failed(error),
     });
   }
 
+  /**
+   * Explain for the user in the field (blank: the admin). Below the candidates' table when it is of the same event,
+   * so both stay in view; in its place otherwise.
+   */
   private async loadExplain(): Promise<void> {
     const id = this.eventId();
     if (id === null) return;
     const userId = this.el.whyUser.value.trim();
     await this.session.run((token) => explain(token, id, userId || undefined), {
-      answered: (r: DecisionRecord | NotARecipient) =>
-        this.el.whyResult.replaceChildren(
-          h(
-            "p",
-            { class: "why-explain", attrs: { "data-outcome": r.outcome } },
-            `For ${userId || "you"}: ${r.outcome.replace(/_/g, " ")}: ${r.reason}`,
-          ),
-        ),
+      answered: (r: DecisionRecord | NotARecipient) => {
+        const said = h(
+          "p",
+          { class: "why-explain", attrs: { "data-outcome": r.outcome } },
+          `For ${userId || "you"}: ${r.outcome.replace(/_/g, " ")}: ${r.reason}`,
+        );
+        if (this.el.whyResult.dataset.event === id) {
+          this.el.whyResult.querySelector(".why-explain")?.remove();
+          append(this.el.whyResult, said);
+        } else {
+          delete this.el.whyResult.dataset.event;
+          this.el.whyResult.replaceChildren(said);
+        }
+      },
       failed: (error) => this.failed(error),
     });
   }

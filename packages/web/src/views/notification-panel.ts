@@ -1,4 +1,5 @@
 import { HeraldClientError, type Notification } from "@herald/client";
+import { ACKNOWLEDGE_ACTION } from "@herald/contract";
 import { byId, setText } from "../dom";
 import { errorText } from "../error-text";
 import { linkTarget } from "../link-target";
@@ -219,6 +220,8 @@ export class NotificationPanel {
         this.actions.set(id, { done: actionId });
         this.store.setRead(id, true);
         this.renderList();
+        // Who acknowledged an alert, and when, is the gateway's to say (the first admin's, if two acked at once).
+        if (actionId === ACKNOWLEDGE_ACTION.id) void this.loadPage(true);
       },
       failed: (error) => {
         const reason =

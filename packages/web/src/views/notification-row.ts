@@ -67,6 +67,9 @@ export function renderRow(e: Entry, link: string | null, action: ActionState | u
           timeElement(e.createdAt),
           where ? h("span", { class: "item-link" }, h("span", { attrs: { "aria-hidden": "true" } }, "↗ "), where) : null,
         ),
+        e.acknowledged
+          ? h("span", { class: "item-ack" }, `Acknowledged by ${e.acknowledged.by} at `, timeElement(e.acknowledged.at))
+          : null,
       ),
     ),
     e.actions.length > 0 ? renderActions(e, action, on) : null,

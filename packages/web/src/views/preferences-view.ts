@@ -23,7 +23,11 @@ export class PreferencesView {
 
   constructor(private readonly session: Session) {
     this.el.button.addEventListener("click", () => this.show(this.el.view.hidden));
-    this.el.close.addEventListener("click", () => this.show(false));
+    // Done hides itself: focus goes back to the button that opened the view, not to the page's start.
+    this.el.close.addEventListener("click", () => {
+      this.show(false);
+      this.el.button.focus();
+    });
   }
 
   /** Opens the view (loading it afresh) in the feed's place, or closes it and shows the feed. */

@@ -1,8 +1,9 @@
-import { byId, keepFocus, setText } from "../dom";
+import { append, byId, h, keepFocus, setText } from "../dom";
 import { errorText, problemText } from "../error-text";
 import type { SettingsUpdate, UserSettings } from "@herald/contract";
 import { dndActive, getSettings, updateSettings } from "../gateway-api";
 import type { Session } from "../session";
+import { browserTimeZone, timeZoneNames } from "../time-zones";
 import { fromLocalInput, localInputValue, untilText } from "../until-text";
 
 /** The duration select's option for an end time the person picks. */
@@ -10,9 +11,12 @@ const PICKED = "until";
 /** The longest delay setTimeout takes; a longer one fires at once. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
+/** What the digest controls save: each one alone, the moment it changes. */
+type DigestUpdate = Pick<SettingsUpdate, "digestEnabled" | "digestInterval" | "digestAt" | "timezone">;
+
 /**
- * The settings popover: do-not-disturb (also shown on the bell and in the header), the digest, and the email and
- * webhook addresses. Each change is saved at once and the view then shows what the gateway stored.
+ * The settings popover: do-not-disturb (also shown on the bell and in the header), the digest (with the local time a
+ * daily one arrives at, and the time zone that time is read in), and the email and webhook addresses. Each change is saved at once and the view then shows what the gateway stored.
  */
 export class SettingsView {
   /** What the gateway last said: put back when a change is refused, and redrawn when a timed DND ends. */
@@ -30,6 +34,11 @@ export class SettingsView {
     settingsError: byId("settings-error"),
     digestToggle: byId<HTMLInputElement>("digest-toggle"),
     digestInterval: byId<HTMLSelectElement>("digest-interval"),
+    digestAtField: byId("digest-at-field"),
+    digestAt: byId<HTMLInputElement>("digest-at"),
+    timezone: byId<HTMLInputElement>("timezone-input"),
+    timezoneList: byId<HTMLDataListElement>("timezone-list"),
+    timezoneBrowser: byId<HTMLButtonElement>("timezone-browser"),
     deliveryForm: byId<HTMLFormElement>("delivery-form"),
     emailInput: byId<HTMLInputElement>("email-input"),
     webhookInput: byId<HTMLInputElement>("webhook-input"),
@@ -48,6 +57,18 @@ export class SettingsView {
       "change",
       () => void this.saveDigest({ digestInterval: this.el.digestInterval.value === "hourly" ? "hourly" : "daily" }),
     );
+    // Empty: no fixed time, a day after the last one.
+    this.el.digestAt.addEventListener("change", () => void this.saveDigest({ digestAt: this.el.digestAt.value || null }));
+    // Typed or picked from the list; the gateway decides whether it is a zone (400 otherwise, shown here).
+    append(this.el.timezoneList, ...timeZoneNames().map((zone) => h("option", { attrs: { value: zone } })));
+    this.el.timezone.addEventListener("change", () => {
+      const zone = this.el.timezone.value.trim();
+      if (zone !== this.settings?.timezone) void this.saveDigest({ timezone: zone });
+    });
+    this.el.timezoneBrowser.addEventListener("click", () => {
+      const zone = browserTimeZone();
+      if (zone) void this.saveDigest({ timezone: zone });
+    });
     this.el.deliveryForm.addEventListener("submit", (event) => {
       event.preventDefault();
       void this.saveDelivery();
@@ -68,7 +89,7 @@ export class SettingsView {
     });
   }
 
-  /** Signed out: the addresses and a secret still on show go; the rest is redrawn at the next sign-in. */
+  /** Signed out: the addresses, the time zone and a secret still on show go; the rest is redrawn at the next sign-in. */
   clear(): void {
     this.settings = null;
     clearTimeout(this.dndTimer);
@@ -77,6 +98,8 @@ export class SettingsView {
     this.el.dndUntilField.hidden = true;
     this.el.emailInput.value = "";
     this.el.webhookInput.value = "";
+    this.el.digestAt.value = "";
+    this.el.timezone.value = "";
     this.showWebhookSecret(undefined);
     this.el.deliveryError.hidden = true;
   }
@@ -139,11 +162,11 @@ export class SettingsView {
     }
   }
 
-  private async saveDigest(update: Pick<SettingsUpdate, "digestEnabled" | "digestInterval">): Promise<void> {
+  private async saveDigest(update: DigestUpdate): Promise<void> {
     if (!this.session.current()) return;
-    const refocus = keepFocus(this.el.digestToggle, this.el.digestInterval);
-    this.el.digestToggle.disabled = true;
-    this.el.digestInterval.disabled = true;
+    const controls = [this.el.digestToggle, this.el.digestInterval, this.el.digestAt, this.el.timezone, this.el.timezoneBrowser];
+    const refocus = keepFocus(...controls);
+    for (const control of controls) control.disabled = true;
     try {
       await this.session.run((token) => updateSettings(token, update), {
         answered: (settings) => this.render(settings),
@@ -155,8 +178,7 @@ export class SettingsView {
         },
       });
     } finally {
-      this.el.digestToggle.disabled = false;
-      this.el.digestInterval.disabled = false;
+      for (const control of controls) control.disabled = false;
       refocus();
     }
   }
@@ -203,6 +225,13 @@ export class SettingsView {
     this.settings = settings;
     this.el.digestToggle.checked = settings.digestEnabled;
     this.el.digestInterval.value = settings.digestInterval;
+    // The time of day is for daily digests only: an hourly one comes every hour whatever it says.
+    this.el.digestAtField.hidden = settings.digestInterval !== "daily";
+    this.el.digestAt.value = settings.digestAt ?? "";
+    this.el.timezone.value = settings.timezone;
+    const browserZone = browserTimeZone();
+    this.el.timezoneBrowser.hidden = browserZone === null || browserZone === settings.timezone;
+    setText(this.el.timezoneBrowser, `Use this browser's time zone (${browserZone ?? ""})`);
     this.el.webhookState.hidden = !(settings.webhookUrl && settings.webhookSecretSet);
     clearTimeout(this.dndTimer);
     const active = dndActive(settings);
