@@ -74,6 +74,11 @@ describe("acknowledging a hardware alert", () => {
     // It escalates: pushed to both.
     expect((await alert("system.gpu_critical", "critical")).status).toBe(202);
     await eventually(() => (a.notifications.length === 2 && b.notifications.length === 2 ? true : undefined), 10_000, "the escalation");
+    // The warning's acknowledgement does not speak for the critical copy: it shows no acknowledger and still asks for one.
+    const [escalated, ...earlier] = (await api(gateway, oncall, "GET", "/api/v1/notifications")).body.items as NotificationItem[];
+    expect(escalated).toMatchObject({ type: "system.gpu_critical", actions: [{ id: "acknowledge", label: "Acknowledge" }] });
+    expect(escalated).not.toHaveProperty("acknowledgedBy");
+    expect(earlier.map((n) => n.acknowledgedBy)).toEqual([rows[0]!.acknowledged_by, rows[0]!.acknowledged_by]);
     // It resolves: pushed to both.
     expect((await alert("system.gpu_warning", "warning", "resolved")).status).toBe(202);
     await eventually(() => (a.notifications.length === 3 && b.notifications.length === 3 ? true : undefined), 10_000, "the resolve");

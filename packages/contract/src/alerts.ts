@@ -28,3 +28,11 @@ export function alertOf(type: string, payload: Readonly<Record<string, unknown>>
   const severity: AlertSeverity = type === "system.gpu_critical" || payload.severity === "critical" ? "critical" : "warning";
   return { alertId, severity, resolved: payload.state === "resolved" };
 }
+
+/**
+ * Whether an acknowledgement at `acknowledged` severity covers a copy of the alert at `copy` severity: a warning's
+ * acknowledgement does not cover the alert once it escalated to critical (that copy still asks for one). Pure.
+ */
+export function acknowledgementCovers(acknowledged: AlertSeverity, copy: AlertSeverity): boolean {
+  return ALERT_SEVERITIES.indexOf(acknowledged) >= ALERT_SEVERITIES.indexOf(copy);
+}

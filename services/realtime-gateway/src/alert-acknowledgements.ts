@@ -1,9 +1,11 @@
-import type { AlertFacts } from "@herald/contract";
+import type { AlertFacts, AlertSeverity } from "@herald/contract";
 import type { Database } from "@herald/db";
 
 export interface Acknowledgement {
   readonly acknowledgedBy: string;
   readonly acknowledgedAt: string;
+  /** The severity acknowledged: a warning's acknowledgement does not speak for the alert escalated to critical. */
+  readonly severity: AlertSeverity;
 }
 
 /**
@@ -28,6 +30,11 @@ export class AlertAcknowledgements {
   async of(tenant: string, alertIds: readonly string[]): Promise<Map<string, Acknowledgement>> {
     if (alertIds.length === 0) return new Map();
     const rows = await this.db.alertAcknowledgement.findMany({ where: { tenantId: tenant, alertId: { in: [...new Set(alertIds)] } } });
-    return new Map(rows.map((r) => [r.alertId, { acknowledgedBy: r.acknowledgedBy, acknowledgedAt: r.acknowledgedAt.toISOString() }]));
+    return new Map(
+      rows.map((r) => [
+        r.alertId,
+        { acknowledgedBy: r.acknowledgedBy, acknowledgedAt: r.acknowledgedAt.toISOString(), severity: r.severity as AlertSeverity },
+      ]),
+    );
   }
 }

@@ -1,5 +1,6 @@
 import { Prisma, visibleTo, VISIBLE_NOTIFICATION, VISIBLE_UNREAD, type Database } from "@herald/db";
 import {
+  acknowledgementCovers,
   alertOf,
   CATCH_UP_WINDOW,
   splitTenantKey,
@@ -175,15 +176,19 @@ export class NotificationRepository {
       include,
     });
     const items = rows.map(toItem);
-    // A hardware alert an admin of the tenant acknowledged shows who and when, on every admin's copy.
+    // A hardware alert an admin of the tenant acknowledged shows who and when, on every admin's copy the
+    // acknowledgement covers (not on a critical copy when only the warning was acknowledged).
     const alerts = items.map((i) => alertOf(i.type, i.payload as Record<string, unknown>));
     const acks = await this.acknowledgements.of(
       splitTenantKey(userId).tenant,
       alerts.flatMap((a) => (a ? [a.alertId] : [])),
     );
     return items.map((item, k) => {
-      const ack = alerts[k] && acks.get(alerts[k].alertId);
-      return ack ? { ...item, ...ack } : item;
+      const alert = alerts[k];
+      const ack = alert && acks.get(alert.alertId);
+      return ack && acknowledgementCovers(ack.severity, alert.severity)
+        ? { ...item, acknowledgedBy: ack.acknowledgedBy, acknowledgedAt: ack.acknowledgedAt }
+        : item;
     });
   }
 

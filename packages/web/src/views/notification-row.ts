@@ -1,3 +1,4 @@
+import { ACKNOWLEDGE_ACTION } from "@herald/contract";
 import { h, timeElement } from "../dom";
 import type { Entry } from "../notification-store";
 
@@ -72,16 +73,25 @@ export function renderRow(e: Entry, link: string | null, action: ActionState | u
           : null,
       ),
     ),
-    e.actions.length > 0 ? renderActions(e, action, on) : null,
+    offered(e, action).length > 0 ? renderActions(e, offered(e, action), action, on) : null,
   );
 }
 
-function renderActions(e: Entry, state: ActionState | undefined, on: RowHandlers): HTMLElement {
+/**
+ * The row's actions: an alert copy another admin acknowledged no longer offers Acknowledge (pressing it would be a
+ * no-op); the admin who just did keeps the button, marked done.
+ */
+function offered(e: Entry, state: ActionState | undefined): Entry["actions"] {
+  if (!e.acknowledged || state?.done === ACKNOWLEDGE_ACTION.id) return e.actions;
+  return e.actions.filter((a) => a.id !== ACKNOWLEDGE_ACTION.id);
+}
+
+function renderActions(e: Entry, actions: Entry["actions"], state: ActionState | undefined, on: RowHandlers): HTMLElement {
   const busy = state?.pending !== undefined;
   return h(
     "div",
     { class: "item-actions", attrs: { role: "group", "aria-label": `Actions for ${e.title}` } },
-    ...e.actions.map((a) => {
+    ...actions.map((a) => {
       const button = h(
         "button",
         {
