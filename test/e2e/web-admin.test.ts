@@ -238,7 +238,8 @@ describe("web UI: the admin panel (statistics, deliveries, attempt log, dead-let
     // Blank user: the admin themself, who was no candidate.
     const explained = page.locator("#why-result .why-explain");
     await page.getByRole("button", { name: "Explain for this user" }).click();
-    await explained.waitFor();
+    // Not just any explanation: hook-ann's from above is still there until this one replaces it.
+    await explained.filter({ hasText: "For you:" }).waitFor();
     expect(await explained.getAttribute("data-outcome")).toBe("not_a_recipient");
     expect(await explained.textContent()).toMatch(/^For you: not a recipient: .+/);
     // Another user of the tenant: hook-bob owns no part of hook-ann's job; hook-ann got it.
