@@ -95,4 +95,12 @@ export { DECISION_OUTCOMES, RELATIONS, type DecisionOutcome, type DecisionRecord
 export { directRecipients, jobOwner, notARecipientReason, type Bystander } from "./direct-recipients";
 export { isEventTypePattern, matchesAnyEventTypePattern, matchesEventTypePattern } from "./event-type-pattern";
 export { DEFAULT_NAMESPACE, EVENT_STREAM_FIELD, eventStreamKey } from "./event-stream";
-export { acknowledgementCovers, ACKNOWLEDGE_ACTION, ALERT_SEVERITIES, ALERT_TYPES, alertOf, type AlertFacts, type AlertSeverity } from "./alerts";
+export {
+  acknowledgementCovers,
+  ACKNOWLEDGE_ACTION,
+  ALERT_SEVERITIES,
+  ALERT_TYPES,
+  alertOf,
+  type AlertFacts,
+  type AlertSeverity,
+} from "./alerts";
