@@ -109,9 +109,19 @@ export class RecipientDirectory {
     return this.scopeIndex;
   }
 
-  /** Profiles for these users; unknown users get the defaults. */
+  /**
+   * Profiles for these users; unknown users get the defaults. The answer is
+   * its own: a reload by a batch prepared beside this one (the consumer
+   * prepares the next batch while this one is stored) does not change it.
+   */
   async profilesFor(userIds: Iterable<string>): Promise<(userId: string) => UserProfile> {
-    const missing = [...new Set(userIds)].filter((id) => !this.profiles.has(id));
+    const wanted = [...new Set(userIds)];
+    const found = new Map<string, UserProfile>();
+    for (const id of wanted) {
+      const profile = this.profiles.get(id);
+      if (profile) found.set(id, profile);
+    }
+    const missing = wanted.filter((id) => !found.has(id));
     if (missing.length > 0) {
       const rows = await this.db.$queryRaw<ProfileRow[]>`
         SELECT u.id, u.tenant_id, u.role, s.dnd_enabled, s.dnd_until, s.digest_enabled, s.digest_types,
@@ -123,10 +133,11 @@ export class RecipientDirectory {
         LEFT JOIN event_types et ON et.id = p.event_type_id
         WHERE u.id = ANY(${missing}::text[])
         GROUP BY u.id, s.id`;
-      for (const row of rows) this.profiles.set(row.id, toProfile(row, this.defaultsOf(row.tenant_id)));
-      for (const id of missing) if (!this.profiles.has(id)) this.profiles.set(id, this.newUserProfile(id));
+      for (const row of rows) found.set(row.id, toProfile(row, this.defaultsOf(row.tenant_id)));
+      for (const id of missing) if (!found.has(id)) found.set(id, this.newUserProfile(id));
+      for (const id of missing) this.profiles.set(id, found.get(id)!);
     }
-    return (userId) => this.profiles.get(userId) ?? this.newUserProfile(userId);
+    return (userId) => found.get(userId) ?? this.newUserProfile(userId);
   }
 
   private defaultsOf(tenant: string): ReadonlyMap<EventTypeName, TenantPreference> {
