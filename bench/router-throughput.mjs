@@ -13,7 +13,12 @@
 // runs in its own transaction, so this is the SQL round trips per event) and
 // the router's share of the raw ceiling in notifications/s, within each round.
 //
-//   npm run bench:router [-- --users 10000 --events 20000 --batch 200 --rounds 2 --profile DIR]
+//   npm run bench:router [-- --users 10000 --events 20000 --batch 200 --rounds 2 --profile DIR --before ROOT]
+//
+// With `--before ROOT` (another checkout, built) its router also routes a
+// fresh stream of the same mix in each round, against the same raw ceiling:
+// before and after in one run. With `--mix single` every event has one
+// recipient (a job's completion for its owner): the events/s target of #16.
 //
 // With `--mix bursty` it measures grouping instead: each round routes a bursty
 // mix (runs of 20 events of one group: comments on one review, a groupKey'd
@@ -21,6 +26,8 @@
 // each run is one notification updated in place) and once with the groupKey
 // and source taken off (every event its own notification), and prints both
 // and their ratio within the round.
+import { spawn } from "node:child_process";
+import path from "node:path";
 import { createRequire } from "node:module";
 import { parseArgs } from "node:util";
 import { printProfile } from "./lib/cpu-profile-summary.mjs";
@@ -44,6 +51,8 @@ const { values } = parseArgs({
     mix: { type: "string", default: "usual" },
     // A directory: each round's router runs under `node --cpu-prof` and its top frames are printed.
     profile: { type: "string" },
+    // Another checkout's root, built: its router is measured in the same rounds too.
+    before: { type: "string" },
   },
 });
 const USERS = Number(values.users);
@@ -107,6 +116,13 @@ function makeEvent(i) {
       return { type: "job.progress", payload: { ownerUserId: user(rnd(USERS)), percent: 50 } };
   }
 }
+
+/** `--mix single`: one recipient per event (the owner of a completed job, who keeps in_app for it). */
+const makeSingleEvent = (i) => ({
+  type: "job.completed",
+  actorUserId: "ci",
+  payload: { ownerUserId: user(rnd(USERS)), jobName: `job-${i}` },
+});
 
 const BURST = 20;
 
@@ -175,17 +191,23 @@ const routerEnv = {
   ROUTER_BATCH_SIZE: values.batch,
 };
 
-/** One router process from start until it has acknowledged every entry on the stream. */
-async function routerRound(round, make = makeEvent, label = "router") {
+/** One router process from start until it has acknowledged every entry on the stream; `root`: whose build. */
+async function routerRound(round, make = makeEvent, label = "router", root = ROOT) {
   const events = await fillStream(make);
   await pg.query("SELECT pg_stat_clear_snapshot()");
   const before = await commits();
   const started = performance.now();
-  const profile = values.profile && { dir: values.profile, name: `router-round-${round}.cpuprofile` };
-  router = startService("router", routerEnv, {
-    output: process.env.ROUTER_LOG_LEVEL ? "inherit" : "ignore",
-    nodeArgs: profile ? ["--cpu-prof", `--cpu-prof-dir=${profile.dir}`, `--cpu-prof-name=${profile.name}`] : [],
-  });
+  const profile = values.profile && { dir: values.profile, name: `${label.replace(/\W+/g, "-")}-round-${round}.cpuprofile` };
+  const output = process.env.ROUTER_LOG_LEVEL ? "inherit" : "ignore";
+  const nodeArgs = profile ? ["--cpu-prof", `--cpu-prof-dir=${profile.dir}`, `--cpu-prof-name=${profile.name}`] : [];
+  router =
+    root === ROOT
+      ? startService("router", routerEnv, { output, nodeArgs })
+      : spawn(process.execPath, [...nodeArgs, path.join(root, "services", "router", "dist", "main.js")], {
+          cwd: root,
+          env: { ...process.env, ...routerEnv },
+          stdio: ["ignore", output, output],
+        });
   await waitReady(router, "http://127.0.0.1:3192");
   for (;;) {
     const groups = await redis.xinfo("GROUPS", names.eventStream);
@@ -325,27 +347,43 @@ async function groupingRounds() {
   ]);
 }
 
-async function usualRounds() {
-  console.log(`router throughput: ${USERS} users with stored preferences, ${EVENTS} events per round, batch ${BATCH}`);
+async function usualRounds(make = makeEvent, mix = "usual") {
+  console.log(`router throughput, ${mix} mix: ${USERS} users with stored preferences, ${EVENTS} events per round, batch ${BATCH}`);
   const rounds = [];
   for (let round = 1; round <= ROUNDS; round++) {
-    const r = await routerRound(round);
+    const r = await routerRound(round, make);
+    const before = values.before && (await routerRound(round, make, "--before router", path.resolve(values.before)));
     const raw = await rawRound(round, r.events);
     const ratio = r.notificationsPerSecond / raw.notificationsPerSecond;
     console.log(`round ${round}: router at ${ratio.toFixed(2)}× the raw ceiling in notifications/s`);
-    rounds.push({ router: r.notificationsPerSecond, raw: raw.notificationsPerSecond, ratio, events: r.eventsPerSecond });
+    const beforeRatio = before && before.notificationsPerSecond / raw.notificationsPerSecond;
+    if (before) console.log(`round ${round}: --before router at ${beforeRatio.toFixed(2)}× the same raw ceiling`);
+    rounds.push({
+      router: r.notificationsPerSecond,
+      raw: raw.notificationsPerSecond,
+      ratio,
+      events: r.eventsPerSecond,
+      ...(before && { before: before.notificationsPerSecond, beforeRatio, beforeEvents: before.eventsPerSecond }),
+    });
   }
   const of = (key) => rounds.map((r) => r[key]);
   const fmt = (n) => Math.round(n).toLocaleString("en-US");
+  const events = mix === "single" ? { target: "≥ 5,000" } : {};
   console.log(`\nmedian of ${ROUNDS} rounds; ratios within each round:`);
   console.table([
     { figure: "router notifications/s", value: fmt(median(of("router"))), ratio: median(of("ratio")).toFixed(2), target: "≥ 0.50" },
     { figure: "raw ceiling notifications/s", value: fmt(median(of("raw"))), ratio: "1.00" },
-    { figure: "router events/s", value: fmt(median(of("events"))) },
+    { figure: "router events/s", value: fmt(median(of("events"))), ...events },
+    ...(values.before
+      ? [
+          { figure: "--before router notifications/s", value: fmt(median(of("before"))), ratio: median(of("beforeRatio")).toFixed(2) },
+          { figure: "--before router events/s", value: fmt(median(of("beforeEvents"))) },
+        ]
+      : []),
   ]);
-  reportSummary("router", [
+  reportSummary(mix === "single" ? "router-single" : "router", [
     {
-      figure: "router notifications (vs raw INSERT + unnest + PUBLISH)",
+      figure: `router notifications, ${mix} mix (vs raw INSERT + unnest + PUBLISH)`,
       unit: "notifications/s",
       project: median(of("router")),
       raw: median(of("raw")),
@@ -360,7 +398,8 @@ try {
   await seed();
   if (values.mix === "bursty") await groupingRounds();
   else if (values.mix === "usual") await usualRounds();
-  else throw new Error(`--mix: expected usual or bursty, got ${values.mix}`);
+  else if (values.mix === "single") await usualRounds(makeSingleEvent, "single");
+  else throw new Error(`--mix: expected usual, single or bursty, got ${values.mix}`);
 } finally {
   if (router) await stopAll([router]);
   await pg?.end();

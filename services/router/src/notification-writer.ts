@@ -25,7 +25,14 @@ export interface PersistedBatch {
   readonly idConflicts: ReadonlySet<string>;
 }
 
-type PendingRow = PendingNotificationRow & { fresh: boolean; current: boolean; unread_before: bigint; id_conflict: null };
+/** `batch_payload`: the payload is the batch's event's (NULL in the row; persist fills it in). */
+type PendingRow = PendingNotificationRow & {
+  fresh: boolean;
+  current: boolean;
+  batch_payload: boolean;
+  unread_before: bigint;
+  id_conflict: null;
+};
 type PersistRow = PendingRow | { [K in keyof PendingRow]: K extends "id_conflict" ? string : null };
 
 /**
@@ -137,7 +144,7 @@ export class NotificationWriter {
       ),
       window_counts AS (
         SELECT n.user_id, count(*) AS n FROM notifications n
-        WHERE n.user_id IN (SELECT d."userId" FROM raw_drafts d JOIN batch x ON x.id = d."eventId" JOIN limits l ON l.tenant_id = x.tenant)
+        WHERE n.user_id = ANY(ARRAY(SELECT DISTINCT d."userId" FROM raw_drafts d JOIN batch x ON x.id = d."eventId" JOIN limits l ON l.tenant_id = x.tenant))
           AND n.created_at >= ${throttleStart} AND NOT n.critical AND n.event_type <> 'throttled'
           AND n.status IN ('pending', 'released', 'delivered', 'throttled', 'summarized')
         GROUP BY n.user_id
@@ -272,9 +279,12 @@ export class NotificationWriter {
                payload, false, false FROM notifications
         WHERE (event_id = ANY(${eventIds}::text[]) OR last_event_id = ANY(${eventIds}::text[])) AND status = 'pending'
       ),
+      -- The users as an array: against a CTE the planner guesses ~100 rows and, on a table whose
+      -- statistics lag (a young installation), chose a nested loop over every unread row times every
+      -- push (seconds per batch); = ANY of an array takes the unread index per user.
       unread_before AS (
         SELECT user_id, count(*) AS n FROM notifications
-        WHERE user_id IN (SELECT user_id FROM to_push) AND ${VISIBLE_UNREAD}
+        WHERE user_id = ANY(ARRAY(SELECT DISTINCT user_id FROM to_push)) AND ${VISIBLE_UNREAD}
         GROUP BY user_id
       ),
       -- Stored now, not pushed, but unread and listed: in the count the pushes carry.
@@ -283,7 +293,10 @@ export class NotificationWriter {
       )
       SELECT p.id, p.event_id, p.user_id, p.event_type, p.category, p.critical, p.title, p.body, p.created_at, p.channels,
              p.count, p.url, p.actions, p.fresh, p.current,
-             COALESCE(p.own_payload, e.payload, x.payload) AS payload, COALESCE(u.n, 0) + COALESCE(tn.n, 0) AS unread_before, NULL AS id_conflict
+             -- An event stored by this statement has its payload in the caller's hands: not sent back once per recipient.
+             CASE WHEN p.own_payload IS NULL AND e.id IS NULL AND x.id IS NOT NULL THEN NULL ELSE COALESCE(p.own_payload, e.payload) END AS payload,
+             (p.own_payload IS NULL AND e.id IS NULL AND x.id IS NOT NULL) AS batch_payload,
+             COALESCE(u.n, 0) + COALESCE(tn.n, 0) AS unread_before, NULL AS id_conflict
       FROM to_push p
       LEFT JOIN events e ON e.id = p.event_id
       LEFT JOIN batch x ON x.id = p.event_id
@@ -291,7 +304,7 @@ export class NotificationWriter {
       LEFT JOIN throttled_now tn ON tn.user_id = p.user_id
       UNION ALL
       -- One marker row per refused event, so that the answer stays one round trip.
-      SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, id FROM id_conflicts
+      SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, id FROM id_conflicts
       ORDER BY id NULLS LAST`;
 
     const idConflicts = new Set<string>();
@@ -308,6 +321,8 @@ export class NotificationWriter {
       const sofar = unreadCounts.get(row.user_id) ?? Number(row.unread_before);
       unreadCounts.set(row.user_id, sofar + (row.fresh && row.channels.includes("in_app") ? 1 : 0));
     }
+    const payloadOf = new Map(events.map((e) => [e.id, e.payload]));
+    for (const row of pushRows) if (row.batch_payload && row.event_id !== null) row.payload = payloadOf.get(row.event_id) ?? null;
     return { pending: pushRows.map(toPendingNotification), unreadCounts, idConflicts };
   }
 }

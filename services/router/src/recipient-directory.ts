@@ -135,18 +135,24 @@ export class RecipientDirectory {
   }
 
   /**
-   * Profiles for these users; unknown users get the defaults. With `keep`
-   * false (a large fan-out's chunk) those not cached are loaded for this
-   * call only: 100,000 recipients would otherwise stay in the cache, as
-   * much memory as the fan-out's chunking saves.
+   * Profiles for these users; unknown users get the defaults. The answer is
+   * its own: a reload by a batch prepared beside this one (the consumer
+   * prepares the next batch while this one is stored) does not change it.
+   * With `keep` false (a large fan-out's chunk) those not cached are loaded
+   * for this call only: 100,000 recipients would otherwise stay in the cache,
+   * as much memory as the fan-out's chunking saves.
    */
   async profilesFor(
     userIds: Iterable<string>,
     { keep = true }: { readonly keep?: boolean } = {},
   ): Promise<(userId: string) => UserProfile> {
-    const profiles = this.profiles;
-    const cache = keep ? profiles : new Map<string, UserProfile>();
-    const missing = [...new Set(userIds)].filter((id) => !profiles.has(id));
+    const wanted = [...new Set(userIds)];
+    const found = new Map<string, UserProfile>();
+    for (const id of wanted) {
+      const profile = this.profiles.get(id);
+      if (profile) found.set(id, profile);
+    }
+    const missing = wanted.filter((id) => !found.has(id));
     if (missing.length > 0) {
       const rows = await this.db.$queryRaw<ProfileRow[]>`
         SELECT u.id, u.tenant_id, u.role, s.dnd_enabled, s.dnd_until, s.digest_enabled, s.digest_types,
@@ -158,10 +164,11 @@ export class RecipientDirectory {
         LEFT JOIN event_types et ON et.id = p.event_type_id
         WHERE u.id = ANY(${missing}::text[])
         GROUP BY u.id, s.id`;
-      for (const row of rows) cache.set(row.id, toProfile(row, this.defaultsOf(row.tenant_id)));
-      for (const id of missing) if (!cache.has(id)) cache.set(id, this.newUserProfile(id));
+      for (const row of rows) found.set(row.id, toProfile(row, this.defaultsOf(row.tenant_id)));
+      for (const id of missing) if (!found.has(id)) found.set(id, this.newUserProfile(id));
+      if (keep) for (const id of missing) this.profiles.set(id, found.get(id)!);
     }
-    return (userId) => profiles.get(userId) ?? cache.get(userId) ?? this.newUserProfile(userId);
+    return (userId) => found.get(userId) ?? this.newUserProfile(userId);
   }
 
   private defaultsOf(tenant: string): ReadonlyMap<EventTypeName, TenantPreference> {

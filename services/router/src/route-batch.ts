@@ -2,12 +2,12 @@ import { parseStreamEvent } from "@herald/contract/schemas";
 import { type HeraldEvent } from "@herald/contract";
 import type { Dispatcher } from "@herald/dispatch";
 import type { Logger } from "@herald/runtime";
-import type { FanoutIntake } from "./fanout-intake";
+import type { FanoutIntake, FoundEvent } from "./fanout-intake";
 import type { NotificationWriter } from "./notification-writer";
 import type { RecipientDirectory } from "./recipient-directory";
 import type { RouterMetrics } from "./router-metrics";
-import { candidates, mergeGroupedDrafts, routeToCandidates, tenantOf } from "./route-event";
-import type { BatchHandler, RejectedEntry, StreamEntry } from "./stream-consumer";
+import { candidates, mergeGroupedDrafts, routeToCandidates, tenantOf, type DecisionDraft, type NotificationDraft } from "./route-event";
+import type { RejectedEntry, StagedBatchHandler, StreamEntry } from "./stream-consumer";
 
 export interface BatchRouterDependencies {
   readonly directory: RecipientDirectory;
@@ -23,10 +23,24 @@ export interface BatchRouterDependencies {
 /** Dead-letter reason of an event whose id another producer's stored event already has. */
 export const idConflictReason = (id: string) => `id_conflict: event id ${JSON.stringify(id)} is already another producer's event`;
 
+/** A batch routed in memory, not yet stored. */
+export interface RoutedBatch {
+  readonly rejected: RejectedEntry[];
+  readonly routed: readonly { readonly entryId: string; readonly event: HeraldEvent }[];
+  readonly drafts: readonly NotificationDraft[];
+  readonly decisions: readonly DecisionDraft[];
+  /** Its large fan-outs, handed to FanoutIntake when the batch is handled (not while it is prepared ahead). */
+  readonly large: readonly FoundEvent[];
+  readonly at: Date;
+  /** Seconds spent routing it. */
+  readonly seconds: number;
+}
+
 /**
- * The router's unit of work: a batch of stream entries becomes stored events
- * and notifications (one statement), then dispatch (socket pushes, delivery
- * jobs), then acks. Database round trips per batch are constant: at most one
+ * The router's unit of work: a batch of stream entries is routed in memory
+ * (prepare: the consumer does it for the next batch while this one is
+ * stored), becomes stored events and notifications (one statement), then
+ * dispatch (socket pushes, delivery jobs), then acks. Database round trips per batch are constant: at most one
  * to load users the cache lacks, one to store, one to create deliveries (only
  * when some notification has an external channel), one to record dispatch.
  * An entry that cannot be parsed or rendered is rejected (dead-lettered);
@@ -44,8 +58,8 @@ export function createBatchRouter({
   metrics,
   fanouts,
   now = () => new Date(),
-}: BatchRouterDependencies): BatchHandler {
-  return async (entries: readonly StreamEntry[]) => {
+}: BatchRouterDependencies): StagedBatchHandler<RoutedBatch> {
+  const prepare = async (entries: readonly StreamEntry[]): Promise<RoutedBatch> => {
     const began = performance.now();
     const parsed: { readonly entryId: string; readonly event: HeraldEvent }[] = [];
     const rejected: RejectedEntry[] = [];
@@ -54,7 +68,7 @@ export function createBatchRouter({
       if (event) parsed.push({ entryId: entry.id, event });
       else rejected.push({ id: entry.id, reason: "malformed event entry" });
     }
-    if (parsed.length === 0) return { rejected };
+    if (parsed.length === 0) return { rejected, routed: [], drafts: [], decisions: [], large: [], at: now(), seconds: 0 };
 
     // The steps below are pure, one event at a time: an exception there is
     // that event's own (a payload the code cannot handle), the same on every
@@ -72,13 +86,12 @@ export function createBatchRouter({
         }
       });
 
-    const started = performance.now();
     const scopes = await directory.refresh();
     const all = each(parsed, "cannot find recipients", (p) => ({ ...p, candidates: candidates(p.event, scopes.of(tenantOf(p.event))) }));
     const at = now();
-    // Large fan-outs are stored and handed over (acknowledged with the batch, written in chunks after).
+    // Large fan-outs are set apart: handle() stores and hands them over (acknowledged with the batch, written in
+    // chunks after). Not here: a batch prepared ahead stores nothing before the batch in front of it is stored.
     const { inline: found, large } = fanouts?.split(all) ?? { inline: all, large: [] };
-    if (fanouts && large.length > 0) rejected.push(...(await fanouts.accept(large, at)));
     const profileOf = await directory.profilesFor(found.flatMap((f) => [...f.candidates.keys()]));
     const rendered = each(found, "cannot render", (f) => ({
       entryId: f.entryId,
@@ -97,12 +110,21 @@ export function createBatchRouter({
       }
       return true;
     });
-    const events = routed.map((r) => r.event);
     // One notification per group (user, type, key) and batch: the writer's upsert may touch a row once.
     const { drafts, decisions } = mergeGroupedDrafts({
       drafts: routed.flatMap((r) => r.drafts),
       decisions: routed.flatMap((r) => r.decisions),
     });
+    return { rejected, routed, drafts, decisions, large, at, seconds: (performance.now() - began) / 1000 };
+  };
+
+  const handle = async ({ rejected: routingRejects, routed, drafts, decisions, large, at, seconds }: RoutedBatch) => {
+    const started = performance.now();
+    // A copy: a batch prepared once may be handled again (the consumer isolating a failure); accepting its
+    // fan-outs again is a no-op (their events are stored, a stored fan-out row is kept).
+    const rejected = [...routingRejects];
+    if (fanouts && large.length > 0) rejected.push(...(await fanouts.accept(large, at)));
+    const events = routed.map((r) => r.event);
     if (events.length === 0) return { rejected };
     const { pending, unreadCounts, idConflicts } = await store.persist(events, drafts, decisions, at);
     for (const r of routed) if (idConflicts.has(r.event.id)) rejected.push({ id: r.entryId, reason: idConflictReason(r.event.id) });
@@ -111,13 +133,14 @@ export function createBatchRouter({
     metrics.batchRouted(
       events.length - idConflicts.size,
       idConflicts.size === 0 ? drafts : drafts.filter((d) => !idConflicts.has(d.eventId)),
-      (performance.now() - began) / 1000,
+      seconds + (performance.now() - started) / 1000,
     );
     logger.debug(
       {
         events: events.length,
         notifications: drafts.length,
         dispatched: pending.length,
+        routeMs: +(seconds * 1000).toFixed(2),
         storeMs: +(stored - started).toFixed(2),
         pushMs: +(performance.now() - stored).toFixed(2),
       },
@@ -125,4 +148,5 @@ export function createBatchRouter({
     );
     return { rejected };
   };
+  return { prepare, handle };
 }

@@ -41,6 +41,19 @@ export type DeadLetterCause = "rejected" | "data_error" | "retries_exhausted";
  */
 export type BatchHandler = (entries: readonly StreamEntry[]) => Promise<{ readonly rejected: readonly RejectedEntry[] }>;
 
+/**
+ * A handler in two steps, so that the next batch is prepared while the
+ * current one is stored: `prepare` does what depends on the entries alone
+ * (parsing, routing), never on what earlier batches stored, and changes
+ * nothing; `handle` does the rest, one batch at a time in stream order. The
+ * consumer may prepare a batch and then not handle it (a failure before it,
+ * a shutdown): it is prepared again when it is read again.
+ */
+export interface StagedBatchHandler<P> {
+  readonly prepare: (entries: readonly StreamEntry[]) => Promise<P>;
+  readonly handle: (prepared: P) => Promise<{ readonly rejected: readonly RejectedEntry[] }>;
+}
+
 export interface StreamConsumerOptions {
   readonly stream: string;
   readonly group: string;
@@ -75,6 +88,13 @@ interface Page {
   readonly last?: string;
 }
 
+/** The next page of new entries, read and prepared while the one before it was handled. */
+interface Ahead<P> {
+  readonly page: Page;
+  /** Undefined when preparing failed: handling prepares it again, and meets the error where it is dealt with. */
+  readonly prepared?: { readonly value: P };
+}
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function toEntry([id, fields]: RawEntry): StreamEntry | undefined {
@@ -106,7 +126,7 @@ export async function consumerGroupExists(redis: RedisClient, stream: string, gr
  * isolates and dead-letters bad entries without holding the others, re-creates
  * its group when Redis lost it, and trims acknowledged entries.
  */
-export class StreamConsumer {
+export class StreamConsumer<P = readonly StreamEntry[]> {
   private stopping = false;
   private running?: Promise<void>;
   /** Failures of unknown kind per pending entry: it is dead-lettered when they reach maxDeliveries. */
@@ -115,14 +135,23 @@ export class StreamConsumer {
   private retryParkedAt?: number;
   private lastClaimAt = 0;
   private lastTrimAt = 0;
+  private readonly handler: StagedBatchHandler<P>;
 
   constructor(
     /** Dedicated connection: it blocks in XREADGROUP. */
     private readonly reader: RedisClient,
     private readonly redis: RedisClient,
     private readonly options: StreamConsumerOptions,
-    private readonly handle: BatchHandler,
-  ) {}
+    handler: BatchHandler | StagedBatchHandler<P>,
+  ) {
+    // A one-step handler is "prepared" with its entries as they are.
+    this.handler =
+      typeof handler === "function"
+        ? ({ prepare: async (entries) => entries, handle: handler } as StagedBatchHandler<
+            readonly StreamEntry[]
+          > as unknown as StagedBatchHandler<P>)
+        : handler;
+  }
 
   async start(): Promise<void> {
     await this.ensureGroup();
@@ -152,23 +181,40 @@ export class StreamConsumer {
     // Consecutive failed rounds: each waits longer, so a Redis or Postgres outage is not hammered.
     let outages = 0;
     const backOff = () => sleep(backoffDelay(++outages, RETRY_BACKOFF));
-    while (!this.stopping) {
+    // Read and prepared while the page before it was handled. Its entries are pending on us: a
+    // read of our history finds them, so it is dropped whenever history is read instead.
+    let ahead: Ahead<P> | undefined;
+    // On stop, a page in hand is finished first.
+    while (!this.stopping || ahead) {
       try {
-        let outcome = await this.housekeeping();
+        let outcome: Outcome = this.stopping ? "settled" : await this.housekeeping();
         if (outcome !== "outage") {
           if (history === undefined && this.parkedDue()) history = "0";
-          const page = await this.read(history ?? ">");
+          if (history !== undefined) ahead = undefined;
+          if (this.stopping && !ahead) break;
+          const taken = ahead;
+          ahead = undefined;
+          const page: Page = taken?.page ?? (await this.read(history ?? ">"));
           if (history !== undefined) history = page.last;
-          if (page.entries.length > 0) outcome = await this.process(page.entries);
+          if (page.entries.length > 0) {
+            // Only while reading new entries, in stream order: the next page is read and prepared beside this one.
+            const next = history === undefined && !this.stopping ? this.readAhead() : undefined;
+            outcome = await this.process(page.entries, taken?.prepared);
+            const read = await next;
+            if (read === null) history = "0"; // the read failed: whatever it took is found in our history
+            ahead = read ?? undefined;
+          }
         }
         if (outcome === "outage") {
           history = "0";
+          ahead = undefined;
           await backOff();
           continue;
         }
         outages = 0;
       } catch (error) {
         history = "0";
+        ahead = undefined;
         if (isGroupMissing(error) && (await this.recreateGroup())) continue;
         logger.warn({ err: (error as Error).message }, "stream consumer error; retrying");
         await backOff();
@@ -197,13 +243,15 @@ export class StreamConsumer {
     return true;
   }
 
-  /** Reads new entries (`>`, blocking) or our own pending ones after `from`. */
-  private async read(from: string): Promise<Page> {
+  /** Reads new entries (`>`, blocking unless told not to) or our own pending ones after `from`. */
+  private async read(from: string, blocking = true): Promise<Page> {
     const { stream, group, consumer, batchSize, blockMs } = this.options;
     // Wake up in time for parked entries that are due.
     const block = this.retryParkedAt === undefined ? blockMs : Math.max(1, Math.min(blockMs, this.retryParkedAt - Date.now()));
     const reply = (await (from === ">"
-      ? this.reader.xreadgroup("GROUP", group, consumer, "COUNT", batchSize, "BLOCK", block, "STREAMS", stream, ">")
+      ? blocking
+        ? this.reader.xreadgroup("GROUP", group, consumer, "COUNT", batchSize, "BLOCK", block, "STREAMS", stream, ">")
+        : this.reader.xreadgroup("GROUP", group, consumer, "COUNT", batchSize, "STREAMS", stream, ">")
       : this.reader.xreadgroup("GROUP", group, consumer, "COUNT", batchSize, "STREAMS", stream, from))) as ReadReply;
     const raw = reply?.[0]?.[1] ?? [];
     const entries: StreamEntry[] = [];
@@ -218,10 +266,30 @@ export class StreamConsumer {
     return { entries, last: raw.at(-1)?.[0] };
   }
 
-  private async process(entries: readonly StreamEntry[]): Promise<Outcome> {
+  /**
+   * The next page of new entries, without waiting for any, prepared; undefined
+   * when there is none, null when the read failed (the consumer reads its
+   * history next, which holds whatever the failed read may have taken).
+   */
+  private async readAhead(): Promise<Ahead<P> | undefined | null> {
+    let page: Page;
+    try {
+      page = await this.read(">", false);
+    } catch {
+      return null;
+    }
+    if (page.entries.length === 0) return undefined;
+    try {
+      return { page, prepared: { value: await this.handler.prepare(page.entries) } };
+    } catch {
+      return { page };
+    }
+  }
+
+  private async process(entries: readonly StreamEntry[], prepared?: { readonly value: P }): Promise<Outcome> {
     let rejected: readonly RejectedEntry[];
     try {
-      ({ rejected } = await this.handle(entries));
+      ({ rejected } = await this.handler.handle(prepared ? prepared.value : await this.handler.prepare(entries)));
     } catch (error) {
       return this.isolate(entries, classifyFailure(error));
     }

@@ -92,6 +92,58 @@ describe("StreamConsumer", () => {
     expect(((await redis.xpending(stream, "g")) as [number])[0]).toBe(0);
   });
 
+  it("prepares the next batch while the current one is handled, and handles every batch once, in stream order", async () => {
+    const own = `${prefix}:staged`;
+    const ownReader = new Redis(TEST_REDIS_URL);
+    await redis.xgroup("CREATE", own, "g", "0", "MKSTREAM");
+    const pipeline = redis.pipeline();
+    for (let n = 1; n <= 30; n++) pipeline.xadd(own, "*", "n", String(n));
+    await pipeline.exec();
+    const log: string[] = [];
+    const handled: string[] = [];
+    const first = (entries: readonly StreamEntry[]) => entries[0]!.fields.n!;
+    const staged = new StreamConsumer(
+      ownReader,
+      redis,
+      {
+        stream: own,
+        retentionMs: 86_400_000,
+        group: "g",
+        consumer: "staged",
+        deadLetterStream: dead,
+        batchSize: 10,
+        blockMs: 100,
+        claimIdleMs: 60_000,
+        maxDeliveries: 3,
+        dependenciesHealthy: async () => true,
+        logger: createLogger("test", "silent"),
+      },
+      {
+        prepare: async (entries: readonly StreamEntry[]) => {
+          log.push(`prepare ${first(entries)}`);
+          return entries;
+        },
+        handle: async (entries: readonly StreamEntry[]) => {
+          // Held until the next batch is prepared (or, at the last, briefly): preparing must not wait for handling.
+          const next = String(Number(first(entries)) + 10);
+          await until(() => (log.includes(`prepare ${next}`) || Number(next) > 30 ? true : undefined), 2_000).catch(() => undefined);
+          log.push(`handled ${first(entries)}`);
+          handled.push(...entries.map((e) => e.fields.n!));
+          return { rejected: [] };
+        },
+      },
+    );
+    await staged.start();
+    await until(() => (handled.length >= 30 ? true : undefined));
+    await staged.stop();
+    ownReader.disconnect();
+    expect(handled).toEqual(Array.from({ length: 30 }, (_, i) => String(i + 1)));
+    // Batch 11–20 was prepared before 1–10 was done, and 21–30 before 11–20.
+    expect(log.indexOf("prepare 11")).toBeLessThan(log.indexOf("handled 1"));
+    expect(log.indexOf("prepare 21")).toBeLessThan(log.indexOf("handled 11"));
+    expect(((await redis.xpending(own, "g")) as [number])[0]).toBe(0);
+  });
+
   it("trims only below what every group has acknowledged, and past retention whatever a group still needs", async () => {
     const shared = `${prefix}:shared:stream`;
     await redis.xgroup("CREATE", shared, "g", "0", "MKSTREAM");
