@@ -1,3 +1,4 @@
+import { Client } from "pg";
 import { eventually, publish } from "../support/clients";
 import { TestStack } from "../support/stack";
 import { producerToken } from "../support/tokens";
@@ -91,13 +92,6 @@ describe("router restarted under its own name", () => {
   beforeAll(async () => {
     stack = await TestStack.create({ ROUTER_CLAIM_IDLE_MS: String(CLAIM_IDLE_MS), ROUTER_BATCH_SIZE: "50" });
     await stack.start("router");
-    // Each batch's statement takes 50 ms more, so that a kill finds a batch read and not yet acknowledged
-    // (without it the router, between two batches, sometimes had nothing pending when the kill landed).
-    await stack.db.query(`
-      CREATE FUNCTION test_slow_batch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(0.05); RETURN NULL; END $$`);
-    await stack.db.query(
-      `CREATE TRIGGER test_slow_batch AFTER INSERT ON notifications FOR EACH STATEMENT EXECUTE FUNCTION test_slow_batch()`,
-    );
   });
   afterAll(() => stack.stop());
 
@@ -123,8 +117,19 @@ describe("router restarted under its own name", () => {
     await transaction.exec();
 
     await eventually(async () => ((await notificationCount()) >= 100 ? true : undefined), 20_000, "router under way");
-    await eventually(async () => ((await consumers())[0]!.pending > 0 ? true : undefined), 20_000, "a batch in hand");
-    await stack.service("router").kill();
+    // Hold the router's next store statement (SHARE blocks inserts, not reads) so that the kill finds a batch read
+    // and not acknowledged: a kill timed between two batches found nothing pending on a busy machine.
+    const blocker = new Client({ connectionString: stack.db.url });
+    await blocker.connect();
+    await blocker.query("BEGIN");
+    await blocker.query("LOCK TABLE notifications IN SHARE MODE");
+    try {
+      await eventually(async () => ((await consumers())[0]!.pending > 0 ? true : undefined), 20_000, "a batch in hand");
+      await stack.service("router").kill();
+    } finally {
+      await blocker.query("ROLLBACK");
+      await blocker.end();
+    }
     const [left] = await consumers();
     // The kill landed mid-burst: some entries were read and not acknowledged.
     expect(left!.pending).toBeGreaterThan(0);
