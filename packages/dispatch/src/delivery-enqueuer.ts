@@ -2,6 +2,7 @@ import { Queue } from "bullmq";
 import type { RedisClient } from "@herald/runtime";
 import { QUEUES } from "@herald/runtime";
 import type { QueuedDelivery } from "@herald/db";
+import { EXTERNAL_CHANNELS, type ExternalChannel } from "@herald/contract";
 import { deliveryJobId, type DeliveryJob } from "./delivery-jobs";
 import type { RetryPolicies } from "./retry-policy";
 
@@ -9,6 +10,12 @@ export interface DeliveryQueues {
   readonly webhook: Queue;
   readonly email: Queue;
 }
+
+/**
+ * Which queue runs a channel's jobs: subscription deliveries are webhooks,
+ * run by the same workers with the same per-host limit and address guard.
+ */
+const QUEUE_OF: Readonly<Record<ExternalChannel, keyof DeliveryQueues>> = { webhook: "webhook", email: "email", subscription: "webhook" };
 
 /**
  * Puts deliveries on their channel's queue with the channel's retry policy.
@@ -22,11 +29,11 @@ export class DeliveryEnqueuer {
   ) {}
 
   async enqueue(deliveries: readonly QueuedDelivery[]): Promise<void> {
-    for (const channel of ["webhook", "email"] as const) {
+    for (const channel of EXTERNAL_CHANNELS) {
       const mine = deliveries.filter((d) => d.channel === channel);
       if (mine.length === 0) continue;
       const policy = this.policies[channel];
-      await this.queues[channel].addBulk(
+      await this.queues[QUEUE_OF[channel]].addBulk(
         mine.map((d) => ({
           name: channel,
           data: { deliveryId: d.id, round: d.round } satisfies DeliveryJob,
