@@ -43,3 +43,4 @@ export {
   type SubscriptionChange,
   type SubscriptionPage,
 } from "./subscriptions";
+export { createSubscriptionDeliveries, type SubscriptionMatch } from "./subscription-deliveries";

@@ -17,6 +17,11 @@ export interface DeliveryQueues {
  */
 const QUEUE_OF: Readonly<Record<ExternalChannel, keyof DeliveryQueues>> = { webhook: "webhook", email: "email", subscription: "webhook" };
 
+/** The queue whose workers run a channel's delivery jobs. */
+export function deliveryQueue(queues: DeliveryQueues, channel: ExternalChannel): Queue {
+  return queues[QUEUE_OF[channel]];
+}
+
 /**
  * Puts deliveries on their channel's queue with the channel's retry policy.
  * Job ids name the delivery and its retry round, so enqueueing twice is a
@@ -33,7 +38,7 @@ export class DeliveryEnqueuer {
       const mine = deliveries.filter((d) => d.channel === channel);
       if (mine.length === 0) continue;
       const policy = this.policies[channel];
-      await this.queues[QUEUE_OF[channel]].addBulk(
+      await deliveryQueue(this.queues, channel).addBulk(
         mine.map((d) => ({
           name: channel,
           data: { deliveryId: d.id, round: d.round } satisfies DeliveryJob,

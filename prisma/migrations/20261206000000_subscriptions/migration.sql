@@ -45,5 +45,7 @@ CREATE UNIQUE INDEX "deliveries_subscription_event_replay_key" ON "deliveries"("
 CREATE INDEX "deliveries_subscription_id_id_idx" ON "deliveries"("subscription_id", "id" DESC) WHERE "subscription_id" IS NOT NULL;
 -- Retention deletes events; their subscription deliveries cascade by this index.
 CREATE INDEX "deliveries_event_id_idx" ON "deliveries"("event_id") WHERE "event_id" IS NOT NULL;
--- A replay's deliveries in order: the worker promotes the next one waiting when one settles.
+-- A replay's deliveries: is one of them queued (by replay), which waits next (in order), and which
+-- replays wait with none queued (the sweeper resumes those).
 CREATE INDEX "deliveries_replay_id_replay_seq_idx" ON "deliveries"("replay_id", "replay_seq") WHERE "replay_id" IS NOT NULL;
+CREATE INDEX "deliveries_waiting_replay_id_replay_seq_idx" ON "deliveries"("replay_id", "replay_seq") WHERE "status" = 'waiting';
