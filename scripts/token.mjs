@@ -1,16 +1,17 @@
 // Mints a token signed with JWT_SECRET, or with the public dev secret when
 // HERALD_DEV_AUTH=1 (and JWT_SECRET is unset):
 //   HERALD_DEV_AUTH=1 npm run token -- --sub 42 --role admin [--email a@b.c] [--projects p1,p2] [--tenant acme]
-//   JWT_SECRET=... npm run token -- --producer [--sub billing-service] [--types 'system.*,job.completed'] [--tenant acme|'*']
+//   JWT_SECRET=... npm run token -- --producer [--sub billing-service] [--types 'system.*,job.completed'] [--tenant acme|'*'] [--subscribe]
 // Without --tenant the token has no tenant claim: it speaks for `default`.
 // --types limits what the producer token may publish (events:publish:<pattern>
-// scopes); without it, it may publish every type.
+// scopes); without it, it may publish every type. --subscribe adds events:subscribe
+// (managing the tenant's webhook subscriptions).
 import { createRequire } from "node:module";
 import { parseArgs } from "node:util";
 
 const require = createRequire(import.meta.url);
 const { loadAuthConfig } = require("@herald/auth");
-const { grantAllows, isPublishTypePattern, publishScope, signToken } = require("@herald/auth");
+const { grantAllows, isPublishTypePattern, publishScope, signToken, PUBLISH_SCOPE, SUBSCRIBE_SCOPE } = require("@herald/auth");
 const { EVENT_TYPES, PLATFORM_TENANT, isTenantId } = require("@herald/contract");
 
 const { values } = parseArgs({
@@ -21,6 +22,7 @@ const { values } = parseArgs({
     projects: { type: "string" },
     producer: { type: "boolean", default: false },
     types: { type: "string" },
+    subscribe: { type: "boolean", default: false },
     tenant: { type: "string" },
     "expires-in": { type: "string", default: String(24 * 3600) },
   },
@@ -57,11 +59,11 @@ if (values.producer) {
     console.error(`--types: ${unmatched.join(", ")} match(es) no event type of the catalog`);
     process.exit(2);
   }
-  const scopes = types?.map((t) => publishScope(t));
+  const scopes = [...(types?.map((t) => publishScope(t)) ?? [PUBLISH_SCOPE]), ...(values.subscribe ? [SUBSCRIBE_SCOPE] : [])];
   console.log(signToken({ kind: "service", sub: values.sub ?? "dev-producer", scopes, tenant }, auth, expiresIn));
 } else {
-  if (values.types !== undefined) {
-    console.error("--types is for producer tokens (--producer)");
+  if (values.types !== undefined || values.subscribe) {
+    console.error("--types and --subscribe are for producer tokens (--producer)");
     process.exit(2);
   }
   if (!values.sub) {

@@ -473,6 +473,10 @@ describe("ingest operator API", () => {
         id: ids.aliceWebhookDead,
         notificationId: expect.stringMatching(/^\d+$/),
         userId: "list-alice",
+        // A notification's delivery: none of a subscription's fields.
+        subscriptionId: null,
+        eventId: null,
+        replayId: null,
         channel: "webhook",
         status: "dead_lettered",
         destination: "https://hooks.example/alice",

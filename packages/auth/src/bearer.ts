@@ -1,7 +1,15 @@
 import type { NextFunction, Request, Response } from "express";
-import { ApiError } from "@herald/contract";
+import { ApiError, PLATFORM_TENANT } from "@herald/contract";
 import type { AuthConfig } from "./auth-config";
-import { PUBLISH_SCOPE, publishGrant, type Principal, type PublishGrant, type ServicePrincipal, type UserPrincipal } from "./claims";
+import {
+  PUBLISH_SCOPE,
+  SUBSCRIBE_SCOPE,
+  publishGrant,
+  type Principal,
+  type PublishGrant,
+  type ServicePrincipal,
+  type UserPrincipal,
+} from "./claims";
 import { TokenError, verifyToken } from "./verify-token";
 
 export function bearerToken(header: string | undefined): string | undefined {
@@ -34,6 +42,21 @@ export function publisherOf(principal: Principal): { readonly producer: ServiceP
     throw new ApiError(403, "forbidden", `token lacks the ${PUBLISH_SCOPE} scope`);
   }
   return { producer: principal, grant };
+}
+
+/**
+ * A service token that may manage webhook subscriptions (scope
+ * `events:subscribe`), of one tenant: a platform producer (`*`) belongs to
+ * no tenant whose subscriptions it could own, so it is refused too.
+ */
+export function subscriberOf(principal: Principal): ServicePrincipal {
+  if (principal.kind !== "service" || !principal.scopes.includes(SUBSCRIBE_SCOPE)) {
+    throw new ApiError(403, "forbidden", `token lacks the ${SUBSCRIBE_SCOPE} scope`);
+  }
+  if (principal.tenant === PLATFORM_TENANT) {
+    throw new ApiError(403, "forbidden", "a platform token (tenant *) has no tenant to subscribe in; use a token of the tenant");
+  }
+  return principal;
 }
 
 declare module "express-serve-static-core" {

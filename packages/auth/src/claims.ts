@@ -37,6 +37,9 @@ export type Principal = UserPrincipal | ServicePrincipal;
 
 export const PUBLISH_SCOPE = "events:publish";
 
+/** Lets a producer (service) token manage its tenant's webhook subscriptions (`/api/v1/subscriptions`). */
+export const SUBSCRIBE_SCOPE = "events:subscribe";
+
 /**
  * Which event types a producer token may publish. `events:publish` allows
  * every type; `events:publish:<pattern>` only those its pattern matches: an

@@ -94,6 +94,19 @@ export { DEFAULT_TENANT, PLATFORM_TENANT, eventTenant, isTenantId, splitTenantKe
 export { DECISION_OUTCOMES, RELATIONS, type DecisionOutcome, type DecisionRecord, type NotARecipient, type Relation } from "./decision";
 export { directRecipients, jobOwner, notARecipientReason, type Bystander } from "./direct-recipients";
 export { isEventTypePattern, matchesAnyEventTypePattern, matchesEventTypePattern } from "./event-type-pattern";
+export {
+  MAX_SUBSCRIPTION_PATTERNS,
+  SUBSCRIPTION_CHANNEL,
+  SUBSCRIPTION_ID_PATTERN,
+  SUBSCRIPTION_STATUSES,
+  SUBSCRIPTION_TYPE_PREFIXES,
+  subscriptionPatternProblem,
+  type SubscriptionFilter,
+  type SubscriptionOutcome,
+  type SubscriptionStatus,
+  type SubscriptionView,
+} from "./subscription";
+export { SubscriptionIndex, type MatchableEvent, type MatchableSubscription } from "./subscription-index";
 export { DEFAULT_NAMESPACE, EVENT_STREAM_FIELD, eventStreamKey } from "./event-stream";
 export {
   acknowledgementCovers,

@@ -34,3 +34,13 @@ export { TenantPreferences, type TenantDefaults } from "./tenant-preferences";
 export { DecisionRecords, deleteDecisionRecordsBatch } from "./decision-records";
 export { DEFAULT_TENANT_SETTINGS, TenantSettingsStore } from "./tenant-settings";
 export { pendingThrottleSummaries, summarizeThrottled, throttleWindowStart } from "./throttle";
+export {
+  RECENT_OUTCOMES,
+  Subscriptions,
+  TenantSubscriptions,
+  newSubscriptionId,
+  type NewSubscription,
+  type SubscriptionChange,
+  type SubscriptionPage,
+} from "./subscriptions";
+export { createSubscriptionDeliveries, type SubscriptionMatch } from "./subscription-deliveries";

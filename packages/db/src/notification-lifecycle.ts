@@ -1,3 +1,4 @@
+import type { ExternalChannel } from "@herald/contract";
 import { Prisma } from "./generated/prisma/client";
 import type { Database } from "./client";
 import { VISIBLE_STATUSES } from "./notification-status";
@@ -66,7 +67,7 @@ export async function unreadCounts(db: Database, userIds: readonly string[]): Pr
 
 export interface QueuedDelivery {
   readonly id: string;
-  readonly channel: "email" | "webhook";
+  readonly channel: ExternalChannel;
   readonly round: number;
 }
 

@@ -2,12 +2,24 @@ import { Queue } from "bullmq";
 import type { RedisClient } from "@herald/runtime";
 import { QUEUES } from "@herald/runtime";
 import type { QueuedDelivery } from "@herald/db";
+import { EXTERNAL_CHANNELS, type ExternalChannel } from "@herald/contract";
 import { deliveryJobId, type DeliveryJob } from "./delivery-jobs";
 import type { RetryPolicies } from "./retry-policy";
 
 export interface DeliveryQueues {
   readonly webhook: Queue;
   readonly email: Queue;
+}
+
+/**
+ * Which queue runs a channel's jobs: subscription deliveries are webhooks,
+ * run by the same workers with the same per-host limit and address guard.
+ */
+const QUEUE_OF: Readonly<Record<ExternalChannel, keyof DeliveryQueues>> = { webhook: "webhook", email: "email", subscription: "webhook" };
+
+/** The queue whose workers run a channel's delivery jobs. */
+export function deliveryQueue(queues: DeliveryQueues, channel: ExternalChannel): Queue {
+  return queues[QUEUE_OF[channel]];
 }
 
 /**
@@ -22,11 +34,11 @@ export class DeliveryEnqueuer {
   ) {}
 
   async enqueue(deliveries: readonly QueuedDelivery[]): Promise<void> {
-    for (const channel of ["webhook", "email"] as const) {
+    for (const channel of EXTERNAL_CHANNELS) {
       const mine = deliveries.filter((d) => d.channel === channel);
       if (mine.length === 0) continue;
       const policy = this.policies[channel];
-      await this.queues[channel].addBulk(
+      await deliveryQueue(this.queues, channel).addBulk(
         mine.map((d) => ({
           name: channel,
           data: { deliveryId: d.id, round: d.round } satisfies DeliveryJob,

@@ -1,5 +1,5 @@
 export { NotificationPusher, type PendingPush } from "./notification-pusher";
-export { DeliveryEnqueuer, openDeliveryQueues, type DeliveryQueues } from "./delivery-enqueuer";
+export { DeliveryEnqueuer, deliveryQueue, openDeliveryQueues, type DeliveryQueues } from "./delivery-enqueuer";
 export { Dispatcher } from "./dispatcher";
 export { deliveryJobId, type DeliveryJob } from "./delivery-jobs";
 export {

@@ -26,6 +26,8 @@ export function retryPolicies(env: {
 }): RetryPolicies {
   return {
     webhook: { maxAttempts: env.WEBHOOK_MAX_ATTEMPTS, backoffMs: env.WEBHOOK_BACKOFF_MS },
+    // Subscriptions are webhooks: the same retries and backoff (contract, "Event subscriptions").
+    subscription: { maxAttempts: env.WEBHOOK_MAX_ATTEMPTS, backoffMs: env.WEBHOOK_BACKOFF_MS },
     email: { maxAttempts: env.EMAIL_MAX_ATTEMPTS, backoffMs: env.EMAIL_BACKOFF_MS },
   };
 }

@@ -24,6 +24,7 @@ export {
 export { exitOnStartupFailure, onShutdown, type ShutdownStep } from "./shutdown";
 export { parseBody, parseEventTypeParam, parseQuery, requireJson } from "./request-parsing";
 export { RecipientVersion } from "./recipient-version";
+export { newWebhookSecret } from "./webhook-secret";
 export { QUEUES, ROUTER_CONSUMER_GROUP, redisNames, userRoom, type RedisNames } from "./names";
 export { ADDRESS_POLICY_ENV, isAllowlistedHost, isPermittedLiteralHost, isPublicAddress, webhookAllowedHosts } from "./address-policy";
 export { ConfigError } from "./config-error";

@@ -20,6 +20,8 @@ export interface RedisNames {
   readonly socketIoKey: string;
   /** Bumped whenever a user's role, projects, preferences or settings change; routers drop their caches when it moves. */
   readonly recipientVersionKey: string;
+  /** Bumped whenever a webhook subscription is created, changed or deleted; routers reload their subscription index when it moves. */
+  readonly subscriptionVersionKey: string;
   /** BullMQ key prefix: every queue of this installation lives under it, hash-tagged (one cluster slot). */
   readonly queuePrefix: string;
   /** Operator dashboard sessions, one key per session (named by a hash of its cookie's id). */
@@ -47,6 +49,7 @@ export function redisNames(namespace: string): RedisNames {
     tenantRatePrefix: `${namespace}:{events}:tenant-rate:`,
     socketIoKey: `${namespace}:socket.io`,
     recipientVersionKey: `${namespace}:recipients:version`,
+    subscriptionVersionKey: `${namespace}:subscriptions:version`,
     // BullMQ's scripts touch several keys of a queue at once: the tag puts all of an installation's queues on one slot.
     queuePrefix: `${namespace}:{${namespace}:bull}`,
     adminSessionKeyPrefix: `${namespace}:admin-session:`,

@@ -1,6 +1,8 @@
 /**
- * Tells routers that some user's role, projects, preferences or settings
- * changed: they drop their cached view of users on their next batch.
+ * Tells routers that something they cache changed: some user's role,
+ * projects, preferences or settings (recipientVersionKey: they drop their
+ * view of users), or a webhook subscription (subscriptionVersionKey: they
+ * reload their subscription index), on their next batch.
  */
 export class RecipientVersion {
   constructor(

@@ -2,14 +2,25 @@ import { DelayedError, UnrecoverableError, type Job } from "bullmq";
 import type { DeliveryJob } from "@herald/dispatch";
 import type { Logger } from "@herald/runtime";
 import type { DeliveryMetrics } from "./delivery-metrics";
-import type { DeliveryStore } from "./delivery-store";
+import type { DeliveryContext, DeliveryStore } from "./delivery-store";
 import type { EmailSender } from "./email-sender";
 import type { HostLimiter } from "./host-limiter";
 import type { PostgresOutage } from "./postgres-outage";
 import type { SendResult, WebhookSender } from "./webhook-sender";
+import { SUBSCRIPTION_CHANNEL } from "@herald/contract";
+import type { ReplayChain } from "./replay-chain";
+import {
+  subscriptionBody,
+  subscriptionMessageId,
+  type SubscriptionDeliveryContext,
+  type SubscriptionDeliveryStore,
+} from "./subscription-delivery-store";
 
 export interface DeliveryProcessorDependencies {
   readonly store: DeliveryStore;
+  /** Subscription deliveries (jobs named `subscription`, on the webhook queue): what to send; attempts are recorded by `store`. */
+  readonly subscriptions: SubscriptionDeliveryStore;
+  readonly replays: Pick<ReplayChain, "next">;
   readonly webhook: WebhookSender;
   readonly email: EmailSender;
   readonly limiter: HostLimiter;
@@ -47,7 +58,17 @@ async function delayWithoutAttempt(job: Job<DeliveryJob>, token: string | undefi
  * request is out, the answer is held until Postgres takes it, rather than
  * thrown away and asked for again.
  */
-export function createDeliveryProcessor({ store, webhook, email, limiter, outage, metrics, logger }: DeliveryProcessorDependencies) {
+export function createDeliveryProcessor({
+  store,
+  subscriptions,
+  replays,
+  webhook,
+  email,
+  limiter,
+  outage,
+  metrics,
+  logger,
+}: DeliveryProcessorDependencies) {
   return async (job: Job<DeliveryJob>, token?: string): Promise<DeliveryOutcome> => {
     /** A statement made before anything is sent: an outage puts the job back, uncounted. */
     const beforeSending = async <T>(statement: () => Promise<T>): Promise<T> => {
@@ -70,7 +91,9 @@ export function createDeliveryProcessor({ store, webhook, email, limiter, outage
       }
     };
 
-    const context = await beforeSending(() => store.load(job.data.deliveryId));
+    const context = await beforeSending<DeliveryContext | SubscriptionDeliveryContext | undefined>(() =>
+      job.name === SUBSCRIPTION_CHANNEL ? subscriptions.load(job.data.deliveryId) : store.load(job.data.deliveryId),
+    );
     // Delivered, skipped or dead-lettered already, or a job of an earlier round: never send twice.
     if (!context || context.status !== "queued" || context.round !== (job.data.round ?? 0)) return "stale";
     const attempt = job.attemptsMade + 1;
@@ -79,7 +102,18 @@ export function createDeliveryProcessor({ store, webhook, email, limiter, outage
     let destination: string;
     let result: SendResult;
     let attemptId: string;
-    if (context.channel === "webhook") {
+    if (context.channel === "subscription") {
+      // A webhook like a user's: same per-host limit, address guard, timeout and attempt log.
+      destination = context.url;
+      const host = new URL(destination).host;
+      if (!limiter.tryAcquire(host)) return delayWithoutAttempt(job, token, HOST_BUSY_DELAY_MS);
+      try {
+        attemptId = await beforeSending(() => store.startAttempt(context.deliveryId, { attempt, channel: context.channel, destination }));
+        result = await webhook.post(destination, context.secret, subscriptionMessageId(context), subscriptionBody(context));
+      } finally {
+        limiter.release(host);
+      }
+    } else if (context.channel === "webhook") {
       if (!context.webhookUrl || !context.webhookSecret) {
         await beforeSending(() => store.skip(context.deliveryId, "the user has no webhook URL"));
         metrics.delivery(context.channel, "skipped");
@@ -118,6 +152,12 @@ export function createDeliveryProcessor({ store, webhook, email, limiter, outage
     );
     metrics.attempt(context.channel, result.ok, result.durationMs);
     metrics.delivery(context.channel, status === "queued" ? "retrying" : status);
+    if (context.channel === "subscription" && context.replayId !== null && status !== "queued") {
+      // Its turn is over: the replay's next event may go. Should this fail, the sweeper resumes the replay.
+      await replays.next(context.replayId).catch((error: unknown) => {
+        logger.warn({ err: (error as Error).message, replayId: context.replayId }, "could not queue a replay's next delivery");
+      });
+    }
     if (result.ok) return "delivered";
     logger.warn(
       { deliveryId: context.deliveryId, channel: context.channel, attempt, status, err: result.error },

@@ -1,3 +1,4 @@
+import type { ExternalChannel } from "@herald/contract";
 import { Prisma, type Database } from "@herald/db";
 
 /** Everything one delivery attempt needs, read in one query. */
@@ -30,7 +31,7 @@ export interface DeliveryContext {
 export interface AttemptStart {
   /** BullMQ's attempt number within the round; a run cut off by a crash is not counted, so its rerun has the same number. */
   readonly attempt: number;
-  readonly channel: "email" | "webhook";
+  readonly channel: ExternalChannel;
   readonly destination: string;
 }
 
@@ -59,7 +60,7 @@ const INTERRUPTED_ERROR = "the worker stopped before this attempt's answer was r
 /** A queued delivery nothing has touched for a while: its job may be gone or failed. */
 export interface StaleDelivery {
   readonly id: string;
-  readonly channel: "email" | "webhook";
+  readonly channel: ExternalChannel;
   readonly round: number;
 }
 
@@ -217,7 +218,7 @@ export class DeliveryStore {
    */
   async staleQueued(ageMs: number, cursor: SweepCursor | undefined, limit: number): Promise<{ rows: StaleDelivery[]; next?: SweepCursor }> {
     const after = cursor ? Prisma.sql`AND (updated_at, id) > (${cursor.updatedAt}::timestamptz, ${cursor.id}::bigint)` : Prisma.empty;
-    const rows = await this.db.$queryRaw<{ id: bigint; channel: "email" | "webhook"; round: number; updated_at: string }[]>`
+    const rows = await this.db.$queryRaw<{ id: bigint; channel: ExternalChannel; round: number; updated_at: string }[]>`
       SELECT id, channel, round, updated_at::text AS updated_at FROM deliveries
       WHERE status = 'queued' AND updated_at < now() - ${ageMs} * interval '1 millisecond' ${after}
       ORDER BY updated_at, id

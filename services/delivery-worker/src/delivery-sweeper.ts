@@ -1,7 +1,8 @@
-import { deliveryJobId, type DeliveryEnqueuer, type DeliveryQueues } from "@herald/dispatch";
+import { deliveryJobId, deliveryQueue, type DeliveryEnqueuer, type DeliveryQueues } from "@herald/dispatch";
 import type { Logger } from "@herald/runtime";
 import type { DeliveryStore, JobGone, StaleDelivery, SweepCursor } from "./delivery-store";
 import { sweepAction } from "./sweep-action";
+import type { ReplayChain } from "./replay-chain";
 
 export interface SweeperOptions {
   /** Time between sweeps. */
@@ -40,6 +41,7 @@ export class DeliverySweeper {
     private readonly store: DeliveryStore,
     private readonly queues: DeliveryQueues,
     private readonly enqueuer: DeliveryEnqueuer,
+    private readonly replays: Pick<ReplayChain, "resumeStalled">,
     private readonly options: SweeperOptions,
     private readonly logger: Logger,
   ) {}
@@ -57,6 +59,9 @@ export class DeliverySweeper {
 
   /** One sweep: the next page of stale queued deliveries (from the oldest again once the last page is done). */
   async sweep(): Promise<SweepReport> {
+    // Replays whose next delivery was never queued (a worker died between two of them) go on.
+    const resumed = await this.replays.resumeStalled(this.options.ageMs, this.options.batch);
+    if (resumed > 0) this.logger.warn({ replays: resumed }, "sweeper resumed replays left with no delivery queued");
     const page = await this.store.staleQueued(this.options.ageMs, this.cursor, this.options.batch);
     this.cursor = page.next;
     if (page.rows.length === 0) return { checked: 0, requeued: 0, deadLettered: 0 };
@@ -82,7 +87,7 @@ export class DeliverySweeper {
   }
 
   private async jobOf(row: StaleDelivery) {
-    const queue = this.queues[row.channel];
+    const queue = deliveryQueue(this.queues, row.channel);
     const jobId = deliveryJobId(row.id, row.round);
     const state = await queue.getJobState(jobId);
     const failedReason = state === "failed" ? (await queue.getJob(jobId))?.failedReason : undefined;

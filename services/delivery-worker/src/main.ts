@@ -24,6 +24,8 @@ import { onJobFailed } from "./failed-jobs";
 import { HostLimiter } from "./host-limiter";
 import { PostgresOutage } from "./postgres-outage";
 import { WebhookSender } from "./webhook-sender";
+import { ReplayChain } from "./replay-chain";
+import { SubscriptionDeliveryStore } from "./subscription-delivery-store";
 import { loadConfig } from "./config";
 
 async function main(): Promise<void> {
@@ -41,8 +43,12 @@ async function main(): Promise<void> {
   const metrics = new ServiceMetrics("delivery-worker");
   // The sweeper's queues, on the fail-fast connection: a scrape during a Redis outage answers at once, without depths.
   const queues = openDeliveryQueues(redis, names.queuePrefix);
+  const enqueuer = new DeliveryEnqueuer(queues, delivery.retryPolicies);
+  const replays = new ReplayChain(db, enqueuer);
   const processDelivery = createDeliveryProcessor({
     store,
+    subscriptions: new SubscriptionDeliveryStore(db),
+    replays,
     outage,
     webhook: new WebhookSender({ timeoutMs: delivery.webhook.timeoutMs, allowedHosts: delivery.webhook.allowedHosts }),
     email,
@@ -81,7 +87,7 @@ async function main(): Promise<void> {
     worker.on("error", (error) => logger.warn({ err: error.message, queue: worker.name }, "worker error"));
   }
 
-  const sweeper = new DeliverySweeper(store, queues, new DeliveryEnqueuer(queues, delivery.retryPolicies), delivery.sweep, logger);
+  const sweeper = new DeliverySweeper(store, queues, enqueuer, replays, delivery.sweep, logger);
   sweeper.start();
 
   const app = createServiceApp({

@@ -80,8 +80,11 @@ export class WebhookSender {
   }
 
   async send(context: DeliveryContext, url: string, secret: string): Promise<SendResult> {
-    const body = webhookBody(context);
-    const id = `msg_${context.deliveryId}`;
+    return this.post(url, secret, `msg_${context.deliveryId}`, webhookBody(context));
+  }
+
+  /** POSTs one signed message: `id` is its `webhook-id`, the same on every retry. */
+  async post(url: string, secret: string, id: string, body: string): Promise<SendResult> {
     const started = performance.now();
     try {
       const response = await this.http.post(url, body, {

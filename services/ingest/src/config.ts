@@ -4,6 +4,7 @@ import type { BacklogPolicy } from "./publish/event-publisher";
 import { RETRY_POLICY_ENV, retryPolicies, type RetryPolicies } from "@herald/dispatch";
 import { z } from "zod";
 import {
+  ADDRESS_POLICY_ENV,
   INSTALLATION_ENV,
   installationConfig,
   nonNegativeInt,
@@ -11,6 +12,7 @@ import {
   port,
   positiveInt,
   SERVICE_PORTS,
+  webhookAllowedHosts,
   type InstallationConfig,
 } from "@herald/runtime";
 
@@ -19,6 +21,8 @@ const ENV = {
   ...AUTH_ENV,
   // The operator API re-enqueues dead letters with the same policies the router uses.
   ...RETRY_POLICY_ENV,
+  // Subscription URLs follow the rule user webhooks do.
+  ...ADDRESS_POLICY_ENV,
   INGEST_PORT: port(SERVICE_PORTS.ingest),
   INGEST_MAX_BODY_BYTES: positiveInt(1024 * 1024),
   /**
@@ -71,6 +75,10 @@ export interface IngestConfig extends InstallationConfig {
     readonly idempotencyTtlSeconds: number;
   };
   readonly retryPolicies: RetryPolicies;
+  readonly subscriptions: {
+    /** WEBHOOK_ALLOWED_HOSTS: subscription URLs may name these private hosts. */
+    readonly allowedHosts: readonly string[];
+  };
   readonly dashboard: {
     /** Only this tenant's admins open it: it shows every tenant's jobs. */
     readonly operatorTenant: string;
@@ -101,6 +109,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       idempotencyTtlSeconds: env.IDEMPOTENCY_TTL_SECONDS,
     },
     retryPolicies: retryPolicies(env),
+    subscriptions: { allowedHosts: webhookAllowedHosts(env) },
     dashboard: { operatorTenant: env.OPERATOR_TENANT, sessionIdleSeconds: env.ADMIN_SESSION_IDLE_SECONDS },
   };
 }

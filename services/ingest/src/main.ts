@@ -1,6 +1,14 @@
 import { redisNames } from "@herald/runtime";
 import { requireUser } from "@herald/auth";
-import { createDatabase, DecisionRecords, migrationsFor, pingDatabase, TenantPreferences, TenantSettingsStore } from "@herald/db";
+import {
+  createDatabase,
+  DecisionRecords,
+  migrationsFor,
+  pingDatabase,
+  Subscriptions,
+  TenantPreferences,
+  TenantSettingsStore,
+} from "@herald/db";
 import { DeliveryEnqueuer } from "@herald/dispatch";
 import {
   closeServer,
@@ -36,6 +44,9 @@ import { createPublishHandler } from "./publish/publish-handler";
 import { PublishMetrics } from "./publish/publish-metrics";
 import { createQueueDashboard, openOperatorQueues } from "./operator/queue-dashboard";
 import { UserProvisioning } from "./operator/user-provisioning";
+import { createAdminSubscriptionsRouter } from "./subscriptions/admin-subscriptions-router";
+import { SubscriptionChanges } from "./subscriptions/subscription-changes";
+import { createSubscriptionsRouter, requireSubscriber } from "./subscriptions/subscriptions-router";
 import { loadConfig } from "./config";
 
 async function main(): Promise<void> {
@@ -63,6 +74,8 @@ async function main(): Promise<void> {
   const deliveries = new DeliveryRepository(db);
   const recipientVersion = new RecipientVersion(redis, names.recipientVersionKey);
   const users = new UserProvisioning(db, recipientVersion);
+  const subscriptions = new Subscriptions(db);
+  const subscriptionChanges = new SubscriptionChanges(new RecipientVersion(redis, names.subscriptionVersionKey), logger);
   const adminAuth = {
     auth: config.auth,
     sessions: new AdminSessionStore(redis, names.adminSessionKeyPrefix, config.dashboard.sessionIdleSeconds),
@@ -92,6 +105,18 @@ async function main(): Promise<void> {
     createTenantSettingsRouter({ settings: new TenantSettingsStore(db) }),
     createAdminDecisionsRouter({ decisions: new DecisionRecords(db) }),
     createAdminStatsRouter({ statistics: new DeliveryStatistics(db, queueRedis, names.eventStream, queues.all) }),
+    createAdminSubscriptionsRouter({ subscriptions, changes: subscriptionChanges }),
+    database.errors,
+  );
+  app.use(
+    "/api/v1/subscriptions",
+    requireSubscriber(config.auth),
+    database.guard,
+    createSubscriptionsRouter({
+      subscriptions,
+      changes: subscriptionChanges,
+      allowedHosts: config.subscriptions.allowedHosts,
+    }),
     database.errors,
   );
   app.use("/admin", denyFraming, createAdminLoginRouter(adminAuth));

@@ -41,6 +41,12 @@ const ENV = {
   ROUTER_MAX_DELIVERIES: positiveInt(10),
   /** Safety net for the router's preference cache, on top of explicit invalidation. */
   PREFERENCE_CACHE_TTL_MS: positiveInt(60_000),
+  /**
+   * The subscription index is reloaded when ingest announces a change (one GET
+   * per batch notices it); past this age it is reloaded anyway, should an
+   * announcement have been lost (Redis down when the change was made).
+   */
+  ROUTER_SUBSCRIPTION_CACHE_TTL_MS: positiveInt(30_000),
   /** How long after its first event a group (user, type, groupKey) takes more events into its notification. */
   GROUP_WINDOW_MS: positiveInt(60_000),
 };
@@ -56,6 +62,7 @@ export interface RouterConfig extends InstallationConfig {
     readonly consumerName?: string;
     readonly maxDeliveries: number;
     readonly preferenceCacheTtlMs: number;
+    readonly subscriptionCacheTtlMs: number;
     /** The event stream keeps no entry older than this, whoever still needs it. */
     readonly eventRetentionMs: number;
     readonly groupWindowMs: number;
@@ -77,6 +84,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       consumerName: env.ROUTER_CONSUMER_NAME,
       maxDeliveries: env.ROUTER_MAX_DELIVERIES,
       preferenceCacheTtlMs: env.PREFERENCE_CACHE_TTL_MS,
+      subscriptionCacheTtlMs: env.ROUTER_SUBSCRIPTION_CACHE_TTL_MS,
       eventRetentionMs: env.EVENT_RETENTION_MS,
       groupWindowMs: env.GROUP_WINDOW_MS,
       throttleWindowMs: env.THROTTLE_WINDOW_MS,

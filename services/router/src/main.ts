@@ -1,6 +1,6 @@
 import os from "node:os";
 import { readStreamBacklog, redisNames, ROUTER_CONSUMER_GROUP } from "@herald/runtime";
-import { createDatabase, migrationsFor, pingDatabase } from "@herald/db";
+import { createDatabase, migrationsFor, pingDatabase, Subscriptions } from "@herald/db";
 import {
   closeServer,
   createLogger,
@@ -23,6 +23,8 @@ import { FanoutRecipients } from "./fanout-recipients";
 import { FanoutRunner } from "./fanout-runner";
 import { FanoutStore } from "./fanout-store";
 import { RouterMetrics } from "./router-metrics";
+import { SubscriptionDirectory } from "./subscription-directory";
+import { SubscriptionFanout } from "./subscription-fanout";
 import { defaultConsumerName } from "./consumer-name";
 import { consumerGroupExists, StreamConsumer } from "./stream-consumer";
 import { loadConfig } from "./config";
@@ -39,10 +41,12 @@ async function main(): Promise<void> {
 
   const store = new NotificationWriter(db, config.router.groupWindowMs, config.router.throttleWindowMs);
   const queues = openDeliveryQueues(createRedis(config, { name: "router-queues", logger }), names.queuePrefix);
-  const dispatcher = new Dispatcher(
+  const enqueuer = new DeliveryEnqueuer(queues, config.retryPolicies);
+  const dispatcher = new Dispatcher(db, new NotificationPusher(redis, names.socketIoKey), enqueuer);
+  const subscriptions = new SubscriptionFanout(
     db,
-    new NotificationPusher(redis, names.socketIoKey),
-    new DeliveryEnqueuer(queues, config.retryPolicies),
+    new SubscriptionDirectory(new Subscriptions(db), redis, names.subscriptionVersionKey, config.router.subscriptionCacheTtlMs),
+    enqueuer,
   );
   const directory = new RecipientDirectory(db, redis, names.recipientVersionKey, config.router.preferenceCacheTtlMs);
 
@@ -101,7 +105,7 @@ async function main(): Promise<void> {
       logger,
       onDeadLetter: routerMetrics.deadLettered,
     },
-    createBatchRouter({ directory, store, dispatcher, logger, metrics: routerMetrics, fanouts: fanoutIntake }),
+    createBatchRouter({ directory, store, dispatcher, logger, metrics: routerMetrics, fanouts: fanoutIntake, subscriptions }),
   );
   await consumer.start();
   fanoutRunner.start();

@@ -6,6 +6,8 @@ import type { FanoutIntake, FoundEvent } from "./fanout-intake";
 import type { NotificationWriter } from "./notification-writer";
 import type { RecipientDirectory } from "./recipient-directory";
 import type { RouterMetrics } from "./router-metrics";
+import type { SubscriptionFanout } from "./subscription-fanout";
+import type { SubscriptionMatch } from "@herald/db";
 import { candidates, mergeGroupedDrafts, routeToCandidates, tenantOf, type DecisionDraft, type NotificationDraft } from "./route-event";
 import type { RejectedEntry, StagedBatchHandler, StreamEntry } from "./stream-consumer";
 
@@ -17,6 +19,8 @@ export interface BatchRouterDependencies {
   readonly metrics: RouterMetrics;
   /** Where events with more candidates than ROUTER_FANOUT_CHUNK go, to be written in chunks. */
   readonly fanouts?: FanoutIntake;
+  /** Webhook subscriptions: every event of the batch is matched, and delivered once stored. */
+  readonly subscriptions?: SubscriptionFanout;
   readonly now?: () => Date;
 }
 
@@ -31,6 +35,8 @@ export interface RoutedBatch {
   readonly decisions: readonly DecisionDraft[];
   /** Its large fan-outs, handed to FanoutIntake when the batch is handled (not while it is prepared ahead). */
   readonly large: readonly FoundEvent[];
+  /** Its events' webhook subscriptions, delivered once the events are stored. */
+  readonly matches: readonly SubscriptionMatch[];
   readonly at: Date;
   /** Seconds spent routing it. */
   readonly seconds: number;
@@ -57,6 +63,7 @@ export function createBatchRouter({
   logger,
   metrics,
   fanouts,
+  subscriptions,
   now = () => new Date(),
 }: BatchRouterDependencies): StagedBatchHandler<RoutedBatch> {
   const prepare = async (entries: readonly StreamEntry[]): Promise<RoutedBatch> => {
@@ -68,7 +75,7 @@ export function createBatchRouter({
       if (event) parsed.push({ entryId: entry.id, event });
       else rejected.push({ id: entry.id, reason: "malformed event entry" });
     }
-    if (parsed.length === 0) return { rejected, routed: [], drafts: [], decisions: [], large: [], at: now(), seconds: 0 };
+    if (parsed.length === 0) return { rejected, routed: [], drafts: [], decisions: [], large: [], matches: [], at: now(), seconds: 0 };
 
     // The steps below are pure, one event at a time: an exception there is
     // that event's own (a payload the code cannot handle), the same on every
@@ -86,7 +93,8 @@ export function createBatchRouter({
         }
       });
 
-    const scopes = await directory.refresh();
+    // After the entries were read: a subscription created before an event was published is in the index.
+    const [scopes, matches] = await Promise.all([directory.refresh(), subscriptions?.match(parsed.map((p) => p.event)) ?? []]);
     const all = each(parsed, "cannot find recipients", (p) => ({ ...p, candidates: candidates(p.event, scopes.of(tenantOf(p.event))) }));
     const at = now();
     // Large fan-outs are set apart: handle() stores and hands them over (acknowledged with the batch, written in
@@ -115,21 +123,26 @@ export function createBatchRouter({
       drafts: routed.flatMap((r) => r.drafts),
       decisions: routed.flatMap((r) => r.decisions),
     });
-    return { rejected, routed, drafts, decisions, large, at, seconds: (performance.now() - began) / 1000 };
+    return { rejected, routed, drafts, decisions, large, matches, at, seconds: (performance.now() - began) / 1000 };
   };
 
-  const handle = async ({ rejected: routingRejects, routed, drafts, decisions, large, at, seconds }: RoutedBatch) => {
+  const handle = async ({ rejected: routingRejects, routed, drafts, decisions, large, matches, at, seconds }: RoutedBatch) => {
     const started = performance.now();
     // A copy: a batch prepared once may be handled again (the consumer isolating a failure); accepting its
     // fan-outs again is a no-op (their events are stored, a stored fan-out row is kept).
     const rejected = [...routingRejects];
     if (fanouts && large.length > 0) rejected.push(...(await fanouts.accept(large, at)));
     const events = routed.map((r) => r.event);
-    if (events.length === 0) return { rejected };
+    if (events.length === 0) {
+      await subscriptions?.deliver(matches);
+      return { rejected };
+    }
     const { pending, unreadCounts, idConflicts } = await store.persist(events, drafts, decisions, at);
     for (const r of routed) if (idConflicts.has(r.event.id)) rejected.push({ id: r.entryId, reason: idConflictReason(r.event.id) });
     const stored = performance.now();
     await dispatcher.dispatch(pending, unreadCounts);
+    // Once stored (the statement checks the stored event is this one): a crash before it re-handles the batch.
+    await subscriptions?.deliver(matches);
     metrics.batchRouted(
       events.length - idConflicts.size,
       idConflicts.size === 0 ? drafts : drafts.filter((d) => !idConflicts.has(d.eventId)),

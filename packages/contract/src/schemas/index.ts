@@ -19,5 +19,16 @@ export {
   settingsUpdateSchema,
   tenantPreferenceUpdateSchema,
   tenantSettingsUpdateSchema,
+  webhookUrlSchema,
 } from "./preferences-schema";
+export {
+  MAX_REPLAY_WINDOW_MS,
+  subscriptionCreateSchema,
+  subscriptionReplaySchema,
+  subscriptionStatusSchema,
+  subscriptionUpdateSchema,
+  type SubscriptionCreate,
+  type SubscriptionReplay,
+  type SubscriptionUpdate,
+} from "./subscription-schema";
 export { ACTION_ID_PATTERN, linkProblem } from "./event-fields";

@@ -75,7 +75,8 @@ export function isTimeZone(value: string): boolean {
 /** `HH:MM`, 00:00–23:59. */
 const LOCAL_TIME = /^([01][0-9]|2[0-3]):[0-5][0-9]$/;
 
-const WEBHOOK_URL = z.string().superRefine((value, ctx) => {
+/** A webhook URL as it may be saved (a user's `webhookUrl`, a subscription's `url`); private addresses are the caller's to refuse (isPermittedLiteralHost). */
+export const webhookUrlSchema = z.string().superRefine((value, ctx) => {
   const message = webhookUrlProblem(value);
   if (message) ctx.addIssue({ code: "custom", message });
 });
@@ -96,7 +97,7 @@ export const settingsUpdateSchema = z
     timezone: z.string().refine(isTimeZone, { message: "must be an IANA time zone name, e.g. Europe/Berlin" }).optional(),
     digestAt: z.string().regex(LOCAL_TIME, "must be a local time HH:MM (00:00–23:59)").nullable().optional(),
     email: emailAddressSchema.nullable().optional(),
-    webhookUrl: WEBHOOK_URL.nullable().optional(),
+    webhookUrl: webhookUrlSchema.nullable().optional(),
   })
   .strict()
   .refine((v) => Object.keys(v).length > 0, { message: "give at least one setting" });

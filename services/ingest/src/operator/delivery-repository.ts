@@ -4,8 +4,13 @@ import { splitTenantKey, tenantKey, type DeliveryStatus, type ExternalChannel } 
 /** A delivery as the operator API shows it. Ids are strings: they are BIGINTs. */
 export interface DeliveryItem {
   readonly id: string;
-  readonly notificationId: string;
-  readonly userId: string;
+  /** A notification's delivery (email, webhook): the notification and its user. */
+  readonly notificationId: string | null;
+  readonly userId: string | null;
+  /** A subscription's delivery (channel `subscription`): the subscription, the event, and the replay that made it, if one did. */
+  readonly subscriptionId: string | null;
+  readonly eventId: string | null;
+  readonly replayId: string | null;
   readonly channel: string;
   readonly status: string;
   readonly destination: string | null;
@@ -66,9 +71,12 @@ type AttemptRow = Awaited<ReturnType<Database["deliveryAttempt"]["findFirstOrThr
 function toItem(d: DeliveryRow): DeliveryItem {
   return {
     id: String(d.id),
-    notificationId: String(d.notificationId),
+    notificationId: d.notificationId === null ? null : String(d.notificationId),
     // The operator's tenant names its users by their own ids, not by key.
-    userId: splitTenantKey(d.userId).id,
+    userId: d.userId === null ? null : splitTenantKey(d.userId).id,
+    subscriptionId: d.subscriptionId,
+    eventId: d.eventId,
+    replayId: d.replayId,
     channel: d.channel,
     status: d.status,
     destination: d.destination,
@@ -114,8 +122,9 @@ export class TenantDeliveries {
     private readonly tenant: string,
   ) {}
 
+  /** A notification's delivery belongs to its user's tenant, a subscription's to the subscription's. */
   private get ofTenant() {
-    return { notification: { user: { tenantId: this.tenant } } };
+    return { OR: [{ notification: { user: { tenantId: this.tenant } } }, { subscription: { tenantId: this.tenant } }] };
   }
 
   /** Newest first (ids grow with time); the cursor is the last id of a page. */
@@ -159,9 +168,10 @@ export class TenantDeliveries {
     >`
       UPDATE deliveries d
       SET status = 'queued', round = d.round + 1, last_error = NULL, updated_at = now()
-      FROM deliveries previous, users u
+      FROM deliveries previous
       WHERE d.id = ${String(id)}::bigint AND previous.id = d.id AND d.status = 'dead_lettered'
-        AND u.id = d.user_id AND u.tenant_id = ${this.tenant}
+        AND (EXISTS (SELECT 1 FROM users u WHERE u.id = d.user_id AND u.tenant_id = ${this.tenant})
+             OR EXISTS (SELECT 1 FROM subscriptions s WHERE s.id = d.subscription_id AND s.tenant_id = ${this.tenant}))
       RETURNING d.id, d.channel, d.round, d.attempts, previous.last_error AS previous_error`;
     const row = rows[0];
     if (row) {

@@ -93,6 +93,13 @@ export class DeliveryStatistics {
         FROM deliveries d JOIN notifications n ON n.id = d.notification_id JOIN users u ON u.id = d.user_id
         WHERE u.tenant_id = ${tenant} AND n.created_at >= ${from} AND n.created_at < ${to}
       ),
+      -- A subscription's deliveries, by the subscription's tenant: times from the delivery's creation.
+      subscription AS (
+        SELECT d.channel, CASE WHEN d.status = 'waiting' THEN 'queued' ELSE d.status END AS status,
+               EXTRACT(EPOCH FROM d.delivered_at - d.created_at) * 1000 AS ms
+        FROM subscriptions s JOIN deliveries d ON d.subscription_id = s.id
+        WHERE s.tenant_id = ${tenant} AND d.created_at >= ${from} AND d.created_at < ${to}
+      ),
       in_app AS (
         SELECT 'in_app'::text AS channel, CASE WHEN n.is_delivered THEN 'delivered' ELSE 'queued' END AS status,
                EXTRACT(EPOCH FROM n.delivered_at - n.created_at) * 1000 AS ms
@@ -103,7 +110,7 @@ export class DeliveryStatistics {
       SELECT channel, status, count(*)::int AS n,
         percentile_cont(0.5) WITHIN GROUP (ORDER BY ms) AS p50,
         percentile_cont(0.95) WITHIN GROUP (ORDER BY ms) AS p95
-      FROM (SELECT * FROM external UNION ALL SELECT * FROM in_app) AS all_channels
+      FROM (SELECT * FROM external UNION ALL SELECT * FROM subscription UNION ALL SELECT * FROM in_app) AS all_channels
       GROUP BY channel, status ORDER BY channel, status`;
     const byChannel = new Map<string, ChannelRow[]>();
     for (const row of rows) byChannel.set(row.channel, [...(byChannel.get(row.channel) ?? []), row]);

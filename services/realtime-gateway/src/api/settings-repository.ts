@@ -1,4 +1,3 @@
-import { randomBytes } from "node:crypto";
 import {
   DEFAULT_SETTINGS,
   isEventTypeName,
@@ -8,18 +7,13 @@ import {
   type UserSettings,
 } from "@herald/contract";
 import type { Database } from "@herald/db";
-import type { RecipientVersion } from "@herald/runtime";
+import { newWebhookSecret, type RecipientVersion } from "@herald/runtime";
 
 export interface SettingsChange {
   readonly before: UserSettings;
   readonly after: UserSettings;
   /** Only when this update set a new webhook URL: shown once, never again. */
   readonly webhookSecret?: string;
-}
-
-/** A Standard Webhooks signing secret: `whsec_` and 32 random bytes, base64. */
-export function newWebhookSecret(): string {
-  return `whsec_${randomBytes(32).toString("base64")}`;
 }
 
 type SettingsRow = Awaited<ReturnType<Database["userNotificationSettings"]["findUnique"]>>;
