@@ -2,8 +2,8 @@
 // a child process of it: the same Standard-Webhooks-signed POSTs (same body
 // shape, same headers, signed by the same `standardwebhooks` library with the
 // same secret) to the same receiver at the same concurrency, from a bare loop
-// over node:http with a keep-alive http.Agent, as the worker's sender uses
-// (it goes through axios on such an agent). No queue, no database, no
+// over node:http with a keep-alive http.Agent, as the worker's sender uses.
+// No queue, no database, no
 // attempt records: what the machine can do with the same requests.
 // Driven over IPC:
 //   parent → { type: "run", url, secret, count, concurrency, prefix } → { type: "done", ms, failed }
