@@ -6,9 +6,11 @@
 // Webhooks are measured beside a raw counterpart (bench/lib/raw-webhooks.mjs,
 // its own process): the same number of Standard-Webhooks-signed POSTs to the
 // same receiver at the same concurrency from a bare node:http loop with a
-// keep-alive agent, as the worker's sender uses. Rounds alternate raw, then
+// keep-alive agent, as the worker's sender uses; and, in the same process, the
+// same POSTs each made by a BullMQ job with no database at all (the queue's
+// own ceiling at that concurrency). Rounds alternate raw, queue-only, then
 // the worker (kept running across rounds, so warm), and each round's ratio
-// compares the two (target ≥ 0.50, #16). Emails follow in a phase of their
+// compares each with raw (target ≥ 0.50, #16). Emails follow in a phase of their
 // own, with no raw counterpart.
 //
 // With `--before ROOT` (another checkout, built) its delivery-worker runs
@@ -170,6 +172,14 @@ async function workerRun(w, rows) {
   }
 }
 
+/** The same POSTs as BullMQ jobs, no database (raw-webhooks.mjs's second mode); seconds it took. */
+async function queueOnlyRun(url, secret, count, prefix) {
+  raw.send({ type: "bullmq", redisUrl: base.redisUrl, queuePrefix: `${namespace}q`, url, secret, count, concurrency: CONCURRENCY, prefix });
+  const [m] = await once(raw, "message");
+  if (m.failed > 0) throw new Error(`queue only: ${m.failed} POSTs were not answered 2xx`);
+  return m.ms / 1000;
+}
+
 /** The raw loop's run of `count` signed POSTs; seconds it took. */
 async function rawRun(url, secret, count, prefix) {
   raw.send({ type: "run", url, secret, count, concurrency: CONCURRENCY, prefix });
@@ -219,6 +229,8 @@ try {
       const rawSeen = received - receivedBefore;
       const r = { raw: WEBHOOKS / rawSeconds };
       const parts = [`raw ${fmt(r.raw)} webhooks/s (receiver saw ${rawSeen})`];
+      r.queueOnly = WEBHOOKS / (await queueOnlyRun(url, secret, WEBHOOKS, `q${round}`));
+      parts.push(`BullMQ + POST, no database ${fmt(r.queueOnly)}/s, ${(r.queueOnly / r.raw).toFixed(2)}× raw`);
       for (const w of workers) {
         receivedBefore = received;
         const run = await workerRun(w, await seedDeliveries(`r${round}-${w.port}`, WEBHOOKS, "webhook"));
@@ -257,6 +269,10 @@ try {
       ratio: median(ratios),
       target: "≥ 0.50",
     });
+    const queueRatios = rounds.map((r) => r.queueOnly / r.raw);
+    console.log(
+      `  BullMQ + POST with no database (the queue's own ceiling), same rounds: ${fmt(median(rounds.map((r) => r.queueOnly)))}/s, ratio ${median(queueRatios).toFixed(2)} (${Math.min(...queueRatios).toFixed(2)}–${Math.max(...queueRatios).toFixed(2)})`,
+    );
     if (beforeWorker) {
       const beforeRatios = rounds.map((r) => r.before / r.raw);
       console.log(
@@ -279,8 +295,9 @@ try {
   raw?.kill();
   await Promise.all(workers.map((w) => w.queues.close()));
   await pg.end().catch(() => undefined);
-  // The --before worker's namespace is not the scratch install's own.
-  for await (const keys of redis.scanStream({ match: `${namespace}b:*`, count: 1000 })) if (keys.length) await redis.unlink(...keys);
+  // The --before worker's and the queue-only run's namespaces are not the scratch install's own.
+  for (const ns of [`${namespace}b`, `${namespace}q`])
+    for await (const keys of redis.scanStream({ match: `${ns}:*`, count: 1000 })) if (keys.length) await redis.unlink(...keys);
   await scratch.remove();
   redis.disconnect();
   receiver.close();
