@@ -8,10 +8,13 @@
 // same receiver at the same concurrency from a bare node:http loop with a
 // keep-alive agent, as the worker's sender uses. Rounds alternate raw, then
 // the worker (kept running across rounds, so warm), and each round's ratio
-// compares the two (target ≥ 0.50, #16). Emails follow in a phase of their
-// own, with no raw counterpart.
+// compares the two (target ≥ 0.50, #16). Each round also sends as many
+// webhook-subscription deliveries (channel `subscription`: one event to one
+// subscription, signed with its secret) through the same worker, compared
+// with the same round's raw figure. Emails follow in a phase of their own,
+// with no raw counterpart.
 //
-//   npm run bench:delivery [-- --webhooks 2000 --rounds 3 --emails 1000 --webhook-concurrency 32 --email-concurrency 8 --per-host 32]
+//   npm run bench:delivery [-- --webhooks 2000 --rounds 3 --emails 1000 --webhook-concurrency 32 --email-concurrency 8 --per-host 32 --subscriptions 2000]
 import http from "node:http";
 import { fork } from "node:child_process";
 import { once } from "node:events";
@@ -38,11 +41,14 @@ const { values } = parseArgs({
     "webhook-concurrency": { type: "string", default: "32" },
     "email-concurrency": { type: "string", default: "8" },
     "per-host": { type: "string", default: "32" },
+    // Subscription deliveries per round (0: none); default as many as --webhooks.
+    subscriptions: { type: "string" },
   },
 });
 const WEBHOOKS = Number(values.webhooks);
 const ROUNDS = Number(values.rounds);
 const EMAILS = Number(values.emails);
+const SUBSCRIPTIONS = Number(values.subscriptions ?? values.webhooks);
 // Every webhook goes to one host: the worker's effective concurrency is the smaller of its two limits.
 const CONCURRENCY = Math.min(Number(values["webhook-concurrency"]), Number(values["per-host"]));
 
@@ -89,7 +95,7 @@ let worker;
 let raw;
 const queues = openDeliveryQueues(redis, names.queuePrefix);
 const policy = { maxAttempts: 3, backoffMs: 1000 };
-const enqueuer = new DeliveryEnqueuer(queues, { webhook: policy, email: policy });
+const enqueuer = new DeliveryEnqueuer(queues, { webhook: policy, email: policy, subscription: policy });
 
 /** `count` stored notifications of `channel` for the seeded users, each with a queued delivery (not enqueued yet). */
 async function seedDeliveries(prefix, count, channel) {
@@ -106,6 +112,19 @@ async function seedDeliveries(prefix, count, channel) {
      )
      INSERT INTO deliveries (notification_id, user_id, channel) SELECT id, user_id, $3 FROM n ORDER BY id RETURNING id::text, channel, round`,
     [prefix, count, channel],
+  );
+  return rows;
+}
+
+/** `count` stored events, each with a queued delivery to the one subscription (not enqueued yet). */
+async function seedSubscriptionDeliveries(prefix, count) {
+  await pg.query(
+    `INSERT INTO events (id, event_type_id, occurred_at, payload, project_id) SELECT $1 || '-s' || g, (SELECT id FROM event_types WHERE name = 'job.failed'), now(), '{"jobName":"bench"}', 'p-1' FROM generate_series(1, $2) g`,
+    [prefix, count],
+  );
+  const { rows } = await pg.query(
+    `INSERT INTO deliveries (subscription_id, event_id, channel) SELECT 'sub_bench', $1 || '-s' || g, 'subscription' FROM generate_series(1, $2) g ORDER BY g RETURNING id::text, channel, round`,
+    [prefix, count],
   );
   return rows;
 }
@@ -142,6 +161,10 @@ try {
   await pg.query(`INSERT INTO users (id) SELECT 'u' || g FROM generate_series(1, 100) g`);
   await pg.query(
     `INSERT INTO user_notification_settings (user_id, email, webhook_url, webhook_secret) SELECT id, id || '@example.com', $1, $2 FROM users`,
+    [url, secret],
+  );
+  await pg.query(
+    `INSERT INTO subscriptions (id, tenant_id, producer, url, event_types, secret) VALUES ('sub_bench', 'default', 'bench', $1, '{job.*}', $2)`,
     [url, secret],
   );
 
@@ -182,6 +205,14 @@ try {
       console.log(
         `  round ${round}: raw ${fmt(r.raw)} webhooks/s (receiver saw ${rawSeen}) | delivery-worker ${fmt(r.worker)} webhooks/s (receiver saw ${workerSeen}, all recorded delivered) | ${(r.worker / r.raw).toFixed(2)}× raw`,
       );
+      if (SUBSCRIPTIONS) {
+        const seenBefore = received;
+        const subscriptionSeconds = await workerRun(await seedSubscriptionDeliveries(`s${round}`, SUBSCRIPTIONS));
+        r.subscription = SUBSCRIPTIONS / subscriptionSeconds;
+        console.log(
+          `  round ${round}: subscription deliveries ${fmt(r.subscription)}/s (receiver saw ${received - seenBefore}, all recorded delivered) | ${(r.subscription / r.raw).toFixed(2)}× this round's raw`,
+        );
+      }
     }
   }
 
@@ -207,6 +238,19 @@ try {
       raw: median(rounds.map((r) => r.raw)),
       ratio: median(ratios),
       target: "≥ 0.50",
+    });
+  }
+  if (rounds.length && SUBSCRIPTIONS) {
+    const ratios = rounds.map((r) => r.subscription / r.raw);
+    console.log(
+      `subscription deliveries, median of ${ROUNDS} rounds: ${fmt(median(rounds.map((r) => r.subscription)))}/s, ratio to raw ${median(ratios).toFixed(2)} (${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)})`,
+    );
+    summary.push({
+      figure: `delivery-worker subscription webhooks (concurrency ${CONCURRENCY})`,
+      unit: "webhooks/s",
+      project: median(rounds.map((r) => r.subscription)),
+      raw: median(rounds.map((r) => r.raw)),
+      ratio: median(ratios),
     });
   }
   if (EMAILS) summary.push({ figure: "delivery-worker emails", unit: "emails/s", project: EMAILS / emailSeconds });
