@@ -212,6 +212,45 @@ describe("web UI: the admin panel (statistics, deliveries, attempt log, dead-let
     await page.close();
   });
 
+  it("Subscriptions: the tenant's webhook subscriptions listed (another tenant's not, no secret shown), paused and resumed from the page", async () => {
+    const service = producerToken("billing", ["events:subscribe"]);
+    const created = await api(ingest, service, "POST", "/api/v1/subscriptions", {
+      url: healthy.url(),
+      eventTypes: ["review.*", "job.failed"],
+      filter: { projectId: "p-7" },
+      description: "billing reviews",
+    });
+    expect(created.status).toBe(201);
+    const id = created.body.id as string;
+    const foreign = await api(ingest, producerToken("billing", ["events:subscribe"], "globex"), "POST", "/api/v1/subscriptions", {
+      url: healthy.url(),
+      eventTypes: ["*"],
+    });
+    expect(foreign.status).toBe(201);
+
+    const page = await pages.newPage();
+    await openAdmin(page);
+    await page.locator("#admin-subscriptions table").waitFor();
+    const rows = await cellsOf(page, "#admin-subscriptions");
+    expect(rows.map((r) => r.slice(0, 5))).toEqual([
+      [`billing reviews ${id}`, healthy.url(), "review.*, job.failed", "project p-7", "Active"],
+    ]);
+    expect(await page.locator("#admin-subscriptions").textContent()).not.toContain("whsec_");
+
+    await page.getByRole("button", { name: `Pause ${id}` }).click();
+    await page.getByRole("button", { name: `Resume ${id}` }).waitFor();
+    expect((await cellsOf(page, "#admin-subscriptions"))[0]![4]).toBe("Paused");
+    // The service sees its subscription paused: the page changed the stored row, not just itself.
+    expect((await api(ingest, service, "GET", `/api/v1/subscriptions/${id}`)).body.status).toBe("paused");
+    await pages.screenshot(page, "3-admin-subscriptions", { fullPage: true });
+    expect(await seriousViolations(page)).toEqual([]);
+
+    await page.getByRole("button", { name: `Resume ${id}` }).click();
+    await page.getByRole("button", { name: `Pause ${id}` }).waitFor();
+    expect((await api(ingest, service, "GET", `/api/v1/subscriptions/${id}`)).body.status).toBe("active");
+    await page.close();
+  });
+
   it("Why: an event picked from the history, its decision record for every candidate, explain for a candidate picked from them, for the admin (no recipient) and for a user of the tenant picked by id", async () => {
     const page = await pages.newPage();
     await openAdmin(page);
@@ -264,7 +303,7 @@ describe("web UI: the admin panel (statistics, deliveries, attempt log, dead-let
     await page.locator("#admin-error").getByText("no event no-such-event (not_found)").waitFor();
     pages.forgive(404);
     expect(await seriousViolations(page)).toEqual([]);
-    await pages.screenshot(page, "3-admin-why", { fullPage: true });
+    await pages.screenshot(page, "4-admin-why", { fullPage: true });
     await page.close();
   });
 });

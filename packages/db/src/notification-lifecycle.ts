@@ -47,7 +47,7 @@ export function dndOff(alias: "s" | "user_notification_settings", now: Date): Pr
  */
 export async function markDispatched(db: Database, notificationIds: readonly number[]): Promise<void> {
   if (notificationIds.length === 0) return;
-  await db.$executeRaw`
+  await db.$executeRaw`/* prepared */
     UPDATE notifications SET status = 'delivered', is_delivered = true, delivered_at = now()
     FROM (SELECT set_config('synchronous_commit', 'off', true)) AS relaxed
     WHERE id = ANY(${notificationIds.map(String)}::bigint[]) AND status IN ('pending', 'released')`;

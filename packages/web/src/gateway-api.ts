@@ -14,6 +14,8 @@ import {
   type PreferenceEntry,
   type PreferenceUpdate,
   type SettingsUpdate,
+  type SubscriptionStatus,
+  type SubscriptionView,
   type UserSettings,
 } from "@herald/contract";
 
@@ -133,6 +135,15 @@ export function retryDelivery(token: string, id: string): Promise<unknown> {
 
 export function getAdminStats(token: string): Promise<AdminStats> {
   return call(token, "GET", "/api/v1/admin/stats");
+}
+
+/** The tenant's webhook subscriptions, as the operator API lists them (never their secrets). */
+export function getAdminSubscriptions(token: string): Promise<{ items: SubscriptionView[]; nextCursor: string | null }> {
+  return call(token, "GET", "/api/v1/admin/subscriptions");
+}
+
+export function setSubscriptionStatus(token: string, id: string, status: SubscriptionStatus): Promise<SubscriptionView> {
+  return call(token, "PATCH", `/api/v1/admin/subscriptions/${encodeURIComponent(id)}`, { status });
 }
 
 export function getAdminLinks(token: string): Promise<{ dashboard: string }> {

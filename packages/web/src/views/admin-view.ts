@@ -1,4 +1,11 @@
-import { DELIVERY_STATUSES, EXTERNAL_CHANNELS, type DecisionRecord, type HistoryEvent, type NotARecipient } from "@herald/contract";
+import {
+  DELIVERY_STATUSES,
+  EXTERNAL_CHANNELS,
+  type DecisionRecord,
+  type HistoryEvent,
+  type NotARecipient,
+  type SubscriptionView,
+} from "@herald/contract";
 import { append, byId, h, setText, timeElement } from "../dom";
 import { errorText } from "../error-text";
 import { subjectOf } from "../event-subject";
@@ -8,9 +15,11 @@ import {
   getAdminDelivery,
   getAdminLinks,
   getAdminStats,
+  getAdminSubscriptions,
   getDecisions,
   getEventHistory,
   retryDelivery,
+  setSubscriptionStatus,
   type AdminDelivery,
   type AdminDeliveryAttempt,
   type AdminStats,
@@ -67,6 +76,7 @@ export class AdminView {
     status: byId<HTMLSelectElement>("admin-status"),
     deliveries: byId("admin-deliveries"),
     attempts: byId("admin-attempts"),
+    subscriptions: byId("admin-subscriptions"),
     whyForm: byId<HTMLFormElement>("why-form"),
     whyRecent: byId<HTMLSelectElement>("why-recent"),
     whyEvent: byId<HTMLInputElement>("why-event"),
@@ -137,7 +147,9 @@ export class AdminView {
   clear(): void {
     this.el.view.hidden = true;
     this.el.button.hidden = true;
-    for (const el of [this.el.stats, this.el.deliveries, this.el.attempts, this.el.whyResult, this.el.whyRecent]) el.replaceChildren();
+    for (const el of [this.el.stats, this.el.deliveries, this.el.attempts, this.el.subscriptions, this.el.whyResult, this.el.whyRecent]) {
+      el.replaceChildren();
+    }
     delete this.el.whyResult.dataset.event;
     this.el.whyEvent.value = "";
     this.el.whyUser.value = "";
@@ -158,8 +170,59 @@ export class AdminView {
       }),
       this.session.run((token) => getAdminStats(token), { answered: (stats) => this.renderStats(stats), failed: (e) => this.failed(e) }),
       this.loadDeliveries(),
+      this.loadSubscriptions(),
       this.loadRecentEvents(),
     ]);
+  }
+
+  private async loadSubscriptions(): Promise<void> {
+    await this.session.run((token) => getAdminSubscriptions(token), {
+      answered: ({ items, nextCursor }) =>
+        this.el.subscriptions.replaceChildren(
+          items.length === 0
+            ? h("p", { class: "empty" }, "No service subscribes to your organization's events.")
+            : table(
+                "Webhook subscriptions",
+                ["Subscription", "URL", "Event types", "Filter", "Status", ""],
+                items.map((s) => this.subscriptionRow(s)),
+              ),
+          ...(nextCursor ? [h("p", { class: "hint" }, `The first ${items.length} are shown.`)] : []),
+        ),
+      failed: (error) => this.failed(error),
+    });
+  }
+
+  private subscriptionRow(s: SubscriptionView): (Node | string | number)[] {
+    const next = s.status === "active" ? "paused" : "active";
+    const verb = next === "paused" ? "Pause" : "Resume";
+    // Seen as one word in a narrow column; named in full for screen readers and keyboard users.
+    const toggle = h(
+      "button",
+      { class: "text-button", attrs: { type: "button", "data-subscription": s.id, "aria-label": `${verb} ${s.id}` } },
+      verb,
+    );
+    toggle.addEventListener("click", () => {
+      toggle.disabled = true;
+      void this.session.run((token) => setSubscriptionStatus(token, s.id, next), {
+        answered: () => void this.loadSubscriptions(),
+        failed: (error) => {
+          toggle.disabled = false;
+          this.failed(error);
+        },
+      });
+    });
+    const filter = [s.filter.projectId && `project ${s.filter.projectId}`, s.filter.sourceType && `source ${s.filter.sourceType}`]
+      .filter(Boolean)
+      .join(", ");
+    const name = h("span", { class: "wrap" }, s.id);
+    return [
+      s.description ? h("span", {}, h("span", { class: "subscription-description" }, s.description), " ", name) : name,
+      h("span", { class: "wrap" }, s.url),
+      s.eventTypes.join(", "),
+      filter || "none",
+      h("span", { class: `subscription-status subscription-status--${s.status}` }, s.status === "active" ? "Active" : "Paused"),
+      toggle,
+    ];
   }
 
   /** The tenant's latest events (an admin's history holds all of them), to pick one for Why. */

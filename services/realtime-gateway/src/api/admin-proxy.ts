@@ -8,6 +8,8 @@ const PROXIED = [
   { method: "POST", path: /^\/deliveries\/[^/]+\/retry$/ },
   { method: "GET", path: /^\/stats$/ },
   { method: "GET", path: /^\/events\/[^/]+\/decisions$/ },
+  { method: "GET", path: /^\/subscriptions$/ },
+  { method: "PATCH", path: /^\/subscriptions\/[^/]+$/ },
 ] as const;
 
 /** How long ingest may take to answer one operator call before the panel is told it is unavailable. */
