@@ -167,6 +167,28 @@ describe("webhook subscriptions: replay", () => {
     await api(ingest, acme, "DELETE", `/api/v1/subscriptions/${id}`);
   });
 
+  it("goes on with a replay whose worker died between two deliveries (the sweeper queues the next)", async () => {
+    const hook = await receiver();
+    const { id } = await subscribe(hook.url(), ["collab.*"]);
+    await publishAll([
+      { id: "s-1", type: "collab.lock", occurredAt: at(11) },
+      { id: "s-2", type: "collab.lock", occurredAt: at(12) },
+      { id: "s-3", type: "collab.lock", occurredAt: at(13) },
+    ]);
+    await eventually(() => (hook.requests.length === 3 ? true : undefined), 15_000, "live deliveries");
+    await stack.service("delivery-worker").stop();
+    const { replayId } = (await replay(id, { from: at(10), to: at(14) })).body;
+    // As if a worker had delivered the first and died before queueing the second.
+    await stack.db.query(
+      `UPDATE deliveries SET status = 'delivered', updated_at = now() - interval '1 minute' WHERE replay_id = $1 AND replay_seq = 1`,
+      [replayId],
+    );
+    await stack.start("delivery-worker", { env: { DELIVERY_SWEEP_INTERVAL_MS: "200", DELIVERY_SWEEP_AGE_MS: "1000" } });
+    await eventually(() => (hook.requests.length === 5 ? true : undefined), 15_000, "the rest of the replay");
+    expect(hook.requests.slice(3).map((r) => r.headers["webhook-id"])).toEqual([`replay_${replayId}_s-2`, `replay_${replayId}_s-3`]);
+    await api(ingest, acme, "DELETE", `/api/v1/subscriptions/${id}`);
+  });
+
   it("another tenant's subscription is a 404, and so is a deleted one", async () => {
     const hook = await receiver();
     const { id } = await subscribe(hook.url(), ["*"]);
