@@ -25,7 +25,17 @@ const BENCHES = [
   },
   // The target's 100,000 recipients (about a minute for the fan-out and its raw loop on this machine).
   { name: "fanout", script: "fanout.mjs", args: ["--users", "100000", "--rounds", "1", "--baseline-seconds", "10"] },
-  { name: "delivery", script: "delivery-throughput.mjs", args: ["--webhooks", "1000", "--rounds", "3", "--emails", "300"] },
+  // Events/s with 10,000 webhook subscriptions stored beside none, and the matching alone (issue #12).
+  {
+    name: "subscriptions",
+    script: "router-throughput.mjs",
+    args: ["--users", "2000", "--events", "3000", "--rounds", "2", "--mix", "single", "--subscriptions", "10000"],
+  },
+  {
+    name: "delivery",
+    script: "delivery-throughput.mjs",
+    args: ["--webhooks", "1000", "--rounds", "3", "--emails", "300", "--subscriptions", "1000"],
+  },
   // 20,000 sockets on one gateway (the target) by hand: --sockets 20000, with `ulimit -n` above 20,256.
   { name: "gateway", script: "gateway-scale.mjs", args: ["--sockets", "2000", "--rate", "200", "--seconds", "4"] },
 ];

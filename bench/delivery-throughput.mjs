@@ -11,7 +11,10 @@
 // own ceiling at that concurrency). Rounds alternate raw, queue-only, then
 // the worker (kept running across rounds, so warm), and each round's ratio
 // compares each with raw (target ≥ 0.50, #16). Emails follow in a phase of their
-// own, with no raw counterpart.
+// own, with no raw counterpart. Each round also sends as many
+// webhook-subscription deliveries (channel `subscription`: one event to one
+// subscription, signed with its secret) through this checkout's worker,
+// compared with the same round's raw figure.
 //
 // With `--before ROOT` (another checkout, built) its delivery-worker runs
 // beside this one, in its own Redis namespace (so the two never take each
@@ -20,7 +23,7 @@
 // `node --cpu-prof` and their top frames are printed at the end. Each run
 // also counts Postgres transactions per delivery (pg_stat_database).
 //
-//   npm run bench:delivery [-- --webhooks 2000 --rounds 3 --emails 1000 --webhook-concurrency 32 --email-concurrency 8 --per-host 32 --before ROOT --profile DIR]
+//   npm run bench:delivery [-- --webhooks 2000 --rounds 3 --emails 1000 --webhook-concurrency 32 --email-concurrency 8 --per-host 32 --subscriptions 2000 --before ROOT --profile DIR]
 import http from "node:http";
 import path from "node:path";
 import { fork, spawn } from "node:child_process";
@@ -51,11 +54,14 @@ const { values } = parseArgs({
     "per-host": { type: "string", default: "32" },
     before: { type: "string" },
     profile: { type: "string" },
+    // Subscription deliveries per round (0: none); default as many as --webhooks.
+    subscriptions: { type: "string" },
   },
 });
 const WEBHOOKS = Number(values.webhooks);
 const ROUNDS = Number(values.rounds);
 const EMAILS = Number(values.emails);
+const SUBSCRIPTIONS = Number(values.subscriptions ?? values.webhooks);
 // Every webhook goes to one host: the worker's effective concurrency is the smaller of its two limits.
 const CONCURRENCY = Math.min(Number(values["webhook-concurrency"]), Number(values["per-host"]));
 
@@ -114,7 +120,7 @@ function openWorker(label, root, ns, port) {
           env: { ...process.env, ...env },
           stdio: ["ignore", "inherit", "inherit"],
         });
-  const w = { label, child, queues, enqueuer: new DeliveryEnqueuer(queues, { webhook: policy, email: policy }), port, profileName };
+  const w = { label, child, queues, enqueuer: new DeliveryEnqueuer(queues, { webhook: policy, email: policy, subscription: policy }), port, profileName };
   workers.push(w);
   return w;
 }
@@ -139,6 +145,19 @@ async function seedDeliveries(prefix, count, channel) {
      )
      INSERT INTO deliveries (notification_id, user_id, channel) SELECT id, user_id, $3 FROM n ORDER BY id RETURNING id::text, channel, round`,
     [prefix, count, channel],
+  );
+  return rows;
+}
+
+/** `count` stored events, each with a queued delivery to the one subscription (not enqueued yet). */
+async function seedSubscriptionDeliveries(prefix, count) {
+  await pg.query(
+    `INSERT INTO events (id, event_type_id, occurred_at, payload, project_id) SELECT $1 || '-s' || g, (SELECT id FROM event_types WHERE name = 'job.failed'), now(), '{"jobName":"bench"}', 'p-1' FROM generate_series(1, $2) g`,
+    [prefix, count],
+  );
+  const { rows } = await pg.query(
+    `INSERT INTO deliveries (subscription_id, event_id, channel) SELECT 'sub_bench', $1 || '-s' || g, 'subscription' FROM generate_series(1, $2) g ORDER BY g RETURNING id::text, channel, round`,
+    [prefix, count],
   );
   return rows;
 }
@@ -198,6 +217,10 @@ try {
     `INSERT INTO user_notification_settings (user_id, email, webhook_url, webhook_secret) SELECT id, id || '@example.com', $1, $2 FROM users`,
     [url, secret],
   );
+  await pg.query(
+    `INSERT INTO subscriptions (id, tenant_id, producer, url, event_types, secret) VALUES ('sub_bench', 'default', 'bench', $1, '{job.*}', $2)`,
+    [url, secret],
+  );
 
   const env = (workerEnv = {
     DATABASE_URL: databaseUrl,
@@ -243,6 +266,14 @@ try {
       }
       rounds.push(r);
       console.log(`  round ${round}: ${parts.join(" | ")}`);
+      if (SUBSCRIPTIONS) {
+        const seenBefore = received;
+        const run = await workerRun(worker, await seedSubscriptionDeliveries(`s${round}`, SUBSCRIPTIONS));
+        r.subscription = SUBSCRIPTIONS / run.seconds;
+        console.log(
+          `  round ${round}: subscription deliveries ${fmt(r.subscription)}/s (receiver saw ${received - seenBefore}, all recorded delivered) | ${(r.subscription / r.raw).toFixed(2)}× this round's raw`,
+        );
+      }
     }
   }
 
@@ -286,6 +317,19 @@ try {
         ratio: median(beforeRatios),
       });
     }
+  }
+  if (rounds.length && SUBSCRIPTIONS) {
+    const ratios = rounds.map((r) => r.subscription / r.raw);
+    console.log(
+      `subscription deliveries, median of ${ROUNDS} rounds: ${fmt(median(rounds.map((r) => r.subscription)))}/s, ratio to raw ${median(ratios).toFixed(2)} (${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)})`,
+    );
+    summary.push({
+      figure: `delivery-worker subscription webhooks (concurrency ${CONCURRENCY})`,
+      unit: "webhooks/s",
+      project: median(rounds.map((r) => r.subscription)),
+      raw: median(rounds.map((r) => r.raw)),
+      ratio: median(ratios),
+    });
   }
   if (EMAILS) summary.push({ figure: "delivery-worker emails", unit: "emails/s", project: EMAILS / emailSeconds });
   reportSummary("delivery", summary);

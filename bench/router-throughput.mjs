@@ -26,6 +26,14 @@
 // each run is one notification updated in place) and once with the groupKey
 // and source taken off (every event its own notification), and prints both
 // and their ratio within the round.
+//
+// With `--subscriptions N` (and `--mix single`, whose events name the projects) each round also routes a fresh stream with N
+// webhook subscriptions stored (half on the stream's types, one per project,
+// so each event matches one and gets one delivery row and queue job; half on
+// other types), beside the same router with none in the same round, and
+// prints the events/s of both and their ratio; and it times the matching
+// itself in this process (SubscriptionIndex.match over N subscriptions
+// against none).
 import { spawn } from "node:child_process";
 import path from "node:path";
 import { createRequire } from "node:module";
@@ -38,6 +46,7 @@ import { ROOT, startService, stopAll, waitReady } from "../scripts/lib/service-r
 const require = createRequire(`${ROOT}/package.json`);
 const { redisNames, ROUTER_CONSUMER_GROUP } = require("@herald/runtime");
 const { validateEvent } = require("@herald/contract/schemas");
+const { SubscriptionIndex, matchesAnyEventTypePattern } = require("@herald/contract");
 const { applyMigrations } = require("@herald/db");
 const { Client } = require("pg");
 const { Redis } = require("ioredis");
@@ -53,12 +62,16 @@ const { values } = parseArgs({
     profile: { type: "string" },
     // Another checkout's root, built: its router is measured in the same rounds too.
     before: { type: "string" },
+    subscriptions: { type: "string", default: "0" },
   },
 });
 const USERS = Number(values.users);
 const EVENTS = Number(values.events);
 const BATCH = Number(values.batch);
 const ROUNDS = Number(values.rounds);
+const SUBSCRIPTIONS = Number(values.subscriptions);
+/** Projects the events name (and half the subscriptions filter on, one each). */
+const PROJECTS = Math.max(1, Math.floor(SUBSCRIPTIONS / 2));
 
 const scratch = scratchInstall();
 const { base, dbName, databaseUrl, namespace } = scratch;
@@ -121,8 +134,57 @@ function makeEvent(i) {
 const makeSingleEvent = (i) => ({
   type: "job.completed",
   actorUserId: "ci",
+  ...(SUBSCRIPTIONS > 0 && { projectId: `sp${rnd(PROJECTS)}` }),
   payload: { ownerUserId: user(rnd(USERS)), jobName: `job-${i}` },
 });
+
+/** Subscriptions the `--subscriptions` runs store: i < N/2 on job.* of project sp<i>, the others on review.* of theirs. */
+const subscriptionShape = (i) =>
+  i < PROJECTS ? { eventTypes: ["job.*"], projectId: `sp${i}` } : { eventTypes: ["review.*"], projectId: `sp${i - PROJECTS}` };
+
+/** Stores `count` subscriptions (none: deletes them all) and tells the router, as ingest does. */
+async function setSubscriptions(count) {
+  await pg.query("DELETE FROM subscriptions");
+  if (count > 0) {
+    await pg.query(
+      `INSERT INTO subscriptions (id, tenant_id, producer, url, event_types, project_id, secret)
+       SELECT 'sub_' || lpad(g::text, 8, '0'), 'default', 'bench', 'http://127.0.0.1:9/hook',
+              CASE WHEN g < $2 THEN '{job.*}'::text[] ELSE '{review.*}'::text[] END,
+              'sp' || CASE WHEN g < $2 THEN g ELSE g - $2 END, 'whsec_' || encode(decode(md5(g::text) || md5(random()::text), 'hex'), 'base64')
+       FROM generate_series(0, $1 - 1) g`,
+      [count, PROJECTS],
+    );
+  }
+  await redis.incr(names.subscriptionVersionKey);
+}
+
+/**
+ * SubscriptionIndex.match in this process: matches per second over `count`
+ * subscriptions; with `scan`, the per-event scan the index replaces (every
+ * subscription's patterns and filter checked), for comparison.
+ */
+function matchRate(count, { scan = false } = {}) {
+  const subscriptions = Array.from({ length: count }, (_, i) => {
+    const { eventTypes, projectId } = subscriptionShape(i);
+    return { id: `sub_${i}`, tenantId: "default", eventTypes, filter: { projectId } };
+  });
+  const index = scan
+    ? {
+        match: (e) =>
+          subscriptions
+            .filter(
+              (s) => s.tenantId === e.tenantId && matchesAnyEventTypePattern(s.eventTypes, e.type) && s.filter.projectId === e.projectId,
+            )
+            .map((s) => s.id),
+      }
+    : new SubscriptionIndex(subscriptions);
+  const events = Array.from({ length: 1000 }, (_, i) => ({ tenantId: "default", type: "job.completed", projectId: `sp${i % PROJECTS}` }));
+  let matched = 0;
+  const n = scan ? 2_000 : 500_000;
+  const started = performance.now();
+  for (let i = 0; i < n; i++) matched += index.match(events[i % events.length]).length;
+  return { perSecond: n / ((performance.now() - started) / 1000), matched: matched / n };
+}
 
 const BURST = 20;
 
@@ -358,11 +420,24 @@ async function usualRounds(make = makeEvent, mix = "usual") {
     console.log(`round ${round}: router at ${ratio.toFixed(2)}× the raw ceiling in notifications/s`);
     const beforeRatio = before && before.notificationsPerSecond / raw.notificationsPerSecond;
     if (before) console.log(`round ${round}: --before router at ${beforeRatio.toFixed(2)}× the same raw ceiling`);
+    let subscribed;
+    if (SUBSCRIPTIONS > 0) {
+      await setSubscriptions(SUBSCRIPTIONS);
+      subscribed = await routerRound(round, make, `router with ${SUBSCRIPTIONS} subscriptions`);
+      const { rows } = await pg.query(`SELECT count(*)::int AS n FROM deliveries WHERE event_id = ANY($1::text[])`, [
+        subscribed.events.map((e) => e.id),
+      ]);
+      await setSubscriptions(0);
+      console.log(
+        `round ${round}: with ${SUBSCRIPTIONS} subscriptions (${rows[0].n} subscription deliveries created) at ${(subscribed.eventsPerSecond / r.eventsPerSecond).toFixed(2)}× the events/s with none`,
+      );
+    }
     rounds.push({
       router: r.notificationsPerSecond,
       raw: raw.notificationsPerSecond,
       ratio,
       events: r.eventsPerSecond,
+      ...(subscribed && { subscribed: subscribed.eventsPerSecond, subscribedRatio: subscribed.eventsPerSecond / r.eventsPerSecond }),
       ...(before && { before: before.notificationsPerSecond, beforeRatio, beforeEvents: before.eventsPerSecond }),
     });
   }
@@ -374,6 +449,15 @@ async function usualRounds(make = makeEvent, mix = "usual") {
     { figure: "router notifications/s", value: fmt(median(of("router"))), ratio: median(of("ratio")).toFixed(2), target: "≥ 0.50" },
     { figure: "raw ceiling notifications/s", value: fmt(median(of("raw"))), ratio: "1.00" },
     { figure: "router events/s", value: fmt(median(of("events"))), ...events },
+    ...(SUBSCRIPTIONS > 0
+      ? [
+          {
+            figure: `router events/s, ${SUBSCRIPTIONS} subscriptions (vs none)`,
+            value: fmt(median(of("subscribed"))),
+            ratio: median(of("subscribedRatio")).toFixed(2),
+          },
+        ]
+      : []),
     ...(values.before
       ? [
           { figure: "--before router notifications/s", value: fmt(median(of("before"))), ratio: median(of("beforeRatio")).toFixed(2) },
@@ -381,6 +465,31 @@ async function usualRounds(make = makeEvent, mix = "usual") {
         ]
       : []),
   ]);
+  if (SUBSCRIPTIONS > 0) {
+    // The matching alone, in this process, after the router rounds (nothing else running).
+    const none = matchRate(0);
+    const many = matchRate(SUBSCRIPTIONS);
+    const scan = matchRate(SUBSCRIPTIONS, { scan: true });
+    console.log(
+      `SubscriptionIndex.match: ${fmt(many.perSecond)} events/s over ${SUBSCRIPTIONS} subscriptions (${many.matched} match each), ${fmt(none.perSecond)} over none: ${(many.perSecond / none.perSecond).toFixed(2)}×; a scan of all ${SUBSCRIPTIONS} per event: ${fmt(scan.perSecond)} events/s (index ${(many.perSecond / scan.perSecond).toFixed(0)}× faster)`,
+    );
+    reportSummary("subscriptions", [
+      {
+        figure: `router events with ${SUBSCRIPTIONS} webhook subscriptions, 1 match each (vs none)`,
+        unit: "events/s",
+        project: median(of("subscribed")),
+        raw: median(of("events")),
+        ratio: median(of("subscribedRatio")),
+      },
+      {
+        figure: `SubscriptionIndex.match over ${SUBSCRIPTIONS} subscriptions (vs none)`,
+        unit: "events/s",
+        project: many.perSecond,
+        raw: none.perSecond,
+        ratio: many.perSecond / none.perSecond,
+      },
+    ]);
+  }
   reportSummary(mix === "single" ? "router-single" : "router", [
     {
       figure: `router notifications, ${mix} mix (vs raw INSERT + unnest + PUBLISH)`,

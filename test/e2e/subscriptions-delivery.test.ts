@@ -1,4 +1,6 @@
 import { Webhook } from "standardwebhooks";
+import { tenantKey } from "@herald/contract";
+import { validateEvent } from "@herald/contract/schemas";
 import { api, eventually, publish, RecordingClient } from "../support/clients";
 import { WebhookReceiver, type ReceivedRequest } from "../support/receivers";
 import { TestStack } from "../support/stack";
@@ -224,6 +226,34 @@ describe("webhook subscriptions: delivery", () => {
     expect((await api(ingest, globexAdmin, "GET", `/api/v1/admin/deliveries/${dead.deliveryId}`)).status).toBe(404);
     expect((await api(ingest, globexAdmin, "POST", `/api/v1/admin/deliveries/${dead.deliveryId}/retry`)).status).toBe(404);
     await api(ingest, acme, "DELETE", `/api/v1/subscriptions/${id}`);
+  });
+
+  it("delivers once an event the router reads twice (a crashed router's batch is read again), and counts it in the statistics", async () => {
+    const hook = await receiver();
+    const markers = await receiver();
+    const { id } = await subscribe(hook.url(), ["job.completed"]);
+    const marker = await subscribe(markers.url(), ["system.restart"]);
+    const validated = validateEvent(
+      { id: "twice-1", type: "job.completed", payload: { ownerUserId: "nobody" } },
+      { now: new Date(), producer: tenantKey("acme", "billing"), tenant: "acme" },
+    );
+    if (!validated.ok) throw new Error("test event invalid");
+    const entry = JSON.stringify(validated.event);
+    // Two entries of one event: the second is what a router that died before acknowledging leaves to the next.
+    await stack.redis.xadd(stack.names.eventStream, "*", "event", entry);
+    await stack.redis.xadd(stack.names.eventStream, "*", "event", entry);
+    await arrived(hook, "twice-1");
+    await stack.redis.xadd(stack.names.eventStream, "*", "event", entry);
+    await arrived(markers, await emit("system.restart"));
+    expect(await deliveriesOfEvent("twice-1")).toEqual([{ subscription_id: id }]);
+    expect(hook.requests.map((r) => r.headers["webhook-id"])).toEqual(["twice-1"]);
+
+    const stats = await api(ingest, acmeAdmin, "GET", "/api/v1/admin/stats");
+    expect(stats.status).toBe(200);
+    const channel = (stats.body.channels as { channel: string; delivered: number }[]).find((c) => c.channel === "subscription");
+    expect(channel?.delivered).toBeGreaterThanOrEqual(2);
+    await api(ingest, acme, "DELETE", `/api/v1/subscriptions/${id}`);
+    await api(ingest, acme, "DELETE", `/api/v1/subscriptions/${marker.id}`);
   });
 
   it("never delivers another tenant's events", async () => {

@@ -101,6 +101,7 @@ export {
   SUBSCRIPTION_STATUSES,
   SUBSCRIPTION_TYPE_PREFIXES,
   subscriptionPatternProblem,
+  typesMatching,
   type SubscriptionFilter,
   type SubscriptionOutcome,
   type SubscriptionStatus,

@@ -16,32 +16,55 @@ export interface MatchableEvent {
   readonly source?: { readonly type: string };
 }
 
+/**
+ * The subscriptions of one list (a type, a prefix, or `*`), split by their
+ * project filter: an event looks at those without one and those of its own
+ * project only, so a tenant with a subscription per project pays for its
+ * project's, not for every project's.
+ */
+class Bucket {
+  readonly anyProject: MatchableSubscription[] = [];
+  readonly byProject = new Map<string, MatchableSubscription[]>();
+
+  add(sub: MatchableSubscription): void {
+    const project = sub.filter.projectId;
+    if (project === undefined) return void this.anyProject.push(sub);
+    const list = this.byProject.get(project);
+    if (list) list.push(sub);
+    else this.byProject.set(project, [sub]);
+  }
+
+  collect(event: MatchableEvent, into: string[]): void {
+    const lists = [this.anyProject, event.projectId === undefined ? undefined : this.byProject.get(event.projectId)];
+    for (const list of lists) {
+      if (!list) continue;
+      for (const sub of list) {
+        if (sub.filter.sourceType === undefined || sub.filter.sourceType === event.source?.type) into.push(sub.id);
+      }
+    }
+  }
+}
+
 interface TenantEntries {
-  readonly exact: Map<string, MatchableSubscription[]>;
-  readonly prefix: Map<string, MatchableSubscription[]>;
-  readonly everything: MatchableSubscription[];
+  readonly exact: Map<string, Bucket>;
+  readonly prefix: Map<string, Bucket>;
+  readonly everything: Bucket;
 }
 
-const NONE: readonly MatchableSubscription[] = [];
-
-function add(map: Map<string, MatchableSubscription[]>, key: string, sub: MatchableSubscription): void {
-  const list = map.get(key);
-  if (list) list.push(sub);
-  else map.set(key, [sub]);
-}
-
-function passes(filter: SubscriptionFilter, event: MatchableEvent): boolean {
-  if (filter.projectId !== undefined && filter.projectId !== event.projectId) return false;
-  if (filter.sourceType !== undefined && filter.sourceType !== event.source?.type) return false;
-  return true;
+function bucketOf(map: Map<string, Bucket>, key: string): Bucket {
+  let bucket = map.get(key);
+  if (!bucket) map.set(key, (bucket = new Bucket()));
+  return bucket;
 }
 
 /**
- * Active subscriptions indexed per tenant by what they listen to: an exact
- * type, a type prefix (`job.*`), or everything (`*`). Matching an event
- * looks up three lists of its own tenant and checks only their filters, so
- * its cost follows the subscriptions that could match, not all of them
- * (10,000 subscriptions of other types cost an event nothing).
+ * Active subscriptions indexed per tenant by what they listen to (an exact
+ * type, a type prefix for `job.*`, or `*`) and then by their project
+ * filter. Matching an event looks up its own tenant's three lists, takes
+ * those subscriptions without a project filter or with its project, and
+ * checks their source filter: its cost follows the subscriptions that could
+ * match it, not the number there are (10,000 of other types, tenants or
+ * projects cost an event nothing).
  */
 export class SubscriptionIndex {
   private readonly byTenant = new Map<string, TenantEntries>();
@@ -52,38 +75,33 @@ export class SubscriptionIndex {
     for (const sub of subscriptions) {
       size++;
       let entries = this.byTenant.get(sub.tenantId);
-      if (!entries) this.byTenant.set(sub.tenantId, (entries = { exact: new Map(), prefix: new Map(), everything: [] }));
-      // One entry per list a subscription is in: `job.*` beside `job.failed` must not match it twice.
+      if (!entries) this.byTenant.set(sub.tenantId, (entries = { exact: new Map(), prefix: new Map(), everything: new Bucket() }));
+      // In one list per pattern it covers, and never twice for one event: `job.*` beside `job.failed` is the prefix alone.
       const patterns = new Set(sub.eventTypes);
       if (patterns.has("*")) {
-        entries.everything.push(sub);
+        entries.everything.add(sub);
         continue;
       }
       const prefixes = new Set<string>();
       for (const pattern of patterns) if (pattern.endsWith(".*")) prefixes.add(pattern.slice(0, -2));
-      for (const prefix of prefixes) add(entries.prefix, prefix, sub);
+      for (const prefix of prefixes) bucketOf(entries.prefix, prefix).add(sub);
       for (const pattern of patterns) {
-        if (pattern.endsWith(".*")) continue;
-        // Covered by one of its own prefixes already.
-        if (prefixes.has(pattern.slice(0, pattern.indexOf(".")))) continue;
-        add(entries.exact, pattern, sub);
+        if (pattern.endsWith(".*") || prefixes.has(pattern.slice(0, pattern.indexOf(".")))) continue;
+        bucketOf(entries.exact, pattern).add(sub);
       }
     }
     this.size = size;
   }
 
-  /** The ids of the subscriptions an event goes to, each once, in the order they were indexed within each list. */
+  /** The ids of the subscriptions an event goes to, each once. */
   match(event: MatchableEvent): string[] {
     const entries = this.byTenant.get(event.tenantId);
     if (!entries) return [];
-    const dot = event.type.indexOf(".");
-    const lists = [
-      entries.exact.get(event.type) ?? NONE,
-      dot > 0 ? (entries.prefix.get(event.type.slice(0, dot)) ?? NONE) : NONE,
-      entries.everything,
-    ];
     const ids: string[] = [];
-    for (const list of lists) for (const sub of list) if (passes(sub.filter, event)) ids.push(sub.id);
+    entries.exact.get(event.type)?.collect(event, ids);
+    const dot = event.type.indexOf(".");
+    if (dot > 0) entries.prefix.get(event.type.slice(0, dot))?.collect(event, ids);
+    entries.everything.collect(event, ids);
     return ids;
   }
 }

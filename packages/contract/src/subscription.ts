@@ -1,4 +1,5 @@
 import { STREAM_EVENT_TYPES, isStreamEventTypeName } from "./catalog";
+import { matchesAnyEventTypePattern } from "./event-type-pattern";
 
 /** A webhook subscription's state: a paused one is not delivered to (replay fetches what it missed). */
 export const SUBSCRIPTION_STATUSES = ["active", "paused"] as const;
@@ -64,4 +65,9 @@ export function subscriptionPatternProblem(pattern: string): string | undefined 
       : `unknown category ${JSON.stringify(prefix)}: use one of ${SUBSCRIPTION_TYPE_PREFIXES.map((p) => `${p}.*`).join(", ")}`;
   }
   return isStreamEventTypeName(pattern) ? undefined : "must be an event type of the catalog, a category such as job.*, or *";
+}
+
+/** The catalog's types a list of patterns covers: how stored events are selected by pattern (a replay), with the matcher routing uses. */
+export function typesMatching(patterns: readonly string[]): string[] {
+  return STREAM_EVENT_TYPES.filter((t) => matchesAnyEventTypePattern(patterns, t.name)).map((t) => t.name);
 }

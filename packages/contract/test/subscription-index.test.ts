@@ -69,6 +69,22 @@ describe("SubscriptionIndex.match", () => {
     expect(index.match(e).sort()).toEqual([...expected].sort());
   });
 
+  it("takes a project's subscriptions among many projects', and only those", () => {
+    const perProject = new SubscriptionIndex([
+      ...Array.from({ length: 10_000 }, (_, i) => sub(`p${i}`, i % 2 ? ["job.*"] : ["job.failed"], { projectId: `p-${i}` })),
+      sub("any", ["job.failed"]),
+      sub("p7-training", ["*"], { projectId: "p-7", sourceType: "training" }),
+    ]);
+    expect(perProject.match(event("job.failed", { projectId: "p-7" })).sort()).toEqual(["any", "p7"]);
+    expect(perProject.match(event("job.failed", { projectId: "p-8", source: { type: "training" } })).sort()).toEqual(["any", "p8"]);
+    expect(perProject.match(event("job.failed", { projectId: "p-7", source: { type: "training" } })).sort()).toEqual([
+      "any",
+      "p7",
+      "p7-training",
+    ]);
+    expect(perProject.match(event("job.failed")).sort()).toEqual(["any"]);
+  });
+
   it("counts its subscriptions", () => {
     expect(index.size).toBe(13);
     expect(new SubscriptionIndex([]).match(event("job.failed"))).toEqual([]);

@@ -38,8 +38,11 @@ export {
   RECENT_OUTCOMES,
   Subscriptions,
   TenantSubscriptions,
+  newReplayId,
   newSubscriptionId,
   type NewSubscription,
+  type ReplayRequest,
+  type ReplayResult,
   type SubscriptionChange,
   type SubscriptionPage,
 } from "./subscriptions";

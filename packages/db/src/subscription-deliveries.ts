@@ -24,7 +24,8 @@ export interface SubscriptionMatch {
  */
 export async function createSubscriptionDeliveries(db: Database, matches: readonly SubscriptionMatch[]): Promise<QueuedDelivery[]> {
   if (matches.length === 0) return [];
-  const rows = await db.$queryRaw<{ id: bigint; round: number }[]>`
+  // Prepared once per connection (PREPARED_STATEMENT_MARK): one text, run every batch that has matches.
+  const rows = await db.$queryRaw<{ id: bigint; round: number }[]>`/* prepared */
     WITH m AS (
       SELECT * FROM jsonb_to_recordset(${JSON.stringify(matches)}::jsonb)
         AS m("eventId" text, "subscriptionId" text, tenant text, producer text)

@@ -8,6 +8,7 @@ import {
   type SubscriptionView,
 } from "@herald/contract";
 import type { Database } from "./client";
+import type { QueuedDelivery } from "./notification-lifecycle";
 
 type SubscriptionRow = Awaited<ReturnType<Database["subscription"]["findFirstOrThrow"]>>;
 
@@ -39,13 +40,19 @@ export const RECENT_OUTCOMES = 20;
 
 const ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
+const randomBase62 = (length: number) => [...randomBytes(length)].map((b) => ALPHABET[b % ALPHABET.length]).join("");
+
 /**
  * `sub_`, the creation time (base 36, fixed width, so ids sort by age and
  * pages follow creation order) and 16 random base62 characters.
  */
 export function newSubscriptionId(now = Date.now()): string {
-  const random = [...randomBytes(16)].map((b) => ALPHABET[b % ALPHABET.length]).join("");
-  return `sub_${now.toString(36).padStart(9, "0")}${random}`;
+  return `sub_${now.toString(36).padStart(9, "0")}${randomBase62(16)}`;
+}
+
+/** A replay's id: 20 random base62 characters (in `webhook-id`s as `replay_<id>_<eventId>`). */
+export function newReplayId(): string {
+  return randomBase62(20);
 }
 
 function filterOf(row: Pick<SubscriptionRow, "projectId" | "sourceType">): SubscriptionFilter {
@@ -97,6 +104,11 @@ export class TenantSubscriptions {
     readonly tenant: string,
   ) {}
 
+  /** Creates a replay of one of the tenant's subscriptions (createReplay). */
+  replay(subscriptionId: string, request: ReplayRequest): Promise<ReplayResult> {
+    return createReplay(this.db, this.tenant, subscriptionId, request);
+  }
+
   async create(input: NewSubscription): Promise<SubscriptionView> {
     const row = await this.db.subscription.create({
       data: {
@@ -128,12 +140,6 @@ export class TenantSubscriptions {
   async get(id: string): Promise<SubscriptionView | undefined> {
     const row = await this.db.subscription.findFirst({ where: { id, tenantId: this.tenant } });
     return row ? toView(row) : undefined;
-  }
-
-  /** The URL and secret its deliveries use, for a replay; undefined for another tenant's or no subscription. */
-  async secretOf(id: string): Promise<{ readonly url: string; readonly secret: string } | undefined> {
-    const row = await this.db.subscription.findFirst({ where: { id, tenantId: this.tenant }, select: { url: true, secret: true } });
-    return row ?? undefined;
   }
 
   /** Its latest deliveries (live and replayed), newest first. */
@@ -175,4 +181,58 @@ export class TenantSubscriptions {
     const { count } = await this.db.subscription.deleteMany({ where: { id, tenantId: this.tenant } });
     return count > 0;
   }
+}
+
+/** What a replay asks for: events of the window (inclusive), of these types, in the subscription's filter. */
+export interface ReplayRequest {
+  readonly replayId: string;
+  readonly from: Date;
+  readonly to: Date;
+  /** Type names (typesMatching of the subscription's patterns, narrowed by the request's). */
+  readonly types: readonly string[];
+  readonly filter: SubscriptionFilter;
+  /** More matching events than this and nothing is replayed. */
+  readonly maxEvents: number;
+}
+
+export type ReplayResult =
+  | { readonly kind: "created"; readonly events: number; readonly first?: QueuedDelivery }
+  | { readonly kind: "too_many"; readonly maxEvents: number };
+
+/**
+ * Creates a replay's deliveries in one statement: one per stored event of
+ * the tenant in the window that matches, numbered in `occurredAt` order
+ * (ingest order among equals), the first queued and the others waiting
+ * their turn (the delivery-worker's ReplayChain queues each after the one
+ * before settles). Past `maxEvents` matches it creates nothing.
+ */
+export async function createReplay(db: Database, tenant: string, subscriptionId: string, request: ReplayRequest): Promise<ReplayResult> {
+  const [row] = await db.$queryRaw<{ matched: number; first_id: bigint | null; first_round: number | null }[]>`
+    WITH picked AS (
+      SELECT e.id, row_number() OVER (ORDER BY e.occurred_at, e.seq)::int AS seq
+      FROM events e JOIN event_types et ON et.id = e.event_type_id
+      WHERE e.tenant_id = ${tenant} AND e.occurred_at >= ${request.from} AND e.occurred_at <= ${request.to}
+        AND et.name = ANY(${[...request.types]}::text[])
+        AND (${request.filter.projectId ?? null}::text IS NULL OR e.project_id = ${request.filter.projectId ?? null})
+        AND (${request.filter.sourceType ?? null}::text IS NULL OR e.source_entity_type = ${request.filter.sourceType ?? null})
+      ORDER BY e.occurred_at, e.seq
+      LIMIT ${request.maxEvents + 1}
+    ),
+    created AS (
+      INSERT INTO deliveries (subscription_id, event_id, channel, replay_id, replay_seq, status)
+      SELECT ${subscriptionId}, p.id, ${SUBSCRIPTION_CHANNEL}, ${request.replayId}, p.seq, CASE WHEN p.seq = 1 THEN 'queued' ELSE 'waiting' END
+      FROM picked p
+      WHERE (SELECT count(*) FROM picked) <= ${request.maxEvents}
+      ORDER BY p.seq
+      RETURNING id, round, replay_seq
+    )
+    SELECT (SELECT count(*) FROM picked)::int AS matched,
+           (SELECT id FROM created WHERE replay_seq = 1) AS first_id,
+           (SELECT round FROM created WHERE replay_seq = 1) AS first_round`;
+  if (!row || row.matched > request.maxEvents) return { kind: "too_many", maxEvents: request.maxEvents };
+  return {
+    kind: "created",
+    events: row.matched,
+    ...(row.first_id !== null && { first: { id: String(row.first_id), channel: SUBSCRIPTION_CHANNEL, round: row.first_round ?? 0 } }),
+  };
 }

@@ -78,7 +78,8 @@ export class SubscriptionDeliveryStore {
    * deliveries with it) or retention ended its event, so there is nothing to send.
    */
   async load(deliveryId: string): Promise<SubscriptionDeliveryContext | undefined> {
-    const [row] = await this.db.$queryRaw<Row[]>`
+    // Prepared once per connection (PREPARED_STATEMENT_MARK): one text, run for every delivery.
+    const [row] = await this.db.$queryRaw<Row[]>`/* prepared */
       SELECT d.id, d.status, d.round, s.url, s.secret, d.replay_id, e.id AS event_id, et.name AS type, e.tenant_id, e.occurred_at,
              e.actor_user_id, e.project_id, e.source_entity_type AS source_type, e.source_entity_id AS source_id, e.payload
       FROM deliveries d

@@ -60,6 +60,8 @@ const ENV = {
    * queue dashboard, which shows every tenant's jobs (BullMQ queues are shared).
    */
   OPERATOR_TENANT: z.string().refine(isTenantId, "must be a tenant id ([A-Za-z0-9_.-]{1,64})").default(DEFAULT_TENANT),
+  /** Most events one subscription replay may send (more in its window: 400, narrow the window). */
+  SUBSCRIPTION_REPLAY_MAX_EVENTS: positiveInt(10_000),
   /** A dashboard session unused this long ends (it ends with its token's expiry, or at logout, in any case). */
   ADMIN_SESSION_IDLE_SECONDS: positiveInt(30 * 60),
 };
@@ -78,6 +80,7 @@ export interface IngestConfig extends InstallationConfig {
   readonly subscriptions: {
     /** WEBHOOK_ALLOWED_HOSTS: subscription URLs may name these private hosts. */
     readonly allowedHosts: readonly string[];
+    readonly replayMaxEvents: number;
   };
   readonly dashboard: {
     /** Only this tenant's admins open it: it shows every tenant's jobs. */
@@ -109,7 +112,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       idempotencyTtlSeconds: env.IDEMPOTENCY_TTL_SECONDS,
     },
     retryPolicies: retryPolicies(env),
-    subscriptions: { allowedHosts: webhookAllowedHosts(env) },
+    subscriptions: { allowedHosts: webhookAllowedHosts(env), replayMaxEvents: env.SUBSCRIPTION_REPLAY_MAX_EVENTS },
     dashboard: { operatorTenant: env.OPERATOR_TENANT, sessionIdleSeconds: env.ADMIN_SESSION_IDLE_SECONDS },
   };
 }

@@ -72,6 +72,7 @@ async function main(): Promise<void> {
   const queueRedis = createRedis(config, { failFast: true, name: "ingest-queues", logger });
   const queues = openOperatorQueues(queueRedis, names.queuePrefix);
   const deliveries = new DeliveryRepository(db);
+  const deliveryQueuer = new DeliveryEnqueuer(queues.delivery, config.retryPolicies);
   const recipientVersion = new RecipientVersion(redis, names.recipientVersionKey);
   const users = new UserProvisioning(db, recipientVersion);
   const subscriptions = new Subscriptions(db);
@@ -98,7 +99,7 @@ async function main(): Promise<void> {
     database.guard,
     createAdminDeliveriesRouter({
       repository: deliveries,
-      retry: { queuer: new DeliveryEnqueuer(queues.delivery, config.retryPolicies), queueReachable: () => pingRedis(queueRedis), logger },
+      retry: { queuer: deliveryQueuer, queueReachable: () => pingRedis(queueRedis), logger },
     }),
     createAdminUsersRouter({ users }),
     createTenantPreferencesRouter({ preferences: new TenantPreferences(db), version: recipientVersion }),
@@ -116,6 +117,12 @@ async function main(): Promise<void> {
       subscriptions,
       changes: subscriptionChanges,
       allowedHosts: config.subscriptions.allowedHosts,
+      replay: {
+        queuer: deliveryQueuer,
+        queueReachable: () => pingRedis(queueRedis),
+        maxEvents: config.subscriptions.replayMaxEvents,
+        logger,
+      },
     }),
     database.errors,
   );

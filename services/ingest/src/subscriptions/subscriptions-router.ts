@@ -1,10 +1,11 @@
 import express, { Router, type Request, type RequestHandler } from "express";
 import { authenticate, subscriberOf, verifyToken, type AuthConfig, type ServicePrincipal } from "@herald/auth";
 import { tenantKey, type SubscriptionView } from "@herald/contract";
-import { subscriptionCreateSchema, subscriptionUpdateSchema } from "@herald/contract/schemas";
+import { subscriptionCreateSchema, subscriptionReplaySchema, subscriptionUpdateSchema } from "@herald/contract/schemas";
 import type { Subscriptions } from "@herald/db";
 import { newWebhookSecret, parseBody, parseQuery, requireJson } from "@herald/runtime";
 import type { SubscriptionChanges } from "./subscription-changes";
+import { replaySubscription, type ReplayDependencies } from "./subscription-replay";
 import { notFound, parseSubscriptionId, refusePrivateUrl, subscriptionListQuerySchema } from "./subscription-requests";
 
 export interface SubscriptionsRouterOptions {
@@ -12,6 +13,7 @@ export interface SubscriptionsRouterOptions {
   readonly changes: SubscriptionChanges;
   /** WEBHOOK_ALLOWED_HOSTS: hosts exempt from the private-address refusal. */
   readonly allowedHosts: readonly string[];
+  readonly replay: ReplayDependencies;
 }
 
 const jsonBody = [requireJson, express.json({ limit: "16kb", strict: false })];
@@ -83,6 +85,15 @@ export function createSubscriptionsRouter(options: SubscriptionsRouterOptions): 
     if (!(await tenant.delete(id))) throw notFound(id);
     await changes.changed();
     res.status(204).end();
+  });
+
+  router.post("/:id/replay", ...jsonBody, async (req, res) => {
+    const tenant = tenantOf(req);
+    const id = parseSubscriptionId(String(req.params.id));
+    const request = parseBody(subscriptionReplaySchema, req.body);
+    const subscription = await tenant.get(id);
+    if (!subscription) throw notFound(id);
+    res.status(202).json(await replaySubscription(tenant, subscription, request, options.replay));
   });
 
   return router;
