@@ -7,6 +7,7 @@ export {
   type RedisClient,
   type RedisConnectionOptions,
   type RedisTarget,
+  withOrderedPublish,
 } from "./redis";
 export { parseClusterNode, type RedisClusterNode } from "./redis-cluster-nodes";
 export {
