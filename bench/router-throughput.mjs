@@ -14,6 +14,7 @@
 // the router's share of the raw ceiling in notifications/s, within each round.
 //
 //   npm run bench:router [-- --users 10000 --events 20000 --batch 200 --rounds 2 --profile DIR --before ROOT]
+//   npm run bench:router -- --routers 1,2,3 --cluster [--users 2000 --events 10000 --rounds 2]
 //
 // With `--before ROOT` (another checkout, built) its router also routes a
 // fresh stream of the same mix in each round, against the same raw ceiling:
@@ -26,21 +27,36 @@
 // each run is one notification updated in place) and once with the groupKey
 // and source taken off (every event its own notification), and prints both
 // and their ratio within the round.
+//
+// With `--routers 1,2,3` and/or `--cluster` it measures scaling instead: in
+// each round, for each count N, N router processes (one consumer group,
+// one stream) route EVENTS events on the single Redis and then, with
+// --cluster, on a local 3-master Redis Cluster (scripts/redis-cluster.mjs);
+// the order of the two flips every round. The routers are started and ready
+// on an empty stream before the clock starts, so process start and the
+// cluster client's slot discovery are not timed. Prints events/s and
+// notifications/s per count and target, the cluster ÷ single ratio within
+// the round, and what each run used: the routers' busy share of the wall
+// time, CPU cores used by the Postgres backends serving them and by Redis,
+// and the machine's idle share (near 0: the two cores were saturated).
 import { spawn } from "node:child_process";
+import os from "node:os";
 import path from "node:path";
 import { createRequire } from "node:module";
 import { parseArgs } from "node:util";
 import { printProfile } from "./lib/cpu-profile-summary.mjs";
+import { idleShare, machineCpu, processCpuSeconds } from "./lib/process-cpu.mjs";
 import { scratchInstall } from "./lib/scratch-install.mjs";
 import { reportSummary } from "./lib/summary.mjs";
 import { ROOT, startService, stopAll, waitReady } from "../scripts/lib/service-runner.mjs";
+import { startRedisCluster } from "../scripts/redis-cluster.mjs";
 
 const require = createRequire(`${ROOT}/package.json`);
 const { redisNames, ROUTER_CONSUMER_GROUP } = require("@herald/runtime");
 const { validateEvent } = require("@herald/contract/schemas");
 const { applyMigrations } = require("@herald/db");
 const { Client } = require("pg");
-const { Redis } = require("ioredis");
+const { Cluster, Redis } = require("ioredis");
 
 const { values } = parseArgs({
   options: {
@@ -53,6 +69,10 @@ const { values } = parseArgs({
     profile: { type: "string" },
     // Another checkout's root, built: its router is measured in the same rounds too.
     before: { type: "string" },
+    // Router counts to measure side by side, e.g. 1,2,3 (scaling mode).
+    routers: { type: "string" },
+    // Each run on a local 3-master Redis Cluster too (scaling mode).
+    cluster: { type: "boolean", default: false },
   },
 });
 const USERS = Number(values.users);
@@ -66,6 +86,10 @@ const names = redisNames(namespace);
 const redis = new Redis(base.redisUrl);
 let pg;
 let router;
+// Scaling mode: the routers of the run in progress, the local cluster and its client.
+let scaledRouters = [];
+let cluster;
+let clusterClient;
 
 const user = (i) => `u${i % USERS}`;
 const rnd = (n) => Math.floor(Math.random() * n);
@@ -163,12 +187,12 @@ function makeBurstyEvent(i, grouped) {
 let filled = 0;
 
 /** EVENTS new events on the stream; returns them as the router will read them. */
-async function fillStream(make = makeEvent) {
+async function fillStream(make = makeEvent, client = redis) {
   const now = new Date();
   const events = [];
   filled += EVENTS;
   for (let start = 0; start < EVENTS; start += 1000) {
-    const pipeline = redis.pipeline();
+    const pipeline = client.pipeline();
     for (let i = start; i < Math.min(EVENTS, start + 1000); i++) {
       const result = validateEvent(make(i), { now, producer: "bench" });
       events.push(result.event);
@@ -309,6 +333,184 @@ async function rawRound(round, events) {
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const fmt = (n) => Math.round(n).toLocaleString("en-US");
+
+/** The router group's progress on `client`'s stream: done once it has read `entries` and has none pending. */
+async function groupDone(client, entries) {
+  const groups = await client.xinfo("GROUPS", names.eventStream);
+  const group = groups
+    .map((g) => Object.fromEntries(Array.from({ length: g.length / 2 }, (_, i) => [g[2 * i], g[2 * i + 1]])))
+    .find((g) => g.name === ROUTER_CONSUMER_GROUP);
+  return group !== undefined && Number(group["entries-read"]) >= entries && Number(group.pending) === 0;
+}
+
+/** CPU seconds Redis has used so far: the masters of a cluster added up (its replicas copy the stream too, not counted). */
+async function redisCpuSeconds(client) {
+  const nodes = client instanceof Cluster ? client.nodes("master") : [client];
+  const infos = await Promise.all(nodes.map((node) => node.info("cpu")));
+  return infos
+    .map((info) => Object.fromEntries(info.split("\r\n").map((line) => line.split(":"))))
+    .reduce((sum, cpu) => sum + Number(cpu.used_cpu_user) + Number(cpu.used_cpu_sys), 0);
+}
+
+/** CPU seconds used so far by the Postgres backends serving this database (the routers' connections), this process's own left out. */
+async function postgresCpuSeconds() {
+  const { rows } = await pg.query(`SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`, [dbName]);
+  return rows.map((r) => processCpuSeconds(r.pid) ?? 0).reduce((a, b) => a + b, 0);
+}
+
+/** What the Postgres backends serving this database are doing now, counted by kind. */
+async function backendStates() {
+  const { rows } = await pg.query(
+    `SELECT CASE WHEN state = 'active' AND wait_event_type IS NULL THEN 'running'
+                 WHEN state = 'active' AND wait_event_type = 'Lock' THEN 'lock'
+                 WHEN state = 'active' THEN 'other wait'
+                 WHEN state = 'idle in transaction' THEN 'in transaction'
+                 ELSE 'idle' END AS kind, count(*)::int AS n
+     FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid() AND backend_type = 'client backend' GROUP BY 1`,
+    [dbName],
+  );
+  return Object.fromEntries(rows.map((r) => [r.kind, r.n]));
+}
+
+const BACKEND_KINDS = ["running", "lock", "other wait", "in transaction", "idle"];
+
+/**
+ * `count` routers of one consumer group on `target`'s stream: started and
+ * ready on the empty stream first, then timed from the first XADD of EVENTS
+ * events until the group has acknowledged them all.
+ */
+async function scaledRun(count, target) {
+  const output = process.env.ROUTER_LOG_LEVEL ? "inherit" : "ignore";
+  const routers = Array.from({ length: count }, (_, i) =>
+    startService(
+      "router",
+      { ...routerEnv, ...target.env, ROUTER_PORT: String(3192 + i), ROUTER_CONSUMER_NAME: `bench-router-${i + 1}` },
+      { output },
+    ),
+  );
+  scaledRouters = routers;
+  await Promise.all(routers.map((r, i) => waitReady(r, `http://127.0.0.1:${3192 + i}`)));
+  const routerCpu0 = routers.map((r) => processCpuSeconds(r.pid) ?? 0);
+  const [postgres0, redis0] = [await postgresCpuSeconds(), await redisCpuSeconds(target.client)];
+  const machine0 = machineCpu();
+  const load0 = os.loadavg()[0];
+  const started = performance.now();
+  const events = await fillStream(makeEvent, target.client);
+  target.filled += EVENTS;
+  // Sampled while they route: how many backends run, wait on a row lock (a user another router is storing for), wait
+  // otherwise (I/O, WAL), or wait for their router (idle, or idle inside its transaction).
+  const sampled = Object.fromEntries(BACKEND_KINDS.map((kind) => [kind, 0]));
+  let samples = 0;
+  while (!(await groupDone(target.client, target.filled))) {
+    const states = await backendStates();
+    for (const kind of BACKEND_KINDS) sampled[kind] += states[kind] ?? 0;
+    samples += 1;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  const backends = Object.fromEntries(BACKEND_KINDS.map((kind) => [kind, samples ? sampled[kind] / samples : 0]));
+  const seconds = (performance.now() - started) / 1000;
+  const machine = idleShare(machine0, machineCpu());
+  const routerBusy = routers.map((r, i) => ((processCpuSeconds(r.pid) ?? Number.NaN) - routerCpu0[i]) / seconds);
+  const postgresCores = ((await postgresCpuSeconds()) - postgres0) / seconds;
+  const redisCores = ((await redisCpuSeconds(target.client)) - redis0) / seconds;
+  const load = Math.max(load0, os.loadavg()[0]);
+  await stopAll(routers);
+  scaledRouters = [];
+  const { rows } = await pg.query(`SELECT count(*)::int AS n FROM notifications WHERE event_id = ANY($1::text[])`, [
+    events.map((e) => e.id),
+  ]);
+  const result = {
+    eventsPerSecond: EVENTS / seconds,
+    notificationsPerSecond: rows[0].n / seconds,
+    routerBusy,
+    backends,
+    postgresCores,
+    redisCores,
+    machineIdle: machine,
+    load,
+  };
+  const pct = (x) => (Number.isFinite(x) ? `${Math.round(x * 100)} %` : "n/a");
+  console.log(
+    `  ${count} router${count > 1 ? "s" : " "} on ${target.label.padEnd(12)} ${fmt(result.eventsPerSecond).padStart(6)} events/s, ${fmt(result.notificationsPerSecond).padStart(6)} notifications/s (${seconds.toFixed(2)} s)` +
+      ` | routers busy ${routerBusy.map(pct).join(" / ")}, Postgres ${postgresCores.toFixed(2)} cores, Redis ${redisCores.toFixed(2)} cores, machine idle ${pct(machine)}, load ${load.toFixed(1)}`,
+  );
+  console.log(`      Postgres backends on average: ${BACKEND_KINDS.map((kind) => `${backends[kind].toFixed(2)} ${kind}`).join(", ")}`);
+  return result;
+}
+
+/** `--routers` / `--cluster`: events/s of 1, 2, 3… routers on one Redis and on a cluster, alternating within each round. */
+async function scalingRounds() {
+  const counts = (values.routers ?? "1").split(",").map((c) => Number(c.trim()));
+  if (counts.some((c) => !Number.isInteger(c) || c < 1 || c > 8))
+    throw new Error(`--routers: expected counts 1 to 8, e.g. 1,2,3; got ${values.routers}`);
+  const targets = [{ label: "one Redis", client: redis, env: {}, filled: 0 }];
+  if (values.cluster) {
+    cluster = await startRedisCluster();
+    const seeds = cluster.ports.map((port) => ({ host: "127.0.0.1", port }));
+    clusterClient = new Cluster(seeds);
+    targets.push({ label: "the cluster", client: clusterClient, env: { REDIS_CLUSTER_NODES: cluster.nodes }, filled: 0 });
+  }
+  console.log(
+    `router scaling, usual mix: ${USERS} users with stored preferences, ${EVENTS} events per run, batch ${BATCH}, routers ${counts.join(", ")}` +
+      (values.cluster ? ", one Redis and a local 3-master cluster (3 replicas) in turn" : "") +
+      `; ${os.cpus().length} cores`,
+  );
+  const runs = [];
+  for (let round = 1; round <= ROUNDS; round++) {
+    console.log(`round ${round}:`);
+    // Flip the order each round: tables grow run by run, so neither target always goes second.
+    const ordered = round % 2 ? targets : [...targets].reverse();
+    for (const count of counts) {
+      const byTarget = {};
+      for (const target of ordered) byTarget[target.label] = await scaledRun(count, target);
+      runs.push({ round, count, ...byTarget });
+      if (values.cluster) {
+        const ratio = byTarget["the cluster"].eventsPerSecond / byTarget["one Redis"].eventsPerSecond;
+        console.log(`  ${count} router${count > 1 ? "s" : ""}: cluster at ${ratio.toFixed(2)}× one Redis in events/s`);
+      }
+    }
+  }
+  const of = (count, label, key) => median(runs.filter((r) => r.count === count).map((r) => r[label][key]));
+  const ratios = (count) =>
+    runs.filter((r) => r.count === count).map((r) => r["the cluster"].eventsPerSecond / r["one Redis"].eventsPerSecond);
+  console.log(`\nmedian of ${ROUNDS} rounds; cluster ÷ one Redis within each round, "vs 1" against one router on the same target:`);
+  console.table(
+    counts.map((count) => ({
+      routers: count,
+      "one Redis events/s": fmt(of(count, "one Redis", "eventsPerSecond")),
+      "notifications/s": fmt(of(count, "one Redis", "notificationsPerSecond")),
+      "vs 1": (of(count, "one Redis", "eventsPerSecond") / of(counts[0], "one Redis", "eventsPerSecond")).toFixed(2),
+      ...(values.cluster && {
+        "cluster events/s": fmt(of(count, "the cluster", "eventsPerSecond")),
+        "cluster notifications/s": fmt(of(count, "the cluster", "notificationsPerSecond")),
+        "cluster vs 1": (of(count, "the cluster", "eventsPerSecond") / of(counts[0], "the cluster", "eventsPerSecond")).toFixed(2),
+        "cluster ÷ single": `${median(ratios(count)).toFixed(2)} (${Math.min(...ratios(count)).toFixed(2)}–${Math.max(...ratios(count)).toFixed(2)})`,
+      }),
+      "Postgres cores": of(count, "one Redis", "postgresCores").toFixed(2),
+      "backends on a lock": median(runs.filter((r) => r.count === count).map((r) => r["one Redis"].backends.lock)).toFixed(2),
+      "machine idle": `${Math.round(of(count, "one Redis", "machineIdle") * 100)} %`,
+    })),
+  );
+  reportSummary(
+    "router-scaling",
+    values.cluster
+      ? counts.map((count) => ({
+          figure: `router events, usual mix, ${count} router${count > 1 ? "s" : ""} on a 3-master cluster (vs one Redis)`,
+          unit: "events/s",
+          project: of(count, "the cluster", "eventsPerSecond"),
+          raw: of(count, "one Redis", "eventsPerSecond"),
+          ratio: median(ratios(count)),
+        }))
+      : counts.map((count) => ({
+          figure: `router events, usual mix, ${count} router${count > 1 ? "s" : ""} (vs 1 router)`,
+          unit: "events/s",
+          project: of(count, "one Redis", "eventsPerSecond"),
+          raw: of(counts[0], "one Redis", "eventsPerSecond"),
+          ratio: of(count, "one Redis", "eventsPerSecond") / of(counts[0], "one Redis", "eventsPerSecond"),
+        })),
+  );
+}
 
 /** `--mix bursty`: the bursty mix grouped, beside the same mix without grouping, in each round. */
 async function groupingRounds() {
@@ -330,7 +532,6 @@ async function groupingRounds() {
     });
   }
   const of = (key) => rounds.map((r) => r[key]);
-  const fmt = (n) => Math.round(n).toLocaleString("en-US");
   console.log(`\nmedian of ${ROUNDS} rounds; ratios within each round:`);
   console.table([
     { figure: "grouped events/s", value: fmt(median(of("grouped"))), ratio: median(of("ratio")).toFixed(2), rows: median(of("rows")) },
@@ -367,7 +568,6 @@ async function usualRounds(make = makeEvent, mix = "usual") {
     });
   }
   const of = (key) => rounds.map((r) => r[key]);
-  const fmt = (n) => Math.round(n).toLocaleString("en-US");
   const events = mix === "single" ? { target: "≥ 5,000" } : {};
   console.log(`\nmedian of ${ROUNDS} rounds; ratios within each round:`);
   console.table([
@@ -396,13 +596,20 @@ async function usualRounds(make = makeEvent, mix = "usual") {
 try {
   console.log(`seeding ${USERS} users with stored preferences and settings…`);
   await seed();
-  if (values.mix === "bursty") await groupingRounds();
+  if (values.routers || values.cluster) {
+    if (values.mix !== "usual" || values.before || values.profile)
+      throw new Error("--routers / --cluster measure the usual mix, without --before or --profile");
+    await scalingRounds();
+  } else if (values.mix === "bursty") await groupingRounds();
   else if (values.mix === "usual") await usualRounds();
   else if (values.mix === "single") await usualRounds(makeSingleEvent, "single");
   else throw new Error(`--mix: expected usual, single or bursty, got ${values.mix}`);
 } finally {
   if (router) await stopAll([router]);
+  await stopAll(scaledRouters);
   await pg?.end();
   redis.disconnect();
+  clusterClient?.disconnect();
+  await cluster?.stop();
   await scratch.remove();
 }
