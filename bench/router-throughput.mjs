@@ -32,7 +32,8 @@
 // each round, for each count N, N router processes (one consumer group,
 // one stream) route EVENTS events on the single Redis and then, with
 // --cluster, on a local 3-master Redis Cluster (scripts/redis-cluster.mjs);
-// the order of the two flips every round. The routers are started and ready
+// the order of the two flips every round, and each round starts at the
+// next count. The routers are started and ready
 // on an empty stream before the clock starts, so process start and the
 // cluster client's slot discovery are not timed. Prints events/s and
 // notifications/s per count and target, the cluster ÷ single ratio within
@@ -461,7 +462,9 @@ async function scalingRounds() {
     console.log(`round ${round}:`);
     // Flip the order each round: tables grow run by run, so neither target always goes second.
     const ordered = round % 2 ? targets : [...targets].reverse();
-    for (const count of counts) {
+    // And start each round at another count: the tables grow run by run, which would otherwise always slow the last count.
+    const shift = (round - 1) % counts.length;
+    for (const count of [...counts.slice(shift), ...counts.slice(0, shift)]) {
       const byTarget = {};
       for (const target of ordered) byTarget[target.label] = await scaledRun(count, target);
       runs.push({ round, count, ...byTarget });
