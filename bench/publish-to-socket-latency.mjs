@@ -17,7 +17,9 @@
 // runs on a local 3-master Redis Cluster (scripts/redis-cluster.mjs), and
 // each round measures it too, right beside Herald on one Redis (the two
 // swap places every round): p50/p95/p99 on the cluster and the ratio of the
-// p99s within each round.
+// p99s within each round. The single-node side (Herald and the raw
+// pipeline) then runs on a redis-server of the bench's own
+// (bench/lib/private-redis.mjs), as the cluster is the bench's own.
 //
 //   npm run bench:latency [-- --rate 1000 --seconds 5 --rounds 3 --sockets 10000 --cluster]
 import { execFileSync, fork } from "node:child_process";
@@ -25,6 +27,7 @@ import { once } from "node:events";
 import http from "node:http";
 import { createRequire } from "node:module";
 import { parseArgs } from "node:util";
+import { startPrivateRedis } from "./lib/private-redis.mjs";
 import { scratchInstall } from "./lib/scratch-install.mjs";
 import { reportSummary } from "./lib/summary.mjs";
 import { ROOT, startService, stopAll, waitReady } from "../scripts/lib/service-runner.mjs";
@@ -62,14 +65,17 @@ const { suffix, namespace } = scratch;
 const ports = { INGEST_PORT: "3100", ROUTER_PORT: "3102", GATEWAY_PORT: "3101" };
 const RAW_INGEST_PORT = 3105;
 const RAW_GATEWAY_PORT = 3106;
-const env = { ...scratch.env, LOG_LEVEL: "warn", ...ports };
+// --cluster: the single-node side on a Redis of its own (started below, before anything connects).
+const ownRedisUrl = values.cluster ? "redis://127.0.0.1:3109" : undefined;
+const env = { ...scratch.env, LOG_LEVEL: "warn", ...ports, ...(ownRedisUrl && { REDIS_URL: ownRedisUrl }) };
 // --cluster: the second Herald's database and ports; its Redis is the cluster started below.
 const clusterScratch = values.cluster ? scratchInstall() : undefined;
 const clusterPorts = { INGEST_PORT: "3110", ROUTER_PORT: "3112", GATEWAY_PORT: "3111" };
 let cluster;
+let ownRedis;
 const rawEnv = {
   ...process.env,
-  REDIS_URL: scratch.base.redisUrl,
+  REDIS_URL: ownRedisUrl ?? scratch.base.redisUrl,
   DATABASE_URL: scratch.databaseUrl,
   RAW_STREAM: `${namespace}:raw-events`,
   RAW_SOCKET_KEY: `${namespace}:raw-socket.io`,
@@ -87,6 +93,7 @@ const cleanup = async () => {
   await scratch.remove();
   await clusterScratch?.remove();
   await cluster?.stop();
+  await ownRedis?.stop();
 };
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -230,6 +237,7 @@ async function heraldSide(at) {
 }
 
 try {
+  if (ownRedisUrl) ownRedis = await startPrivateRedis(Number(new URL(ownRedisUrl).port));
   await startHerald(env, ports);
   let clusterEnv;
   if (clusterScratch) {

@@ -30,7 +30,8 @@
 //
 // With `--routers 1,2,3` and/or `--cluster` it measures scaling instead: in
 // each round, for each count N, N router processes (one consumer group,
-// one stream) route EVENTS events on the single Redis and then, with
+// one stream) route EVENTS events on one Redis (a redis-server of the
+// bench's own, bench/lib/private-redis.mjs) and then, with
 // --cluster, on a local 3-master Redis Cluster (scripts/redis-cluster.mjs);
 // the order of the two flips every round, and each round starts at the
 // next count. The routers are started and ready
@@ -46,6 +47,7 @@ import path from "node:path";
 import { createRequire } from "node:module";
 import { parseArgs } from "node:util";
 import { printProfile } from "./lib/cpu-profile-summary.mjs";
+import { startPrivateRedis } from "./lib/private-redis.mjs";
 import { idleShare, machineCpu, processCpuSeconds } from "./lib/process-cpu.mjs";
 import { scratchInstall } from "./lib/scratch-install.mjs";
 import { reportSummary } from "./lib/summary.mjs";
@@ -87,8 +89,10 @@ const names = redisNames(namespace);
 const redis = new Redis(base.redisUrl);
 let pg;
 let router;
-// Scaling mode: the routers of the run in progress, the local cluster and its client.
+// Scaling mode: the routers of the run in progress, the bench's own Redis, the local cluster, and their clients.
 let scaledRouters = [];
+let ownRedis;
+let ownRedisClient;
 let cluster;
 let clusterClient;
 
@@ -445,7 +449,9 @@ async function scalingRounds() {
   const counts = (values.routers ?? "1").split(",").map((c) => Number(c.trim()));
   if (counts.some((c) => !Number.isInteger(c) || c < 1 || c > 8))
     throw new Error(`--routers: expected counts 1 to 8, e.g. 1,2,3; got ${values.routers}`);
-  const targets = [{ label: "one Redis", client: redis, env: {}, filled: 0 }];
+  ownRedis = await startPrivateRedis(3199);
+  ownRedisClient = new Redis(ownRedis.url);
+  const targets = [{ label: "one Redis", client: ownRedisClient, env: { REDIS_URL: ownRedis.url }, filled: 0 }];
   if (values.cluster) {
     cluster = await startRedisCluster();
     const seeds = cluster.ports.map((port) => ({ host: "127.0.0.1", port }));
@@ -612,6 +618,8 @@ try {
   await stopAll(scaledRouters);
   await pg?.end();
   redis.disconnect();
+  ownRedisClient?.disconnect();
+  await ownRedis?.stop();
   clusterClient?.disconnect();
   await cluster?.stop();
   await scratch.remove();
