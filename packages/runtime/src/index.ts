@@ -7,8 +7,8 @@ export {
   type RedisClient,
   type RedisConnectionOptions,
   type RedisTarget,
-  withOrderedPublish,
 } from "./redis";
+export { withOrderedPublish } from "./ordered-publish";
 export { parseClusterNode, type RedisClusterNode } from "./redis-cluster-nodes";
 export {
   clientError,

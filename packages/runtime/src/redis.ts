@@ -117,27 +117,6 @@ export function orderedConnection(client: RedisClient): RedisClient {
 
 const nodeName = (node: Redis) => `${node.options.host}:${node.options.port}`;
 
-/**
- * The client with every PUBLISH sent through orderedConnection, for a library
- * that publishes on a client it is handed: the Socket.IO Redis adapter, whose
- * broadcasts from one gateway (a read's unread count, one after another)
- * would otherwise each take a random node of a cluster and reach the other
- * gateways out of order. Everything else still goes to the cluster client:
- * the adapter counts gateways with PUBSUB NUMSUB on every node of it.
- */
-export function withOrderedPublish<C extends RedisClient>(client: C): C {
-  if (!(client instanceof Cluster)) return client;
-  const publish = (channel: string | Buffer, message: string | Buffer) => orderedConnection(client).publish(channel, message);
-  return new Proxy(client, {
-    get(target, property) {
-      if (property === "publish") return publish;
-      const value: unknown = Reflect.get(target, property, target);
-      // Methods run on the client itself (its event emitter, its node list); its constructor stays one a caller can recognize.
-      return typeof value === "function" && property !== "constructor" ? value.bind(target) : value;
-    },
-  });
-}
-
 export async function pingRedis(client: RedisClient): Promise<boolean> {
   try {
     return (await client.ping()) === "PONG";
