@@ -28,8 +28,9 @@ class OrderedPublisher {
     for (;;) {
       // Asked again each time: on a cluster a failover may replace the node.
       const target = this.connection();
-      if (target.status === "ready") {
-        // Written one after the other on a ready connection: they keep this order.
+      // Written one after the other on a ready connection, they keep this order; a connection closed
+      // for good (the service shutting down) fails them at once rather than keeping them, and the process, waiting.
+      if (target.status === "ready" || target.status === "end") {
         for (const { channel, message, settle } of this.waiting.splice(0)) settle(target.publish(channel, message));
         return;
       }

@@ -42,4 +42,10 @@ describe("withOrderedPublish", () => {
     // Anything else is the client's own.
     expect(await publisher.ping()).toBe("PONG");
   });
+
+  it("fails a PUBLISH on a connection closed for good instead of holding it", async () => {
+    const closed = new Redis(TEST_REDIS_URL, { lazyConnect: true });
+    closed.disconnect();
+    await expect(withOrderedPublish(closed).publish(channel, "late")).rejects.toThrow(/closed/i);
+  });
 });
