@@ -27,6 +27,7 @@ import { once } from "node:events";
 import http from "node:http";
 import { createRequire } from "node:module";
 import { parseArgs } from "node:util";
+import { freePort } from "./lib/free-port.mjs";
 import { startPrivateRedis } from "./lib/private-redis.mjs";
 import { scratchInstall } from "./lib/scratch-install.mjs";
 import { reportSummary } from "./lib/summary.mjs";
@@ -66,7 +67,7 @@ const ports = { INGEST_PORT: "3100", ROUTER_PORT: "3102", GATEWAY_PORT: "3101" }
 const RAW_INGEST_PORT = 3105;
 const RAW_GATEWAY_PORT = 3106;
 // --cluster: the single-node side on a Redis of its own (started below, before anything connects).
-const ownRedisUrl = values.cluster ? "redis://127.0.0.1:3109" : undefined;
+const ownRedisUrl = values.cluster ? `redis://127.0.0.1:${await freePort()}` : undefined;
 const env = { ...scratch.env, LOG_LEVEL: "warn", ...ports, ...(ownRedisUrl && { REDIS_URL: ownRedisUrl }) };
 // --cluster: the second Herald's database and ports; its Redis is the cluster started below.
 const clusterScratch = values.cluster ? scratchInstall() : undefined;

@@ -47,6 +47,7 @@ import path from "node:path";
 import { createRequire } from "node:module";
 import { parseArgs } from "node:util";
 import { printProfile } from "./lib/cpu-profile-summary.mjs";
+import { freePort } from "./lib/free-port.mjs";
 import { startPrivateRedis } from "./lib/private-redis.mjs";
 import { idleShare, machineCpu, processCpuSeconds } from "./lib/process-cpu.mjs";
 import { scratchInstall } from "./lib/scratch-install.mjs";
@@ -387,15 +388,18 @@ const BACKEND_KINDS = ["running", "lock", "other wait", "in transaction", "idle"
  */
 async function scaledRun(count, target) {
   const output = process.env.ROUTER_LOG_LEVEL ? "inherit" : "ignore";
-  const routers = Array.from({ length: count }, (_, i) =>
+  // Ports nobody listens on: on a fixed one, another bench's router could answer /ready for one of these.
+  const ports = [];
+  for (let i = 0; i < count; i++) ports.push(await freePort());
+  const routers = ports.map((port, i) =>
     startService(
       "router",
-      { ...routerEnv, ...target.env, ROUTER_PORT: String(3192 + i), ROUTER_CONSUMER_NAME: `bench-router-${i + 1}` },
+      { ...routerEnv, ...target.env, ROUTER_PORT: String(port), ROUTER_CONSUMER_NAME: `bench-router-${i + 1}` },
       { output },
     ),
   );
   scaledRouters = routers;
-  await Promise.all(routers.map((r, i) => waitReady(r, `http://127.0.0.1:${3192 + i}`)));
+  await Promise.all(routers.map((r, i) => waitReady(r, `http://127.0.0.1:${ports[i]}`)));
   const routerCpu0 = routers.map((r) => processCpuSeconds(r.pid) ?? 0);
   const [postgres0, redis0] = [await postgresCpuSeconds(), await redisCpuSeconds(target.client)];
   const machine0 = machineCpu();
@@ -408,6 +412,12 @@ async function scaledRun(count, target) {
   const sampled = Object.fromEntries(BACKEND_KINDS.map((kind) => [kind, 0]));
   let samples = 0;
   while (!(await groupDone(target.client, target.filled))) {
+    // A figure from fewer routers than it names would be wrong: stop instead.
+    const gone = routers.findIndex((r) => r.exitCode !== null || r.signalCode !== null);
+    if (gone >= 0)
+      throw new Error(
+        `router ${gone + 1} of ${count} on ${target.label} exited (${routers[gone].exitCode ?? routers[gone].signalCode}) during the run`,
+      );
     const states = await backendStates();
     for (const kind of BACKEND_KINDS) sampled[kind] += states[kind] ?? 0;
     samples += 1;
@@ -449,7 +459,7 @@ async function scalingRounds() {
   const counts = (values.routers ?? "1").split(",").map((c) => Number(c.trim()));
   if (counts.some((c) => !Number.isInteger(c) || c < 1 || c > 8))
     throw new Error(`--routers: expected counts 1 to 8, e.g. 1,2,3; got ${values.routers}`);
-  ownRedis = await startPrivateRedis(3199);
+  ownRedis = await startPrivateRedis(await freePort());
   ownRedisClient = new Redis(ownRedis.url);
   const targets = [{ label: "one Redis", client: ownRedisClient, env: { REDIS_URL: ownRedis.url }, filled: 0 }];
   if (values.cluster) {
