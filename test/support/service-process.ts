@@ -82,7 +82,13 @@ export class ServiceProcess {
     child.once("exit", () => live.delete(child));
     child.stdout!.on("data", (chunk: Buffer) => this.output.push(chunk.toString()));
     child.stderr!.on("data", (chunk: Buffer) => this.output.push(chunk.toString()));
-    await this.waitReady(child);
+    try {
+      await this.waitReady(child);
+    } catch (error) {
+      // A service that never became ready is not in its stack, so nothing would stop it: it outlived the run.
+      child.kill("SIGKILL");
+      throw error;
+    }
   }
 
   private async waitReady(child: ChildProcess, timeoutMs = READY_TIMEOUT_MS): Promise<void> {
