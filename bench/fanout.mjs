@@ -18,8 +18,8 @@
 // USERS: the whole event in one batch statement, as before fan-outs were chunked), for comparison.
 import { createRequire } from "node:module";
 import { readFileSync } from "node:fs";
-import net from "node:net";
 import { parseArgs } from "node:util";
+import { freePort } from "./lib/free-port.mjs";
 import { scratchInstall } from "./lib/scratch-install.mjs";
 import { reportSummary } from "./lib/summary.mjs";
 import { ROOT, startService, stopAll, waitReady } from "../scripts/lib/service-runner.mjs";
@@ -134,15 +134,6 @@ function startProbes() {
 
 const percentile = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((xs.length * p) / 100))];
 const mib = (bytes) => (bytes / 1024 / 1024).toFixed(0);
-
-/** A port nobody listens on now: other benches on this machine use the fixed ones. */
-async function freePort() {
-  const server = net.createServer();
-  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** Waits until `check()` is true, failing if the router exits or `timeoutMs` passes. */
 async function until(check, label, timeoutMs = 600_000) {

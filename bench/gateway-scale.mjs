@@ -10,8 +10,15 @@
 // over processes of at most SWARM_SIZE sockets, so that only the gateway's
 // own open-file limit bounds what it can hold.
 //
-//   node bench/gateway-scale.mjs [--sockets 1000] [--gateways 1] [--rate 200] [--seconds 15]
-import { execFileSync, fork } from "node:child_process";
+// With `--before ROOT` the gateways are another built checkout's (router and
+// ingest stay this one's), to measure a gateway change's memory against the
+// old gateway in back-to-back runs. Beside RSS it prints gateway 1's growth in
+// V8 heap used (its /metrics) per socket; that includes the handshakes'
+// garbage not yet collected, so it can exceed the RSS figure.
+//
+//   node bench/gateway-scale.mjs [--sockets 1000] [--gateways 1] [--rate 200] [--seconds 15] [--before ROOT]
+import { execFileSync, fork, spawn } from "node:child_process";
+import path from "node:path";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { parseArgs } from "node:util";
@@ -31,6 +38,7 @@ const { values } = parseArgs({
     rate: { type: "string", default: "200" },
     seconds: { type: "string", default: "15" },
     concurrency: { type: "string", default: "100" },
+    before: { type: "string" },
   },
 });
 const sockets = Number(values.sockets);
@@ -38,10 +46,11 @@ const gatewayCount = Number(values.gateways);
 const rate = Number(values.rate);
 const seconds = Number(values.seconds);
 
-// Each gateway needs a descriptor per socket it holds, plus its own (Redis, Postgres, listener).
+// Each gateway needs a descriptor per socket it holds, plus its own (Redis, Postgres, listener, pipes, epoll:
+// 32 measured on an idle gateway, Dec 2026), so 64 to spare.
 const SWARM_SIZE = 5000;
 const fdLimit = Number(execFileSync("sh", ["-c", "ulimit -n"]).toString().trim());
-const fdNeeded = Math.ceil(sockets / gatewayCount) + 256;
+const fdNeeded = Math.ceil(sockets / gatewayCount) + 64;
 if (Number.isFinite(fdLimit) && fdLimit < fdNeeded) {
   console.error(`open-file limit is ${fdLimit}; ${Math.ceil(sockets / gatewayCount)} sockets on one gateway need about ${fdNeeded}.`);
   console.error(
@@ -80,15 +89,17 @@ const fromSwarm = (swarm, type) =>
     }),
   );
 
+async function gaugeOf(port, name) {
+  const res = await fetch(`http://127.0.0.1:${port}/metrics`, { headers: { authorization: `Bearer ${metricsToken}` } });
+  const text = await res.text();
+  // `name{service="realtime-gateway"} value`: every sample carries the service label.
+  const line = text.split("\n").find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
+  return Number(line?.split(" ").at(-1) ?? 0);
+}
+
 async function gaugeSum(name) {
   let sum = 0;
-  for (const port of gatewayPorts) {
-    const res = await fetch(`http://127.0.0.1:${port}/metrics`, { headers: { authorization: `Bearer ${metricsToken}` } });
-    const text = await res.text();
-    // `name{service="realtime-gateway"} value`: every sample carries the service label.
-    const line = text.split("\n").find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
-    sum += Number(line?.split(" ").at(-1) ?? 0);
-  }
+  for (const port of gatewayPorts) sum += await gaugeOf(port, name);
   return sum;
 }
 
@@ -99,12 +110,22 @@ try {
   await waitReady(router, `http://127.0.0.1:${ports.ROUTER_PORT}`);
   const ingest = startService("ingest", env);
   children.push(ingest);
-  const gateways = gatewayPorts.map((port) => startService("realtime-gateway", { ...env, GATEWAY_PORT: String(port) }));
+  const gatewayRoot = values.before ? path.resolve(values.before) : ROOT;
+  const gateways = gatewayPorts.map((port) =>
+    gatewayRoot === ROOT
+      ? startService("realtime-gateway", { ...env, GATEWAY_PORT: String(port) })
+      : spawn(process.execPath, [path.join(gatewayRoot, "services", "realtime-gateway", "dist", "main.js")], {
+          cwd: gatewayRoot,
+          env: { ...process.env, ...env, GATEWAY_PORT: String(port) },
+          stdio: ["ignore", "inherit", "inherit"],
+        }),
+  );
   children.push(...gateways);
   await waitReady(ingest, `http://127.0.0.1:${ports.INGEST_PORT}`);
   await Promise.all(gateways.map((g, i) => waitReady(g, `http://127.0.0.1:${gatewayPorts[i]}`)));
   await sleep(1000);
   const rssBefore = gateways.map((g) => rssKiB(g.pid));
+  const heapBefore = await gaugeOf(gatewayPorts[0], "herald_nodejs_heap_size_used_bytes");
 
   // Sockets from separate processes, SWARM_SIZE at most each, the connection concurrency shared among them.
   const users = Array.from({ length: sockets }, (_, i) => `bench-user-${i}`);
@@ -138,6 +159,7 @@ try {
   process.stdout.write("\n");
   await sleep(2000);
   const rssAfter = gateways.map((g) => rssKiB(g.pid));
+  const heapAfter = await gaugeOf(gatewayPorts[0], "herald_nodejs_heap_size_used_bytes");
   const gaugeSockets = await gaugeSum("herald_gateway_connected_sockets");
 
   // Publish at a fixed rate: at each tick, send however many are due by now.
@@ -209,7 +231,7 @@ try {
   const askedPerGateway = Math.ceil(sockets / gatewayCount);
   const kibPerSocket = perGateway > 0 ? (rssAfter[0] - rssBefore[0]) / perGateway : Number.NaN;
   console.log(
-    `  gateway 1 per idle socket ${kibPerSocket.toFixed(1)} KiB RSS (target ≤ 15 KB); one gateway process held ${perGateway} of ${askedPerGateway} sockets (target 20,000)`,
+    `  gateway 1 per idle socket ${kibPerSocket.toFixed(1)} KiB RSS (target ≤ 15 KB), V8 heap used grew ${((heapAfter - heapBefore) / 1024 / perGateway).toFixed(1)} KiB per socket${values.before ? ` (gateway of ${gatewayRoot})` : ""}; one gateway process held ${perGateway} of ${askedPerGateway} sockets (target 20,000)`,
   );
   reportSummary("gateway", [
     { figure: `gateway publish→socket p99, ${sockets} sockets, ${rate}/s`, unit: "ms", project: Number(pct(99)) },

@@ -13,15 +13,26 @@
 // on the socket. Prints p50/p95/p99 side by side and the ratio of p99s
 // within each round (target ≤ 2× raw and under 100 ms, #16).
 //
-//   npm run bench:latency [-- --rate 1000 --seconds 5 --rounds 3 --sockets 10000]
+// With --cluster, a second Herald (its own database, the same services)
+// runs on a local 3-master Redis Cluster (scripts/redis-cluster.mjs), and
+// each round measures it too, right beside Herald on one Redis (the two
+// swap places every round): p50/p95/p99 on the cluster and the ratio of the
+// p99s within each round. The single-node side (Herald and the raw
+// pipeline) then runs on a redis-server of the bench's own
+// (bench/lib/private-redis.mjs), as the cluster is the bench's own.
+//
+//   npm run bench:latency [-- --rate 1000 --seconds 5 --rounds 3 --sockets 10000 --cluster]
 import { execFileSync, fork } from "node:child_process";
 import { once } from "node:events";
 import http from "node:http";
 import { createRequire } from "node:module";
 import { parseArgs } from "node:util";
+import { freePort } from "./lib/free-port.mjs";
+import { startPrivateRedis } from "./lib/private-redis.mjs";
 import { scratchInstall } from "./lib/scratch-install.mjs";
 import { reportSummary } from "./lib/summary.mjs";
 import { ROOT, startService, stopAll, waitReady } from "../scripts/lib/service-runner.mjs";
+import { startRedisCluster } from "../scripts/redis-cluster.mjs";
 
 const require = createRequire(`${ROOT}/package.json`);
 const { loadAuthConfig } = require("@herald/auth");
@@ -34,6 +45,7 @@ const { values } = parseArgs({
     seconds: { type: "string", default: "5" },
     rounds: { type: "string", default: "3" },
     sockets: { type: "string", default: "100" },
+    cluster: { type: "boolean", default: false },
   },
 });
 const RATE = Number(values.rate);
@@ -54,10 +66,17 @@ const { suffix, namespace } = scratch;
 const ports = { INGEST_PORT: "3100", ROUTER_PORT: "3102", GATEWAY_PORT: "3101" };
 const RAW_INGEST_PORT = 3105;
 const RAW_GATEWAY_PORT = 3106;
-const env = { ...scratch.env, LOG_LEVEL: "warn", ...ports };
+// --cluster: the single-node side on a Redis of its own (started below, before anything connects).
+const ownRedisUrl = values.cluster ? `redis://127.0.0.1:${await freePort()}` : undefined;
+const env = { ...scratch.env, LOG_LEVEL: "warn", ...ports, ...(ownRedisUrl && { REDIS_URL: ownRedisUrl }) };
+// --cluster: the second Herald's database and ports; its Redis is the cluster started below.
+const clusterScratch = values.cluster ? scratchInstall() : undefined;
+const clusterPorts = { INGEST_PORT: "3110", ROUTER_PORT: "3112", GATEWAY_PORT: "3111" };
+let cluster;
+let ownRedis;
 const rawEnv = {
   ...process.env,
-  REDIS_URL: scratch.base.redisUrl,
+  REDIS_URL: ownRedisUrl ?? scratch.base.redisUrl,
   DATABASE_URL: scratch.databaseUrl,
   RAW_STREAM: `${namespace}:raw-events`,
   RAW_SOCKET_KEY: `${namespace}:raw-socket.io`,
@@ -73,6 +92,9 @@ const cleanup = async () => {
   for (const swarm of swarms) if (swarm.connected) swarm.send({ type: "close" });
   await stopAll(children);
   await scratch.remove();
+  await clusterScratch?.remove();
+  await cluster?.stop();
+  await ownRedis?.stop();
 };
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -94,10 +116,10 @@ async function startRaw(script, extra) {
 }
 
 /** SOCKETS idle sockets on `url`, held by a process of their own; resolves once all are connected. */
-async function idleSockets(url, raw) {
+async function idleSockets(url, raw, swarmEnv = env) {
   if (SOCKETS === 0) return;
   const swarm = fork(new URL("./lib/socket-swarm.mjs", import.meta.url), [], {
-    env: { ...process.env, ...env },
+    env: { ...process.env, ...swarmEnv },
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });
   swarms.push(swarm);
@@ -184,18 +206,45 @@ async function round(side, label, seconds) {
   };
 }
 
-try {
+/** Ingest, router and gateway of one Herald on `serviceEnv`, ready. */
+async function startHerald(serviceEnv, at) {
   // The router migrates the fresh database first; the others then find it ready.
-  const router = startService("router", env);
+  const router = startService("router", serviceEnv);
   children.push(router);
-  await waitReady(router, `http://127.0.0.1:${ports.ROUTER_PORT}`);
+  await waitReady(router, `http://127.0.0.1:${at.ROUTER_PORT}`);
   for (const [name, port] of [
-    ["ingest", ports.INGEST_PORT],
-    ["realtime-gateway", ports.GATEWAY_PORT],
+    ["ingest", at.INGEST_PORT],
+    ["realtime-gateway", at.GATEWAY_PORT],
   ]) {
-    const child = startService(name, env);
+    const child = startService(name, serviceEnv);
     children.push(child);
     await waitReady(child, `http://127.0.0.1:${port}`);
+  }
+}
+
+/** The measuring socket of a Herald at `at`, with where to publish to it. */
+async function heraldSide(at) {
+  const side = await measuringSocket(
+    `http://127.0.0.1:${at.GATEWAY_PORT}`,
+    { token: signToken({ kind: "user", sub: USER, role: "user" }, auth, 3600) },
+    "caught_up",
+  );
+  side.publishUrl = `http://127.0.0.1:${at.INGEST_PORT}/api/v1/events`;
+  side.headers = {
+    "content-type": "application/json",
+    authorization: `Bearer ${signToken({ kind: "service", sub: "bench" }, auth, 3600)}`,
+  };
+  return side;
+}
+
+try {
+  if (ownRedisUrl) ownRedis = await startPrivateRedis(Number(new URL(ownRedisUrl).port));
+  await startHerald(env, ports);
+  let clusterEnv;
+  if (clusterScratch) {
+    cluster = await startRedisCluster();
+    clusterEnv = { ...clusterScratch.env, LOG_LEVEL: "warn", ...clusterPorts, REDIS_CLUSTER_NODES: cluster.nodes };
+    await startHerald(clusterEnv, clusterPorts);
   }
   await startRaw("raw-ingest.mjs", { RAW_PORT: String(RAW_INGEST_PORT) });
   await startRaw("raw-router.mjs");
@@ -204,19 +253,15 @@ try {
   const gatewayUrl = `http://127.0.0.1:${ports.GATEWAY_PORT}`;
   const rawGatewayUrl = `http://127.0.0.1:${RAW_GATEWAY_PORT}`;
   const connectStarted = performance.now();
-  await Promise.all([idleSockets(gatewayUrl, false), idleSockets(rawGatewayUrl, true)]);
+  await Promise.all([
+    idleSockets(gatewayUrl, false),
+    idleSockets(rawGatewayUrl, true),
+    ...(clusterEnv ? [idleSockets(`http://127.0.0.1:${clusterPorts.GATEWAY_PORT}`, false, clusterEnv)] : []),
+  ]);
   if (SOCKETS) console.log(`${SOCKETS} idle sockets on each gateway in ${((performance.now() - connectStarted) / 1000).toFixed(1)} s`);
 
-  const herald = await measuringSocket(
-    gatewayUrl,
-    { token: signToken({ kind: "user", sub: USER, role: "user" }, auth, 3600) },
-    "caught_up",
-  );
-  herald.publishUrl = `http://127.0.0.1:${ports.INGEST_PORT}/api/v1/events`;
-  herald.headers = {
-    "content-type": "application/json",
-    authorization: `Bearer ${signToken({ kind: "service", sub: "bench" }, auth, 3600)}`,
-  };
+  const herald = await heraldSide(ports);
+  const onCluster = clusterEnv && (await heraldSide(clusterPorts));
   const raw = await measuringSocket(rawGatewayUrl, { userId: USER }, "connect");
   raw.publishUrl = `http://127.0.0.1:${RAW_INGEST_PORT}/`;
   raw.headers = { "content-type": "application/json" };
@@ -224,6 +269,7 @@ try {
   // Warm up both (JIT, connections, consumer groups), not measured.
   await round(raw, "warm-raw", 1);
   await round(herald, "warm", 1);
+  if (onCluster) await round(onCluster, "warm-cluster", 1);
 
   console.log(`publish→socket latency at ${RATE} events/s for ${SECONDS} s per side per round, ${SOCKETS} idle sockets on each gateway:`);
   const rounds = [];
@@ -231,14 +277,20 @@ try {
     `p50 ${f1(r.p50)}  p95 ${f1(r.p95)}  p99 ${f1(r.p99)}  max ${f1(r.max)} ms (${r.received}/${r.total} received, ${r.refused} refused, sent at ${Math.round(r.rate)}/s)`;
   for (let i = 1; i <= ROUNDS; i++) {
     const r = await round(raw, `raw${i}`, SECONDS);
+    // One Redis and the cluster swap places every round, so neither always runs on a warmer machine.
+    const clusterFirst = onCluster && i % 2 === 0;
+    const c0 = clusterFirst ? await round(onCluster, `cluster${i}`, SECONDS) : undefined;
     const h = await round(herald, `lat${i}`, SECONDS);
-    rounds.push({ raw: r, herald: h });
-    console.log(`  round ${i}: raw    ${line(r)}`);
-    console.log(`           herald ${line(h)}   p99 ${(h.p99 / r.p99).toFixed(2)}× raw`);
+    const c = c0 ?? (onCluster && (await round(onCluster, `cluster${i}`, SECONDS)));
+    rounds.push({ raw: r, herald: h, ...(c && { cluster: c }) });
+    console.log(`  round ${i}: raw     ${line(r)}`);
+    console.log(`           herald  ${line(h)}   p99 ${(h.p99 / r.p99).toFixed(2)}× raw`);
+    if (c) console.log(`           cluster ${line(c)}   p99 ${(c.p99 / h.p99).toFixed(2)}× herald on one Redis`);
   }
 
   const of = (side, key) => median(rounds.map((r) => r[side][key]));
   const ratios = rounds.map((r) => r.herald.p99 / r.raw.p99);
+  const clusterRatios = onCluster ? rounds.map((r) => r.cluster.p99 / r.herald.p99) : [];
   console.log(`median of ${ROUNDS} rounds:`);
   console.table(
     ["p50", "p95", "p99"].map((key) => ({
@@ -246,11 +298,19 @@ try {
       "herald ms": f1(of("herald", key)),
       "raw ms": f1(of("raw", key)),
       ratio: (of("herald", key) / of("raw", key)).toFixed(2),
+      ...(onCluster && {
+        "herald on the cluster ms": f1(of("cluster", key)),
+        "cluster ÷ one Redis": (of("cluster", key) / of("herald", key)).toFixed(2),
+      }),
     })),
   );
   console.log(
     `p99 ratio within each round: median ${median(ratios).toFixed(2)} (${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}); target ≤ 2.00 and herald p99 < 100 ms`,
   );
+  if (onCluster)
+    console.log(
+      `p99 on the cluster ÷ on one Redis within each round: median ${median(clusterRatios).toFixed(2)} (${Math.min(...clusterRatios).toFixed(2)}–${Math.max(...clusterRatios).toFixed(2)})`,
+    );
   reportSummary("latency", [
     {
       figure: `publish→socket p99, ${RATE}/s, ${SOCKETS} idle sockets`,
@@ -267,9 +327,21 @@ try {
       raw: of("raw", "p50"),
       ratio: of("herald", "p50") / of("raw", "p50"),
     },
+    ...(onCluster
+      ? [
+          {
+            figure: `publish→socket p99 on a 3-master cluster (vs one Redis), ${RATE}/s, ${SOCKETS} idle sockets`,
+            unit: "ms",
+            project: of("cluster", "p99"),
+            raw: of("herald", "p99"),
+            ratio: median(clusterRatios),
+          },
+        ]
+      : []),
   ]);
-  const lost = rounds.some((r) => r.herald.received + r.herald.refused < r.herald.total || r.raw.received + r.raw.refused < r.raw.total);
-  const refused = rounds.some((r) => r.herald.refused > 0 || r.raw.refused > 0);
+  const sides = rounds.flatMap((r) => [r.herald, r.raw, ...(r.cluster ? [r.cluster] : [])]);
+  const lost = sides.some((s) => s.received + s.refused < s.total);
+  const refused = sides.some((s) => s.refused > 0);
   if (lost || refused) {
     console.error("some events were refused or never arrived (see the rounds above)");
     process.exitCode = 1;

@@ -14,6 +14,7 @@
 // the router's share of the raw ceiling in notifications/s, within each round.
 //
 //   npm run bench:router [-- --users 10000 --events 20000 --batch 200 --rounds 2 --profile DIR --before ROOT]
+//   npm run bench:router -- --routers 1,2,3 --cluster [--users 2000 --events 10000 --rounds 2]
 //
 // With `--before ROOT` (another checkout, built) its router also routes a
 // fresh stream of the same mix in each round, against the same raw ceiling:
@@ -36,14 +37,33 @@
 // one's events/s and ratio to none within the round, and times the matching
 // alone in this process (SubscriptionIndex.match over N subscriptions beside
 // none, and beside a scan of all N per event).
+//
+// With `--routers 1,2,3` and/or `--cluster` it measures scaling instead: in
+// each round, for each count N, N router processes (one consumer group,
+// one stream) route EVENTS events on one Redis (a redis-server of the
+// bench's own, bench/lib/private-redis.mjs) and then, with
+// --cluster, on a local 3-master Redis Cluster (scripts/redis-cluster.mjs);
+// the order of the two flips every round, and each round starts at the
+// next count. The routers are started and ready
+// on an empty stream before the clock starts, so process start and the
+// cluster client's slot discovery are not timed. Prints events/s and
+// notifications/s per count and target, the cluster ÷ single ratio within
+// the round, and what each run used: the routers' busy share of the wall
+// time, CPU cores used by the Postgres backends serving them and by Redis,
+// and the machine's idle share (near 0: the two cores were saturated).
 import { spawn } from "node:child_process";
+import os from "node:os";
 import path from "node:path";
 import { createRequire } from "node:module";
 import { parseArgs } from "node:util";
 import { printProfile } from "./lib/cpu-profile-summary.mjs";
+import { freePort } from "./lib/free-port.mjs";
+import { startPrivateRedis } from "./lib/private-redis.mjs";
+import { idleShare, machineCpu, processCpuSeconds } from "./lib/process-cpu.mjs";
 import { scratchInstall } from "./lib/scratch-install.mjs";
 import { reportSummary } from "./lib/summary.mjs";
 import { ROOT, startService, stopAll, waitReady } from "../scripts/lib/service-runner.mjs";
+import { startRedisCluster } from "../scripts/redis-cluster.mjs";
 
 const require = createRequire(`${ROOT}/package.json`);
 const { redisNames, ROUTER_CONSUMER_GROUP } = require("@herald/runtime");
@@ -51,7 +71,7 @@ const { validateEvent } = require("@herald/contract/schemas");
 const { SubscriptionIndex, matchesAnyEventTypePattern } = require("@herald/contract");
 const { applyMigrations } = require("@herald/db");
 const { Client } = require("pg");
-const { Redis } = require("ioredis");
+const { Cluster, Redis } = require("ioredis");
 
 const { values } = parseArgs({
   options: {
@@ -65,6 +85,10 @@ const { values } = parseArgs({
     // Another checkout's root, built: its router is measured in the same rounds too.
     before: { type: "string" },
     subscriptions: { type: "string", default: "0" },
+    // Router counts to measure side by side, e.g. 1,2,3 (scaling mode).
+    routers: { type: "string" },
+    // Each run on a local 3-master Redis Cluster too (scaling mode).
+    cluster: { type: "boolean", default: false },
   },
 });
 const USERS = Number(values.users);
@@ -81,6 +105,12 @@ const names = redisNames(namespace);
 const redis = new Redis(base.redisUrl);
 let pg;
 let router;
+// Scaling mode: the routers of the run in progress, the bench's own Redis, the local cluster, and their clients.
+let scaledRouters = [];
+let ownRedis;
+let ownRedisClient;
+let cluster;
+let clusterClient;
 
 const user = (i) => `u${i % USERS}`;
 const rnd = (n) => Math.floor(Math.random() * n);
@@ -230,12 +260,12 @@ function makeBurstyEvent(i, grouped) {
 let filled = 0;
 
 /** EVENTS new events on the stream; returns them as the router will read them. */
-async function fillStream(make = makeEvent) {
+async function fillStream(make = makeEvent, client = redis) {
   const now = new Date();
   const events = [];
   filled += EVENTS;
   for (let start = 0; start < EVENTS; start += 1000) {
-    const pipeline = redis.pipeline();
+    const pipeline = client.pipeline();
     for (let i = start; i < Math.min(EVENTS, start + 1000); i++) {
       const result = validateEvent(make(i), { now, producer: "bench" });
       events.push(result.event);
@@ -376,6 +406,197 @@ async function rawRound(round, events) {
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const fmt = (n) => Math.round(n).toLocaleString("en-US");
+
+/** The router group's progress on `client`'s stream: done once it has read `entries` and has none pending. */
+async function groupDone(client, entries) {
+  const groups = await client.xinfo("GROUPS", names.eventStream);
+  const group = groups
+    .map((g) => Object.fromEntries(Array.from({ length: g.length / 2 }, (_, i) => [g[2 * i], g[2 * i + 1]])))
+    .find((g) => g.name === ROUTER_CONSUMER_GROUP);
+  return group !== undefined && Number(group["entries-read"]) >= entries && Number(group.pending) === 0;
+}
+
+/** CPU seconds Redis has used so far: the masters of a cluster added up (its replicas copy the stream too, not counted). */
+async function redisCpuSeconds(client) {
+  const nodes = client instanceof Cluster ? client.nodes("master") : [client];
+  const infos = await Promise.all(nodes.map((node) => node.info("cpu")));
+  return infos
+    .map((info) => Object.fromEntries(info.split("\r\n").map((line) => line.split(":"))))
+    .reduce((sum, cpu) => sum + Number(cpu.used_cpu_user) + Number(cpu.used_cpu_sys), 0);
+}
+
+/** CPU seconds used so far by the Postgres backends serving this database (the routers' connections), this process's own left out. */
+async function postgresCpuSeconds() {
+  const { rows } = await pg.query(`SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`, [dbName]);
+  return rows.map((r) => processCpuSeconds(r.pid) ?? 0).reduce((a, b) => a + b, 0);
+}
+
+/** What the Postgres backends serving this database are doing now, counted by kind. */
+async function backendStates() {
+  const { rows } = await pg.query(
+    `SELECT CASE WHEN state = 'active' AND wait_event_type IS NULL THEN 'running'
+                 WHEN state = 'active' AND wait_event_type = 'Lock' THEN 'lock'
+                 WHEN state = 'active' THEN 'other wait'
+                 WHEN state = 'idle in transaction' THEN 'in transaction'
+                 ELSE 'idle' END AS kind, count(*)::int AS n
+     FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid() AND backend_type = 'client backend' GROUP BY 1`,
+    [dbName],
+  );
+  return Object.fromEntries(rows.map((r) => [r.kind, r.n]));
+}
+
+const BACKEND_KINDS = ["running", "lock", "other wait", "in transaction", "idle"];
+
+/**
+ * `count` routers of one consumer group on `target`'s stream: started and
+ * ready on the empty stream first, then timed from the first XADD of EVENTS
+ * events until the group has acknowledged them all.
+ */
+async function scaledRun(count, target) {
+  const output = process.env.ROUTER_LOG_LEVEL ? "inherit" : "ignore";
+  // Ports nobody listens on: on a fixed one, another bench's router could answer /ready for one of these.
+  const ports = [];
+  for (let i = 0; i < count; i++) ports.push(await freePort());
+  const routers = ports.map((port, i) =>
+    startService(
+      "router",
+      { ...routerEnv, ...target.env, ROUTER_PORT: String(port), ROUTER_CONSUMER_NAME: `bench-router-${i + 1}` },
+      { output },
+    ),
+  );
+  scaledRouters = routers;
+  await Promise.all(routers.map((r, i) => waitReady(r, `http://127.0.0.1:${ports[i]}`)));
+  const routerCpu0 = routers.map((r) => processCpuSeconds(r.pid) ?? 0);
+  const [postgres0, redis0] = [await postgresCpuSeconds(), await redisCpuSeconds(target.client)];
+  const machine0 = machineCpu();
+  const load0 = os.loadavg()[0];
+  const started = performance.now();
+  const events = await fillStream(makeEvent, target.client);
+  target.filled += EVENTS;
+  // Sampled while they route: how many backends run, wait on a row lock (a user another router is storing for), wait
+  // otherwise (I/O, WAL), or wait for their router (idle, or idle inside its transaction).
+  const sampled = Object.fromEntries(BACKEND_KINDS.map((kind) => [kind, 0]));
+  let samples = 0;
+  while (!(await groupDone(target.client, target.filled))) {
+    // A figure from fewer routers than it names would be wrong: stop instead.
+    const gone = routers.findIndex((r) => r.exitCode !== null || r.signalCode !== null);
+    if (gone >= 0)
+      throw new Error(
+        `router ${gone + 1} of ${count} on ${target.label} exited (${routers[gone].exitCode ?? routers[gone].signalCode}) during the run`,
+      );
+    const states = await backendStates();
+    for (const kind of BACKEND_KINDS) sampled[kind] += states[kind] ?? 0;
+    samples += 1;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  const backends = Object.fromEntries(BACKEND_KINDS.map((kind) => [kind, samples ? sampled[kind] / samples : 0]));
+  const seconds = (performance.now() - started) / 1000;
+  const machine = idleShare(machine0, machineCpu());
+  const routerBusy = routers.map((r, i) => ((processCpuSeconds(r.pid) ?? Number.NaN) - routerCpu0[i]) / seconds);
+  const postgresCores = ((await postgresCpuSeconds()) - postgres0) / seconds;
+  const redisCores = ((await redisCpuSeconds(target.client)) - redis0) / seconds;
+  const load = Math.max(load0, os.loadavg()[0]);
+  await stopAll(routers);
+  scaledRouters = [];
+  const { rows } = await pg.query(`SELECT count(*)::int AS n FROM notifications WHERE event_id = ANY($1::text[])`, [
+    events.map((e) => e.id),
+  ]);
+  const result = {
+    eventsPerSecond: EVENTS / seconds,
+    notificationsPerSecond: rows[0].n / seconds,
+    routerBusy,
+    backends,
+    postgresCores,
+    redisCores,
+    machineIdle: machine,
+    load,
+  };
+  const pct = (x) => (Number.isFinite(x) ? `${Math.round(x * 100)} %` : "n/a");
+  console.log(
+    `  ${count} router${count > 1 ? "s" : " "} on ${target.label.padEnd(12)} ${fmt(result.eventsPerSecond).padStart(6)} events/s, ${fmt(result.notificationsPerSecond).padStart(6)} notifications/s (${seconds.toFixed(2)} s)` +
+      ` | routers busy ${routerBusy.map(pct).join(" / ")}, Postgres ${postgresCores.toFixed(2)} cores, Redis ${redisCores.toFixed(2)} cores, machine idle ${pct(machine)}, load ${load.toFixed(1)}`,
+  );
+  console.log(`      Postgres backends on average: ${BACKEND_KINDS.map((kind) => `${backends[kind].toFixed(2)} ${kind}`).join(", ")}`);
+  return result;
+}
+
+/** `--routers` / `--cluster`: events/s of 1, 2, 3… routers on one Redis and on a cluster, alternating within each round. */
+async function scalingRounds() {
+  const counts = (values.routers ?? "1").split(",").map((c) => Number(c.trim()));
+  if (counts.some((c) => !Number.isInteger(c) || c < 1 || c > 8))
+    throw new Error(`--routers: expected counts 1 to 8, e.g. 1,2,3; got ${values.routers}`);
+  ownRedis = await startPrivateRedis(await freePort());
+  ownRedisClient = new Redis(ownRedis.url);
+  const targets = [{ label: "one Redis", client: ownRedisClient, env: { REDIS_URL: ownRedis.url }, filled: 0 }];
+  if (values.cluster) {
+    cluster = await startRedisCluster();
+    const seeds = cluster.ports.map((port) => ({ host: "127.0.0.1", port }));
+    clusterClient = new Cluster(seeds);
+    targets.push({ label: "the cluster", client: clusterClient, env: { REDIS_CLUSTER_NODES: cluster.nodes }, filled: 0 });
+  }
+  console.log(
+    `router scaling, usual mix: ${USERS} users with stored preferences, ${EVENTS} events per run, batch ${BATCH}, routers ${counts.join(", ")}` +
+      (values.cluster ? ", one Redis and a local 3-master cluster (3 replicas) in turn" : "") +
+      `; ${os.cpus().length} cores`,
+  );
+  const runs = [];
+  for (let round = 1; round <= ROUNDS; round++) {
+    console.log(`round ${round}:`);
+    // Flip the order each round: tables grow run by run, so neither target always goes second.
+    const ordered = round % 2 ? targets : [...targets].reverse();
+    // And start each round at another count: the tables grow run by run, which would otherwise always slow the last count.
+    const shift = (round - 1) % counts.length;
+    for (const count of [...counts.slice(shift), ...counts.slice(0, shift)]) {
+      const byTarget = {};
+      for (const target of ordered) byTarget[target.label] = await scaledRun(count, target);
+      runs.push({ round, count, ...byTarget });
+      if (values.cluster) {
+        const ratio = byTarget["the cluster"].eventsPerSecond / byTarget["one Redis"].eventsPerSecond;
+        console.log(`  ${count} router${count > 1 ? "s" : ""}: cluster at ${ratio.toFixed(2)}× one Redis in events/s`);
+      }
+    }
+  }
+  const of = (count, label, key) => median(runs.filter((r) => r.count === count).map((r) => r[label][key]));
+  const ratios = (count) =>
+    runs.filter((r) => r.count === count).map((r) => r["the cluster"].eventsPerSecond / r["one Redis"].eventsPerSecond);
+  console.log(`\nmedian of ${ROUNDS} rounds; cluster ÷ one Redis within each round, "vs 1" against one router on the same target:`);
+  console.table(
+    counts.map((count) => ({
+      routers: count,
+      "one Redis events/s": fmt(of(count, "one Redis", "eventsPerSecond")),
+      "notifications/s": fmt(of(count, "one Redis", "notificationsPerSecond")),
+      "vs 1": (of(count, "one Redis", "eventsPerSecond") / of(counts[0], "one Redis", "eventsPerSecond")).toFixed(2),
+      ...(values.cluster && {
+        "cluster events/s": fmt(of(count, "the cluster", "eventsPerSecond")),
+        "cluster notifications/s": fmt(of(count, "the cluster", "notificationsPerSecond")),
+        "cluster vs 1": (of(count, "the cluster", "eventsPerSecond") / of(counts[0], "the cluster", "eventsPerSecond")).toFixed(2),
+        "cluster ÷ single": `${median(ratios(count)).toFixed(2)} (${Math.min(...ratios(count)).toFixed(2)}–${Math.max(...ratios(count)).toFixed(2)})`,
+      }),
+      "Postgres cores": of(count, "one Redis", "postgresCores").toFixed(2),
+      "backends on a lock": median(runs.filter((r) => r.count === count).map((r) => r["one Redis"].backends.lock)).toFixed(2),
+      "machine idle": `${Math.round(of(count, "one Redis", "machineIdle") * 100)} %`,
+    })),
+  );
+  reportSummary(
+    "router-scaling",
+    values.cluster
+      ? counts.map((count) => ({
+          figure: `router events, usual mix, ${count} router${count > 1 ? "s" : ""} on a 3-master cluster (vs one Redis)`,
+          unit: "events/s",
+          project: of(count, "the cluster", "eventsPerSecond"),
+          raw: of(count, "one Redis", "eventsPerSecond"),
+          ratio: median(ratios(count)),
+        }))
+      : counts.map((count) => ({
+          figure: `router events, usual mix, ${count} router${count > 1 ? "s" : ""} (vs 1 router)`,
+          unit: "events/s",
+          project: of(count, "one Redis", "eventsPerSecond"),
+          raw: of(counts[0], "one Redis", "eventsPerSecond"),
+          ratio: of(count, "one Redis", "eventsPerSecond") / of(counts[0], "one Redis", "eventsPerSecond"),
+        })),
+  );
+}
 
 /** `--mix bursty`: the bursty mix grouped, beside the same mix without grouping, in each round. */
 async function groupingRounds() {
@@ -397,7 +618,6 @@ async function groupingRounds() {
     });
   }
   const of = (key) => rounds.map((r) => r[key]);
-  const fmt = (n) => Math.round(n).toLocaleString("en-US");
   console.log(`\nmedian of ${ROUNDS} rounds; ratios within each round:`);
   console.table([
     { figure: "grouped events/s", value: fmt(median(of("grouped"))), ratio: median(of("ratio")).toFixed(2), rows: median(of("rows")) },
@@ -454,7 +674,6 @@ async function usualRounds(make = makeEvent, mix = "usual") {
     });
   }
   const of = (key) => rounds.map((r) => r[key]);
-  const fmt = (n) => Math.round(n).toLocaleString("en-US");
   const events = mix === "single" ? { target: "≥ 5,000" } : {};
   console.log(`\nmedian of ${ROUNDS} rounds; ratios within each round:`);
   console.table([
@@ -529,13 +748,22 @@ async function usualRounds(make = makeEvent, mix = "usual") {
 try {
   console.log(`seeding ${USERS} users with stored preferences and settings…`);
   await seed();
-  if (values.mix === "bursty") await groupingRounds();
+  if (values.routers || values.cluster) {
+    if (values.mix !== "usual" || values.before || values.profile)
+      throw new Error("--routers / --cluster measure the usual mix, without --before or --profile");
+    await scalingRounds();
+  } else if (values.mix === "bursty") await groupingRounds();
   else if (values.mix === "usual") await usualRounds();
   else if (values.mix === "single") await usualRounds(makeSingleEvent, "single");
   else throw new Error(`--mix: expected usual, single or bursty, got ${values.mix}`);
 } finally {
   if (router) await stopAll([router]);
+  await stopAll(scaledRouters);
   await pg?.end();
   redis.disconnect();
+  ownRedisClient?.disconnect();
+  await ownRedis?.stop();
+  clusterClient?.disconnect();
+  await cluster?.stop();
   await scratch.remove();
 }

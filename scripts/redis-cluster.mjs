@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// A local Redis Cluster for tests: 3 masters and 3 replicas on spare ports,
-// data in a temporary directory, nothing saved. With a command after `--`
+// A local Redis Cluster for tests: 3 masters and 3 replicas on spare ports
+// of their own band (scripts/lib/port-bands.json), data in a temporary
+// directory, nothing saved. With a command after `--`
 // it starts the cluster, runs the command with REDIS_CLUSTER_NODES set (and
 // REDIS_URL pointing at the first node), tears the cluster down and exits
 // with the command's status:
@@ -9,7 +10,7 @@
 //
 // Without a command it starts the cluster, prints the nodes and keeps it up until Ctrl-C.
 import { spawn, execFile } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -18,14 +19,40 @@ import { promisify } from "node:util";
 const run = promisify(execFile);
 const NODES = 6;
 const HOST = "127.0.0.1";
+/**
+ * The nodes' ports and their cluster bus ports (port + busOffset, Redis's
+ * default): below the kernel's ephemeral range, where no outgoing connection
+ * (the tests' many, the nodes' own bus links) can take one between the check
+ * and redis-server's bind; and apart from the tests' band, so a service a
+ * test starts never collides with a node.
+ */
+const BAND = JSON.parse(readFileSync(new URL("./lib/port-bands.json", import.meta.url), "utf8")).redisCluster;
 
-/** A port free now and its cluster bus port (port + 10000) too. */
-async function freePortPair(taken) {
-  for (;;) {
-    const port = 20000 + Math.floor(Math.random() * 30000);
-    if (taken.has(port) || taken.has(port + 10000)) continue;
-    if ((await canListen(port)) && (await canListen(port + 10000))) return port;
+function checkBelowEphemeralRange() {
+  let low;
+  try {
+    low = Number(readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split(/\s+/)[0]);
+  } catch {
+    return; // not Linux: nothing known to check against
   }
+  if (BAND.last + BAND.busOffset >= low)
+    throw new Error(
+      `cluster ports ${BAND.first}-${BAND.last} and their bus ports (+${BAND.busOffset}) reach into the kernel's ephemeral range (from ${low}): move the band (scripts/lib/port-bands.json)`,
+    );
+}
+
+/** NODES ports of the band, each free now with its bus port, taken in turn from a random point. */
+async function freePorts() {
+  checkBelowEphemeralRange();
+  const size = BAND.last - BAND.first + 1;
+  const start = Math.floor(Math.random() * size);
+  const ports = [];
+  for (let i = 0; i < size && ports.length < NODES; i++) {
+    const port = BAND.first + ((start + i) % size);
+    if ((await canListen(port)) && (await canListen(port + BAND.busOffset))) ports.push(port);
+  }
+  if (ports.length < NODES) throw new Error(`redis cluster: fewer than ${NODES} free ports in ${BAND.first}-${BAND.last}`);
+  return ports;
 }
 
 function canListen(port) {
@@ -56,13 +83,7 @@ async function waitFor(what, check, timeoutMs = 30_000) {
 
 export async function startRedisCluster() {
   const dir = mkdtempSync(join(tmpdir(), "herald-redis-cluster-"));
-  const ports = [];
-  const taken = new Set();
-  for (let i = 0; i < NODES; i++) {
-    const port = await freePortPair(taken);
-    taken.add(port).add(port + 10000);
-    ports.push(port);
-  }
+  const ports = await freePorts();
   const processes = ports.map((port) =>
     spawn(
       "redis-server",

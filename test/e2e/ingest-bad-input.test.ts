@@ -1,5 +1,5 @@
 import { gzipSync } from "node:zlib";
-import { freePort } from "../support/service-process";
+import { freePort } from "../support/ports";
 import { publish } from "../support/clients";
 import { TestStack } from "../support/stack";
 import { producerToken, userToken } from "../support/tokens";

@@ -2,7 +2,7 @@ import { Queue } from "bullmq";
 import { deliveryJobId } from "@herald/dispatch";
 import { QUEUES } from "@herald/runtime";
 import { api, publish, sleep } from "../support/clients";
-import { freePort } from "../support/service-process";
+import { freePort } from "../support/ports";
 import { TestStack } from "../support/stack";
 import { keysEverywhere } from "../support/test-redis";
 import { producerToken, tokenWithClaims, userToken } from "../support/tokens";

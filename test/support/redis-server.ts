@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { Redis } from "ioredis";
-import { freePort } from "./service-process";
+import { freePort } from "./ports";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
-import net from "node:net";
 import path from "node:path";
+import { freePort } from "./ports";
 
 export type ServiceName = "ingest" | "router" | "realtime-gateway" | "digest-scheduler" | "hardware-monitor" | "delivery-worker";
 
@@ -20,15 +20,6 @@ export type WaitFor = "health" | "ready";
 const ROOT = path.resolve(__dirname, "..", "..");
 /** How long a service may take to answer /health or /ready; the chaos suite, which starts many on a small machine, waits longer. */
 const READY_TIMEOUT_MS = Number(process.env.SERVICE_READY_TIMEOUT_MS ?? 20_000);
-
-export async function freePort(): Promise<number> {
-  const server = net.createServer();
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

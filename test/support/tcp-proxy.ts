@@ -1,5 +1,6 @@
 import { once } from "node:events";
 import net from "node:net";
+import { freePort } from "./ports";
 
 /**
  * A TCP proxy a test starts in front of a shared server (Postgres) to
@@ -19,11 +20,7 @@ export class TcpProxy {
   ) {}
 
   static async start(target: { host: string; port: number }): Promise<TcpProxy> {
-    const probe = net.createServer().listen(0, "127.0.0.1");
-    await once(probe, "listening");
-    const { port } = probe.address() as net.AddressInfo;
-    await new Promise((resolve) => probe.close(resolve));
-    const proxy = new TcpProxy(port, target);
+    const proxy = new TcpProxy(await freePort(), target);
     await proxy.open();
     return proxy;
   }

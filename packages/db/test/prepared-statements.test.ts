@@ -33,11 +33,11 @@ describe("createDatabase on a real Postgres", () => {
   it("prepares a marked statement once on the connection and keeps it there; an unmarked one is not kept", async () => {
     for (const n of [1, 2, 3]) {
       const [row] = await db.$queryRaw<{ n: number }[]>`/* prepared */ SELECT ${n}::int AS n`;
-      expect(row.n).toBe(n);
+      expect(row!.n).toBe(n);
       await db.$queryRaw`SELECT ${n}::int AS unmarked`;
     }
     const kept = await db.$queryRaw<{ name: string; statement: string }[]>`SELECT name, statement FROM pg_prepared_statements`;
     expect(kept.map((k) => k.statement)).toEqual(["/* prepared */ SELECT $1::int AS n"]);
-    expect(kept[0].name).toBe(preparedStatementName(kept[0].statement));
+    expect(kept[0]!.name).toBe(preparedStatementName(kept[0]!.statement));
   });
 });

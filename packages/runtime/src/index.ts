@@ -8,6 +8,7 @@ export {
   type RedisConnectionOptions,
   type RedisTarget,
 } from "./redis";
+export { withOrderedPublish } from "./ordered-publish";
 export { parseClusterNode, type RedisClusterNode } from "./redis-cluster-nodes";
 export {
   clientError,

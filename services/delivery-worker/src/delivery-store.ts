@@ -1,5 +1,7 @@
 import type { ExternalChannel } from "@herald/contract";
 import { Prisma, type Database } from "@herald/db";
+import { isUnreachable } from "./postgres-outage";
+import { StatementBatcher } from "./statement-batcher";
 
 /** Everything one delivery attempt needs, read in one query. */
 export interface DeliveryContext {
@@ -100,88 +102,163 @@ interface ContextRow {
   webhook_secret: string | null;
 }
 
-export class DeliveryStore {
-  constructor(private readonly db: Database) {}
+/**
+ * Each batched statement's limits: inputs per statement, more than the
+ * worker's concurrency so every job in hand fits in one; statements of a kind
+ * in flight at once, so a job arriving just after a statement left waits for
+ * a free one rather than for that statement's round trip (one at a time
+ * measured 0.21 of the raw bench, four 0.31, same machine and hour).
+ */
+const BATCHING = { maxBatch: 256, maxInFlight: 4 };
 
-  async load(deliveryId: string): Promise<DeliveryContext | undefined> {
-    const [row] = await this.db.$queryRaw<ContextRow[]>`
-      SELECT d.id, d.channel, d.status, d.round, n.id AS notification_id, n.event_id, n.event_type, n.category, n.critical,
+function toContext(row: ContextRow): DeliveryContext {
+  return {
+    deliveryId: String(row.id),
+    channel: row.channel,
+    status: row.status,
+    round: row.round,
+    notification: {
+      id: Number(row.notification_id),
+      eventId: row.event_id,
+      type: row.event_type,
+      category: row.category,
+      critical: row.critical,
+      title: row.title,
+      body: row.body,
+      createdAt: row.created_at,
+      occurredAt: row.occurred_at ?? row.created_at,
+      payload: row.payload ?? {},
+      count: row.count,
+      url: row.url,
+      actions: row.actions ?? [],
+    },
+    email: row.email,
+    webhookUrl: row.webhook_url,
+    webhookSecret: row.webhook_secret,
+  };
+}
+
+interface StartInput extends AttemptStart {
+  readonly deliveryId: string;
+}
+
+interface FinishInput extends AttemptOutcome {
+  readonly deliveryId: string;
+  readonly attemptId: string;
+}
+
+/**
+ * The worker's statements. The three each delivery makes (load, start,
+ * finish) are batched across the jobs in hand: one statement, one round trip
+ * and one commit for every concurrent caller, each of whom still gets its
+ * own row or error (see StatementBatcher).
+ */
+export class DeliveryStore {
+  private readonly loads: StatementBatcher<string, DeliveryContext | undefined>;
+  private readonly starts: StatementBatcher<StartInput, string>;
+  private readonly finishes: StatementBatcher<FinishInput, void>;
+
+  constructor(private readonly db: Database) {
+    const retryAlone = (error: unknown) => !isUnreachable(error);
+    this.loads = new StatementBatcher({ run: (ids) => this.loadMany(ids), retryAlone, ...BATCHING });
+    const key = (input: { deliveryId: string }) => input.deliveryId;
+    this.starts = new StatementBatcher<StartInput, string>({ run: (inputs) => this.startMany(inputs), key, retryAlone, ...BATCHING });
+    this.finishes = new StatementBatcher<FinishInput, void>({ run: (inputs) => this.finishMany(inputs), key, retryAlone, ...BATCHING });
+  }
+
+  load(deliveryId: string): Promise<DeliveryContext | undefined> {
+    return this.loads.submit(deliveryId);
+  }
+
+  /**
+   * Puts an attempt on record as started, before it is sent: the attempt
+   * row, the delivery's attempt count and destination, and any earlier
+   * attempt of this delivery still marked started (its worker died
+   * mid-send) closed as interrupted. Resolves with the attempt's id once
+   * committed.
+   */
+  startAttempt(deliveryId: string, start: AttemptStart): Promise<string> {
+    return this.starts.submit({ deliveryId, ...start });
+  }
+
+  /**
+   * Records how a started attempt ended and updates the delivery. A delivery
+   * that is no longer queued (a second run of the same job, after this one
+   * lost its lock, finished first) keeps its status.
+   */
+  finishAttempt(deliveryId: string, attemptId: string, outcome: AttemptOutcome): Promise<void> {
+    return this.finishes.submit({ deliveryId, attemptId, ...outcome });
+  }
+
+  /** Everything each delivery's attempt needs, in one query; undefined for an id with no delivery. */
+  private async loadMany(deliveryIds: readonly string[]): Promise<(DeliveryContext | undefined)[]> {
+    const rows = await this.db.$queryRaw<(ContextRow & { ord: bigint })[]>`
+      SELECT wanted.ord, d.id, d.channel, d.status, d.round, n.id AS notification_id, n.event_id, n.event_type, n.category, n.critical,
              n.title, n.body, n.created_at, e.occurred_at, COALESCE(n.payload, e.payload) AS payload, n.count, n.url, n.actions,
              COALESCE(s.email, u.email) AS email, s.webhook_url, s.webhook_secret
-      FROM deliveries d
+      FROM unnest(${deliveryIds}::bigint[]) WITH ORDINALITY AS wanted(id, ord)
+      JOIN deliveries d ON d.id = wanted.id
       JOIN notifications n ON n.id = d.notification_id
       JOIN users u ON u.id = n.user_id
       LEFT JOIN events e ON e.id = n.event_id
-      LEFT JOIN user_notification_settings s ON s.user_id = n.user_id
-      WHERE d.id = ${deliveryId}::bigint`;
-    if (!row) return undefined;
-    return {
-      deliveryId: String(row.id),
-      channel: row.channel,
-      status: row.status,
-      round: row.round,
-      notification: {
-        id: Number(row.notification_id),
-        eventId: row.event_id,
-        type: row.event_type,
-        category: row.category,
-        critical: row.critical,
-        title: row.title,
-        body: row.body,
-        createdAt: row.created_at,
-        occurredAt: row.occurred_at ?? row.created_at,
-        payload: row.payload ?? {},
-        count: row.count,
-        url: row.url,
-        actions: row.actions ?? [],
-      },
-      email: row.email,
-      webhookUrl: row.webhook_url,
-      webhookSecret: row.webhook_secret,
-    };
+      LEFT JOIN user_notification_settings s ON s.user_id = n.user_id`;
+    const contexts: (DeliveryContext | undefined)[] = deliveryIds.map(() => undefined);
+    for (const row of rows) contexts[Number(row.ord) - 1] = toContext(row);
+    return contexts;
   }
 
   /**
-   * Puts an attempt on record as started, before it is sent, in one
-   * statement: the attempt row, the delivery's attempt count and
-   * destination, and any earlier attempt of this delivery still marked
-   * started (its worker died mid-send) closed as interrupted.
+   * Attempts started in one statement, matched back by delivery id (the
+   * batcher keeps one input per delivery in a batch; the ids are the ones
+   * load returned, in Postgres's own spelling).
    */
-  async startAttempt(deliveryId: string, start: AttemptStart): Promise<string> {
-    const [row] = await this.db.$queryRaw<{ id: bigint }[]>`
-      WITH interrupted AS (
-        UPDATE delivery_attempts SET outcome = ${ATTEMPT_OUTCOMES.interrupted}, error = ${INTERRUPTED_ERROR}
-        WHERE delivery_id = ${deliveryId}::bigint AND outcome = ${ATTEMPT_OUTCOMES.started}
+  private async startMany(inputs: readonly StartInput[]): Promise<string[]> {
+    const rows = await this.db.$queryRaw<{ id: bigint; delivery_id: bigint }[]>`
+      WITH input AS (
+        SELECT * FROM unnest(${inputs.map((i) => i.deliveryId)}::bigint[], ${inputs.map((i) => i.attempt)}::int[],
+                             ${inputs.map((i) => i.channel)}::text[], ${inputs.map((i) => i.destination)}::text[])
+          AS t(delivery_id, attempt, channel, destination)
+      ),
+      interrupted AS (
+        UPDATE delivery_attempts a SET outcome = ${ATTEMPT_OUTCOMES.interrupted}, error = ${INTERRUPTED_ERROR}
+        FROM input WHERE a.delivery_id = input.delivery_id AND a.outcome = ${ATTEMPT_OUTCOMES.started}
       ),
       counted AS (
-        UPDATE deliveries SET attempts = attempts + 1, destination = ${start.destination}, updated_at = now()
-        WHERE id = ${deliveryId}::bigint
+        UPDATE deliveries d SET attempts = attempts + 1, destination = input.destination, updated_at = now()
+        FROM input WHERE d.id = input.delivery_id
       )
       INSERT INTO delivery_attempts (delivery_id, attempt, channel, destination, outcome, duration_ms)
-      VALUES (${deliveryId}::bigint, ${start.attempt}, ${start.channel}, ${start.destination}, ${ATTEMPT_OUTCOMES.started}, 0)
-      RETURNING id`;
-    return String(row!.id);
+      SELECT delivery_id, attempt, channel, destination, ${ATTEMPT_OUTCOMES.started}, 0 FROM input
+      RETURNING id, delivery_id`;
+    const byDelivery = new Map(rows.map((r) => [String(r.delivery_id), String(r.id)]));
+    return inputs.map((i) => byDelivery.get(i.deliveryId)!);
   }
 
-  /**
-   * Records how a started attempt ended and updates the delivery, in one
-   * statement. A delivery that is no longer queued (a second run of the same
-   * job, after this one lost its lock, finished first) keeps its status.
-   */
-  async finishAttempt(deliveryId: string, attemptId: string, outcome: AttemptOutcome): Promise<void> {
-    const response = outcome.httpStatus !== undefined ? String(outcome.httpStatus) : (outcome.smtpResponse ?? null);
+  /** Answers recorded in one statement; the batcher keeps one delivery to one input per batch. */
+  private async finishMany(inputs: readonly FinishInput[]): Promise<void[]> {
+    const response = (o: AttemptOutcome) => (o.httpStatus !== undefined ? String(o.httpStatus) : (o.smtpResponse ?? null));
     await this.db.$executeRaw`
-      WITH logged AS (
-        UPDATE delivery_attempts SET
-          outcome = ${outcome.outcome}, http_status = ${outcome.httpStatus ?? null}::int, smtp_response = ${outcome.smtpResponse ?? null},
-          error = ${outcome.error ?? null}, duration_ms = ${Math.round(outcome.durationMs)}
-        WHERE id = ${attemptId}::bigint
+      WITH input AS (
+        SELECT * FROM unnest(
+          ${inputs.map((i) => i.deliveryId)}::bigint[], ${inputs.map((i) => i.attemptId)}::bigint[],
+          ${inputs.map((i) => i.outcome)}::text[], ${inputs.map((i) => i.httpStatus ?? null)}::int[],
+          ${inputs.map((i) => i.smtpResponse ?? null)}::text[], ${inputs.map((i) => i.error ?? null)}::text[],
+          ${inputs.map((i) => Math.round(i.durationMs))}::int[], ${inputs.map((i) => i.status)}::text[],
+          ${inputs.map(response)}::text[]
+        ) AS t(delivery_id, attempt_id, outcome, http_status, smtp_response, error, duration_ms, status, response)
+      ),
+      logged AS (
+        UPDATE delivery_attempts a SET
+          outcome = input.outcome, http_status = input.http_status, smtp_response = input.smtp_response,
+          error = input.error, duration_ms = input.duration_ms
+        FROM input WHERE a.id = input.attempt_id
       )
-      UPDATE deliveries SET
-        status = ${outcome.status}, last_error = ${outcome.error ?? null}, last_response = ${response},
-        delivered_at = CASE WHEN ${outcome.status} = 'delivered' THEN now() ELSE delivered_at END,
+      UPDATE deliveries d SET
+        status = input.status, last_error = input.error, last_response = input.response,
+        delivered_at = CASE WHEN input.status = 'delivered' THEN now() ELSE d.delivered_at END,
         updated_at = now()
-      WHERE id = ${deliveryId}::bigint AND status = 'queued'`;
+      FROM input WHERE d.id = input.delivery_id AND d.status = 'queued'`;
+    return inputs.map(() => undefined);
   }
 
   /**

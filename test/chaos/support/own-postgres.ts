@@ -5,7 +5,7 @@ import { promisify } from "node:util";
 import { Pool } from "pg";
 import { applyMigrations } from "@herald/db";
 import type { TestDatabase } from "../../support/database";
-import { freePort } from "../../support/service-process";
+import { freePort } from "../../support/ports";
 import { PG_DATA_DIR } from "./scratch";
 
 const run = promisify(execFile);

@@ -3,7 +3,7 @@ import { once } from "node:events";
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { Redis } from "ioredis";
-import { freePort } from "../../support/service-process";
+import { freePort } from "../../support/ports";
 import { REDIS_PID_FILE } from "./scratch";
 
 /**

@@ -1,4 +1,4 @@
-import type { RedisClient } from "@herald/runtime";
+import { withOrderedPublish, type RedisClient } from "@herald/runtime";
 import { createAdapter } from "@socket.io/redis-adapter";
 import { SOCKET_EVENTS } from "@herald/contract";
 
@@ -153,9 +153,12 @@ export function gateAdapter<A extends object>(adapter: A, gates: CatchUpGates): 
   return adapter;
 }
 
-/** The Redis adapter (same key, so same channels, as the router's emitter), gated. */
+/**
+ * The Redis adapter (same key, so same channels, as the router's emitter),
+ * gated. Its broadcasts keep their order on a cluster (withOrderedPublish).
+ */
 export function createGatedAdapter(pubClient: RedisClient, subClient: RedisClient, key: string, gates: CatchUpGates) {
-  const redisAdapter = createAdapter(pubClient, subClient, { key });
+  const redisAdapter = createAdapter(withOrderedPublish(pubClient), subClient, { key });
   // Socket.IO calls this with `new`: a function (not an arrow) returning an object does that.
   return function gatedAdapter(nsp: unknown) {
     return gateAdapter(redisAdapter(nsp), gates);

@@ -140,6 +140,8 @@ export function startSession(socket: GatewaySocket, deps: SessionDependencies): 
   void socket.join(userRoom(userId));
   const budget = { limit: limits.catchUpLimit, maxBytes: limits.catchUpMaxBytes };
   const { lastNotificationId, seenIds } = socket.data;
+  // The catch-up below has them now; an idle socket need not keep up to the handshake's limit of ids for its whole life.
+  socket.data.seenIds = undefined;
   catchUp(socket, userId, lastNotificationId, lateWindow(lastNotificationId, seenIds), { repository: deps.repository, gates, budget }).then(
     (caughtUp) => {
       if (caughtUp) metrics.caughtUp(caughtUp.replayed, caughtUp.truncated, (performance.now() - started) / 1000);
