@@ -38,7 +38,7 @@
 // alone in this process (SubscriptionIndex.match over N subscriptions beside
 // none, and beside a scan of all N per event).
 //
-// With `--routers 1,2,3` and/or `--cluster` it measures scaling instead: in
+// With `--routers 1,2,3` and/or `--cluster` (usual mix, or `--mix single`) it measures scaling instead: in
 // each round, for each count N, N router processes (one consumer group,
 // one stream) route EVENTS events on one Redis (a redis-server of the
 // bench's own, bench/lib/private-redis.mjs) and then, with
@@ -472,7 +472,7 @@ async function scaledRun(count, target) {
   const machine0 = machineCpu();
   const load0 = os.loadavg()[0];
   const started = performance.now();
-  const events = await fillStream(makeEvent, target.client);
+  const events = await fillStream(values.mix === "single" ? makeSingleEvent : makeEvent, target.client);
   target.filled += EVENTS;
   // Sampled while they route: how many backends run, wait on a row lock (a user another router is storing for), wait
   // otherwise (I/O, WAL), or wait for their router (idle, or idle inside its transaction).
@@ -536,7 +536,7 @@ async function scalingRounds() {
     targets.push({ label: "the cluster", client: clusterClient, env: { REDIS_CLUSTER_NODES: cluster.nodes }, filled: 0 });
   }
   console.log(
-    `router scaling, usual mix: ${USERS} users with stored preferences, ${EVENTS} events per run, batch ${BATCH}, routers ${counts.join(", ")}` +
+    `router scaling, ${values.mix} mix: ${USERS} users with stored preferences, ${EVENTS} events per run, batch ${BATCH}, routers ${counts.join(", ")}` +
       (values.cluster ? ", one Redis and a local 3-master cluster (3 replicas) in turn" : "") +
       `; ${os.cpus().length} cores`,
   );
@@ -582,14 +582,14 @@ async function scalingRounds() {
     "router-scaling",
     values.cluster
       ? counts.map((count) => ({
-          figure: `router events, usual mix, ${count} router${count > 1 ? "s" : ""} on a 3-master cluster (vs one Redis)`,
+          figure: `router events, ${values.mix} mix, ${count} router${count > 1 ? "s" : ""} on a 3-master cluster (vs one Redis)`,
           unit: "events/s",
           project: of(count, "the cluster", "eventsPerSecond"),
           raw: of(count, "one Redis", "eventsPerSecond"),
           ratio: median(ratios(count)),
         }))
       : counts.map((count) => ({
-          figure: `router events, usual mix, ${count} router${count > 1 ? "s" : ""} (vs 1 router)`,
+          figure: `router events, ${values.mix} mix, ${count} router${count > 1 ? "s" : ""} (vs 1 router)`,
           unit: "events/s",
           project: of(count, "one Redis", "eventsPerSecond"),
           raw: of(counts[0], "one Redis", "eventsPerSecond"),
@@ -749,8 +749,8 @@ try {
   console.log(`seeding ${USERS} users with stored preferences and settings…`);
   await seed();
   if (values.routers || values.cluster) {
-    if (values.mix !== "usual" || values.before || values.profile)
-      throw new Error("--routers / --cluster measure the usual mix, without --before or --profile");
+    if (values.mix === "bursty" || values.before || values.profile)
+      throw new Error("--routers / --cluster measure the usual or the single mix, without --before or --profile");
     await scalingRounds();
   } else if (values.mix === "bursty") await groupingRounds();
   else if (values.mix === "usual") await usualRounds();

@@ -78,7 +78,9 @@ describe("web bundle", () => {
     expect(inputs.filter((file) => /node_modules\/zod\/|contract\/(src|dist)\/schemas\//.test(file))).toEqual([]);
   });
 
-  it("is no larger than before the re-layout (93,017 bytes minified)", () => {
-    expect(app.bytes).toBeLessThanOrEqual(93_017);
+  // 93,017 bytes at the re-layout; every feature since fitted in it until the admin panel's subscriptions view (#14,
+  // about 1.5 KB). A new budget only with what it pays for named here.
+  it("stays within its budget (95,000 bytes minified)", () => {
+    expect(app.bytes).toBeLessThanOrEqual(95_000);
   });
 });

@@ -244,8 +244,8 @@ export class DeliveryStore {
           ${inputs.map((i) => i.outcome)}::text[], ${inputs.map((i) => i.httpStatus ?? null)}::int[],
           ${inputs.map((i) => i.smtpResponse ?? null)}::text[], ${inputs.map((i) => i.error ?? null)}::text[],
           ${inputs.map((i) => Math.round(i.durationMs))}::int[], ${inputs.map((i) => i.status)}::text[],
-          ${inputs.map(response)}::text[]
-        ) AS t(delivery_id, attempt_id, outcome, http_status, smtp_response, error, duration_ms, status, response)
+          ${inputs.map(response)}::text[], ${inputs.map((i) => i.status === "delivered")}::bool[]
+        ) AS t(delivery_id, attempt_id, outcome, http_status, smtp_response, error, duration_ms, status, response, delivered)
       ),
       logged AS (
         UPDATE delivery_attempts a SET
@@ -255,7 +255,7 @@ export class DeliveryStore {
       )
       UPDATE deliveries d SET
         status = input.status, last_error = input.error, last_response = input.response,
-        delivered_at = CASE WHEN input.status = 'delivered' THEN now() ELSE d.delivered_at END,
+        delivered_at = CASE WHEN input.delivered THEN now() ELSE d.delivered_at END,
         updated_at = now()
       FROM input WHERE d.id = input.delivery_id AND d.status = 'queued'`;
     return inputs.map(() => undefined);
