@@ -120,7 +120,14 @@ function openWorker(label, root, ns, port) {
           env: { ...process.env, ...env },
           stdio: ["ignore", "inherit", "inherit"],
         });
-  const w = { label, child, queues, enqueuer: new DeliveryEnqueuer(queues, { webhook: policy, email: policy, subscription: policy }), port, profileName };
+  const w = {
+    label,
+    child,
+    queues,
+    enqueuer: new DeliveryEnqueuer(queues, { webhook: policy, email: policy, subscription: policy }),
+    port,
+    profileName,
+  };
   workers.push(w);
   return w;
 }

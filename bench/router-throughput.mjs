@@ -28,13 +28,16 @@
 // and source taken off (every event its own notification), and prints both
 // and their ratio within the round.
 //
-// With `--subscriptions N` (and `--mix single`, whose events name the projects) each round also routes a fresh stream with N
-// webhook subscriptions stored (half on the stream's types, one per project,
-// so each event matches one and gets one delivery row and queue job; half on
-// other types), beside the same router with none in the same round, and
-// prints the events/s of both and their ratio; and it times the matching
-// itself in this process (SubscriptionIndex.match over N subscriptions
-// against none).
+// With `--subscriptions N` (and `--mix single`, whose events name the projects)
+// each round also routes two fresh streams beside the router with none stored:
+// one with N webhook subscriptions that the stream's events never match (all
+// on review.*: the cost of matching), and one with N of which half are on the
+// stream's type, one per project, so that each event matches one and gets its
+// delivery row and queue job (the cost of delivering too). It prints each
+// one's events/s and ratio to none within the round, and times the matching
+// alone in this process (SubscriptionIndex.match over N subscriptions beside
+// none, and beside a scan of all N per event).
+//
 // With `--routers 1,2,3` and/or `--cluster` (usual mix, or `--mix single`) it measures scaling instead: in
 // each round, for each count N, N router processes (one consumer group,
 // one stream) route EVENTS events on one Redis (a redis-server of the
@@ -171,17 +174,20 @@ const makeSingleEvent = (i) => ({
 const subscriptionShape = (i) =>
   i < PROJECTS ? { eventTypes: ["job.*"], projectId: `sp${i}` } : { eventTypes: ["review.*"], projectId: `sp${i - PROJECTS}` };
 
-/** Stores `count` subscriptions (none: deletes them all) and tells the router, as ingest does. */
-async function setSubscriptions(count) {
+/**
+ * Stores `count` subscriptions (none: deletes them all) and tells the router, as ingest does.
+ * With `matching` false every one is on review.* (matched against, never matching the stream).
+ */
+async function setSubscriptions(count, { matching = true } = {}) {
   await pg.query("DELETE FROM subscriptions");
   if (count > 0) {
     await pg.query(
       `INSERT INTO subscriptions (id, tenant_id, producer, url, event_types, project_id, secret)
        SELECT 'sub_' || lpad(g::text, 8, '0'), 'default', 'bench', 'http://127.0.0.1:9/hook',
-              CASE WHEN g < $2 THEN '{job.*}'::text[] ELSE '{review.*}'::text[] END,
+              CASE WHEN g < $2 AND $3 THEN '{job.*}'::text[] ELSE '{review.*}'::text[] END,
               'sp' || CASE WHEN g < $2 THEN g ELSE g - $2 END, 'whsec_' || encode(decode(md5(g::text) || md5(random()::text), 'hex'), 'base64')
        FROM generate_series(0, $1 - 1) g`,
-      [count, PROJECTS],
+      [count, PROJECTS, matching],
     );
   }
   await redis.incr(names.subscriptionVersionKey);
@@ -640,7 +646,13 @@ async function usualRounds(make = makeEvent, mix = "usual") {
     const beforeRatio = before && before.notificationsPerSecond / raw.notificationsPerSecond;
     if (before) console.log(`round ${round}: --before router at ${beforeRatio.toFixed(2)}× the same raw ceiling`);
     let subscribed;
+    let unmatched;
     if (SUBSCRIPTIONS > 0) {
+      await setSubscriptions(SUBSCRIPTIONS, { matching: false });
+      unmatched = await routerRound(round, make, `router with ${SUBSCRIPTIONS} subscriptions, none matching`);
+      console.log(
+        `round ${round}: with ${SUBSCRIPTIONS} subscriptions matching none at ${(unmatched.eventsPerSecond / r.eventsPerSecond).toFixed(2)}× the events/s with none`,
+      );
       await setSubscriptions(SUBSCRIPTIONS);
       subscribed = await routerRound(round, make, `router with ${SUBSCRIPTIONS} subscriptions`);
       const { rows } = await pg.query(`SELECT count(*)::int AS n FROM deliveries WHERE event_id = ANY($1::text[])`, [
@@ -657,6 +669,7 @@ async function usualRounds(make = makeEvent, mix = "usual") {
       ratio,
       events: r.eventsPerSecond,
       ...(subscribed && { subscribed: subscribed.eventsPerSecond, subscribedRatio: subscribed.eventsPerSecond / r.eventsPerSecond }),
+      ...(unmatched && { unmatched: unmatched.eventsPerSecond, unmatchedRatio: unmatched.eventsPerSecond / r.eventsPerSecond }),
       ...(before && { before: before.notificationsPerSecond, beforeRatio, beforeEvents: before.eventsPerSecond }),
     });
   }
@@ -670,7 +683,12 @@ async function usualRounds(make = makeEvent, mix = "usual") {
     ...(SUBSCRIPTIONS > 0
       ? [
           {
-            figure: `router events/s, ${SUBSCRIPTIONS} subscriptions (vs none)`,
+            figure: `router events/s, ${SUBSCRIPTIONS} subscriptions matching none (vs none)`,
+            value: fmt(median(of("unmatched"))),
+            ratio: median(of("unmatchedRatio")).toFixed(2),
+          },
+          {
+            figure: `router events/s, ${SUBSCRIPTIONS} subscriptions, 1 match and delivery each (vs none)`,
             value: fmt(median(of("subscribed"))),
             ratio: median(of("subscribedRatio")).toFixed(2),
           },
@@ -692,6 +710,13 @@ async function usualRounds(make = makeEvent, mix = "usual") {
       `SubscriptionIndex.match: ${fmt(many.perSecond)} events/s over ${SUBSCRIPTIONS} subscriptions (${many.matched} match each), ${fmt(none.perSecond)} over none: ${(many.perSecond / none.perSecond).toFixed(2)}×; a scan of all ${SUBSCRIPTIONS} per event: ${fmt(scan.perSecond)} events/s (index ${(many.perSecond / scan.perSecond).toFixed(0)}× faster)`,
     );
     reportSummary("subscriptions", [
+      {
+        figure: `router events matched against ${SUBSCRIPTIONS} webhook subscriptions, none matching (vs none stored)`,
+        unit: "events/s",
+        project: median(of("unmatched")),
+        raw: median(of("events")),
+        ratio: median(of("unmatchedRatio")),
+      },
       {
         figure: `router events with ${SUBSCRIPTIONS} webhook subscriptions, 1 match each (vs none)`,
         unit: "events/s",

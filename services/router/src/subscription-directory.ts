@@ -31,10 +31,16 @@ export class SubscriptionDirectory {
     return this.reload(version, now);
   }
 
-  /** One reload per version at a time: batches prepared side by side share it. */
+  /**
+   * One reload per version at a time: batches prepared side by side share it.
+   * One for a newer version waits out the one before, so that an older index
+   * finishing late can never replace a newer one.
+   */
   private reload(version: string | null, now: number): Promise<SubscriptionIndex> {
     if (this.reloading?.version === version) return this.reloading.done;
+    const previous = this.reloading?.done.catch(() => undefined);
     const done = (async () => {
+      await previous;
       const index = new SubscriptionIndex(await this.subscriptions.active());
       this.index = index;
       this.version = version;
