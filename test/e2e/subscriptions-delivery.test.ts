@@ -3,6 +3,7 @@ import { tenantKey } from "@herald/contract";
 import { validateEvent } from "@herald/contract/schemas";
 import { api, eventually, publish, RecordingClient } from "../support/clients";
 import { WebhookReceiver, type ReceivedRequest } from "../support/receivers";
+import { createSubscription, ReceiverPool } from "../support/subscriptions";
 import { TestStack } from "../support/stack";
 import { producerToken, userToken } from "../support/tokens";
 
@@ -25,7 +26,7 @@ describe("webhook subscriptions: delivery", () => {
   const acme = producerToken("billing", ["events:subscribe", "events:publish"], "acme");
   const globex = producerToken("billing", ["events:subscribe", "events:publish"], "globex");
   const acmeAdmin = userToken("ops", "admin", { tenant: "acme" });
-  const receivers: WebhookReceiver[] = [];
+  const receivers = new ReceiverPool();
 
   beforeAll(async () => {
     stack = await TestStack.create({ WEBHOOK_ALLOWED_HOSTS: "127.0.0.1", WEBHOOK_MAX_ATTEMPTS: "3", WEBHOOK_BACKOFF_MS: "100" });
@@ -38,21 +39,14 @@ describe("webhook subscriptions: delivery", () => {
     await eventually(async () => ((await api(ingest, acme, "GET", "/api/v1/subscriptions")).status === 200 ? true : undefined));
   });
   afterAll(async () => {
-    await Promise.all(receivers.map((r) => r.stop()));
+    await receivers.stopAll();
     await stack.stop();
   });
 
-  async function receiver(respond?: (index: number) => number): Promise<WebhookReceiver> {
-    const r = await new WebhookReceiver(respond).start();
-    receivers.push(r);
-    return r;
-  }
+  const receiver = (respond?: (index: number) => number) => receivers.start(respond);
 
-  async function subscribe(url: string, eventTypes: string[], extra: Record<string, unknown> = {}, token = acme) {
-    const res = await api(ingest, token, "POST", "/api/v1/subscriptions", { url, eventTypes, ...extra });
-    expect(res.status).toBe(201);
-    return res.body as { id: string; secret: string };
-  }
+  const subscribe = (url: string, eventTypes: string[], extra: Record<string, unknown> = {}, token = acme) =>
+    createSubscription(ingest, token, { url, eventTypes, ...extra });
 
   let seq = 0;
   async function emit(type: string, extra: Record<string, unknown> = {}, token = acme): Promise<string> {

@@ -1,6 +1,6 @@
 import { Webhook } from "standardwebhooks";
 import { api, eventually, publish } from "../support/clients";
-import { WebhookReceiver } from "../support/receivers";
+import { createSubscription, ReceiverPool } from "../support/subscriptions";
 import { TestStack } from "../support/stack";
 import { producerToken } from "../support/tokens";
 
@@ -17,7 +17,7 @@ describe("webhook subscriptions: replay", () => {
   let ingest: string;
   const acme = producerToken("billing", ["events:subscribe", "events:publish"], "acme");
   const globex = producerToken("billing", ["events:subscribe", "events:publish"], "globex");
-  const receivers: WebhookReceiver[] = [];
+  const receivers = new ReceiverPool();
   const MAX_EVENTS = 6;
 
   beforeAll(async () => {
@@ -31,20 +31,13 @@ describe("webhook subscriptions: replay", () => {
     await eventually(async () => ((await api(ingest, acme, "GET", "/api/v1/subscriptions")).status === 200 ? true : undefined));
   });
   afterAll(async () => {
-    await Promise.all(receivers.map((r) => r.stop()));
+    await receivers.stopAll();
     await stack.stop();
   });
 
-  async function receiver(respond?: (index: number) => number): Promise<WebhookReceiver> {
-    const r = await new WebhookReceiver(respond).start();
-    receivers.push(r);
-    return r;
-  }
-  async function subscribe(url: string, eventTypes: string[], extra: Record<string, unknown> = {}, token = acme) {
-    const res = await api(ingest, token, "POST", "/api/v1/subscriptions", { url, eventTypes, ...extra });
-    expect(res.status).toBe(201);
-    return res.body as { id: string; secret: string };
-  }
+  const receiver = (respond?: (index: number) => number) => receivers.start(respond);
+  const subscribe = (url: string, eventTypes: string[], extra: Record<string, unknown> = {}, token = acme) =>
+    createSubscription(ingest, token, { url, eventTypes, ...extra });
   const publishAll = async (events: Record<string, unknown>[], token = acme) => {
     const res = await publish(
       ingest,
