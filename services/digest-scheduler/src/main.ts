@@ -17,6 +17,7 @@ import {
 } from "@herald/runtime";
 import { SchedulerMetrics } from "./scheduler-metrics";
 import { startSchedulerWorker } from "./scheduler-worker";
+import { ReadinessQueue } from "./readiness-queue";
 import { TickSchedule, tickScheduled } from "./tick-schedule";
 import { loadConfig } from "./config";
 
@@ -57,15 +58,19 @@ async function main(): Promise<void> {
     logger,
   });
   // The same queue on the fail-fast connection, for /ready.
-  const readinessQueue = new Queue(QUEUES.scheduler, { connection: readinessRedis, prefix: names.queuePrefix });
+  const readinessQueue = new ReadinessQueue(readinessRedis, QUEUES.scheduler, names.queuePrefix);
+  const scheduled = async (name: string) => {
+    const queue = readinessQueue.get();
+    return queue !== undefined && (await tickScheduled(queue, name));
+  };
 
   const app = createServiceApp({
     service: "digest-scheduler",
     readiness: {
       redis: () => pingRedis(readinessRedis),
       postgres: () => pingDatabase(db),
-      tickScheduler: () => tickScheduled(readinessQueue, SCHEDULER_JOBS.tick),
-      retentionScheduler: () => tickScheduled(readinessQueue, SCHEDULER_JOBS.retention),
+      tickScheduler: () => scheduled(SCHEDULER_JOBS.tick),
+      retentionScheduler: () => scheduled(SCHEDULER_JOBS.retention),
     },
     metrics,
     metricsToken: config.metricsToken,
