@@ -9,6 +9,7 @@ export {
   type RedisTarget,
 } from "./redis";
 export { withOrderedPublish } from "./ordered-publish";
+export { OnceReady, type Closable } from "./once-ready";
 export { parseClusterNode, type RedisClusterNode } from "./redis-cluster-nodes";
 export {
   clientError,

@@ -11,13 +11,13 @@ import {
   createServiceApp,
   exitOnStartupFailure,
   listen,
+  OnceReady,
   onShutdown,
   pingRedis,
   ServiceMetrics,
 } from "@herald/runtime";
 import { SchedulerMetrics } from "./scheduler-metrics";
 import { startSchedulerWorker } from "./scheduler-worker";
-import { ReadinessQueue } from "./readiness-queue";
 import { TickSchedule, tickScheduled } from "./tick-schedule";
 import { loadConfig } from "./config";
 
@@ -58,7 +58,10 @@ async function main(): Promise<void> {
     logger,
   });
   // The same queue on the fail-fast connection, for /ready.
-  const readinessQueue = new ReadinessQueue(readinessRedis, QUEUES.scheduler, names.queuePrefix);
+  const readinessQueue = new OnceReady(
+    readinessRedis,
+    () => new Queue(QUEUES.scheduler, { connection: readinessRedis, prefix: names.queuePrefix }),
+  );
   const scheduled = async (name: string) => {
     const queue = readinessQueue.get();
     return queue !== undefined && (await tickScheduled(queue, name));
