@@ -9,7 +9,6 @@ import {
   TenantPreferences,
   TenantSettingsStore,
 } from "@herald/db";
-import { DeliveryEnqueuer } from "@herald/dispatch";
 import {
   closeServer,
   createLogger,
@@ -42,7 +41,8 @@ import { EventPublisher } from "./publish/event-publisher";
 import { EventIntake } from "./publish/event-intake";
 import { createPublishHandler } from "./publish/publish-handler";
 import { PublishMetrics } from "./publish/publish-metrics";
-import { createQueueDashboard, openOperatorQueues } from "./operator/queue-dashboard";
+import { createQueueDashboard } from "./operator/queue-dashboard";
+import { OperatorQueues } from "./operator/operator-queues";
 import { UserProvisioning } from "./operator/user-provisioning";
 import { createAdminSubscriptionsRouter } from "./subscriptions/admin-subscriptions-router";
 import { SubscriptionChanges } from "./subscriptions/subscription-changes";
@@ -70,9 +70,8 @@ async function main(): Promise<void> {
     logger,
   });
   const queueRedis = createRedis(config, { failFast: true, name: "ingest-queues", logger });
-  const queues = openOperatorQueues(queueRedis, names.queuePrefix);
+  const queues = new OperatorQueues(queueRedis, names.queuePrefix, config.retryPolicies);
   const deliveries = new DeliveryRepository(db);
-  const deliveryQueuer = new DeliveryEnqueuer(queues.delivery, config.retryPolicies);
   const recipientVersion = new RecipientVersion(redis, names.recipientVersionKey);
   const users = new UserProvisioning(db, recipientVersion);
   const subscriptions = new Subscriptions(db);
@@ -99,13 +98,13 @@ async function main(): Promise<void> {
     database.guard,
     createAdminDeliveriesRouter({
       repository: deliveries,
-      retry: { queuer: deliveryQueuer, queueReachable: () => pingRedis(queueRedis), logger },
+      retry: { queuer: queues, queueReachable: () => queues.reachable(), logger },
     }),
     createAdminUsersRouter({ users }),
     createTenantPreferencesRouter({ preferences: new TenantPreferences(db), version: recipientVersion }),
     createTenantSettingsRouter({ settings: new TenantSettingsStore(db) }),
     createAdminDecisionsRouter({ decisions: new DecisionRecords(db) }),
-    createAdminStatsRouter({ statistics: new DeliveryStatistics(db, queueRedis, names.eventStream, queues.all) }),
+    createAdminStatsRouter({ statistics: new DeliveryStatistics(db, queueRedis, names.eventStream, () => queues.all()) }),
     createAdminSubscriptionsRouter({ subscriptions, changes: subscriptionChanges }),
     database.errors,
   );
@@ -118,8 +117,8 @@ async function main(): Promise<void> {
       changes: subscriptionChanges,
       allowedHosts: config.subscriptions.allowedHosts,
       replay: {
-        queuer: deliveryQueuer,
-        queueReachable: () => pingRedis(queueRedis),
+        queuer: queues,
+        queueReachable: () => queues.reachable(),
         maxEvents: config.subscriptions.replayMaxEvents,
         logger,
       },
@@ -132,7 +131,7 @@ async function main(): Promise<void> {
     dashboardPagePolicy,
     requireAdminSession(adminAuth),
     requireOperatorTenant(config.dashboard.operatorTenant),
-    createQueueDashboard(queues.all, DASHBOARD_PATH),
+    createQueueDashboard(() => queues.all(), DASHBOARD_PATH),
   );
   app.use(notFoundHandler);
   app.use(errorHandler(logger));

@@ -74,7 +74,8 @@ export class DeliveryStatistics {
     private readonly db: Database,
     private readonly redis: RedisClient,
     private readonly eventStream: string,
-    private readonly queues: readonly Queue[],
+    /** The BullMQ queues whose depths are shown; undefined while their Redis connection is not ready. */
+    private readonly queues: () => readonly Queue[] | undefined,
   ) {}
 
   async of(tenant: string, from: Date, to: Date): Promise<AdminStatistics> {
@@ -139,10 +140,13 @@ export class DeliveryStatistics {
     return rows.map((r) => ({ eventType: r.event_type, created: r.created, read: r.read, readRate: rate(r.read, r.created) }));
   }
 
-  private async backlog(): Promise<Backlog> {
+  private async backlog(): Promise<Backlog | null> {
+    const queues = this.queues();
+    // Not ready is answered as Redis not answering: no backlog.
+    if (!queues) return null;
     const [stream, counts] = await Promise.all([
       readStreamBacklog(this.redis, this.eventStream, ROUTER_CONSUMER_GROUP),
-      Promise.all(this.queues.map(async (q) => [q.name, await q.getJobCounts("waiting", "active", "delayed", "failed")] as const)),
+      Promise.all(queues.map(async (q) => [q.name, await q.getJobCounts("waiting", "active", "delayed", "failed")] as const)),
     ]);
     // Before the router first starts there is no group (nor stream): nothing is pending then.
     return {
