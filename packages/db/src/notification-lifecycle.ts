@@ -40,17 +40,21 @@ export function dndOff(alias: "s" | "user_notification_settings", now: Date): Pr
 
 /**
  * Records that rows were dispatched: pushed in-app and their external
- * deliveries queued. The commit skips waiting for the WAL flush
- * (synchronous_commit off, for this statement's transaction only): should
- * Postgres crash before the flush, the cost is one repeated push of these
- * rows, never a lost notification.
+ * deliveries queued. Only the version that was sent: a grouped row updated
+ * since (its count grew: another batch, or another router, took an event
+ * into it and is to push it) stays pending, or a crash before that push
+ * would leave the update unsent for good. The commit skips waiting for the
+ * WAL flush (synchronous_commit off, for this statement's transaction only):
+ * should Postgres crash before the flush, the cost is one repeated push of
+ * these rows, never a lost notification.
  */
-export async function markDispatched(db: Database, notificationIds: readonly number[]): Promise<void> {
-  if (notificationIds.length === 0) return;
+export async function markDispatched(db: Database, sent: readonly Pick<PendingNotification, "id" | "count">[]): Promise<void> {
+  if (sent.length === 0) return;
   await db.$executeRaw`/* prepared */
-    UPDATE notifications SET status = 'delivered', is_delivered = true, delivered_at = now()
-    FROM (SELECT set_config('synchronous_commit', 'off', true)) AS relaxed
-    WHERE id = ANY(${notificationIds.map(String)}::bigint[]) AND status IN ('pending', 'released')`;
+    UPDATE notifications n SET status = 'delivered', is_delivered = true, delivered_at = now()
+    FROM (SELECT set_config('synchronous_commit', 'off', true)) AS relaxed,
+         unnest(${sent.map((s) => String(s.id))}::bigint[], ${sent.map((s) => s.count)}::int[]) AS s(id, count)
+    WHERE n.id = s.id AND n.count = s.count AND n.status IN ('pending', 'released')`;
 }
 
 /** Unread, visible notifications per user. */

@@ -23,6 +23,6 @@ export class Dispatcher {
     if (notifications.some((n) => n.channels.some((c) => c !== "in_app"))) {
       await this.deliveries.enqueue(await createDeliveries(this.db, ids));
     }
-    await markDispatched(this.db, ids);
+    await markDispatched(this.db, notifications);
   }
 }

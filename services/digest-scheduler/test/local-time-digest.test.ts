@@ -10,10 +10,7 @@ class RecordingDispatcher {
   constructor(private readonly db: () => Database) {}
   async dispatch(notifications: readonly PendingNotification[]): Promise<void> {
     this.pushed.push(...notifications);
-    await markDispatched(
-      this.db(),
-      notifications.map((n) => n.id),
-    );
+    await markDispatched(this.db(), notifications);
   }
 }
 

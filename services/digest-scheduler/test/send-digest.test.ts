@@ -15,10 +15,7 @@ class RecordingDispatcher {
       throw new Error("process died before pushing");
     }
     this.pushed.push(...notifications);
-    await markDispatched(
-      this.db(),
-      notifications.map((n) => n.id),
-    );
+    await markDispatched(this.db(), notifications);
   }
 }
 

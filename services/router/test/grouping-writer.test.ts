@@ -1,4 +1,4 @@
-import { createDatabase, type Database } from "@herald/db";
+import { createDatabase, markDispatched, type Database } from "@herald/db";
 import type { HeraldEvent } from "@herald/contract";
 import { createTestDatabase, type TestDatabase } from "../../../test/support/database";
 import { NotificationWriter } from "../src/notification-writer";
@@ -77,6 +77,21 @@ describe("NotificationWriter grouping", () => {
     const again = await store(writers[1]!, events);
     expect((await rows()).map((r) => r.count)).toEqual([2]);
     expect(again.pending.map((p) => p.count)).toEqual([2]);
+  });
+
+  it("recording a batch dispatched leaves pending a group row a later batch updated since, which that batch, stored again after a crash, pushes again", async () => {
+    const first = await store(writers[0]!, [completed()]);
+    // The next batch (or another router) takes an event into the group before the first batch's dispatch is recorded.
+    const secondBatch = [completed()];
+    const second = await store(writers[1]!, secondBatch);
+    expect(second.pending.map((p) => p.count)).toEqual([2]);
+    await markDispatched(clients[0]!, first.pending);
+    expect(await testDb.query(`SELECT count, status FROM notifications`)).toEqual([{ count: 2, status: "pending" }]);
+    // The second batch crashed before its push: handled again, it finds the row still to push, at its count.
+    const again = await store(writers[1]!, secondBatch);
+    expect(again.pending.map((p) => [p.id, p.count])).toEqual([[first.pending[0]!.id, 2]]);
+    await markDispatched(clients[1]!, again.pending);
+    expect(await testDb.query(`SELECT count, status FROM notifications`)).toEqual([{ count: 2, status: "delivered" }]);
   });
 
   it("closes a group once its window is over: the next event opens a new notification", async () => {
