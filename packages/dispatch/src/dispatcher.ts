@@ -16,13 +16,28 @@ export class Dispatcher {
   ) {}
 
   async dispatch(notifications: readonly PendingNotification[], unreadCounts: ReadonlyMap<string, number>): Promise<void> {
-    if (notifications.length === 0) return;
+    await (
+      await this.send(notifications, unreadCounts)
+    )();
+  }
+
+  /**
+   * Pushes and queues, and answers the step that records it, for a caller
+   * that records it later (the router, beside its next batch). Until that
+   * step ran, the rows are pending: handled again, they are sent again.
+   */
+  async send(notifications: readonly PendingNotification[], unreadCounts: ReadonlyMap<string, number>): Promise<() => Promise<void>> {
+    if (notifications.length === 0) return async () => undefined;
     const inApp = notifications.filter((n) => n.channels.includes("in_app")).map(({ channels: _channels, ...push }) => push);
     await this.pusher.push(inApp, unreadCounts);
-    const ids = notifications.map((n) => n.id);
     if (notifications.some((n) => n.channels.some((c) => c !== "in_app"))) {
-      await this.deliveries.enqueue(await createDeliveries(this.db, ids));
+      await this.deliveries.enqueue(
+        await createDeliveries(
+          this.db,
+          notifications.map((n) => n.id),
+        ),
+      );
     }
-    await markDispatched(this.db, notifications);
+    return () => markDispatched(this.db, notifications);
   }
 }

@@ -46,9 +46,12 @@ export interface RoutedBatch {
  * The router's unit of work: a batch of stream entries is routed in memory
  * (prepare: the consumer does it for the next batch while this one is
  * stored), becomes stored events and notifications (one statement), then
- * dispatch (socket pushes, delivery jobs), then acks. Database round trips per batch are constant: at most one
- * to load users the cache lacks, one to store, one to create deliveries (only
- * when some notification has an external channel), one to record dispatch.
+ * dispatch (socket pushes, delivery jobs); recording the dispatch and the
+ * subscription deliveries finish while the next batch is stored, then acks.
+ * Database round trips per batch are constant: at most one to load users the
+ * cache lacks, one to store, one to create deliveries (only when some
+ * notification has an external channel), one to record dispatch, one for
+ * subscription deliveries.
  * An entry that cannot be parsed or rendered is rejected (dead-lettered);
  * one that Postgres or the push refuses makes the batch throw, and the
  * consumer isolates it (StreamConsumer).
@@ -133,16 +136,17 @@ export function createBatchRouter({
     const rejected = [...routingRejects];
     if (fanouts && large.length > 0) rejected.push(...(await fanouts.accept(large, at)));
     const events = routed.map((r) => r.event);
-    if (events.length === 0) {
-      await subscriptions?.deliver(matches);
-      return { rejected };
-    }
+    if (events.length === 0) return { rejected, finish: () => subscriptions?.deliver(matches) ?? Promise.resolve() };
     const { pending, unreadCounts, idConflicts } = await store.persist(events, drafts, decisions, at);
     for (const r of routed) if (idConflicts.has(r.event.id)) rejected.push({ id: r.entryId, reason: idConflictReason(r.event.id) });
     const stored = performance.now();
-    await dispatcher.dispatch(pending, unreadCounts);
-    // Once stored (the statement checks the stored event is this one): a crash before it re-handles the batch.
-    await subscriptions?.deliver(matches);
+    const recordDispatched = await dispatcher.send(pending, unreadCounts);
+    // Run beside the next batch, before this one is acknowledged (a crash before re-handles it): recording the rows
+    // dispatched, and the subscription deliveries (once stored: their statement checks the stored event is this one).
+    // Neither changes what the next batch stores or pushes; a row it updates again is left pending (markDispatched).
+    const finish = async () => {
+      await Promise.all([recordDispatched(), subscriptions?.deliver(matches)]);
+    };
     metrics.batchRouted(
       events.length - idConflicts.size,
       idConflicts.size === 0 ? drafts : drafts.filter((d) => !idConflicts.has(d.eventId)),
@@ -159,7 +163,7 @@ export function createBatchRouter({
       },
       "routed batch",
     );
-    return { rejected };
+    return { rejected, finish };
   };
   return { prepare, handle };
 }

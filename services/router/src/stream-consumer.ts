@@ -39,7 +39,22 @@ export type DeadLetterCause = "rejected" | "data_error" | "retries_exhausted";
  * after a pause. So a handler must tolerate being called again with any
  * subset of a batch it failed (the router's writes are idempotent).
  */
-export type BatchHandler = (entries: readonly StreamEntry[]) => Promise<{ readonly rejected: readonly RejectedEntry[] }>;
+export type BatchHandler = (entries: readonly StreamEntry[]) => Promise<HandledBatch>;
+
+/** What handling a batch answers. */
+export interface HandledBatch {
+  readonly rejected: readonly RejectedEntry[];
+  /**
+   * What is left to do before the batch is acknowledged, that the next batch
+   * does not depend on (the router: recording its rows dispatched). The
+   * consumer runs it while it handles the next batch, so that this round
+   * trip is off the path of every event behind it; a batch is acknowledged
+   * only once its `finish` resolved. It must tolerate being run again after
+   * the batch is handled again (a failure, a crash), and a later batch's
+   * handle may run beside it.
+   */
+  readonly finish?: () => Promise<void>;
+}
 
 /**
  * A handler in two steps, so that the next batch is prepared while the
@@ -51,7 +66,7 @@ export type BatchHandler = (entries: readonly StreamEntry[]) => Promise<{ readon
  */
 export interface StagedBatchHandler<P> {
   readonly prepare: (entries: readonly StreamEntry[]) => Promise<P>;
-  readonly handle: (prepared: P) => Promise<{ readonly rejected: readonly RejectedEntry[] }>;
+  readonly handle: (prepared: P) => Promise<HandledBatch>;
 }
 
 export interface StreamConsumerOptions {
@@ -135,6 +150,12 @@ export class StreamConsumer<P = readonly StreamEntry[]> {
   private retryParkedAt?: number;
   private lastClaimAt = 0;
   private lastTrimAt = 0;
+  /**
+   * The last batch read as new, still finishing (its `finish`, then its ack)
+   * while the next is handled; resolves false when that failed, and the
+   * batch's entries are then in our history, to be handled again.
+   */
+  private finishing?: Promise<boolean>;
   private readonly handler: StagedBatchHandler<P>;
 
   constructor(
@@ -190,16 +211,26 @@ export class StreamConsumer<P = readonly StreamEntry[]> {
         let outcome: Outcome = this.stopping ? "settled" : await this.housekeeping();
         if (outcome !== "outage") {
           if (history === undefined && this.parkedDue()) history = "0";
-          if (history !== undefined) ahead = undefined;
+          if (history !== undefined) {
+            ahead = undefined;
+            // A batch still finishing is pending on us: read as history now, it would be handled twice.
+            await this.finished();
+          }
           if (this.stopping && !ahead) break;
           const taken = ahead;
           ahead = undefined;
+          // Nothing read ahead, so this read may block: the batch finishing is done first, and, had it failed, read again
+          // now rather than when the next entry comes.
+          if (!taken && history === undefined && !(await this.finished())) history = "0";
           const page: Page = taken?.page ?? (await this.read(history ?? ">"));
           if (history !== undefined) history = page.last;
           if (page.entries.length > 0) {
             // Only while reading new entries, in stream order: the next page is read and prepared beside this one.
-            const next = history === undefined && !this.stopping ? this.readAhead() : undefined;
-            outcome = await this.process(page.entries, taken?.prepared);
+            const overlap = history === undefined && !this.stopping;
+            const next = overlap ? this.readAhead() : undefined;
+            outcome = overlap
+              ? await this.processOverlapped(page.entries, taken?.prepared)
+              : await this.process(page.entries, taken?.prepared);
             const read = await next;
             if (read === null) history = "0"; // the read failed: whatever it took is found in our history
             ahead = read ?? undefined;
@@ -220,6 +251,8 @@ export class StreamConsumer<P = readonly StreamEntry[]> {
         await backOff();
       }
     }
+    // Stopped: the last batch is acknowledged (or left pending, to be handled again) before we return.
+    await this.finished();
   }
 
   /** After Redis lost the group (restarted without its data, flushed): everything in the stream now is unrouted. */
@@ -286,19 +319,66 @@ export class StreamConsumer<P = readonly StreamEntry[]> {
     }
   }
 
+  /** Handles a batch and finishes it, then acknowledges it; a failure of either is isolated. */
   private async process(entries: readonly StreamEntry[], prepared?: { readonly value: P }): Promise<Outcome> {
-    let rejected: readonly RejectedEntry[];
+    let handled: HandledBatch;
     try {
-      ({ rejected } = await this.handler.handle(prepared ? prepared.value : await this.handler.prepare(entries)));
+      handled = await this.handler.handle(prepared ? prepared.value : await this.handler.prepare(entries));
+      await handled.finish?.();
     } catch (error) {
       return this.isolate(entries, classifyFailure(error));
     }
+    await this.settle(...this.sorted(entries, handled.rejected));
+    return "settled";
+  }
+
+  /**
+   * Handles a batch of new entries and leaves it finishing while the next
+   * is handled. The batch before it is done finishing first, so that acks
+   * go in stream order and one batch at most is in that state. When that
+   * one failed, its entries wait in our history: the outcome is an outage,
+   * and they are read and handled again, one step at a time (process), where
+   * an entry at fault is isolated.
+   */
+  private async processOverlapped(entries: readonly StreamEntry[], prepared?: { readonly value: P }): Promise<Outcome> {
+    let handled: HandledBatch;
+    try {
+      handled = await this.handler.handle(prepared ? prepared.value : await this.handler.prepare(entries));
+    } catch (error) {
+      const earlier = await this.finished();
+      const outcome = await this.isolate(entries, classifyFailure(error));
+      return earlier ? outcome : "outage";
+    }
+    const earlier = await this.finished();
+    const [acked, deadLetters] = this.sorted(entries, handled.rejected);
+    this.finishing = (async () => {
+      await handled.finish?.();
+      await this.settle(acked, deadLetters);
+      return true;
+    })().catch((error: unknown) => {
+      this.options.logger.warn({ err: (error as Error).message, entries: entries.length }, "finishing a batch failed; it is read again");
+      return false;
+    });
+    return earlier ? "settled" : "outage";
+  }
+
+  /** Waits for the batch still finishing, if any: false when it failed. */
+  private async finished(): Promise<boolean> {
+    const finishing = this.finishing;
+    this.finishing = undefined;
+    return finishing ? finishing : true;
+  }
+
+  /** A handled batch's entries: those to acknowledge, and those its handler rejected, with their reasons. */
+  private sorted(
+    entries: readonly StreamEntry[],
+    rejected: readonly RejectedEntry[],
+  ): [StreamEntry[], { entry: StreamEntry; reason: string; cause: DeadLetterCause }[]] {
     const reasons = new Map(rejected.map((r) => [r.id, r.reason]));
-    await this.settle(
+    return [
       entries.filter((e) => !reasons.has(e.id)),
       entries.filter((e) => reasons.has(e.id)).map((entry) => ({ entry, reason: reasons.get(entry.id)!, cause: "rejected" as const })),
-    );
-    return "settled";
+    ];
   }
 
   /**

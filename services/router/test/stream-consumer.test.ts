@@ -220,12 +220,16 @@ describe("StreamConsumer isolating failures", () => {
     reader.disconnect();
   });
 
-  /** A consumer on a stream of its own; `calls` records every batch handed to the handler. */
-  async function start(handle: (entries: readonly StreamEntry[]) => void) {
+  /**
+   * A consumer on a stream of its own; `calls` records every batch handed to
+   * the handler, `finished` every batch whose `finish` (when given) resolved.
+   */
+  async function start(handle: (entries: readonly StreamEntry[]) => void, finish?: (entries: readonly StreamEntry[]) => Promise<void>) {
     const stream = `${prefix}:${++streams}:stream`;
     const dead = `${prefix}:${streams}:dead`;
     const calls: string[][] = [];
     const handled: string[] = [];
+    const finished: string[][] = [];
     const causes: string[] = [];
     const c = new StreamConsumer(
       reader.duplicate(),
@@ -248,7 +252,14 @@ describe("StreamConsumer isolating failures", () => {
         calls.push(entries.map((e) => e.fields.n!));
         handle(entries);
         handled.push(...entries.map((e) => e.fields.n!));
-        return { rejected: [] };
+        if (!finish) return { rejected: [] };
+        return {
+          rejected: [],
+          finish: async () => {
+            await finish(entries);
+            finished.push(entries.map((e) => e.fields.n!));
+          },
+        };
       },
     );
     consumers.push(c);
@@ -260,7 +271,8 @@ describe("StreamConsumer isolating failures", () => {
     };
     const letters = async () =>
       (await redis.xrange(dead, "-", "+")).map(([, f]) => ({ n: f[f.indexOf("n") + 1], reason: f[f.indexOf("reason") + 1] }));
-    return { stream, calls, handled, causes, add, letters, consumer: c };
+    const pending = async () => ((await redis.xpending(stream, "g")) as [number])[0];
+    return { stream, calls, handled, finished, causes, add, letters, pending, consumer: c };
   }
 
   it("halves a batch that fails with a data error until the bad entry is alone, dead-letters it at once, and handles the rest once, in order", async () => {
@@ -321,5 +333,74 @@ describe("StreamConsumer isolating failures", () => {
     await until(() => (handled.includes("after-flush-2") ? true : undefined));
     expect(handled).toEqual(["before", "after-flush-1", "after-flush-2"]);
     expect(await consumerGroupExists(redis, stream, "g")).toBe(true);
+  });
+
+  it("finishes a batch while the next one is handled, acknowledges it only once finished, in stream order, and finishes the last when stopped", async () => {
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const { calls, finished, add, pending, consumer } = await start(
+      () => undefined,
+      async (entries) => {
+        if (entries[0]!.fields.n === "a0") await held;
+        if (entries[0]!.fields.n === "c0") await sleep(300);
+      },
+    );
+    // Two batches (50 a batch) in the stream at once: the second is read ahead while the first is handled.
+    const a = Array.from({ length: 50 }, (_, i) => `a${i}`);
+    const b = Array.from({ length: 10 }, (_, i) => `b${i}`);
+    await add(...a, ...b);
+    // The second batch is handled while the first is still finishing; neither is acknowledged yet.
+    await until(() => (calls.length === 2 ? true : undefined));
+    expect(calls).toEqual([a, b]);
+    await sleep(300);
+    expect(finished).toEqual([]);
+    expect(await pending()).toBe(60);
+    release();
+    await until(() => (finished.length === 2 ? true : undefined));
+    expect(finished).toEqual([a, b]);
+    await until(async () => ((await pending()) === 0 ? true : undefined));
+
+    await add("c0");
+    await until(() => (calls.length === 3 ? true : undefined));
+    await consumer.stop();
+    // stop() returned once the batch in hand was finished and acknowledged.
+    expect(finished.at(-1)).toEqual(["c0"]);
+    expect(await pending()).toBe(0);
+  });
+
+  it("handles a batch again when its finish failed, and acknowledges nothing of it before it is finished", async () => {
+    let failures = 1;
+    const { calls, finished, add, pending, letters } = await start(
+      () => undefined,
+      async (entries) => {
+        if (entries[0]!.fields.n === "a" && failures-- > 0) throw new Error("Connection terminated unexpectedly");
+      },
+    );
+    await add("a");
+    await until(() => (calls.length >= 1 ? true : undefined));
+    await add("b");
+    await until(() => (finished.length === 2 ? true : undefined));
+    await until(async () => ((await pending()) === 0 ? true : undefined));
+    // "a" handled twice (its finish failed once), "b" once; both finished once; nothing dead-lettered.
+    expect(calls.flat().filter((n) => n === "a")).toHaveLength(2);
+    expect(calls.flat().filter((n) => n === "b")).toHaveLength(1);
+    expect(finished.flat().sort()).toEqual(["a", "b"]);
+    expect(await letters()).toEqual([]);
+  });
+
+  it("isolates an entry whose finish fails with a data error, dead-letters it alone, and finishes the rest", async () => {
+    const { finished, add, pending, letters, causes } = await start(
+      () => undefined,
+      async (entries) => {
+        if (entries.some((e) => e.fields.n === "bad")) throw new RangeError("Invalid time value");
+      },
+    );
+    await add("ok1", "bad", "ok2");
+    await until(async () => ((await letters()).length === 1 && (await pending()) === 0 ? true : undefined));
+    expect(await letters()).toEqual([{ n: "bad", reason: "RangeError: Invalid time value" }]);
+    expect(causes).toEqual(["data_error"]);
+    expect(finished.flat().sort()).toEqual(["ok1", "ok2"]);
+    await add("after");
+    await until(() => (finished.flat().includes("after") ? true : undefined));
   });
 });
