@@ -57,15 +57,13 @@ export async function markDispatched(db: Database, sent: readonly Pick<PendingNo
     WHERE n.id = s.id AND n.count = s.count AND n.status IN ('pending', 'released')`;
 }
 
-/** Unread, visible notifications per user. */
+/** Unread, visible notifications per user (user_unread_counts: kept by triggers, read in one index lookup per user). */
 export async function unreadCounts(db: Database, userIds: readonly string[]): Promise<Map<string, number>> {
   if (userIds.length === 0) return new Map();
-  const rows = await db.$queryRaw<{ user_id: string; n: bigint }[]>`
-    SELECT user_id, count(*) AS n FROM notifications
-    WHERE user_id = ANY(${[...userIds]}::text[]) AND ${VISIBLE_UNREAD}
-    GROUP BY user_id`;
+  const rows = await db.$queryRaw<{ user_id: string; unread: number }[]>`
+    SELECT user_id, unread FROM user_unread_counts WHERE user_id = ANY(${[...userIds]}::text[])`;
   const counts = new Map(userIds.map((id) => [id, 0]));
-  for (const row of rows) counts.set(row.user_id, Number(row.n));
+  for (const row of rows) counts.set(row.user_id, row.unread);
   return counts;
 }
 

@@ -2,7 +2,6 @@ import {
   Prisma,
   throttleWindowStart,
   toPendingNotification,
-  VISIBLE_UNREAD,
   type Database,
   type PendingNotification,
   type PendingNotificationRow,
@@ -280,13 +279,12 @@ export class NotificationWriter {
                payload, false, false FROM notifications
         WHERE (event_id = ANY(${eventIds}::text[]) OR last_event_id = ANY(${eventIds}::text[])) AND status = 'pending'
       ),
-      -- The users as an array: against a CTE the planner guesses ~100 rows and, on a table whose
-      -- statistics lag (a young installation), chose a nested loop over every unread row times every
-      -- push (seconds per batch); = ANY of an array takes the unread index per user.
+      -- Kept by triggers at the end of each statement, so as of before this one, like the reads above.
+      -- (Counting the rows visited each recipient's whole unread history in every batch.) The users
+      -- as an array: against a CTE the planner guesses ~100 rows and may scan the whole table.
       unread_before AS (
-        SELECT user_id, count(*) AS n FROM notifications
-        WHERE user_id = ANY(ARRAY(SELECT DISTINCT user_id FROM to_push)) AND ${VISIBLE_UNREAD}
-        GROUP BY user_id
+        SELECT user_id, unread AS n FROM user_unread_counts
+        WHERE user_id = ANY(ARRAY(SELECT DISTINCT user_id FROM to_push))
       ),
       -- Stored now, not pushed, but unread and listed: in the count the pushes carry.
       throttled_now AS (
