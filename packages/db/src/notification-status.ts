@@ -21,7 +21,11 @@ export const NOTIFICATION_STATUSES = [
 ] as const;
 export type NotificationStatus = (typeof NOTIFICATION_STATUSES)[number];
 
-/** Statuses a user sees in the notification center and unread count. */
+/**
+ * Statuses a user sees in the notification center and unread count. The SQL
+ * function herald_counts_as_unread (the unread-count triggers) repeats them:
+ * a change here needs a migration that replaces it (test/unread-counts fails until then).
+ */
 export const VISIBLE_STATUSES: readonly NotificationStatus[] = [
   "pending",
   "released",

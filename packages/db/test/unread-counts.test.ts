@@ -1,4 +1,4 @@
-import { createDatabase, unreadCounts, VISIBLE_UNREAD, type Database } from "../src";
+import { createDatabase, NOTIFICATION_STATUSES, unreadCounts, VISIBLE_STATUSES, VISIBLE_UNREAD, type Database } from "../src";
 import { createTestDatabase, type TestDatabase } from "../../../test/support/database";
 
 /**
@@ -42,6 +42,17 @@ describe("unread counts kept by triggers", () => {
        VALUES ($1, 'job.completed', 'jobs', 't', 'b', $2, $3)`,
       [userId, channels, status],
     );
+
+  it("counts by the same rule as VISIBLE_UNREAD for every status (the triggers' SQL function repeats the visible statuses)", async () => {
+    const rows = await testDb.query<{ status: string; counted: boolean; read: boolean; email: boolean }>(
+      `SELECT s AS status, herald_counts_as_unread(false, s, ARRAY['in_app']) AS counted,
+              herald_counts_as_unread(true, s, ARRAY['in_app']) AS read, herald_counts_as_unread(false, s, ARRAY['email']) AS email
+       FROM unnest($1::text[]) AS s`,
+      [[...NOTIFICATION_STATUSES]],
+    );
+    expect(rows.filter((r) => r.counted).map((r) => r.status)).toEqual(VISIBLE_STATUSES);
+    expect(rows.some((r) => r.read || r.email)).toBe(false);
+  });
 
   it("counts inserted rows that are unread, in-app and visible, and none of the others", async () => {
     await testDb.query(
