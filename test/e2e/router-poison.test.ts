@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { eventually, RecordingClient, sleep } from "../support/clients";
+import { ROUTER_CONSUMER_GROUP } from "@herald/runtime";
 import { TestStack } from "../support/stack";
 import { TcpProxy } from "../support/tcp-proxy";
 import { userToken } from "../support/tokens";
@@ -160,6 +161,8 @@ describe("a Postgres outage", () => {
     await stack.stop();
   });
 
+  const pending = async () => ((await stack.redis.xpending(stack.names.eventStream, ROUTER_CONSUMER_GROUP)) as [number])[0];
+
   it("dead-letters nothing: the events are stored and pushed once Postgres is back", async () => {
     const carol = new RecordingClient(stack.service("realtime-gateway").url, userToken("carol"));
     clients.push(carol);
@@ -168,6 +171,8 @@ describe("a Postgres outage", () => {
     const first = event("carol");
     await xadd(first);
     await eventually(() => carol.notifications.find((n) => n.eventId === first.id), 10_000, "before the outage");
+    // The outage comes between batches here (the next test cuts one in the middle): its dispatch recorded and acknowledged.
+    await eventually(async () => ((await pending()) === 0 ? true : undefined), 10_000, "first event acknowledged");
 
     await proxy.close();
     const during = Array.from({ length: 3 }, () => event("carol"));
@@ -192,5 +197,38 @@ describe("a Postgres outage", () => {
     expect(carol.notifications.map((n) => n.eventId)).toEqual([first, ...during].map((e) => e.id));
     expect(await stack.redis.xlen(stack.names.deadLetterStream)).toBe(0);
     await eventually(async () => ((await fetch(`${router}/ready`)).status === 200 ? true : undefined), 10_000, "router ready");
+  });
+
+  it("between a batch's push and the record of it, retries the record, not the batch: the notification is pushed once", async () => {
+    const dave = new RecordingClient(stack.service("realtime-gateway").url, userToken("dave"));
+    clients.push(dave);
+    await dave.connected();
+    // Postgres refusing the record of dave's push as a server going down would (SQLSTATE class 57) while the flag is set.
+    await stack.db.query(`CREATE TABLE refuse_dispatch_record (on_ boolean)`);
+    await stack.db.query(`INSERT INTO refuse_dispatch_record VALUES (true)`);
+    await stack.db.query(`
+      CREATE FUNCTION refuse_dispatch_record() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF EXISTS (SELECT 1 FROM refuse_dispatch_record) THEN
+          RAISE EXCEPTION 'the database system is shutting down' USING ERRCODE = '57P03';
+        END IF;
+        RETURN NEW;
+      END $$`);
+    await stack.db.query(`
+      CREATE TRIGGER refuse_dispatch_record BEFORE UPDATE ON notifications FOR EACH ROW
+      WHEN (OLD.status = 'pending' AND NEW.status = 'delivered' AND NEW.user_id = 'dave') EXECUTE FUNCTION refuse_dispatch_record()`);
+    const e = event("dave");
+    await stack.redis.xadd(stack.names.eventStream, "*", "event", JSON.stringify(e));
+    await eventually(() => dave.notifications.find((n) => n.eventId === e.id), 10_000, "the push");
+    // Several failed records (backoff from 100 ms): handling the batch again each time would push it again each time.
+    await sleep(2_000);
+    expect(await pending()).toBe(1);
+    await stack.db.query(`DELETE FROM refuse_dispatch_record`);
+    await eventually(async () => ((await pending()) === 0 ? true : undefined), 15_000, "acknowledged once recorded");
+    const [row] = await stack.db.query<{ status: string }>(`SELECT status FROM notifications WHERE user_id = 'dave'`);
+    expect(row!.status).toBe("delivered");
+    await sleep(300);
+    expect(dave.notifications.map((n) => n.eventId)).toEqual([e.id]);
+    expect(await stack.redis.xlen(stack.names.deadLetterStream)).toBe(0);
   });
 });

@@ -152,8 +152,8 @@ export class StreamConsumer<P = readonly StreamEntry[]> {
   private lastTrimAt = 0;
   /**
    * The last batch read as new, still finishing (its `finish`, then its ack)
-   * while the next is handled; resolves false when that failed, and the
-   * batch's entries are then in our history, to be handled again.
+   * while the next is handled; resolves false when that failed for good, and
+   * the batch's entries are then in our history, to be handled again.
    */
   private finishing?: Promise<boolean>;
   private readonly handler: StagedBatchHandler<P>;
@@ -350,16 +350,48 @@ export class StreamConsumer<P = readonly StreamEntry[]> {
       return earlier ? outcome : "outage";
     }
     const earlier = await this.finished();
-    const [acked, deadLetters] = this.sorted(entries, handled.rejected);
-    this.finishing = (async () => {
-      await handled.finish?.();
+    this.finishing = this.finish(handled, ...this.sorted(entries, handled.rejected));
+    return earlier ? "settled" : "outage";
+  }
+
+  /**
+   * Finishes a handled batch, then acknowledges it. While its dependencies
+   * are down the finish itself is retried, not the batch: handling it again
+   * would push its notifications a second time (they were pushed, their
+   * dispatch not yet recorded). Any other failure, or a stop, leaves the
+   * batch pending, to be read again and handled one step at a time (process),
+   * where an entry at fault is isolated.
+   */
+  private async finish(
+    handled: HandledBatch,
+    acked: readonly StreamEntry[],
+    deadLetters: readonly { entry: StreamEntry; reason: string; cause: DeadLetterCause }[],
+  ): Promise<boolean> {
+    const { logger, dependenciesHealthy } = this.options;
+    const entries = acked.length + deadLetters.length;
+    for (let attempt = 1; handled.finish; attempt++) {
+      try {
+        await handled.finish();
+        break;
+      } catch (error) {
+        const failure = classifyFailure(error);
+        const outage =
+          failure.kind === "infrastructure" || (failure.kind === "unknown" && !(await dependenciesHealthy().catch(() => false)));
+        if (!outage || this.stopping) {
+          logger.warn({ err: failure.reason, kind: failure.kind, entries }, "finishing a batch failed; it is read again");
+          return false;
+        }
+        logger.warn({ err: failure.reason, entries, attempt }, "finishing a batch failed on an outage; retrying it");
+        await sleep(backoffDelay(attempt, RETRY_BACKOFF));
+      }
+    }
+    try {
       await this.settle(acked, deadLetters);
       return true;
-    })().catch((error: unknown) => {
-      this.options.logger.warn({ err: (error as Error).message, entries: entries.length }, "finishing a batch failed; it is read again");
+    } catch (error) {
+      logger.warn({ err: (error as Error).message, entries }, "acknowledging a finished batch failed; it is read again");
       return false;
-    });
-    return earlier ? "settled" : "outage";
+    }
   }
 
   /** Waits for the batch still finishing, if any: false when it failed. */

@@ -368,12 +368,31 @@ describe("StreamConsumer isolating failures", () => {
     expect(await pending()).toBe(0);
   });
 
-  it("handles a batch again when its finish failed, and acknowledges nothing of it before it is finished", async () => {
-    let failures = 1;
+  it("retries a finish that failed on an outage, not the batch: its notifications are not pushed twice", async () => {
+    let failures = 2;
     const { calls, finished, add, pending, letters } = await start(
       () => undefined,
       async (entries) => {
         if (entries[0]!.fields.n === "a" && failures-- > 0) throw new Error("Connection terminated unexpectedly");
+      },
+    );
+    await add("a");
+    await until(() => (calls.length >= 1 ? true : undefined));
+    await add("b");
+    await until(() => (finished.length === 2 ? true : undefined));
+    await until(async () => ((await pending()) === 0 ? true : undefined));
+    expect(calls).toEqual([["a"], ["b"]]);
+    expect(finished).toEqual([["a"], ["b"]]);
+    expect(failures).toBe(-1);
+    expect(await letters()).toEqual([]);
+  });
+
+  it("handles a batch again when its finish failed otherwise, and acknowledges nothing of it before it is finished", async () => {
+    let failures = 1;
+    const { calls, finished, add, pending, letters } = await start(
+      () => undefined,
+      async (entries) => {
+        if (entries[0]!.fields.n === "a" && failures-- > 0) throw new Error("something odd");
       },
     );
     await add("a");
