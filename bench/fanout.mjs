@@ -10,7 +10,8 @@
 //   - each small event's latency, XADD → its push on Redis (the emitter's PUBLISH to its user's room).
 // Then the raw counterpart stores the same rows (read back from the router's) under a fresh event
 // id with no routing logic, by a bare loop: per CHUNK rows one multi-row INSERT through unnest and
-// one pipelined PUBLISH per row; and the ratio of the two times, within the round.
+// one pipelined PUBLISH per row (Herald's own triggers off, withoutHeraldTriggers); and the ratio of
+// the two times, within the round.
 //
 //   node bench/fanout.mjs [-- --users 100000 --chunk 1000 --rounds 1 --probe-ms 200]
 //
@@ -20,6 +21,7 @@ import { createRequire } from "node:module";
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { freePort } from "./lib/free-port.mjs";
+import { withoutHeraldTriggers } from "./lib/without-herald-triggers.mjs";
 import { scratchInstall } from "./lib/scratch-install.mjs";
 import { reportSummary } from "./lib/summary.mjs";
 import { ROOT, startService, stopAll, waitReady } from "../scripts/lib/service-runner.mjs";
@@ -289,7 +291,7 @@ try {
   const rounds = [];
   for (let round = 1; round <= ROUNDS; round++) {
     const r = await routerRound(round, CHUNK, "chunked");
-    const raw = await rawRound(round, r.eventId);
+    const raw = await withoutHeraldTriggers(pg, () => rawRound(round, r.eventId));
     const ratio = raw.seconds / r.seconds;
     console.log(`round ${round}: router at ${ratio.toFixed(2)}× the raw loop's rows/s`);
     rounds.push({

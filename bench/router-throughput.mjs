@@ -59,6 +59,7 @@ import { parseArgs } from "node:util";
 import { printProfile } from "./lib/cpu-profile-summary.mjs";
 import { freePort } from "./lib/free-port.mjs";
 import { startPrivateRedis } from "./lib/private-redis.mjs";
+import { withoutHeraldTriggers } from "./lib/without-herald-triggers.mjs";
 import { idleShare, machineCpu, processCpuSeconds } from "./lib/process-cpu.mjs";
 import { scratchInstall } from "./lib/scratch-install.mjs";
 import { reportSummary } from "./lib/summary.mjs";
@@ -344,9 +345,13 @@ async function routerRound(round, make = makeEvent, label = "router", root = ROO
  * The raw ceiling: the rows the router stored for `events`, stored again
  * under fresh event ids with no routing logic, a batch at a time, and one
  * PUBLISH per notification (to a channel no one listens on, as an emitter's
- * push to an empty room is).
+ * push to an empty room is), with Herald's own triggers off (withoutHeraldTriggers).
  */
 async function rawRound(round, events) {
+  return withoutHeraldTriggers(pg, () => rawInserts(round, events));
+}
+
+async function rawInserts(round, events) {
   const { rows: stored } = await pg.query(
     `SELECT event_id, user_id, event_type, category, critical, title, body, channels, status
      FROM notifications WHERE event_id = ANY($1::text[])`,
