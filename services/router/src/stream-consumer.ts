@@ -367,7 +367,7 @@ export class StreamConsumer<P = readonly StreamEntry[]> {
     acked: readonly StreamEntry[],
     deadLetters: readonly { entry: StreamEntry; reason: string; cause: DeadLetterCause }[],
   ): Promise<boolean> {
-    const { logger, dependenciesHealthy } = this.options;
+    const { logger } = this.options;
     const entries = acked.length + deadLetters.length;
     for (let attempt = 1; handled.finish; attempt++) {
       try {
@@ -375,9 +375,7 @@ export class StreamConsumer<P = readonly StreamEntry[]> {
         break;
       } catch (error) {
         const failure = classifyFailure(error);
-        const outage =
-          failure.kind === "infrastructure" || (failure.kind === "unknown" && !(await dependenciesHealthy().catch(() => false)));
-        if (!outage || this.stopping) {
+        if (this.stopping || !(await this.isOutage(failure))) {
           logger.warn({ err: failure.reason, kind: failure.kind, entries }, "finishing a batch failed; it is read again");
           return false;
         }
@@ -421,10 +419,9 @@ export class StreamConsumer<P = readonly StreamEntry[]> {
    * once; with an error of unknown kind it is parked and retried later.
    */
   private async isolate(entries: readonly StreamEntry[], failure: Failure): Promise<Outcome> {
-    const { logger, dependenciesHealthy } = this.options;
+    const { logger } = this.options;
     logger.warn({ err: failure.reason, kind: failure.kind, entries: entries.length }, "batch failed");
-    if (this.stopping || failure.kind === "infrastructure") return "outage";
-    if (failure.kind === "unknown" && !(await dependenciesHealthy().catch(() => false))) return "outage";
+    if (this.stopping || (await this.isOutage(failure))) return "outage";
     if (entries.length === 1) {
       if (failure.kind === "data") {
         await this.settle([], [{ entry: entries[0]!, reason: failure.reason, cause: "data_error" }]);
@@ -438,6 +435,12 @@ export class StreamConsumer<P = readonly StreamEntry[]> {
     const second = await this.process(entries.slice(middle));
     if (second === "outage") return second;
     return first === "parked" || second === "parked" ? "parked" : "settled";
+  }
+
+  /** A failure that is not the entries' fault: a dependency said so, or one of unknown kind while they are down. */
+  private async isOutage(failure: Failure): Promise<boolean> {
+    if (failure.kind === "infrastructure") return true;
+    return failure.kind === "unknown" && !(await this.options.dependenciesHealthy().catch(() => false));
   }
 
   private async recordFailure(entry: StreamEntry, reason: string): Promise<Outcome> {
