@@ -368,38 +368,33 @@ describe("StreamConsumer isolating failures", () => {
     expect(await pending()).toBe(0);
   });
 
-  it("retries a finish that failed on an outage, not the batch: its notifications are not pushed twice", async () => {
-    let failures = 2;
-    const { calls, finished, add, pending, letters } = await start(
+  /** Entries "a" then "b", the finish of the batch holding "a" failing `times` times with `error`; once both are acknowledged. */
+  async function finishOfAFailing(error: Error, times: number) {
+    let left = times;
+    const run = await start(
       () => undefined,
       async (entries) => {
-        if (entries[0]!.fields.n === "a" && failures-- > 0) throw new Error("Connection terminated unexpectedly");
+        if (entries[0]!.fields.n === "a" && left-- > 0) throw error;
       },
     );
-    await add("a");
-    await until(() => (calls.length >= 1 ? true : undefined));
-    await add("b");
-    await until(() => (finished.length === 2 ? true : undefined));
-    await until(async () => ((await pending()) === 0 ? true : undefined));
+    await run.add("a");
+    await until(() => (run.calls.length >= 1 ? true : undefined));
+    await run.add("b");
+    await until(() => (run.finished.length === 2 ? true : undefined));
+    await until(async () => ((await run.pending()) === 0 ? true : undefined));
+    return { ...run, triesLeft: left };
+  }
+
+  it("retries a finish that failed on an outage, not the batch: its notifications are not pushed twice", async () => {
+    const { calls, finished, letters, triesLeft } = await finishOfAFailing(new Error("Connection terminated unexpectedly"), 2);
     expect(calls).toEqual([["a"], ["b"]]);
     expect(finished).toEqual([["a"], ["b"]]);
-    expect(failures).toBe(-1);
+    expect(triesLeft).toBe(-1);
     expect(await letters()).toEqual([]);
   });
 
   it("handles a batch again when its finish failed otherwise, and acknowledges nothing of it before it is finished", async () => {
-    let failures = 1;
-    const { calls, finished, add, pending, letters } = await start(
-      () => undefined,
-      async (entries) => {
-        if (entries[0]!.fields.n === "a" && failures-- > 0) throw new Error("something odd");
-      },
-    );
-    await add("a");
-    await until(() => (calls.length >= 1 ? true : undefined));
-    await add("b");
-    await until(() => (finished.length === 2 ? true : undefined));
-    await until(async () => ((await pending()) === 0 ? true : undefined));
+    const { calls, finished, letters } = await finishOfAFailing(new Error("something odd"), 1);
     // "a" handled twice (its finish failed once), "b" once; both finished once; nothing dead-lettered.
     expect(calls.flat().filter((n) => n === "a")).toHaveLength(2);
     expect(calls.flat().filter((n) => n === "b")).toHaveLength(1);
