@@ -16,9 +16,8 @@ export class Dispatcher {
   ) {}
 
   async dispatch(notifications: readonly PendingNotification[], unreadCounts: ReadonlyMap<string, number>): Promise<void> {
-    await (
-      await this.send(notifications, unreadCounts)
-    )();
+    const record = await this.send(notifications, unreadCounts);
+    await record();
   }
 
   /**
@@ -31,12 +30,8 @@ export class Dispatcher {
     const inApp = notifications.filter((n) => n.channels.includes("in_app")).map(({ channels: _channels, ...push }) => push);
     await this.pusher.push(inApp, unreadCounts);
     if (notifications.some((n) => n.channels.some((c) => c !== "in_app"))) {
-      await this.deliveries.enqueue(
-        await createDeliveries(
-          this.db,
-          notifications.map((n) => n.id),
-        ),
-      );
+      const ids = notifications.map((n) => n.id);
+      await this.deliveries.enqueue(await createDeliveries(this.db, ids));
     }
     return () => markDispatched(this.db, notifications);
   }
