@@ -211,17 +211,14 @@ export class StreamConsumer<P = readonly StreamEntry[]> {
         let outcome: Outcome = this.stopping ? "settled" : await this.housekeeping();
         if (outcome !== "outage") {
           if (history === undefined && this.parkedDue()) history = "0";
-          if (history !== undefined) {
-            ahead = undefined;
-            // A batch still finishing is pending on us: read as history now, it would be handled twice.
-            await this.finished();
-          }
+          if (history !== undefined) ahead = undefined;
           if (this.stopping && !ahead) break;
           const taken = ahead;
           ahead = undefined;
-          // Nothing read ahead, so this read may block: the batch finishing is done first, and, had it failed, read again
-          // now rather than when the next entry comes.
-          if (!taken && history === undefined && !(await this.finished())) history = "0";
+          // About to read: a batch still finishing is done first. It is pending on us, so a read of our history
+          // would handle it twice; a read of new entries may block, and had it failed it is read again now, not
+          // when the next entry comes.
+          if (!taken && !(await this.finished())) history = "0";
           const page: Page = taken?.page ?? (await this.read(history ?? ">"));
           if (history !== undefined) history = page.last;
           if (page.entries.length > 0) {
@@ -324,7 +321,7 @@ export class StreamConsumer<P = readonly StreamEntry[]> {
     let handled: HandledBatch;
     try {
       handled = await this.handler.handle(prepared ? prepared.value : await this.handler.prepare(entries));
-      await handled.finish?.();
+      await this.finish(handled, entries.length);
     } catch (error) {
       return this.isolate(entries, classifyFailure(error));
     }
@@ -333,12 +330,12 @@ export class StreamConsumer<P = readonly StreamEntry[]> {
   }
 
   /**
-   * Handles a batch of new entries and leaves it finishing while the next
-   * is handled. The batch before it is done finishing first, so that acks
-   * go in stream order and one batch at most is in that state. When that
-   * one failed, its entries wait in our history: the outcome is an outage,
-   * and they are read and handled again, one step at a time (process), where
-   * an entry at fault is isolated.
+   * Handles a batch of new entries and leaves it finishing (then
+   * acknowledging) while the next is handled. The batch before it is done
+   * finishing first, so that acks go in stream order and one batch at most is
+   * in that state. When that one failed, its entries wait in our history: the
+   * outcome is an outage, and they are read and handled again, one step at a
+   * time (process), where an entry at fault is isolated.
    */
   private async processOverlapped(entries: readonly StreamEntry[], prepared?: { readonly value: P }): Promise<Outcome> {
     let handled: HandledBatch;
@@ -350,45 +347,33 @@ export class StreamConsumer<P = readonly StreamEntry[]> {
       return earlier ? outcome : "outage";
     }
     const earlier = await this.finished();
-    this.finishing = this.finish(handled, ...this.sorted(entries, handled.rejected));
+    this.finishing = (async () => {
+      await this.finish(handled, entries.length);
+      await this.settle(...this.sorted(entries, handled.rejected));
+      return true;
+    })().catch((error: unknown) => {
+      this.options.logger.warn({ err: (error as Error).message, entries: entries.length }, "finishing a batch failed; it is read again");
+      return false;
+    });
     return earlier ? "settled" : "outage";
   }
 
   /**
-   * Finishes a handled batch, then acknowledges it. While its dependencies
-   * are down the finish itself is retried, not the batch: handling it again
-   * would push its notifications a second time (they were pushed, their
-   * dispatch not yet recorded). Any other failure, or a stop, leaves the
-   * batch pending, to be read again and handled one step at a time (process),
-   * where an entry at fault is isolated.
+   * Runs a handled batch's `finish`. While its dependencies are down the
+   * finish itself is retried, not the batch: handling it again would push
+   * its notifications a second time (they were pushed, their dispatch not
+   * yet recorded). Any other failure, or one while stopping, is thrown.
    */
-  private async finish(
-    handled: HandledBatch,
-    acked: readonly StreamEntry[],
-    deadLetters: readonly { entry: StreamEntry; reason: string; cause: DeadLetterCause }[],
-  ): Promise<boolean> {
-    const { logger } = this.options;
-    const entries = acked.length + deadLetters.length;
+  private async finish(handled: HandledBatch, entries: number): Promise<void> {
     for (let attempt = 1; handled.finish; attempt++) {
       try {
-        await handled.finish();
-        break;
+        return await handled.finish();
       } catch (error) {
         const failure = classifyFailure(error);
-        if (this.stopping || !(await this.isOutage(failure))) {
-          logger.warn({ err: failure.reason, kind: failure.kind, entries }, "finishing a batch failed; it is read again");
-          return false;
-        }
-        logger.warn({ err: failure.reason, entries, attempt }, "finishing a batch failed on an outage; retrying it");
+        if (this.stopping || !(await this.isOutage(failure))) throw error;
+        this.options.logger.warn({ err: failure.reason, entries, attempt }, "finishing a batch failed on an outage; retrying it");
         await sleep(backoffDelay(attempt, RETRY_BACKOFF));
       }
-    }
-    try {
-      await this.settle(acked, deadLetters);
-      return true;
-    } catch (error) {
-      logger.warn({ err: (error as Error).message, entries }, "acknowledging a finished batch failed; it is read again");
-      return false;
     }
   }
 

@@ -393,6 +393,25 @@ describe("StreamConsumer isolating failures", () => {
     expect(await letters()).toEqual([]);
   });
 
+  it("retries a finish that failed on an outage also for a batch read again from its history", async () => {
+    // The first attempt fails (an outage: read again from history, handled one step at a time); there its finish fails twice.
+    let handleFailures = 1;
+    let finishFailures = 2;
+    const { calls, finished, add, pending } = await start(
+      () => {
+        if (handleFailures-- > 0) throw new Error("Connection is closed.");
+      },
+      async () => {
+        if (finishFailures-- > 0) throw new Error("Connection terminated unexpectedly");
+      },
+    );
+    await add("a");
+    await until(() => (finished.length === 1 ? true : undefined));
+    await until(async () => ((await pending()) === 0 ? true : undefined));
+    expect(calls).toEqual([["a"], ["a"]]);
+    expect(finished).toEqual([["a"]]);
+  });
+
   it("handles a batch again when its finish failed otherwise, and acknowledges nothing of it before it is finished", async () => {
     const { calls, finished, letters } = await finishOfAFailing(new Error("something odd"), 1);
     // "a" handled twice (its finish failed once), "b" once; both finished once; nothing dead-lettered.
