@@ -50,11 +50,15 @@ export function dndOff(alias: "s" | "user_notification_settings", now: Date): Pr
  */
 export async function markDispatched(db: Database, sent: readonly Pick<PendingNotification, "id" | "count">[]): Promise<void> {
   if (sent.length === 0) return;
+  // The rows by id alone, each one's count looked up by its id: a join with the (id, count) pairs let the
+  // planner, once ANALYZE had seen no pending row, scan the table for the pending ones and compare each with
+  // every pair (a nested loop: 2.4 s for a batch of 3,756 over 160,000 rows, against 0.15 s before the ANALYZE).
+  const counts = Object.fromEntries(sent.map((s) => [String(s.id), s.count]));
   await db.$executeRaw`/* prepared */
     UPDATE notifications n SET status = 'delivered', is_delivered = true, delivered_at = now()
-    FROM (SELECT set_config('synchronous_commit', 'off', true)) AS relaxed,
-         unnest(${sent.map((s) => String(s.id))}::bigint[], ${sent.map((s) => s.count)}::int[]) AS s(id, count)
-    WHERE n.id = s.id AND n.count = s.count AND n.status IN ('pending', 'released')`;
+    FROM (SELECT set_config('synchronous_commit', 'off', true)) AS relaxed
+    WHERE n.id = ANY(${Object.keys(counts)}::bigint[]) AND n.status IN ('pending', 'released')
+      AND n.count = (${JSON.stringify(counts)}::jsonb ->> n.id::text)::int`;
 }
 
 /** Unread, visible notifications per user (user_unread_counts: kept by triggers, read in one index lookup per user). */
