@@ -45,8 +45,8 @@ export interface RoutedBatch {
 /**
  * The router's unit of work: a batch of stream entries is routed in memory
  * (prepare: the consumer does it for the next batch while this one is
- * stored), becomes stored events and notifications (one statement), then
- * dispatch (socket pushes, delivery jobs); recording the dispatch and the
+ * stored), becomes stored events and notifications (one statement); its
+ * dispatch (socket pushes, delivery jobs), the record of it and the
  * subscription deliveries finish while the next batch is stored, then acks.
  * Database round trips per batch are constant: at most one to load users the
  * cache lacks, one to store, one to create deliveries (only when some
@@ -140,11 +140,18 @@ export function createBatchRouter({
     const { pending, unreadCounts, idConflicts } = await store.persist(events, drafts, decisions, at);
     for (const r of routed) if (idConflicts.has(r.event.id)) rejected.push({ id: r.entryId, reason: idConflictReason(r.event.id) });
     const stored = performance.now();
-    const recordDispatched = await dispatcher.send(pending, unreadCounts);
-    // Run beside the next batch, before this one is acknowledged (a crash before re-handles it): recording the rows
-    // dispatched, and the subscription deliveries (once stored: their statement checks the stored event is this one).
-    // Neither changes what the next batch stores or pushes; a row it updates again is left pending (markDispatched).
+    // Run beside the next batch's store, before this one is acknowledged (a crash before re-handles it), after the
+    // batch before's (the consumer runs finishes in stream order, so a user's pushes keep theirs): the pushes and
+    // delivery jobs, recording the rows dispatched, and the subscription deliveries (once stored: their statement
+    // checks the stored event is this one). None changes what the next batch stores; a row it updates again is
+    // pushed by it, after this batch's push, and left pending by this record (markDispatched).
+    let recordDispatched: (() => Promise<void>) | undefined;
     const finish = async () => {
+      const began = performance.now();
+      const pushing = recordDispatched === undefined;
+      // Once: a finish retried after an outage records what it pushed instead of pushing it again.
+      recordDispatched ??= await dispatcher.send(pending, unreadCounts);
+      if (pushing) logger.debug({ dispatched: pending.length, pushMs: +(performance.now() - began).toFixed(2) }, "pushed batch");
       await Promise.all([recordDispatched(), subscriptions?.deliver(matches)]);
     };
     metrics.batchRouted(
@@ -159,7 +166,6 @@ export function createBatchRouter({
         dispatched: pending.length,
         routeMs: +(seconds * 1000).toFixed(2),
         storeMs: +(stored - started).toFixed(2),
-        pushMs: +(performance.now() - stored).toFixed(2),
       },
       "routed batch",
     );

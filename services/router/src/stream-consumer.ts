@@ -46,12 +46,13 @@ export interface HandledBatch {
   readonly rejected: readonly RejectedEntry[];
   /**
    * What is left to do before the batch is acknowledged, that the next batch
-   * does not depend on (the router: recording its rows dispatched). The
-   * consumer runs it while it handles the next batch, so that this round
-   * trip is off the path of every event behind it; a batch is acknowledged
-   * only once its `finish` resolved. It must tolerate being run again after
-   * the batch is handled again (a failure, a crash), and a later batch's
-   * handle may run beside it.
+   * does not depend on (the router: pushing its rows and recording them
+   * dispatched). The consumer runs it while it handles the next batch, so
+   * that this work is off the path of every event behind it, and runs the
+   * finishes in stream order, each once the one before resolved; a batch is
+   * acknowledged only once its `finish` resolved. It must tolerate being run
+   * again after the batch is handled again (a failure, a crash), and a later
+   * batch's handle may run beside it.
    */
   readonly finish?: () => Promise<void>;
 }
@@ -332,10 +333,12 @@ export class StreamConsumer<P = readonly StreamEntry[]> {
   /**
    * Handles a batch of new entries and leaves it finishing (then
    * acknowledging) while the next is handled. The batch before it is done
-   * finishing first, so that acks go in stream order and one batch at most is
-   * in that state. When that one failed, its entries wait in our history: the
-   * outcome is an outage, and they are read and handled again, one step at a
-   * time (process), where an entry at fault is isolated.
+   * finishing first, so that finishes (the router's pushes) and acks go in
+   * stream order and one batch at most is in that state. When that one
+   * failed, its entries wait in our history, and so do this batch's, not
+   * finished (its finish must not overtake the one to be redone): the
+   * outcome is an outage, and both are read and handled again, one step at
+   * a time (process), where an entry at fault is isolated.
    */
   private async processOverlapped(entries: readonly StreamEntry[], prepared?: { readonly value: P }): Promise<Outcome> {
     let handled: HandledBatch;
@@ -346,7 +349,7 @@ export class StreamConsumer<P = readonly StreamEntry[]> {
       const outcome = await this.isolate(entries, classifyFailure(error));
       return earlier ? outcome : "outage";
     }
-    const earlier = await this.finished();
+    if (!(await this.finished())) return "outage";
     this.finishing = (async () => {
       await this.finish(handled, entries.length);
       await this.settle(...this.sorted(entries, handled.rejected));
@@ -355,7 +358,7 @@ export class StreamConsumer<P = readonly StreamEntry[]> {
       this.options.logger.warn({ err: (error as Error).message, entries: entries.length }, "finishing a batch failed; it is read again");
       return false;
     });
-    return earlier ? "settled" : "outage";
+    return "settled";
   }
 
   /**

@@ -421,6 +421,37 @@ describe("StreamConsumer isolating failures", () => {
     expect(await letters()).toEqual([]);
   });
 
+  it("leaves the next batch unfinished when the finish before it fails otherwise: finishes (the pushes) never overtake one to be redone", async () => {
+    let release!: () => void;
+    const bHandled = new Promise<void>((resolve) => (release = resolve));
+    let aFailures = 1;
+    const started: string[] = [];
+    const { calls, finished, add, pending, letters } = await start(
+      (entries) => {
+        if (entries[0]!.fields.n === "b0") release();
+      },
+      async (entries) => {
+        started.push(entries[0]!.fields.n!);
+        // The first finish of "a" fails once "b" was handled beside it: "b" is in hand, handled and not finished.
+        if (entries[0]!.fields.n === "a0" && aFailures-- > 0) {
+          await bHandled;
+          throw new Error("something odd");
+        }
+      },
+    );
+    // Two batches (50 a batch) in the stream at once: the second is read ahead while the first is handled.
+    const a = Array.from({ length: 50 }, (_, i) => `a${i}`);
+    const b = Array.from({ length: 10 }, (_, i) => `b${i}`);
+    await add(...a, ...b);
+    await until(() => (finished.flat().includes("b0") ? true : undefined));
+    await until(async () => ((await pending()) === 0 ? true : undefined));
+    // "b" was handled beside the failing finish of "a", then again after it: its finish ran once, after the one of "a" that held.
+    expect(calls.filter((c) => c[0] === "b0")).toHaveLength(2);
+    expect(started).toEqual(["a0", "a0", "b0"]);
+    expect(finished.map((f) => f[0])).toEqual(["a0", "b0"]);
+    expect(await letters()).toEqual([]);
+  });
+
   it("isolates an entry whose finish fails with a data error, dead-letters it alone, and finishes the rest", async () => {
     const { finished, add, pending, letters, causes } = await start(
       () => undefined,
