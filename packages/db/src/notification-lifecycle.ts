@@ -198,7 +198,7 @@ export async function storeDigest(tx: Sql, digest: DigestNotification, summarize
     SELECT NULL, owner.id, 'digest', 'digest', false, ${digest.title}, ${digest.body},
            ${JSON.stringify(digest.payload)}::jsonb, ${[...digest.channels]}::text[], 'pending', ${digest.dedupeKey}
     FROM (SELECT id FROM users WHERE id = ${digest.userId} FOR UPDATE) AS owner
-    ON CONFLICT (dedupe_key) DO NOTHING`;
+    ON CONFLICT (dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING`;
   await tx.$executeRaw`
     UPDATE notifications SET status = 'digested', is_read = true, read_at = now()
     WHERE id = ANY(${summarizedIds.map(String)}::bigint[])`;

@@ -47,7 +47,7 @@ export async function summarizeThrottled(db: Database, windowMs: number, now: Da
              jsonb_build_object('from', from_at, 'to', to_at, 'held', held), ARRAY['in_app'], 'pending',
              'throttled:' || user_id || ':' || w, held
       FROM windows JOIN owners o ON o.id = windows.user_id
-      ON CONFLICT (dedupe_key) DO UPDATE SET
+      ON CONFLICT (dedupe_key) WHERE dedupe_key IS NOT NULL DO UPDATE SET
         count = n.count + EXCLUDED.count,
         title = (n.count + EXCLUDED.count) || ' notifications held back',
         payload = jsonb_set(n.payload, '{held}', to_jsonb(n.count + EXCLUDED.count)),
