@@ -17,7 +17,10 @@ const ENV = {
   ...EVENT_RETENTION_ENV,
   ...THROTTLE_ENV,
   ROUTER_PORT: port(SERVICE_PORTS.router),
-  ROUTER_BATCH_SIZE: positiveInt(200),
+  /** The most stream entries a batch reads (BatchSizer picks each batch's size up to it). */
+  ROUTER_BATCH_SIZE: positiveInt(500),
+  /** The rows (one per candidate of each event) a batch aims at, whatever its events' recipients. */
+  ROUTER_BATCH_ROWS: positiveInt(4_000),
   /** A pending entry idle this long belongs to a dead consumer and is reclaimed. */
   ROUTER_CLAIM_IDLE_MS: positiveInt(30_000),
   ROUTER_BLOCK_MS: positiveInt(2_000),
@@ -56,6 +59,7 @@ export interface RouterConfig extends InstallationConfig {
   readonly port: number;
   readonly router: {
     readonly batchSize: number;
+    readonly batchRows: number;
     readonly claimIdleMs: number;
     readonly blockMs: number;
     readonly fanoutChunk: number;
@@ -78,6 +82,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     port: env.ROUTER_PORT,
     router: {
       batchSize: env.ROUTER_BATCH_SIZE,
+      batchRows: env.ROUTER_BATCH_ROWS,
       claimIdleMs: env.ROUTER_CLAIM_IDLE_MS,
       blockMs: env.ROUTER_BLOCK_MS,
       fanoutChunk: env.ROUTER_FANOUT_CHUNK,

@@ -16,6 +16,7 @@ import {
 } from "@herald/runtime";
 import { DeliveryEnqueuer, Dispatcher, NotificationPusher, openDeliveryQueues } from "@herald/dispatch";
 import { NotificationWriter } from "./notification-writer";
+import { BatchSizer } from "./batch-sizer";
 import { RecipientDirectory } from "./recipient-directory";
 import { createBatchRouter, idConflictReason, ownerOf } from "./route-batch";
 import { FanoutIntake } from "./fanout-intake";
@@ -88,6 +89,7 @@ async function main(): Promise<void> {
     ownerOf,
     onAccepted: fanoutRunner.wake,
   });
+  const sizer = new BatchSizer({ maxEntries: config.router.batchSize, targetRows: config.router.batchRows });
   const consumer = new StreamConsumer(
     reader,
     redis,
@@ -97,6 +99,7 @@ async function main(): Promise<void> {
       consumer: consumerName,
       deadLetterStream: names.deadLetterStream,
       batchSize: config.router.batchSize,
+      nextBatchSize: () => sizer.size,
       blockMs: config.router.blockMs,
       claimIdleMs: config.router.claimIdleMs,
       maxDeliveries: config.router.maxDeliveries,
@@ -105,7 +108,7 @@ async function main(): Promise<void> {
       logger,
       onDeadLetter: routerMetrics.deadLettered,
     },
-    createBatchRouter({ directory, store, dispatcher, logger, metrics: routerMetrics, fanouts: fanoutIntake, subscriptions }),
+    createBatchRouter({ directory, store, dispatcher, logger, metrics: routerMetrics, fanouts: fanoutIntake, subscriptions, sizer }),
   );
   await consumer.start();
   fanoutRunner.start();

@@ -4,6 +4,7 @@ import type { Dispatcher } from "@herald/dispatch";
 import type { Logger } from "@herald/runtime";
 import type { FanoutIntake, FoundEvent } from "./fanout-intake";
 import type { NotificationWriter } from "./notification-writer";
+import type { BatchSizer } from "./batch-sizer";
 import type { RecipientDirectory } from "./recipient-directory";
 import type { RouterMetrics } from "./router-metrics";
 import type { SubscriptionFanout } from "./subscription-fanout";
@@ -21,6 +22,8 @@ export interface BatchRouterDependencies {
   readonly fanouts?: FanoutIntake;
   /** Webhook subscriptions: every event of the batch is matched, and delivered once stored. */
   readonly subscriptions?: SubscriptionFanout;
+  /** Told what each batch wrote per entry, to size the next reads. */
+  readonly sizer?: BatchSizer;
   readonly now?: () => Date;
 }
 
@@ -67,6 +70,7 @@ export function createBatchRouter({
   metrics,
   fanouts,
   subscriptions,
+  sizer,
   now = () => new Date(),
 }: BatchRouterDependencies): StagedBatchHandler<RoutedBatch> {
   const prepare = async (entries: readonly StreamEntry[]): Promise<RoutedBatch> => {
@@ -126,6 +130,8 @@ export function createBatchRouter({
       drafts: routed.flatMap((r) => r.drafts),
       decisions: routed.flatMap((r) => r.decisions),
     });
+    // A batch's cost follows its rows (a decision record per candidate, most with their notification).
+    sizer?.observe(entries.length, decisions.length);
     return { rejected, routed, drafts, decisions, large, matches, at, seconds: (performance.now() - began) / 1000 };
   };
 

@@ -75,7 +75,10 @@ export interface StreamConsumerOptions {
   readonly group: string;
   readonly consumer: string;
   readonly deadLetterStream: string;
+  /** The most entries one read takes (and one claim of a dead consumer's). */
   readonly batchSize: number;
+  /** Entries the next read takes, at most batchSize (BatchSizer); batchSize when not given. */
+  readonly nextBatchSize?: () => number;
   readonly blockMs: number;
   /** Entries pending this long on another consumer are taken over (it died). */
   readonly claimIdleMs: number;
@@ -276,7 +279,8 @@ export class StreamConsumer<P = readonly StreamEntry[]> {
 
   /** Reads new entries (`>`, blocking unless told not to) or our own pending ones after `from`. */
   private async read(from: string, blocking = true): Promise<Page> {
-    const { stream, group, consumer, batchSize, blockMs } = this.options;
+    const { stream, group, consumer, blockMs } = this.options;
+    const batchSize = Math.min(this.options.batchSize, this.options.nextBatchSize?.() ?? this.options.batchSize);
     // Wake up in time for parked entries that are due.
     const block = this.retryParkedAt === undefined ? blockMs : Math.max(1, Math.min(blockMs, this.retryParkedAt - Date.now()));
     const reply = (await (from === ">"
