@@ -6,14 +6,14 @@
 // starts one router process and, once it is ready, fills the event stream
 // with EVENTS events directly (so only the router is measured) and times it
 // until every entry is acknowledged; then the raw ceiling stores the same rows again under fresh
-// event ids with no routing logic: per batch of BATCH events one multi-row
+// event ids with no routing logic: per batch (cut as the router's are) one multi-row
 // INSERT of the events, one INSERT of their notifications through unnest,
 // and one pipelined PUBLISH per notification. Prints events/s,
 // notifications/s, Postgres transactions per event (every router statement
 // runs in its own transaction, so this is the SQL round trips per event) and
 // the router's share of the raw ceiling in notifications/s, within each round.
 //
-//   npm run bench:router [-- --users 10000 --events 20000 --batch 200 --rounds 2 --profile DIR --before ROOT]
+//   npm run bench:router [-- --users 10000 --events 20000 --batch 500 --rounds 2 --profile DIR --before ROOT]
 //   npm run bench:router -- --routers 1,2,3 --cluster [--users 2000 --events 10000 --rounds 2]
 //
 // With `--before ROOT` (another checkout, built) its router also routes a
@@ -79,7 +79,8 @@ const { values } = parseArgs({
   options: {
     users: { type: "string", default: "10000" },
     events: { type: "string", default: "20000" },
-    batch: { type: "string", default: "200" },
+    // ROUTER_BATCH_SIZE for the router (unset: its default), and the most events of a raw batch.
+    batch: { type: "string" },
     rounds: { type: "string", default: "2" },
     mix: { type: "string", default: "usual" },
     // A directory: each round's router runs under `node --cpu-prof` and its top frames are printed.
@@ -95,7 +96,10 @@ const { values } = parseArgs({
 });
 const USERS = Number(values.users);
 const EVENTS = Number(values.events);
-const BATCH = Number(values.batch);
+// As the router batches by default (ROUTER_BATCH_SIZE, ROUTER_BATCH_ROWS): up to 500 events, aiming at 4,000
+// rows; the raw ceiling cuts its batches the same way, by the rows it inserts.
+const BATCH = Number(values.batch ?? 500);
+const BATCH_ROWS = 4_000;
 const ROUNDS = Number(values.rounds);
 const SUBSCRIPTIONS = Number(values.subscriptions);
 /** Projects the events name (and half the subscriptions filter on, one each). */
@@ -287,7 +291,7 @@ const routerEnv = {
   LOG_LEVEL: process.env.ROUTER_LOG_LEVEL ?? "warn",
   ROUTER_PORT: "3192",
   MIGRATE_ON_START: "false",
-  ROUTER_BATCH_SIZE: values.batch,
+  ...(values.batch && { ROUTER_BATCH_SIZE: values.batch }),
 };
 
 /** One router process from start until it has acknowledged every entry on the stream; `root`: whose build. */
@@ -339,7 +343,7 @@ async function routerRound(round, make = makeEvent, label = "router", root = ROO
     console.log(`  ${notifications} notifications standing for ${represented} user notifications (grouping)`);
   console.log(`  notifications by status: ${rows.map((r) => `${r.status} ${r.n}`).join(", ")}`);
   console.log(
-    `  Postgres transactions: ${transactions} (${(transactions / EVENTS).toFixed(3)} per event, ~${((transactions / EVENTS) * BATCH).toFixed(1)} per batch)`,
+    `  Postgres transactions: ${transactions} (${(transactions / EVENTS).toFixed(3)} per event, ${((transactions / notifications) * 1000).toFixed(1)} per 1,000 notifications)`,
   );
   return { events, notificationsPerSecond: notifications / seconds, eventsPerSecond: EVENTS / seconds, notifications };
 }
@@ -368,8 +372,12 @@ async function rawInserts(round, events) {
   const suffix = `-raw${round}`;
   let notifications = 0;
   const started = performance.now();
-  for (let start = 0; start < events.length; start += BATCH) {
-    const batch = events.slice(start, start + BATCH);
+  for (let start = 0; start < events.length; ) {
+    // Events until BATCH_ROWS rows or BATCH events, as the router's BatchSizer aims.
+    let end = start;
+    for (let rows = 0; end < events.length && end - start < BATCH && rows < BATCH_ROWS; end++) rows += byEvent.get(events[end].id)?.length ?? 1;
+    const batch = events.slice(start, end);
+    start = end;
     const params = [];
     const tuples = batch.map((e) => {
       const at = params.length;
@@ -549,7 +557,7 @@ async function scalingRounds() {
     targets.push({ label: "the cluster", client: clusterClient, env: { REDIS_CLUSTER_NODES: cluster.nodes }, filled: 0 });
   }
   console.log(
-    `router scaling, ${values.mix} mix: ${USERS} users with stored preferences, ${EVENTS} events per run, batch ${BATCH}, routers ${counts.join(", ")}` +
+    `router scaling, ${values.mix} mix: ${USERS} users with stored preferences, ${EVENTS} events per run, batches of up to ${BATCH} events and ~${BATCH_ROWS} rows, routers ${counts.join(", ")}` +
       (values.cluster ? ", one Redis and a local 3-master cluster (3 replicas) in turn" : "") +
       `; ${os.cpus().length} cores`,
   );
@@ -613,7 +621,7 @@ async function scalingRounds() {
 
 /** `--mix bursty`: the bursty mix grouped, beside the same mix without grouping, in each round. */
 async function groupingRounds() {
-  console.log(`router grouping: ${USERS} users, ${EVENTS} events per run, bursts of ${BURST}, batch ${BATCH}`);
+  console.log(`router grouping: ${USERS} users, ${EVENTS} events per run, bursts of ${BURST}, batches of up to ${BATCH} events and ~${BATCH_ROWS} rows`);
   const rounds = [];
   for (let round = 1; round <= ROUNDS; round++) {
     const grouped = await routerRound(round, (i) => makeBurstyEvent(i, true), "grouped");
@@ -648,7 +656,7 @@ async function groupingRounds() {
 }
 
 async function usualRounds(make = makeEvent, mix = "usual") {
-  console.log(`router throughput, ${mix} mix: ${USERS} users with stored preferences, ${EVENTS} events per round, batch ${BATCH}`);
+  console.log(`router throughput, ${mix} mix: ${USERS} users with stored preferences, ${EVENTS} events per round, batches of up to ${BATCH} events and ~${BATCH_ROWS} rows`);
   const rounds = [];
   for (let round = 1; round <= ROUNDS; round++) {
     // With --before, the two routers take turns to go first: each run leaves the table larger for the next.
