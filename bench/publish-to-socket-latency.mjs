@@ -172,6 +172,7 @@ async function round(side, label, seconds) {
   side.sentAt.clear();
   let sent = 0;
   let refused = 0;
+  const reasons = new Map();
   const inFlight = new Set();
   const started = performance.now();
   while (sent < total) {
@@ -180,9 +181,13 @@ async function round(side, label, seconds) {
       const id = `${label}-${suffix}-${sent++}`;
       const body = JSON.stringify({ id, type: "job.completed", payload: { ownerUserId: USER, jobName: id } });
       side.sentAt.set(id, performance.now());
+      const refuse = (why) => {
+        refused += 1;
+        reasons.set(why, (reasons.get(why) ?? 0) + 1);
+      };
       const p = post(side.publishUrl, side.headers, body)
-        .then((status) => status !== 202 && (refused += 1))
-        .catch(() => (refused += 1));
+        .then((status) => status !== 202 && refuse(`HTTP ${status}`))
+        .catch((error) => refuse(error.code ?? error.message));
       inFlight.add(p);
       p.finally(() => inFlight.delete(p));
     }
@@ -202,6 +207,7 @@ async function round(side, label, seconds) {
     received: lat.length,
     total,
     refused,
+    reasons: [...reasons].map(([why, n]) => `${why} ×${n}`).join(", "),
     rate: total / sendSeconds,
   };
 }
@@ -274,7 +280,7 @@ try {
   console.log(`publish→socket latency at ${RATE} events/s for ${SECONDS} s per side per round, ${SOCKETS} idle sockets on each gateway:`);
   const rounds = [];
   const line = (r) =>
-    `p50 ${f1(r.p50)}  p95 ${f1(r.p95)}  p99 ${f1(r.p99)}  max ${f1(r.max)} ms (${r.received}/${r.total} received, ${r.refused} refused, sent at ${Math.round(r.rate)}/s)`;
+    `p50 ${f1(r.p50)}  p95 ${f1(r.p95)}  p99 ${f1(r.p99)}  max ${f1(r.max)} ms (${r.received}/${r.total} received, ${r.refused} refused${r.reasons ? ` (${r.reasons})` : ""}, sent at ${Math.round(r.rate)}/s)`;
   for (let i = 1; i <= ROUNDS; i++) {
     const r = await round(raw, `raw${i}`, SECONDS);
     // One Redis and the cluster swap places every round, so neither always runs on a warmer machine.
