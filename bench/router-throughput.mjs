@@ -372,10 +372,11 @@ async function rawInserts(round, events) {
   const suffix = `-raw${round}`;
   let notifications = 0;
   const started = performance.now();
-  for (let start = 0; start < events.length; ) {
+  for (let start = 0; start < events.length;) {
     // Events until BATCH_ROWS rows or BATCH events, as the router's BatchSizer aims.
     let end = start;
-    for (let rows = 0; end < events.length && end - start < BATCH && rows < BATCH_ROWS; end++) rows += byEvent.get(events[end].id)?.length ?? 1;
+    for (let rows = 0; end < events.length && end - start < BATCH && rows < BATCH_ROWS; end++)
+      rows += byEvent.get(events[end].id)?.length ?? 1;
     const batch = events.slice(start, end);
     start = end;
     const params = [];
@@ -621,7 +622,9 @@ async function scalingRounds() {
 
 /** `--mix bursty`: the bursty mix grouped, beside the same mix without grouping, in each round. */
 async function groupingRounds() {
-  console.log(`router grouping: ${USERS} users, ${EVENTS} events per run, bursts of ${BURST}, batches of up to ${BATCH} events and ~${BATCH_ROWS} rows`);
+  console.log(
+    `router grouping: ${USERS} users, ${EVENTS} events per run, bursts of ${BURST}, batches of up to ${BATCH} events and ~${BATCH_ROWS} rows`,
+  );
   const rounds = [];
   for (let round = 1; round <= ROUNDS; round++) {
     const grouped = await routerRound(round, (i) => makeBurstyEvent(i, true), "grouped");
@@ -656,7 +659,9 @@ async function groupingRounds() {
 }
 
 async function usualRounds(make = makeEvent, mix = "usual") {
-  console.log(`router throughput, ${mix} mix: ${USERS} users with stored preferences, ${EVENTS} events per round, batches of up to ${BATCH} events and ~${BATCH_ROWS} rows`);
+  console.log(
+    `router throughput, ${mix} mix: ${USERS} users with stored preferences, ${EVENTS} events per round, batches of up to ${BATCH} events and ~${BATCH_ROWS} rows`,
+  );
   const rounds = [];
   for (let round = 1; round <= ROUNDS; round++) {
     // With --before, the two routers take turns to go first: each run leaves the table larger for the next.
