@@ -34,7 +34,7 @@ export class BatchSizer {
   /** Entries to read for the next batch. */
   get size(): number {
     if (this.rowsPerEntry === undefined) return this.minEntries;
-    // An entry that writes nothing (every candidate's decision dropped, a malformed entry) still costs its parse and routing: one row's worth.
+    // An entry that writes nothing (no candidate, a malformed entry, a large fan-out written apart) still costs its parse and routing: one row's worth.
     const wanted = Math.floor(this.options.targetRows / Math.max(1, this.rowsPerEntry));
     return Math.max(this.minEntries, Math.min(this.options.maxEntries, wanted));
   }
