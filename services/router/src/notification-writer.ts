@@ -173,9 +173,11 @@ export class NotificationWriter {
         WHERE e.producer IS DISTINCT FROM x.producer OR e.tenant_id <> x.tenant
       ),
       -- Every recipient's user row, created or else locked, in id order (routers lock alike and never
-      -- deadlock), before any of their notifications is given an id: the join in "inserted" makes
-      -- each row wait for its user's lock, so a user's ids grow in commit order whatever the number of
-      -- routers, and a catch-up from a client's last id never misses a row that commits late.
+      -- deadlock), before any of their notifications is given an id ("inserted" and "grouped" run it
+      -- to its end first, through a scalar subquery), so a user's ids grow in commit order whatever
+      -- the number of routers, and a catch-up from a client's last id never misses a row that commits
+      -- late. DO UPDATE … WHERE false locks an existing row and writes no new version of it (an update
+      -- of every recipient's row in every batch did); RETURNING then names only the rows created.
       -- A user key is its tenant's (tenantKey), so the event's tenant is its recipients' too.
       recipients AS (
         INSERT INTO users (id, tenant_id)
@@ -183,7 +185,7 @@ export class NotificationWriter {
         JOIN batch x ON x.id = d."eventId"
         WHERE d."eventId" NOT IN (SELECT id FROM id_conflicts)
         ORDER BY 1
-        ON CONFLICT (id) DO UPDATE SET tenant_id = users.tenant_id
+        ON CONFLICT (id) DO UPDATE SET tenant_id = users.tenant_id WHERE false
         RETURNING id
       ),
       new_events AS (
@@ -199,8 +201,8 @@ export class NotificationWriter {
         INSERT INTO notifications (event_id, user_id, event_type, category, critical, title, body, channels, status, url, actions, last_event_id)
         SELECT d."eventId", d."userId", d."eventType", d.category, d.critical, d.title, d.body,
                ARRAY(SELECT jsonb_array_elements_text(d.channels)), d.status, d.url, d.actions, d."eventId"
-        FROM drafts d JOIN recipients r ON r.id = d."userId"
-        WHERE d."eventId" NOT IN (SELECT id FROM id_conflicts)
+        FROM drafts d
+        WHERE d."eventId" NOT IN (SELECT id FROM id_conflicts) AND (SELECT count(*) FROM recipients) >= 0
         ORDER BY d.ord
         ON CONFLICT (event_id, user_id) DO NOTHING
         RETURNING id, event_id, user_id, event_type, category, critical, title, body, created_at, channels, status, count, url, actions
@@ -224,9 +226,9 @@ export class NotificationWriter {
         SELECT d."eventId", d."userId", d."eventType", d.category, d.critical, d.title, d.body,
                ARRAY(SELECT jsonb_array_elements_text(d.channels)), d.status, d.url, d.actions,
                d.count, d."groupKey", d."groupSummary", d.payload || jsonb_build_object('items', d.items), d."lastEventId"
-        FROM group_drafts d JOIN recipients r ON r.id = d."userId"
+        FROM group_drafts d
         WHERE (d."eventId" IN (SELECT id FROM new_events) OR d."eventId" = ANY(${options.freshEventIds ?? []}::text[]))
-          AND (SELECT count(*) FROM closed) >= 0
+          AND (SELECT count(*) FROM recipients) >= 0 AND (SELECT count(*) FROM closed) >= 0
         ORDER BY d."userId", d."eventType", d."groupKey"
         -- The latest event by occurredAt (ISO text; several routers may store a group out of order) gives
         -- the body, payload, link and actions; items stay newest first (latestItems, the same order).
