@@ -13,7 +13,7 @@
 // runs in its own transaction, so this is the SQL round trips per event) and
 // the router's share of the raw ceiling in notifications/s, within each round.
 //
-//   npm run bench:router [-- --users 10000 --events 20000 --batch 500 --rounds 2 --profile DIR --before ROOT]
+//   npm run bench:router [-- --users 10000 --events 20000 --batch 1000 --rounds 2 --profile DIR --before ROOT]
 //   npm run bench:router -- --routers 1,2,3 --cluster [--users 2000 --events 10000 --rounds 2]
 //
 // With `--before ROOT` (another checkout, built) its router also routes a
@@ -96,9 +96,9 @@ const { values } = parseArgs({
 });
 const USERS = Number(values.users);
 const EVENTS = Number(values.events);
-// As the router batches by default (ROUTER_BATCH_SIZE, ROUTER_BATCH_ROWS): up to 500 events, aiming at 4,000
+// As the router batches by default (ROUTER_BATCH_SIZE, ROUTER_BATCH_ROWS): up to 1,000 events, aiming at 4,000
 // rows; the raw ceiling cuts its batches the same way, by the rows it inserts.
-const BATCH = Number(values.batch ?? 500);
+const BATCH = Number(values.batch ?? 1000);
 const BATCH_ROWS = 4_000;
 const ROUNDS = Number(values.rounds);
 const SUBSCRIPTIONS = Number(values.subscriptions);

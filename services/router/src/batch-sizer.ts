@@ -15,8 +15,8 @@ export interface BatchSizerOptions {
  * writes, per candidate, plus a fixed part (its round trips, its statement):
  * 200 events of twenty candidates are 4,000 rows, 200 single-recipient events
  * 200 rows, and there the fixed part is most of the batch (bench:router's
- * single mix reached 4,300 events/s in batches of 200 and 5,000-5,350 in
- * batches of 500). So the size follows the rows that recent batches wrote per
+ * single mix reached 4,300 events/s in batches of 200, 5,100-5,300 in batches
+ * of 500 and 5,900-6,100 in batches of 1,000). So the size follows the rows that recent batches wrote per
  * entry (a moving average: a mix that changes moves it within a few batches)
  * towards `targetRows`, between `minEntries` and `maxEntries`. Only the size
  * of a read: a smaller batch under a trickle of events is read at once all

@@ -18,7 +18,7 @@ const ENV = {
   ...THROTTLE_ENV,
   ROUTER_PORT: port(SERVICE_PORTS.router),
   /** The most stream entries a batch reads (BatchSizer picks each batch's size up to it). */
-  ROUTER_BATCH_SIZE: positiveInt(500),
+  ROUTER_BATCH_SIZE: positiveInt(1_000),
   /** The rows (one per candidate of each event) a batch aims at, whatever its events' recipients. */
   ROUTER_BATCH_ROWS: positiveInt(4_000),
   /** A pending entry idle this long belongs to a dead consumer and is reclaimed. */
