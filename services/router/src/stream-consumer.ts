@@ -349,9 +349,9 @@ export class StreamConsumer<P = readonly StreamEntry[]> {
     try {
       handled = await this.handler.handle(prepared ? prepared.value : await this.handler.prepare(entries));
     } catch (error) {
-      const earlier = await this.finished();
-      const outcome = await this.isolate(entries, classifyFailure(error));
-      return earlier ? outcome : "outage";
+      // Isolating handles and finishes parts of this batch: not before the batch before is redone, should it have failed.
+      if (!(await this.finished())) return "outage";
+      return this.isolate(entries, classifyFailure(error));
     }
     if (!(await this.finished())) return "outage";
     this.finishing = (async () => {

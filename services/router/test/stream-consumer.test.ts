@@ -452,6 +452,38 @@ describe("StreamConsumer isolating failures", () => {
     expect(await letters()).toEqual([]);
   });
 
+  it("isolates a batch whose handling failed only once the finish before it held: the parts it finishes never overtake a redo", async () => {
+    let release!: () => void;
+    const bHandled = new Promise<void>((resolve) => (release = resolve));
+    let aFailures = 1;
+    let bFailures = 1;
+    const started: string[] = [];
+    const { finished, add, pending, letters } = await start(
+      (entries) => {
+        if (entries[0]!.fields.n === "b0" && bFailures-- > 0) {
+          release();
+          throw new Error("something odd");
+        }
+      },
+      async (entries) => {
+        started.push(entries[0]!.fields.n!);
+        if (entries[0]!.fields.n === "a0" && aFailures-- > 0) {
+          await bHandled;
+          throw new Error("something odd");
+        }
+      },
+    );
+    const a = Array.from({ length: 50 }, (_, i) => `a${i}`);
+    const b = Array.from({ length: 10 }, (_, i) => `b${i}`);
+    await add(...a, ...b);
+    await until(() => (finished.flat().length === 60 ? true : undefined));
+    await until(async () => ((await pending()) === 0 ? true : undefined));
+    // "a" finished (its second time) before any part of "b" was.
+    expect(started.slice(0, 2)).toEqual(["a0", "a0"]);
+    expect(finished.flat().sort()).toEqual([...a, ...b].sort());
+    expect(await letters()).toEqual([]);
+  });
+
   it("isolates an entry whose finish fails with a data error, dead-letters it alone, and finishes the rest", async () => {
     const { finished, add, pending, letters, causes } = await start(
       () => undefined,
