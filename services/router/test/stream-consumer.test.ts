@@ -421,30 +421,42 @@ describe("StreamConsumer isolating failures", () => {
     expect(await letters()).toEqual([]);
   });
 
-  it("leaves the next batch unfinished when the finish before it fails otherwise: finishes (the pushes) never overtake one to be redone", async () => {
+  /**
+   * Batches "a" (a0…a49) and "b" (b0…b9) in the stream at once, so that "b" is read ahead and handled while "a"
+   * finishes; the first finish of "a" fails (not an outage) once "b" was handled, whose handling throws the first
+   * time when `bHandlingFails`. Once both are finished and acknowledged: `started`, the first entry of every finish
+   * begun, in order.
+   */
+  async function aFinishFailingBesideB(bHandlingFails: boolean) {
     let release!: () => void;
     const bHandled = new Promise<void>((resolve) => (release = resolve));
     let aFailures = 1;
+    let bFailures = bHandlingFails ? 1 : 0;
     const started: string[] = [];
-    const { calls, finished, add, pending, letters } = await start(
+    const run = await start(
       (entries) => {
-        if (entries[0]!.fields.n === "b0") release();
+        if (entries[0]!.fields.n !== "b0") return;
+        release();
+        if (bFailures-- > 0) throw new Error("something odd");
       },
       async (entries) => {
         started.push(entries[0]!.fields.n!);
-        // The first finish of "a" fails once "b" was handled beside it: "b" is in hand, handled and not finished.
         if (entries[0]!.fields.n === "a0" && aFailures-- > 0) {
           await bHandled;
           throw new Error("something odd");
         }
       },
     );
-    // Two batches (50 a batch) in the stream at once: the second is read ahead while the first is handled.
     const a = Array.from({ length: 50 }, (_, i) => `a${i}`);
     const b = Array.from({ length: 10 }, (_, i) => `b${i}`);
-    await add(...a, ...b);
-    await until(() => (finished.flat().includes("b0") ? true : undefined));
-    await until(async () => ((await pending()) === 0 ? true : undefined));
+    await run.add(...a, ...b);
+    await until(() => (run.finished.flat().length === 60 ? true : undefined));
+    await until(async () => ((await run.pending()) === 0 ? true : undefined));
+    return { ...run, started, a, b };
+  }
+
+  it("leaves the next batch unfinished when the finish before it fails otherwise: finishes (the pushes) never overtake one to be redone", async () => {
+    const { calls, finished, started, letters } = await aFinishFailingBesideB(false);
     // "b" was handled beside the failing finish of "a", then again after it: its finish ran once, after the one of "a" that held.
     expect(calls.filter((c) => c[0] === "b0")).toHaveLength(2);
     expect(started).toEqual(["a0", "a0", "b0"]);
@@ -453,31 +465,7 @@ describe("StreamConsumer isolating failures", () => {
   });
 
   it("isolates a batch whose handling failed only once the finish before it held: the parts it finishes never overtake a redo", async () => {
-    let release!: () => void;
-    const bHandled = new Promise<void>((resolve) => (release = resolve));
-    let aFailures = 1;
-    let bFailures = 1;
-    const started: string[] = [];
-    const { finished, add, pending, letters } = await start(
-      (entries) => {
-        if (entries[0]!.fields.n === "b0" && bFailures-- > 0) {
-          release();
-          throw new Error("something odd");
-        }
-      },
-      async (entries) => {
-        started.push(entries[0]!.fields.n!);
-        if (entries[0]!.fields.n === "a0" && aFailures-- > 0) {
-          await bHandled;
-          throw new Error("something odd");
-        }
-      },
-    );
-    const a = Array.from({ length: 50 }, (_, i) => `a${i}`);
-    const b = Array.from({ length: 10 }, (_, i) => `b${i}`);
-    await add(...a, ...b);
-    await until(() => (finished.flat().length === 60 ? true : undefined));
-    await until(async () => ((await pending()) === 0 ? true : undefined));
+    const { finished, started, letters, a, b } = await aFinishFailingBesideB(true);
     // "a" finished (its second time) before any part of "b" was.
     expect(started.slice(0, 2)).toEqual(["a0", "a0"]);
     expect(finished.flat().sort()).toEqual([...a, ...b].sort());
